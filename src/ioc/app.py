@@ -1,0 +1,137 @@
+"""The web application: FastAPI app factory, pack loading, error handling, static assets."""
+
+from __future__ import annotations
+
+import importlib
+from importlib.resources import files
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ioc import __version__
+from ioc.core.db import make_engine, make_sessionmaker
+from ioc.core.logging import configure_logging
+from ioc.core.registry import PackManifest, Registry
+from ioc.settings import Settings, get_settings
+from ioc.web import api_observations, core_pages
+from ioc.web.deps import LoginRequired
+from ioc.web.templating import make_templates, render
+
+log = structlog.get_logger(__name__)
+
+# Built-in packs, loaded through the same manifest interface a third-party pack would use.
+PACKS: tuple[str, ...] = ("ioc.packs.environment",)
+
+
+def load_registry(pack_modules: tuple[str, ...] = PACKS) -> Registry:
+    """Import each pack's public module and register its manifest; then freeze."""
+    registry = Registry()
+    for name in pack_modules:
+        module = importlib.import_module(name)
+        manifest: PackManifest = module.manifest()
+        registry.register(manifest)
+    registry.freeze()
+    return registry
+
+
+def boot(settings: Settings) -> Registry:
+    """Load the packs and run their start-up hooks (web app, CLI and jobs alike)."""
+    configure_logging(settings)
+    registry = load_registry()
+    for pack in registry.packs:
+        if pack.on_startup is not None:
+            pack.on_startup(settings)
+    return registry
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """Build the application. Tests pass their own settings and engine."""
+    settings = settings or get_settings()
+    engine = engine or make_engine(settings.database_url)
+    registry = boot(settings)
+    app = FastAPI(
+        title="IOC Đắk Lắk API",
+        version=__version__,
+        description="Trung tâm Giám sát, điều hành đô thị thông minh tỉnh Đắk Lắk — REST API.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.registry = registry
+    app.state.templates = make_templates(registry)
+    app.mount("/static", StaticFiles(directory=str(files("ioc.web") / "static")), name="static")
+    app.include_router(core_pages.router)
+    app.include_router(api_observations.router)
+    for pack in registry.packs:
+        if pack.api_router is not None:
+            app.include_router(pack.api_router())
+        if pack.page_router is not None:
+            app.include_router(pack.page_router())
+    _install_error_handlers(app)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    return app
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith(
+        ("/api/", "/ngsi-ld/")
+    ) and "text/html" in request.headers.get("accept", "")
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, _exc: LoginRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {
+                "field": ".".join(
+                    str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")
+                ),
+                "message": err.get("msg", ""),
+            }
+            for err in exc.errors()
+        ]
+        return JSONResponse(
+            {"detail": "Tham số không hợp lệ / invalid parameters", "errors": errors}, 422
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if _wants_html(request) and exc.status_code in (403, 404):
+            key = "error.forbidden" if exc.status_code == 403 else "error.not_found"
+            return render(
+                request,
+                "error.html",
+                {"message_key": key, "status": exc.status_code},
+                status_code=exc.status_code,
+            )
+        return JSONResponse(
+            {"detail": exc.detail}, exc.status_code, headers=getattr(exc, "headers", None)
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        # Logged with the traceback for operators; the caller gets no internals.
+        log.exception("unhandled_error", path=request.url.path)
+        return JSONResponse({"detail": "Lỗi hệ thống / internal error"}, 500)

@@ -1,0 +1,310 @@
+"""Command line ``ioc``: serve, demo, db upgrade, users, tokens, import."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
+
+from ioc.core import audit, auth, clock
+from ioc.core.db import make_engine, make_sessionmaker
+from ioc.core.migrate import upgrade
+from ioc.core.reference import sync_agencies, sync_areas
+from ioc.settings import Settings, get_settings
+
+console = Console()
+app = typer.Typer(
+    help="IOC Đắk Lắk — Trung tâm giám sát, điều hành đô thị thông minh", no_args_is_help=True
+)
+db_app = typer.Typer(help="Cơ sở dữ liệu / database", no_args_is_help=True)
+users_app = typer.Typer(help="Người dùng / users", no_args_is_help=True)
+tokens_app = typer.Typer(help="Mã truy cập API / API tokens", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+
+
+def _factory(settings: Settings) -> sessionmaker[Session]:
+    return make_sessionmaker(make_engine(settings.database_url))
+
+
+def prepare_database(settings: Settings) -> sessionmaker[Session]:
+    """Migrate, then load reference data and every pack's indicator catalog (idempotent)."""
+    from ioc.app import boot
+    from ioc.core.indicators import sync_catalog
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    registry = boot(settings)
+    factory = make_sessionmaker(engine)
+    with factory() as session, session.begin():
+        sync_areas(session)
+        sync_agencies(session)
+        for pack in registry.packs:
+            sync_catalog(session, pack.indicators())
+    return factory
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the schema up to date and load units, agencies and indicator catalogs."""
+    settings = get_settings()
+    prepare_database(settings)
+    console.print(f"[green]Cơ sở dữ liệu đã cập nhật[/] ({_safe_url(settings.database_url)})")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    full_name: Annotated[str, typer.Option("--name", help="Họ và tên")],
+    role: Annotated[
+        str, typer.Option(help="admin | leader | operator | agency_staff")
+    ] = "operator",
+    agency: Annotated[str | None, typer.Option(help="Mã đơn vị, ví dụ so-xay-dung")] = None,
+    email: Annotated[str | None, typer.Option()] = None,
+    password: Annotated[
+        str | None, typer.Option(help="Bỏ trống để được hỏi (không lưu trong lịch sử shell)")
+    ] = None,
+) -> None:
+    """Create a user; the password is asked for unless given."""
+    if password is None:
+        password = typer.prompt("Mật khẩu", hide_input=True, confirmation_prompt=True)
+    factory = _factory(get_settings())
+    try:
+        with factory() as session, session.begin():
+            auth.create_user(
+                session,
+                audit.Actor.system("cli"),
+                username=username,
+                password=password,
+                full_name=full_name,
+                role=role,
+                agency_code=agency,
+                email=email,
+            )
+    except auth.AuthError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    console.print(f"[green]Đã tạo người dùng {username}[/] ({role})")
+
+
+@tokens_app.command("create")
+def tokens_create(
+    owner: Annotated[str, typer.Option(help="Tên đăng nhập người chịu trách nhiệm")],
+    name: Annotated[str, typer.Option(help="Mô tả, ví dụ: Trạm DL-BMT-01")],
+    scope: Annotated[list[str] | None, typer.Option(help="ingest, view")] = None,
+) -> None:
+    """Create an API token; it is printed once and stored only as a hash."""
+    factory = _factory(get_settings())
+    try:
+        with factory() as session, session.begin():
+            new = auth.create_api_token(
+                session,
+                audit.Actor.system("cli"),
+                owner_username=owner,
+                name=name,
+                scopes=scope or ["ingest"],
+            )
+    except auth.AuthError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    console.print("Mã truy cập (chỉ hiện một lần / shown once):")
+    print(new.secret)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(prefix: str) -> None:
+    """Revoke a token by its prefix (the part after ``ioc_``)."""
+    factory = _factory(get_settings())
+    try:
+        with factory() as session, session.begin():
+            auth.revoke_api_token(session, audit.Actor.system("cli"), prefix=prefix)
+    except auth.AuthError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    console.print(f"[green]Đã thu hồi {prefix}[/]")
+
+
+@app.command("import")
+def import_file(
+    path: Path,
+    atomic: Annotated[bool, typer.Option(help="Không lưu gì nếu có dòng lỗi")] = False,
+    batch: Annotated[int, typer.Option(help="Số dòng mỗi giao dịch")] = 10_000,
+) -> None:
+    """Import observations from a CSV or XLSX file (same columns as the API), with progress."""
+    from ioc.app import boot
+    from ioc.core.clock import fixed_offset_seconds
+    from ioc.engines.ingestion import service
+    from ioc.engines.ingestion.parse import PayloadError, RawRow, parse_csv, parse_xlsx
+    from ioc.engines.ingestion.validate import RowError
+
+    settings = get_settings()
+    registry = boot(settings)
+    if not path.exists():
+        console.print(f"[red]Không có tệp {path}[/]")
+        raise typer.Exit(2)
+    try:
+        if path.suffix.lower() == ".xlsx":
+            rows: list[RawRow] = list(parse_xlsx(path))
+        elif path.suffix.lower() in (".csv", ".txt"):
+            rows = parse_csv(path.read_text(encoding="utf-8-sig"))
+        else:
+            console.print("[red]Chỉ nhận .csv hoặc .xlsx[/]")
+            raise typer.Exit(2)
+    except (PayloadError, UnicodeDecodeError) as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    factory = _factory(settings)
+    offset = fixed_offset_seconds(settings.timezone)
+    stored = 0
+    errors: list[RowError] = []
+    chunks = [rows] if atomic else [rows[i : i + batch] for i in range(0, len(rows), batch)]
+    with _progress() as progress:
+        task = progress.add_task("Nhập dữ liệu", total=len(rows))
+        for chunk in chunks:
+            with factory() as session, session.begin():
+                report = service.ingest(
+                    session, chunk, registry=registry, offset=offset, atomic=atomic
+                )
+            stored += report.stored
+            errors.extend(report.errors)
+            progress.advance(task, len(chunk))
+    for err in errors[:50]:
+        console.print(f"[yellow]Dòng {err.row}[/], cột [bold]{err.field}[/]: {err.message}")
+    if len(errors) > 50:
+        console.print(f"… và {len(errors) - 50} lỗi khác")
+    console.print(
+        f"Đã lưu [green]{stored}[/] giá trị; [red]{len({e.row for e in errors})}[/] dòng lỗi."
+    )
+    if errors:
+        raise typer.Exit(1)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    )
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str | None, typer.Option()] = None,
+    port: Annotated[int | None, typer.Option()] = None,
+    workers: Annotated[int, typer.Option(help="Số tiến trình web")] = 1,
+) -> None:
+    """Run the web server (schema is upgraded first)."""
+    import uvicorn
+
+    settings = get_settings()
+    prepare_database(settings)
+    uvicorn.run(
+        "ioc.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        proxy_headers=True,
+        log_level=settings.log_level.lower(),
+    )
+
+
+@app.command("demo")
+def demo(
+    days: Annotated[int, typer.Option(help="Số ngày dữ liệu mẫu")] = 365,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
+    keep: Annotated[bool, typer.Option(help="Giữ CSDL mẫu nếu đã có")] = False,
+) -> None:
+    """Build a demo database (SQLite) with a year of air data, then serve it."""
+    data_dir = Path(os.environ.get("IOC_DATA_DIR", "var"))
+    db_path = data_dir / "demo.db"
+    os.environ.setdefault("IOC_DATABASE_URL", f"sqlite:///{db_path}")
+    get_settings.cache_clear()
+    settings = get_settings()
+    if settings.is_sqlite and not keep:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    factory = prepare_database(settings)
+    password_file = data_dir / "demo-admin.txt"
+    with factory() as session, session.begin():
+        from sqlalchemy import select
+
+        from ioc.core.models import User
+
+        existing = session.execute(
+            select(User).where(User.username == "admin")
+        ).scalar_one_or_none()
+        if existing is None:
+            password = secrets.token_urlsafe(9)
+            auth.create_user(
+                session,
+                audit.Actor.system("demo"),
+                username="admin",
+                password=password,
+                full_name="Quản trị viên (demo)",
+                role="admin",
+                agency_code="trung-tam-ioc",
+            )
+            data_dir.mkdir(parents=True, exist_ok=True)
+            password_file.write_text(f"admin\n{password}\n", encoding="utf-8")
+            password_file.chmod(0o600)
+    from ioc.packs.environment.demo import demo_size, load_demo
+
+    if not keep or existing is None:
+        hours = days * 24
+        end = clock.now().replace(minute=0, second=0, microsecond=0)
+        with _progress() as progress:
+            task = progress.add_task("Sinh dữ liệu quan trắc mẫu", total=demo_size(hours))
+            load_demo(
+                factory,
+                end=end,
+                hours=hours,
+                offset=clock.fixed_offset_seconds(settings.timezone),
+                progress=lambda done: progress.update(task, completed=done),
+            )
+            progress.update(task, completed=demo_size(hours))
+    creds = (
+        password_file.read_text(encoding="utf-8").split()
+        if password_file.exists()
+        else ["admin", "?"]
+    )
+    table = Table(show_header=False, title="IOC Đắk Lắk — bản demo")
+    table.add_row("Địa chỉ / URL", f"http://{settings.host}:{settings.port}/")
+    table.add_row("Trang công khai", f"http://{settings.host}:{settings.port}/public/air")
+    table.add_row("Đăng nhập", f"{creds[0]} / {creds[1]}  ({password_file})")
+    console.print(table)
+    if serve_after:
+        serve(host=None, port=None, workers=1)
+
+
+@app.command("settings")
+def show_settings() -> None:
+    """List every IOC_* setting with its current value and meaning."""
+    settings = get_settings()
+    table = Table("IOC_*", "giá trị / value", "ý nghĩa / meaning")
+    for name, field in Settings.model_fields.items():
+        value = getattr(settings, name)
+        shown = "••••" if name == "secret_key" else str(value)
+        table.add_row(f"IOC_{name.upper()}", shown, field.description or "")
+    console.print(table)
+
+
+def main() -> None:
+    """Entry point of the ``ioc`` command."""
+    app()

@@ -1,0 +1,288 @@
+"""Users, roles, passwords (argon2id), login sessions, CSRF tokens and API tokens.
+
+Each state change is one action function (``create_user``, ``login``, ``logout``,
+``create_api_token``, ``revoke_api_token``) that validates, changes state and writes the audit row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ioc.core import audit, clock
+from ioc.core.models import Agency, ApiToken, User, UserSession
+
+
+class Role(StrEnum):
+    """Vai trò người dùng."""
+
+    ADMIN = "admin"
+    LEADER = "leader"
+    OPERATOR = "operator"
+    AGENCY_STAFF = "agency_staff"
+
+
+class Permission(StrEnum):
+    """What an endpoint requires; every route declares one (or ``PUBLIC``)."""
+
+    PUBLIC = "public"
+    VIEW = "view"  # dashboards and station pages
+    INGEST = "ingest"  # push observations
+    MANAGE_USERS = "manage_users"
+    ADMIN = "admin"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.LEADER: frozenset({Permission.PUBLIC, Permission.VIEW}),
+    Role.OPERATOR: frozenset({Permission.PUBLIC, Permission.VIEW, Permission.INGEST}),
+    Role.AGENCY_STAFF: frozenset({Permission.PUBLIC, Permission.VIEW, Permission.INGEST}),
+}
+
+TOKEN_SCOPES = frozenset({Permission.INGEST.value, Permission.VIEW.value})
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+class AuthError(ValueError):
+    """A refused authentication or account change, with a message safe to show."""
+
+
+def hash_password(password: str) -> str:
+    """Argon2id hash of ``password``."""
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str, password: str) -> bool:
+    """True when ``password`` matches ``stored_hash``."""
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def has_permission(role: str, permission: Permission) -> bool:
+    """Whether ``role`` grants ``permission``."""
+    try:
+        return permission in ROLE_PERMISSIONS[Role(role)]
+    except ValueError:
+        return False
+
+
+def create_user(
+    session: Session,
+    actor: audit.Actor,
+    *,
+    username: str,
+    password: str,
+    full_name: str,
+    role: str,
+    agency_code: str | None = None,
+    email: str | None = None,
+) -> User:
+    """Create a user (Tạo tài khoản); refuses weak passwords, unknown roles and agencies."""
+    username = username.strip()
+    if not username or len(username) > 64:
+        raise AuthError("Tên đăng nhập không hợp lệ (1–64 ký tự)")
+    if len(password) < 10:
+        raise AuthError("Mật khẩu phải có ít nhất 10 ký tự")
+    try:
+        role_value = Role(role)
+    except ValueError as exc:
+        raise AuthError(f"Vai trò không hợp lệ: {role}") from exc
+    if session.execute(select(User.id).where(User.username == username)).first():
+        raise AuthError(f"Tên đăng nhập đã tồn tại: {username}")
+    agency_id = None
+    if agency_code:
+        agency_id = session.execute(
+            select(Agency.id).where(Agency.code == agency_code)
+        ).scalar_one_or_none()
+        if agency_id is None:
+            raise AuthError(f"Không có đơn vị mã {agency_code}")
+    user = User(
+        username=username,
+        full_name=full_name,
+        email=email,
+        password_hash=hash_password(password),
+        role=role_value.value,
+        agency_id=agency_id,
+        is_active=True,
+        created_at=clock.now(),
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session, actor, "user.create", "user", user.id, username=username, role=role_value.value
+    )
+    return user
+
+
+@dataclass(frozen=True)
+class NewSession:
+    """A login: the cookie value (shown to the browser once) and the CSRF token."""
+
+    cookie: str
+    csrf_token: str
+    user: User
+
+
+def login(
+    session: Session, *, username: str, password: str, session_hours: int
+) -> NewSession | None:
+    """Check the password and open a session (Đăng nhập); ``None`` when refused."""
+    user = session.execute(
+        select(User).where(User.username == username.strip())
+    ).scalar_one_or_none()
+    if user is None:
+        # Spend the same time as a real check so usernames cannot be probed by timing.
+        verify_password(_DUMMY_HASH, password)
+        return None
+    if not user.is_active or not verify_password(user.password_hash, password):
+        audit.record(
+            session, audit.Actor(user.id, user.username), "user.login_failed", "user", user.id
+        )
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    cookie = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(32)
+    now = clock.now()
+    session.add(
+        UserSession(
+            token_hash=_sha256(cookie),
+            user_id=user.id,
+            csrf_token=csrf,
+            created_at=now,
+            expires_at=now + timedelta(hours=session_hours),
+        )
+    )
+    user.last_login_at = now
+    audit.record(session, audit.Actor(user.id, user.username), "user.login", "user", user.id)
+    return NewSession(cookie=cookie, csrf_token=csrf, user=user)
+
+
+_DUMMY_HASH = _hasher.hash("not-a-real-password-used-for-timing")
+
+
+def session_user(
+    session: Session, cookie: str | None, session_hours: int
+) -> tuple[User, UserSession] | None:
+    """The user behind a session cookie, extending the session (sliding expiry)."""
+    if not cookie:
+        return None
+    row = session.execute(
+        select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == _sha256(cookie))
+    ).first()
+    if row is None:
+        return None
+    user_session, user = row
+    now = clock.now()
+    if user_session.expires_at <= now or not user.is_active:
+        return None
+    # Extend only when a tenth of the lifetime has passed, to avoid a write on every request.
+    new_expiry = now + timedelta(hours=session_hours)
+    if new_expiry - user_session.expires_at > timedelta(hours=session_hours) / 10:
+        user_session.expires_at = new_expiry
+    return user, user_session
+
+
+def logout(session: Session, cookie: str | None) -> None:
+    """End the session behind ``cookie`` (Đăng xuất)."""
+    found = session_user(session, cookie, 0) if cookie else None
+    if found is None:
+        return
+    user, user_session = found
+    session.delete(user_session)
+    audit.record(session, audit.Actor(user.id, user.username), "user.logout", "user", user.id)
+
+
+def csrf_ok(expected: str, given: str | None) -> bool:
+    """Constant-time comparison of a form's CSRF token with the session's."""
+    return bool(given) and hmac.compare_digest(expected, given or "")
+
+
+@dataclass(frozen=True)
+class NewToken:
+    """A freshly made API token: ``secret`` is shown once and never stored."""
+
+    token: ApiToken
+    secret: str
+
+
+def create_api_token(
+    session: Session,
+    actor: audit.Actor,
+    *,
+    owner_username: str,
+    name: str,
+    scopes: list[str],
+) -> NewToken:
+    """Create an API token for a machine (Tạo mã truy cập API), acting as ``owner_username``."""
+    bad = [s for s in scopes if s not in TOKEN_SCOPES]
+    if bad or not scopes:
+        raise AuthError(f"Phạm vi không hợp lệ: {', '.join(bad) or '(trống)'}")
+    owner = session.execute(
+        select(User).where(User.username == owner_username)
+    ).scalar_one_or_none()
+    if owner is None:
+        raise AuthError(f"Không có người dùng {owner_username}")
+    prefix = secrets.token_hex(4)
+    secret = f"ioc_{prefix}_{secrets.token_urlsafe(32)}"
+    token = ApiToken(
+        name=name,
+        prefix=prefix,
+        token_hash=_sha256(secret),
+        user_id=owner.id,
+        scopes=sorted(scopes),
+        created_at=clock.now(),
+    )
+    session.add(token)
+    session.flush()
+    audit.record(session, actor, "token.create", "api_token", token.id, name=name, scopes=scopes)
+    return NewToken(token=token, secret=secret)
+
+
+def revoke_api_token(session: Session, actor: audit.Actor, *, prefix: str) -> None:
+    """Revoke a token by its public prefix (Thu hồi mã truy cập)."""
+    token = session.execute(select(ApiToken).where(ApiToken.prefix == prefix)).scalar_one_or_none()
+    if token is None:
+        raise AuthError(f"Không có mã truy cập {prefix}")
+    token.revoked_at = clock.now()
+    audit.record(session, actor, "token.revoke", "api_token", token.id)
+
+
+def token_user(session: Session, secret: str | None) -> tuple[User, ApiToken] | None:
+    """The owner and token behind an ``Authorization: Bearer`` secret, if valid."""
+    if not secret or not secret.startswith("ioc_"):
+        return None
+    parts = secret.split("_", 2)
+    if len(parts) != 3:
+        return None
+    row = session.execute(
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.prefix == parts[1])
+    ).first()
+    if row is None:
+        return None
+    token, user = row
+    if token.revoked_at is not None or not user.is_active:
+        return None
+    if not hmac.compare_digest(token.token_hash, _sha256(secret)):
+        return None
+    return user, token

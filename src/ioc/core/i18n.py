@@ -1,0 +1,160 @@
+"""Vietnamese-first translation and locale formatting for the IOC user interface.
+
+* :func:`translate` looks a message key up in ``ioc/i18n/messages.yaml`` (``vi`` and ``en``).
+* :func:`format_number`, :func:`format_datetime`, :func:`format_date` render numbers and times
+  the Vietnamese way (``1.234,5``, ``28/11/2026 14:05`` in Asia/Ho_Chi_Minh, 24-hour clock).
+* :func:`fold` turns text into a diacritic-free lowercase search key.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from babel.numbers import format_decimal
+
+SUPPORTED: Final = ("vi", "en")
+"""Interface languages, in order of preference."""
+
+DEFAULT: Final = "vi"
+"""Language used when none (or an unsupported one) is asked for."""
+
+DISPLAY_ZONE: Final = "Asia/Ho_Chi_Minh"
+"""IANA zone every date and time is shown in."""
+
+NO_VALUE: Final = "—"
+"""What a missing number is shown as."""
+
+_BABEL_LOCALES: Final[Mapping[str, str]] = {"vi": "vi_VN", "en": "en_GB"}
+# đ, and the look-alike eth (ð) often typed for it, fold to d; typographic apostrophes to '.
+_FOLD_MAP: Final = str.maketrans({"đ": "d", "ð": "d", "’": "'", "‘": "'", "ʼ": "'", "`": "'"})
+
+
+def normalize_lang(lang: str | None) -> str:
+    """``lang`` reduced to a supported code (``"vi-VN"`` -> ``"vi"``), else ``DEFAULT``."""
+    if not lang:
+        return DEFAULT
+    base = lang.strip().lower().replace("_", "-").split("-", 1)[0]
+    return base if base in SUPPORTED else DEFAULT
+
+
+@lru_cache(maxsize=1)
+def catalog() -> Mapping[str, Mapping[str, str]]:
+    """The message catalog: key -> {language: text}, read once from ``ioc/i18n/messages.yaml``.
+
+    Raises ``ValueError`` if the file is not a mapping of keys to ``{vi: str, en: str}`` with a
+    Vietnamese text for every key.
+    """
+    text = resources.files("ioc.i18n").joinpath("messages.yaml").read_text(encoding="utf-8")
+    raw: Any = yaml.safe_load(text)
+    if not isinstance(raw, dict):
+        raise ValueError("messages.yaml must be a mapping of message keys")
+    result: dict[str, dict[str, str]] = {}
+    for key, entry in raw.items():
+        if not isinstance(key, str) or not isinstance(entry, dict):
+            raise ValueError(f"messages.yaml: entry {key!r} must map languages to texts")
+        texts: dict[str, str] = {}
+        for lang, value in entry.items():
+            if lang not in SUPPORTED or not isinstance(value, str):
+                raise ValueError(f"messages.yaml: {key}.{lang} must be a text in {SUPPORTED}")
+            texts[lang] = value
+        if DEFAULT not in texts:
+            raise ValueError(f"messages.yaml: {key} has no {DEFAULT!r} text")
+        result[key] = texts
+    return result
+
+
+class _KeepMissing(dict[str, Any]):
+    """Format mapping that leaves unknown placeholders as ``{name}`` instead of failing."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def translate(key: str, lang: str, **params: Any) -> str:
+    """Text of message ``key`` in ``lang``, with ``{placeholders}`` filled from ``params``.
+
+    Falls back to the Vietnamese text, then to ``key`` itself. A placeholder without a matching
+    parameter is left as written, so a missing argument never breaks a page.
+    """
+    texts = catalog().get(key)
+    template = key if texts is None else texts.get(normalize_lang(lang)) or texts[DEFAULT]
+    if not params:
+        return template
+    return template.format_map(_KeepMissing(params))
+
+
+def format_number(value: float | int | None, lang: str, decimals: int = 0) -> str:
+    """``value`` with exactly ``decimals`` decimals in the locale of ``lang``.
+
+    Vietnamese groups with ``.`` and uses ``,`` as decimal mark (``1.234,5``); English uses
+    ``1,234.5``. Halves round away from zero. ``None``, NaN and infinities give ``"—"``.
+    """
+    if value is None or isinstance(value, bool):
+        return NO_VALUE
+    if isinstance(value, float) and not math.isfinite(value):
+        return NO_VALUE
+    if decimals < 0:
+        raise ValueError("decimals must be >= 0")
+    quantum = Decimal(1).scaleb(-decimals)
+    rounded = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+    if rounded.is_zero():
+        rounded = abs(rounded)  # no "-0,0"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    locale = _BABEL_LOCALES[normalize_lang(lang)]
+    return str(format_decimal(rounded, format=pattern, locale=locale, decimal_quantization=True))
+
+
+@lru_cache(maxsize=1)
+def display_zone() -> tzinfo:
+    """The display time zone; a fixed UTC+07:00 if the system has no IANA database."""
+    try:
+        return ZoneInfo(DISPLAY_ZONE)
+    except ZoneInfoNotFoundError:  # Vietnam has kept UTC+7 without DST since 1975
+        return timezone(timedelta(hours=7), "ICT")
+
+
+def to_local(dt: datetime) -> datetime:
+    """Aware ``dt`` converted to Asia/Ho_Chi_Minh; a naive datetime raises ``ValueError``."""
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise ValueError("naive datetime: an aware datetime (e.g. in UTC) is required")
+    return dt.astimezone(display_zone())
+
+
+def format_datetime(dt: datetime, lang: str, with_time: bool = True) -> str:
+    """``dt`` in Asia/Ho_Chi_Minh as ``dd/mm/yyyy HH:MM`` (24 h), or ``dd/mm/yyyy`` only.
+
+    The numeric pattern is the same in Vietnamese and English so operators read one format.
+    Naive datetimes raise ``ValueError``: the display zone must never be guessed.
+    """
+    normalize_lang(lang)  # both languages share the pattern; kept for a future per-language one
+    local = to_local(dt)
+    return local.strftime("%d/%m/%Y %H:%M" if with_time else "%d/%m/%Y")
+
+
+def format_date(d: date, lang: str) -> str:
+    """Calendar date ``d`` as ``dd/mm/yyyy``; an aware datetime is first taken to local time."""
+    if isinstance(d, datetime):
+        return format_datetime(d, lang, with_time=False)
+    normalize_lang(lang)
+    return d.strftime("%d/%m/%Y")
+
+
+def fold(text: str) -> str:
+    """Search key of ``text``: lowercase, no Vietnamese diacritics (``đ`` -> ``d``), single spaces.
+
+    ``"Buôn Ma Thuột"`` -> ``"buon ma thuot"``; ``"Ea H'Leo"`` -> ``"ea h'leo"``. Typographic
+    apostrophes become ``'`` so ``"Ea H’Leo"`` folds the same way.
+    """
+    lowered = text.lower().translate(_FOLD_MAP)
+    decomposed = unicodedata.normalize("NFD", lowered)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(unicodedata.normalize("NFC", stripped).split())

@@ -1,0 +1,94 @@
+"""Indicator catalogs (danh mục chỉ tiêu): one YAML data file per pack, synced into the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.resources import files
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ioc.core.models import Indicator
+
+AGGREGATIONS = {"avg", "sum", "min", "max", "last"}
+DIRECTIONS = {"higher", "lower", "none"}
+TIME_LABELS = {"start", "end"}
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    """One catalog entry, validated."""
+
+    code: str
+    pack: str
+    name_vi: str
+    name_en: str
+    unit: str
+    aggregation: str
+    frequency: str
+    direction: str
+    time_label: str
+    min_value: float | None
+    max_value: float | None
+    derived: bool
+    description: str
+
+
+def load_catalog(package: str, pack: str, filename: str = "indicators.yaml") -> list[IndicatorSpec]:
+    """Read and validate ``filename`` shipped in ``package`` (a pack's folder)."""
+    raw: Any = yaml.safe_load((files(package) / filename).read_text(encoding="utf-8"))
+    specs: list[IndicatorSpec] = []
+    for i, item in enumerate(raw.get("indicators", []), start=1):
+        where = f"{package}/{filename} entry {i}"
+        try:
+            spec = IndicatorSpec(
+                code=str(item["code"]),
+                pack=pack,
+                name_vi=str(item["name_vi"]),
+                name_en=str(item["name_en"]),
+                unit=str(item["unit"]),
+                aggregation=str(item.get("aggregation", "avg")),
+                frequency=str(item.get("frequency", "PT1H")),
+                direction=str(item.get("direction", "lower")),
+                time_label=str(item.get("time_label", "start")),
+                min_value=item.get("min_value"),
+                max_value=item.get("max_value"),
+                derived=bool(item.get("derived", False)),
+                description=str(item.get("description", "")),
+            )
+        except KeyError as exc:
+            raise ValueError(f"{where}: missing field {exc.args[0]}") from exc
+        if spec.aggregation not in AGGREGATIONS:
+            raise ValueError(f"{where}: aggregation must be one of {sorted(AGGREGATIONS)}")
+        if spec.direction not in DIRECTIONS:
+            raise ValueError(f"{where}: direction must be one of {sorted(DIRECTIONS)}")
+        if spec.time_label not in TIME_LABELS:
+            raise ValueError(f"{where}: time_label must be start or end")
+        specs.append(spec)
+    return specs
+
+
+def sync_catalog(session: Session, specs: list[IndicatorSpec]) -> int:
+    """Insert or update the indicators of a catalog; returns how many rows changed."""
+    existing = {
+        ind.code: ind
+        for ind in session.execute(
+            select(Indicator).where(Indicator.code.in_([s.code for s in specs]))
+        ).scalars()
+    }
+    changed = 0
+    for spec in specs:
+        values = {k: v for k, v in spec.__dict__.items() if k != "code"}
+        ind = existing.get(spec.code)
+        if ind is None:
+            session.add(Indicator(code=spec.code, **values))
+            changed += 1
+            continue
+        for key, value in values.items():
+            if getattr(ind, key) != value:
+                setattr(ind, key, value)
+                changed += 1
+    session.flush()
+    return changed

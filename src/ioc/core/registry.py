@@ -1,0 +1,91 @@
+"""Pack registry: filled once at start-up from each pack's manifest, then frozen.
+
+Engines and the web shell know only this interface, never a concrete pack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+    from sqlalchemy.orm import Session
+
+    from ioc.core.indicators import IndicatorSpec
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One tile of the overview page (one per pack): status colour and a key figure."""
+
+    pack: str
+    title: str
+    figure: str
+    caption: str
+    status: str  # "ok" | "warn" | "bad" | "none", or a hex colour from the pack's own scale
+    href: str
+    color: str | None = None
+    text_color: str | None = None
+    lines: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """A menu entry: path, translation key, permission needed (``public`` for everyone)."""
+
+    href: str
+    label_key: str
+    permission: str = "view"
+
+
+UnitConverter = Callable[[str, float, str], float]
+
+
+@dataclass
+class PackManifest:
+    """What a pack contributes. ``name`` is its folder under ``ioc.packs``."""
+
+    name: str
+    title_key: str
+    indicators: Callable[[], list[IndicatorSpec]]
+    api_router: Callable[[], APIRouter] | None = None
+    page_router: Callable[[], APIRouter] | None = None
+    tile: Callable[[Session, str], Tile | None] | None = None
+    nav: tuple[NavEntry, ...] = ()
+    unit_converter: UnitConverter | None = None
+    entity_types: tuple[str, ...] = ()
+    demo: Callable[..., Any] | None = None
+    on_startup: Callable[[Any], None] | None = None  # called with the Settings
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Registry:
+    """The packs of this process, in load order."""
+
+    def __init__(self) -> None:
+        self._packs: dict[str, PackManifest] = {}
+        self._frozen = False
+
+    def register(self, manifest: PackManifest) -> None:
+        """Add a pack; refused after start-up."""
+        if self._frozen:
+            raise RuntimeError("registry is frozen after start-up")
+        if manifest.name in self._packs:
+            raise ValueError(f"pack {manifest.name} registered twice")
+        self._packs[manifest.name] = manifest
+
+    def freeze(self) -> None:
+        """Refuse further registrations."""
+        self._frozen = True
+
+    @property
+    def packs(self) -> list[PackManifest]:
+        """Registered packs in order."""
+        return list(self._packs.values())
+
+    def unit_converter_for(self, pack: str) -> UnitConverter | None:
+        """The unit converter a pack registered, if any."""
+        manifest = self._packs.get(pack)
+        return manifest.unit_converter if manifest else None

@@ -1,0 +1,343 @@
+"""Series store: write observations in batches and keep hour/day/month rollups and latest values
+current in the same transaction; read rollups for pages.
+
+Write path (one call per ingestion batch): dedupe → bulk upsert (``executemany`` on SQLite,
+``COPY`` into a temporary table on PostgreSQL) → recompute the touched hour buckets from raw
+observations → recompute the touched local days from hours → months from days → latest value →
+notify listeners (derived indicators such as VN_AQI). Recomputing touched buckets (rather than
+adding deltas) keeps rollups exact when a value is corrected or re-sent.
+
+Read path: pages read rollups and ``series.latest_*`` only, never raw history, so a page costs the
+same with 1 million or 100 million observations.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from ioc.core.models import Indicator, Series
+
+HOUR = 3600
+DAY = 86400
+
+QUALITY_GOOD = 0
+QUALITY_SUSPECT = 1
+QUALITY_BAD = 2
+QUALITY_CODES = {"good": QUALITY_GOOD, "suspect": QUALITY_SUSPECT, "bad": QUALITY_BAD}
+
+
+@dataclass(frozen=True)
+class SeriesInfo:
+    """What the write path needs to know about a series."""
+
+    id: int
+    indicator_code: str
+    subject_kind: str
+    subject_code: str
+    label_end: bool
+
+
+@dataclass
+class WriteResult:
+    """Outcome of one batch write: rows stored and the time span touched per series."""
+
+    stored: int = 0
+    touched: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+
+Listener = Callable[[Session, "WriteResult"], None]
+_listeners: list[Listener] = []
+
+
+def on_observations_written(listener: Listener) -> None:
+    """Register a listener called inside the batch transaction after rollups are current."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def hour_bucket(ts: int, label_end: bool) -> int:
+    """Start of the hour an observation covers.
+
+    A value stamped at the END of its averaging hour (QĐ 1459 labels hours 01:00 … 24:00) covers
+    the interval (H−1h, H]; one stamped at the start or at an instant covers [H, H+1h).
+    """
+    return ((ts - 1) // HOUR) * HOUR if label_end else (ts // HOUR) * HOUR
+
+
+def day_bucket(ts: int, offset: int) -> int:
+    """Local midnight (UNIX seconds) of the local day containing instant ``ts``."""
+    return ((ts + offset) // DAY) * DAY - offset
+
+
+def month_bucket(ts: int, offset: int) -> int:
+    """Local midnight of the first day of the local month containing ``ts``."""
+    local = datetime.fromtimestamp(ts + offset, tz=UTC)
+    first = datetime(local.year, local.month, 1, tzinfo=UTC)
+    return int(first.timestamp()) - offset
+
+
+def next_month(bucket: int, offset: int) -> int:
+    """The month bucket after ``bucket``."""
+    local = datetime.fromtimestamp(bucket + offset, tz=UTC)
+    year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+    return int(datetime(year, month, 1, tzinfo=UTC).timestamp()) - offset
+
+
+def local_day_start(d: date, offset: int) -> int:
+    """UNIX seconds of local midnight on ``d``."""
+    return int(datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp()) - offset
+
+
+class SeriesResolver:
+    """Finds or creates series ids for (indicator, subject) with an in-memory cache per batch."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._cache: dict[tuple[int, str, str], SeriesInfo] = {}
+
+    def get(self, indicator: Indicator, subject_kind: str, subject_code: str) -> SeriesInfo:
+        """The series for this indicator and subject, created if it does not exist yet."""
+        key = (indicator.id, subject_kind, subject_code)
+        info = self._cache.get(key)
+        if info is not None:
+            return info
+        row = self.session.execute(
+            select(Series.id).where(
+                Series.indicator_id == indicator.id,
+                Series.subject_kind == subject_kind,
+                Series.subject_code == subject_code,
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            series = Series(
+                indicator_id=indicator.id, subject_kind=subject_kind, subject_code=subject_code
+            )
+            self.session.add(series)
+            self.session.flush()
+            row = series.id
+        info = SeriesInfo(
+            id=row,
+            indicator_code=indicator.code,
+            subject_kind=subject_kind,
+            subject_code=subject_code,
+            label_end=indicator.time_label == "end",
+        )
+        self._cache[key] = info
+        return info
+
+
+def write_observations(
+    session: Session,
+    rows: Sequence[tuple[int, int, float, int]],
+    label_end: dict[int, bool],
+    offset: int,
+    *,
+    notify: bool = True,
+) -> WriteResult:
+    """Store ``(series_id, ts, value, quality)`` rows and bring rollups up to date.
+
+    Args:
+        session: the batch's session; the caller commits (transactions belong to boundaries).
+        rows: observations; a later row for the same (series, ts) wins, and a value already
+            stored for that (series, ts) is replaced (a corrected re-send).
+        label_end: per series id, whether values are stamped at the end of their hour.
+        offset: local UTC offset in seconds (day and month buckets).
+        notify: call the registered listeners (derived indicators); derived writes pass False.
+    """
+    result = WriteResult()
+    if not rows:
+        return result
+    dedup: dict[tuple[int, int], tuple[int, int, float, int]] = {}
+    for row in rows:
+        dedup[(row[0], row[1])] = row
+    unique = list(dedup.values())
+    conn = session.connection()
+    _bulk_upsert(conn, unique)
+    result.stored = len(unique)
+
+    spans: dict[int, list[int]] = {}
+    latest: dict[int, tuple[int, float]] = {}
+    for sid, ts, value, quality in unique:
+        span = spans.get(sid)
+        if span is None:
+            spans[sid] = [ts, ts]
+        else:
+            if ts < span[0]:
+                span[0] = ts
+            if ts > span[1]:
+                span[1] = ts
+        if quality < QUALITY_BAD:
+            cur = latest.get(sid)
+            if cur is None or ts >= cur[0]:
+                latest[sid] = (ts, value)
+    for sid, (lo, hi) in spans.items():
+        result.touched[sid] = (lo, hi)
+        _recompute_rollups(conn, sid, lo, hi, label_end.get(sid, False), offset)
+    if latest:
+        conn.execute(
+            text(
+                "UPDATE series SET latest_ts = :ts, latest_value = :v "
+                "WHERE id = :sid AND (latest_ts IS NULL OR latest_ts <= :ts)"
+            ),
+            [{"ts": ts, "v": v, "sid": sid} for sid, (ts, v) in latest.items()],
+        )
+    if notify:
+        for listener in _listeners:
+            listener(session, result)
+    return result
+
+
+def _bulk_upsert(conn: Connection, rows: list[tuple[int, int, float, int]]) -> None:
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cur:
+            cur.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS _obs_in "
+                "(series_id integer, ts bigint, value double precision, quality smallint) "
+                "ON COMMIT DELETE ROWS"
+            )
+            with cur.copy("COPY _obs_in (series_id, ts, value, quality) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cur.execute(
+                "INSERT INTO observations (series_id, ts, value, quality) "
+                "SELECT series_id, ts, value, quality FROM _obs_in "
+                "ON CONFLICT (series_id, ts) DO UPDATE "
+                "SET value = EXCLUDED.value, quality = EXCLUDED.quality"
+            )
+            cur.execute("TRUNCATE _obs_in")
+    else:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        cur = raw.cursor()
+        cur.executemany(
+            "INSERT INTO observations (series_id, ts, value, quality) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (series_id, ts) DO UPDATE "
+            "SET value = excluded.value, quality = excluded.quality",
+            rows,
+        )
+        cur.close()
+
+
+_HOUR_SQL = """
+INSERT INTO rollup_hour (series_id, bucket, n, total, vmin, vmax, last_ts, last_value)
+SELECT g.series_id, g.b, g.n, g.total, g.vmin, g.vmax, g.last_ts, o.value
+FROM (
+  SELECT series_id, ((ts - :e) / 3600) * 3600 AS b, count(*) AS n, sum(value) AS total,
+         min(value) AS vmin, max(value) AS vmax, max(ts) AS last_ts
+  FROM observations
+  WHERE series_id = :sid AND ts >= :lo AND ts < :hi AND quality < 2
+  GROUP BY series_id, ((ts - :e) / 3600) * 3600
+) g JOIN observations o ON o.series_id = g.series_id AND o.ts = g.last_ts
+"""
+
+_DAY_SQL = """
+INSERT INTO rollup_day (series_id, bucket, n, total, vmin, vmax, last_ts, last_value)
+SELECT g.series_id, g.b, g.n, g.total, g.vmin, g.vmax, g.last_ts, h.last_value
+FROM (
+  SELECT series_id, ((bucket + :off) / 86400) * 86400 - :off AS b, sum(n) AS n,
+         sum(total) AS total, min(vmin) AS vmin, max(vmax) AS vmax, max(last_ts) AS last_ts
+  FROM rollup_hour
+  WHERE series_id = :sid AND bucket >= :lo AND bucket < :hi
+  GROUP BY series_id, ((bucket + :off) / 86400) * 86400 - :off
+) g JOIN rollup_hour h ON h.series_id = g.series_id AND h.last_ts = g.last_ts
+  AND h.bucket >= :lo AND h.bucket < :hi
+"""
+
+_MONTH_SQL = """
+INSERT INTO rollup_month (series_id, bucket, n, total, vmin, vmax, last_ts, last_value)
+SELECT g.series_id, :m, g.n, g.total, g.vmin, g.vmax, g.last_ts, d.last_value
+FROM (
+  SELECT series_id, sum(n) AS n, sum(total) AS total, min(vmin) AS vmin, max(vmax) AS vmax,
+         max(last_ts) AS last_ts
+  FROM rollup_day
+  WHERE series_id = :sid AND bucket >= :m AND bucket < :m2
+  GROUP BY series_id
+) g JOIN rollup_day d ON d.series_id = g.series_id AND d.last_ts = g.last_ts
+  AND d.bucket >= :m AND d.bucket < :m2
+"""
+
+
+def _recompute_rollups(
+    conn: Connection, sid: int, lo: int, hi: int, label_end: bool, offset: int
+) -> None:
+    e = 1 if label_end else 0
+    h_lo = hour_bucket(lo, label_end)
+    h_hi = hour_bucket(hi, label_end) + HOUR
+    conn.execute(
+        text("DELETE FROM rollup_hour WHERE series_id = :sid AND bucket >= :lo AND bucket < :hi"),
+        {"sid": sid, "lo": h_lo, "hi": h_hi},
+    )
+    conn.execute(text(_HOUR_SQL), {"sid": sid, "e": e, "lo": h_lo + e, "hi": h_hi + e})
+    d_lo = day_bucket(h_lo, offset)
+    d_hi = day_bucket(h_hi - HOUR, offset) + DAY
+    conn.execute(
+        text("DELETE FROM rollup_day WHERE series_id = :sid AND bucket >= :lo AND bucket < :hi"),
+        {"sid": sid, "lo": d_lo, "hi": d_hi},
+    )
+    conn.execute(text(_DAY_SQL), {"sid": sid, "off": offset, "lo": d_lo, "hi": d_hi})
+    m = month_bucket(d_lo, offset)
+    while m < d_hi:
+        m2 = next_month(m, offset)
+        conn.execute(
+            text("DELETE FROM rollup_month WHERE series_id = :sid AND bucket = :m"),
+            {"sid": sid, "m": m},
+        )
+        conn.execute(text(_MONTH_SQL), {"sid": sid, "m": m, "m2": m2})
+        m = m2
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """One rollup bucket as read by pages: start (UNIX seconds), count, mean, min, max."""
+
+    start: int
+    n: int
+    mean: float
+    vmin: float
+    vmax: float
+    last: float
+
+
+_TABLES = {"hour": "rollup_hour", "day": "rollup_day", "month": "rollup_month"}
+
+
+def read_rollups(
+    conn: Connection, resolution: str, series_ids: Iterable[int], lo: int, hi: int
+) -> dict[int, list[Bucket]]:
+    """Buckets with ``lo <= start < hi`` per series, in time order."""
+    table = _TABLES[resolution]
+    ids = list(series_ids)
+    out: dict[int, list[Bucket]] = {sid: [] for sid in ids}
+    if not ids:
+        return out
+    placeholders = ", ".join(f":s{i}" for i in range(len(ids)))
+    params: dict[str, int] = {f"s{i}": sid for i, sid in enumerate(ids)}
+    params.update({"lo": lo, "hi": hi})
+    result = conn.execute(
+        text(
+            f"SELECT series_id, bucket, n, total, vmin, vmax, last_value FROM {table} "  # noqa: S608 - table from a fixed map
+            f"WHERE series_id IN ({placeholders}) AND bucket >= :lo AND bucket < :hi "
+            "ORDER BY series_id, bucket"
+        ),
+        params,
+    )
+    for sid, bucket, n, total, vmin, vmax, last in result:
+        out[sid].append(Bucket(bucket, n, total / n if n else float("nan"), vmin, vmax, last))
+    return out
+
+
+def to_copy_text(rows: Iterable[tuple[int, int, float, int]]) -> str:
+    """Rows in PostgreSQL COPY text format (used by benchmarks to compare raw COPY)."""
+    buf = io.StringIO()
+    for sid, ts, value, quality in rows:
+        buf.write(f"{sid}\t{ts}\t{value!r}\t{quality}\n")
+    return buf.getvalue()

@@ -1,0 +1,112 @@
+"""Parse ingestion payloads (JSON, CSV, XLSX) into raw rows with their row numbers."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+COLUMNS = ("indicator", "entity", "area", "time", "value", "quality", "unit")
+
+
+class PayloadError(ValueError):
+    """The payload as a whole cannot be read (not JSON, wrong shape, no header …)."""
+
+
+@dataclass(frozen=True)
+class RawRow:
+    """One input row before validation; ``number`` is what the error message names."""
+
+    number: int
+    data: dict[str, Any]
+
+
+def parse_json(body: bytes) -> list[RawRow]:
+    """``{"observations": [{...}, ...]}`` → rows numbered from 1 (the list index + 1)."""
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise PayloadError(f"JSON không hợp lệ / invalid JSON: {exc}") from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("observations"), list):
+        raise PayloadError(
+            'Thiếu danh sách "observations" / body must be {"observations": [ ... ]}'
+        )
+    return [RawRow(i, item) for i, item in enumerate(doc["observations"], start=1)]
+
+
+def parse_csv(text: str) -> list[RawRow]:
+    """CSV with a header row (``indicator,entity,area,time,value,quality,unit``; order free).
+
+    Row numbers are file line numbers, header = 1, so "row 5" is line 5 in a spreadsheet.
+    """
+    if text.startswith("\ufeff"):  # Excel writes a BOM in UTF-8 CSV
+        text = text[1:]
+    sample = text[:4096]
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration as exc:
+        raise PayloadError("Tệp CSV trống / empty CSV") from exc
+    _check_header(header)
+    rows: list[RawRow] = []
+    for number, record in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in record):
+            continue
+        data: dict[str, Any] = {
+            key: (record[i].strip() if i < len(record) else "") for i, key in enumerate(header)
+        }
+        if len(record) > len(header):
+            data["__extra__"] = len(record) - len(header)
+        rows.append(RawRow(number, {k: v for k, v in data.items() if v != ""}))
+    return rows
+
+
+def parse_xlsx(path: Path) -> Iterator[RawRow]:
+    """Rows of the first sheet of an XLSX file, header in row 1 (streamed, read-only mode)."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a corrupt file
+        raise PayloadError(f"Không đọc được tệp XLSX / unreadable XLSX: {exc}") from exc
+    try:
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        try:
+            header = [str(h).strip().lower() if h is not None else "" for h in next(rows)]
+        except StopIteration as exc:
+            raise PayloadError("Trang tính trống / empty sheet") from exc
+        _check_header(header)
+        for number, record in enumerate(rows, start=2):
+            if all(cell is None or str(cell).strip() == "" for cell in record):
+                continue
+            data: dict[str, Any] = {}
+            for key, cell in zip(header, record, strict=False):
+                if key and cell is not None and str(cell).strip() != "":
+                    data[key] = cell.strip() if isinstance(cell, str) else cell
+            yield RawRow(number, data)
+    finally:
+        workbook.close()
+
+
+def _check_header(header: list[str]) -> None:
+    unknown = [h for h in header if h and h not in COLUMNS]
+    missing = [c for c in ("indicator", "time", "value") if c not in header]
+    if missing:
+        raise PayloadError(
+            f"Thiếu cột bắt buộc / missing columns: {', '.join(missing)} "
+            f"(cần / expected: {', '.join(COLUMNS)})"
+        )
+    if unknown:
+        raise PayloadError(f"Cột không hợp lệ / unknown columns: {', '.join(unknown)}")
+    if "entity" not in header and "area" not in header:
+        raise PayloadError("Cần cột entity hoặc area / needs an entity or area column")

@@ -1,0 +1,111 @@
+"""Ingest one batch of observations: validate, store, report (Tiếp nhận dữ liệu quan trắc)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ioc.core import clock
+from ioc.core.models import Area, Entity, IdempotencyRecord, Indicator
+from ioc.core.registry import Registry
+from ioc.core.series import SeriesResolver, write_observations
+from ioc.engines.ingestion.parse import RawRow
+from ioc.engines.ingestion.validate import Lookups, RowError, validate_rows
+
+
+@dataclass
+class IngestReport:
+    """What happened to a batch. ``stored`` rows are committed; ``errors`` rows are not."""
+
+    received: int
+    stored: int
+    atomic: bool
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when every row was valid."""
+        return not self.errors
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON body returned to the sender."""
+        return {
+            "received": self.received,
+            "stored": self.stored,
+            "rejected": len({e.row for e in self.errors}),
+            "mode": "atomic" if self.atomic else "partial",
+            "errors": [e.as_dict() for e in self.errors[:1000]],
+            "errors_truncated": len(self.errors) > 1000,
+        }
+
+
+def load_lookups(session: Session, registry: Registry) -> Lookups:
+    """Indicators, entity codes, area codes and unit converters for validating a batch."""
+    indicators = {i.code: i for i in session.execute(select(Indicator)).scalars()}
+    entity_codes = set(session.execute(select(Entity.code).where(Entity.active)).scalars())
+    area_codes = set(session.execute(select(Area.code)).scalars())
+    converters = {p.name: p.unit_converter for p in registry.packs if p.unit_converter is not None}
+    return Lookups(indicators, entity_codes, area_codes, converters)
+
+
+def ingest(
+    session: Session,
+    rows: list[RawRow],
+    *,
+    registry: Registry,
+    offset: int,
+    atomic: bool = False,
+    lookups: Lookups | None = None,
+) -> IngestReport:
+    """Validate and store ``rows`` in the caller's transaction.
+
+    Partial mode (default) stores every valid row and lists the bad ones; atomic mode stores
+    nothing when any row is bad. The caller commits.
+    """
+    lookups = lookups or load_lookups(session, registry)
+    checked = validate_rows(rows, lookups, SeriesResolver(session))
+    report = IngestReport(received=len(rows), stored=0, atomic=atomic, errors=checked.errors)
+    if atomic and checked.errors:
+        return report
+    result = write_observations(session, checked.rows, checked.label_end, offset)
+    report.stored = result.stored
+    return report
+
+
+def body_hash(body: bytes) -> str:
+    """SHA-256 of a request body, to tell a retry from a different request under the same key."""
+    return hashlib.sha256(body).hexdigest()
+
+
+def find_idempotent(session: Session, token_id: int, key: str) -> IdempotencyRecord | None:
+    """A previously processed request with this key from this token."""
+    return session.execute(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.token_id == token_id, IdempotencyRecord.key == key
+        )
+    ).scalar_one_or_none()
+
+
+def remember_idempotent(
+    session: Session,
+    token_id: int,
+    key: str,
+    request_hash: str,
+    status_code: int,
+    response: dict[str, Any],
+) -> None:
+    """Store the response of a processed request in the same transaction as its data."""
+    session.add(
+        IdempotencyRecord(
+            token_id=token_id,
+            key=key,
+            request_hash=request_hash,
+            status_code=status_code,
+            response=response,
+            created_at=clock.now(),
+        )
+    )

@@ -1,0 +1,234 @@
+"""Validate raw rows into series observations, naming the row and field of every problem."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ioc.core.models import Indicator
+from ioc.core.registry import UnitConverter
+from ioc.core.series import QUALITY_CODES, SeriesInfo, SeriesResolver
+from ioc.engines.ingestion.parse import RawRow
+
+# (vi, en) message per error code; the code is stable for machines, the text is for people.
+MESSAGES: dict[str, tuple[str, str]] = {
+    "required": ("thiếu giá trị bắt buộc", "required value is missing"),
+    "unknown_indicator": ("chỉ tiêu không có trong danh mục", "indicator not in the catalog"),
+    "unknown_entity": ("không có đối tượng (trạm) mã này", "no entity (station) with this code"),
+    "unknown_area": ("không có đơn vị hành chính mã này", "no administrative unit with this code"),
+    "entity_and_area": (
+        "chỉ ghi một trong hai: entity hoặc area",
+        "give exactly one of entity or area",
+    ),
+    "bad_time": (
+        "thời gian phải theo ISO 8601, ví dụ 2026-03-01T08:00:00+07:00",
+        "time must be ISO 8601, e.g. 2026-03-01T08:00:00+07:00",
+    ),
+    "missing_offset": (
+        "thời gian thiếu múi giờ (+07:00 hoặc Z)",
+        "time has no UTC offset (+07:00 or Z)",
+    ),
+    "bad_number": ("giá trị không phải là số", "value is not a number"),
+    "not_finite": ("giá trị không hữu hạn (NaN/Infinity)", "value is not finite (NaN/Infinity)"),
+    "out_of_range": ("giá trị ngoài khoảng hợp lý {lo} – {hi}", "value outside {lo} – {hi}"),
+    "bad_quality": (
+        "chất lượng phải là good, suspect, bad (hoặc 0, 1, 2)",
+        "quality must be good, suspect, bad (or 0, 1, 2)",
+    ),
+    "bad_unit": ("đơn vị không chuyển đổi được: {detail}", "unit cannot be converted: {detail}"),
+    "not_object": ("mỗi dòng phải là một đối tượng JSON", "each row must be a JSON object"),
+    "extra_cells": ("dòng có nhiều ô hơn tiêu đề", "row has more cells than the header"),
+    "unknown_field": ("trường không hợp lệ: {detail}", "unknown field: {detail}"),
+    "derived_indicator": (
+        "chỉ tiêu này được hệ thống tính, không nhận dữ liệu trực tiếp",
+        "this indicator is computed by the IOC and cannot be sent",
+    ),
+}
+
+ALLOWED_FIELDS = {"indicator", "entity", "area", "time", "value", "quality", "unit"}
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem: row number, field, stable code, Vietnamese and English text."""
+
+    row: int
+    field: str
+    code: str
+    message: str
+    message_en: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON shape of the error."""
+        return {
+            "row": self.row,
+            "field": self.field,
+            "code": self.code,
+            "message": self.message,
+            "message_en": self.message_en,
+        }
+
+
+def _err(row: int, field: str, code: str, **fmt: Any) -> RowError:
+    vi, en = MESSAGES[code]
+    return RowError(row, field, code, vi.format(**fmt), en.format(**fmt))
+
+
+@dataclass
+class Lookups:
+    """What validation needs, loaded once per batch."""
+
+    indicators: dict[str, Indicator]
+    entity_codes: set[str]
+    area_codes: set[str]
+    converters: dict[str, UnitConverter]
+
+
+@dataclass
+class Validated:
+    """Rows ready for the store and the problems found."""
+
+    rows: list[tuple[int, int, float, int]]
+    label_end: dict[int, bool]
+    errors: list[RowError]
+    series: dict[int, SeriesInfo]
+
+
+def validate_rows(rows: list[RawRow], lookups: Lookups, resolver: SeriesResolver) -> Validated:
+    """Check each row; good rows become ``(series_id, ts, value, quality)``."""
+    out = Validated(rows=[], label_end={}, errors=[], series={})
+    indicators = lookups.indicators
+    append = out.rows.append
+    fromiso = datetime.fromisoformat
+    for raw in rows:
+        number = raw.number
+        data = raw.data
+        if not isinstance(data, dict):
+            out.errors.append(_err(number, "*", "not_object"))
+            continue
+        row_errors: list[RowError] = []
+        if len(data) > 7 or not ALLOWED_FIELDS.issuperset(data):
+            extra = sorted(set(data) - ALLOWED_FIELDS)
+            if "__extra__" in extra:
+                row_errors.append(_err(number, "*", "extra_cells"))
+                extra.remove("__extra__")
+            if extra:
+                row_errors.append(_err(number, extra[0], "unknown_field", detail=", ".join(extra)))
+        # indicator
+        code = data.get("indicator")
+        indicator = indicators.get(code) if isinstance(code, str) else None
+        if code is None or code == "":
+            row_errors.append(_err(number, "indicator", "required"))
+        elif indicator is None:
+            row_errors.append(_err(number, "indicator", "unknown_indicator"))
+        elif indicator.derived:
+            row_errors.append(_err(number, "indicator", "derived_indicator"))
+        # subject
+        entity = data.get("entity")
+        area = data.get("area")
+        subject: tuple[str, str] | None = None
+        if entity not in (None, "") and area not in (None, ""):
+            row_errors.append(_err(number, "entity", "entity_and_area"))
+        elif entity not in (None, ""):
+            entity = str(entity)
+            if entity in lookups.entity_codes:
+                subject = ("entity", entity)
+            else:
+                row_errors.append(_err(number, "entity", "unknown_entity"))
+        elif area not in (None, ""):
+            area = str(area)
+            if area in lookups.area_codes:
+                subject = ("area", area)
+            else:
+                row_errors.append(_err(number, "area", "unknown_area"))
+        else:
+            row_errors.append(_err(number, "entity", "required"))
+        # time
+        ts = 0
+        when = data.get("time")
+        if when is None or when == "":
+            row_errors.append(_err(number, "time", "required"))
+        else:
+            dt: datetime | None
+            if isinstance(when, datetime):
+                dt = when
+            else:
+                try:
+                    dt = fromiso(str(when))
+                except ValueError:
+                    dt = None
+                    row_errors.append(_err(number, "time", "bad_time"))
+            if dt is not None:
+                if dt.tzinfo is None:
+                    row_errors.append(_err(number, "time", "missing_offset"))
+                else:
+                    ts = int(dt.timestamp())
+        # value
+        value = _number(data.get("value"), number, row_errors)
+        unit = data.get("unit")
+        if value is not None and indicator is not None and unit not in (None, ""):
+            converter = lookups.converters.get(indicator.pack)
+            if str(unit).strip().lower() != indicator.unit.lower():
+                if converter is None:
+                    row_errors.append(_err(number, "unit", "bad_unit", detail=str(unit)))
+                    value = None
+                else:
+                    try:
+                        value = converter(indicator.code, value, str(unit))
+                    except ValueError as exc:
+                        row_errors.append(_err(number, "unit", "bad_unit", detail=str(exc)))
+                        value = None
+        if value is not None and indicator is not None:
+            lo, hi = indicator.min_value, indicator.max_value
+            if (lo is not None and value < lo) or (hi is not None and value > hi):
+                row_errors.append(_err(number, "value", "out_of_range", lo=_fmt(lo), hi=_fmt(hi)))
+        # quality
+        quality = 0
+        q = data.get("quality")
+        if q not in (None, ""):
+            if isinstance(q, str) and q.strip().lower() in QUALITY_CODES:
+                quality = QUALITY_CODES[q.strip().lower()]
+            elif str(q).strip() in ("0", "1", "2"):
+                quality = int(str(q).strip())
+            else:
+                row_errors.append(_err(number, "quality", "bad_quality"))
+        if row_errors:
+            out.errors.extend(row_errors)
+            continue
+        assert indicator is not None and subject is not None and value is not None
+        info = resolver.get(indicator, subject[0], subject[1])
+        out.series[info.id] = info
+        out.label_end[info.id] = info.label_end
+        append((info.id, ts, value, quality))
+    return out
+
+
+def _fmt(x: float | None) -> str:
+    return "…" if x is None else f"{x:g}"
+
+
+def _number(raw: Any, number: int, errors: list[RowError]) -> float | None:
+    if raw is None or raw == "":
+        errors.append(_err(number, "value", "required"))
+        return None
+    if isinstance(raw, bool):
+        errors.append(_err(number, "value", "bad_number"))
+        return None
+    if isinstance(raw, int | float):
+        value = float(raw)
+    else:
+        text = str(raw).strip()
+        # Vietnamese spreadsheets write 12,5; accept a lone decimal comma.
+        if text.count(",") == 1 and "." not in text:
+            text = text.replace(",", ".")
+        try:
+            value = float(text)
+        except ValueError:
+            errors.append(_err(number, "value", "bad_number"))
+            return None
+    if not math.isfinite(value):
+        errors.append(_err(number, "value", "not_finite"))
+        return None
+    return value

@@ -1,0 +1,16 @@
+"""Import every model module so ``Base.metadata`` is complete (migrations, ``create_all``)."""
+
+from __future__ import annotations
+
+import importlib
+
+MODEL_MODULES = (
+    "ioc.core.models",
+    "ioc.packs.environment.models",
+)
+
+
+def import_all_models() -> None:
+    """Import the model modules of core and of every pack."""
+    for name in MODEL_MODULES:
+        importlib.import_module(name)

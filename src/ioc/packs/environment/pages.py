@@ -1,0 +1,228 @@
+"""HTML pages of the environment pack: province map, station page, public air-quality page."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from ioc.core import clock, i18n
+from ioc.core.auth import Permission
+from ioc.core.registry import Tile
+from ioc.core.series import DAY, HOUR, hour_bucket, read_rollups
+from ioc.packs.environment import aqi, service, views
+from ioc.web.deps import DbSession, Principal, require
+from ioc.web.templating import render, request_lang
+
+router = APIRouter(include_in_schema=False)
+
+Viewer = Annotated[Principal, Depends(require(Permission.VIEW, page=True))]
+Public = Annotated[Principal, Depends(require(Permission.PUBLIC))]
+
+
+def _json(value: Any) -> str:
+    # Embedded in <script type="application/json">: escape "</" so data cannot close the tag.
+    return orjson.dumps(value).decode().replace("</", "<\\/")
+
+
+def overview_tile(session: Session, lang: str) -> Tile:
+    """Tile for the IOC overview: worst current VN_AQI, stations reporting."""
+    summaries = views.station_summaries(session, lang)
+    current = [s for s in summaries if s["current"]]
+    title = i18n.translate("tile.environment", lang)
+    caption = i18n.translate("tile.stations_reporting", lang, n=len(current), total=len(summaries))
+    if not current:
+        return Tile("environment", title, "—", caption, "none", "/environment")
+    worst = max(current, key=lambda s: s["aqi"]["aqi"])
+    cat = aqi.category(worst["aqi"]["aqi"])
+    mean = sum(s["aqi"]["aqi"] for s in current) / len(current)
+    lines = (
+        i18n.translate("tile.worst_station", lang, name=worst["name"]),
+        i18n.translate("tile.mean_aqi", lang, value=i18n.format_number(mean, lang)),
+    )
+    return Tile(
+        pack="environment",
+        title=title,
+        figure=f"{worst['aqi']['aqi']} · {cat.name_vi if lang == 'vi' else cat.name_en}",
+        caption=caption,
+        status=cat.key,
+        href="/environment",
+        color=cat.color,
+        text_color=cat.text_color,
+        lines=lines,
+    )
+
+
+def _map_page(request: Request, db: Session, principal: Principal, public: bool) -> Response:
+    settings = request.app.state.settings
+    lang = request_lang(request, settings.default_language)
+    summaries = views.station_summaries(db, lang)
+    prefix = "/public/air" if public else "/environment/stations"
+    markers = views.map_markers(summaries, prefix)
+    # Last 7 days of hourly VN_AQI for every station, from the derived series' rollups.
+    now = int(clock.now().timestamp())
+    series = service.pollutant_series(db, [s["code"] for s in summaries])
+    aqi_sids = {
+        code: by[service.AQI_HOUR].id for code, by in series.items() if service.AQI_HOUR in by
+    }
+    buckets = read_rollups(db.connection(), "hour", aqi_sids.values(), now - 7 * DAY, now + HOUR)
+    names = {s["code"]: s["name"] for s in summaries}
+    chart = {
+        "series": [
+            {
+                "name": names[code],
+                "data": [[views.iso_local(b.start + HOUR), b.vmax] for b in buckets[sid]],
+            }
+            for code, sid in aqi_sids.items()
+        ],
+        "yName": "VN_AQI",
+        "markLines": [{"value": 100, "label": "100"}, {"value": 150, "label": "150"}],
+    }
+    worst = max((s for s in summaries if s["current"]), key=lambda s: s["aqi"]["aqi"], default=None)
+    return render(
+        request,
+        "environment/public.html" if public else "environment/index.html",
+        {
+            "stations": summaries,
+            "markers_json": _json(markers),
+            "chart_json": _json(chart),
+            "categories": aqi.CATEGORIES,
+            "worst": worst,
+            "worst_category": aqi.category(worst["aqi"]["aqi"]) if worst else None,
+            "tile_url": settings.map_tile_url,
+            "tile_attribution": settings.map_tile_attribution,
+            "pollutants": aqi.POLLUTANTS,
+        },
+        principal=principal,
+    )
+
+
+@router.get("/environment", response_class=HTMLResponse)
+def environment_index(request: Request, db: DbSession, principal: Viewer) -> Response:
+    """Môi trường: map of stations coloured by current VN_AQI, table, 7-day chart."""
+    return _map_page(request, db, principal, public=False)
+
+
+@router.get("/public/air", response_class=HTMLResponse)
+def public_air(request: Request, db: DbSession, principal: Public) -> Response:
+    """Public air-quality page for citizens (no login): map, current index, health advice."""
+    return _map_page(request, db, principal, public=True)
+
+
+def _station_page(
+    request: Request, db: Session, principal: Principal, code: str, public: bool
+) -> Response:
+    settings = request.app.state.settings
+    lang = request_lang(request, settings.default_language)
+    entity = service.station(db, code)
+    if entity is None:
+        raise HTTPException(404, f"Không có trạm {code}")
+    now = int(clock.now().timestamp())
+    series = service.pollutant_series(db, [code]).get(code, {})
+    latest_ts = max((s.latest_ts for s in series.values() if s.latest_ts), default=now)
+    end_label = hour_bucket(latest_ts, True) + HOUR
+    hourly_points = service.aqi_points(db, entity.id, "hour", end_label - 7 * DAY, end_label)
+    daily_points = service.aqi_points(db, entity.id, "day", end_label - 90 * DAY, end_label)
+    poll_sids = {p: series[p].id for p in aqi.POLLUTANTS if p in series}
+    hour_buckets = read_rollups(
+        db.connection(), "hour", poll_sids.values(), end_label - 7 * DAY, end_label
+    )
+    by_label: dict[str, dict[int, float]] = {
+        p: {b.start + HOUR: b.mean for b in hour_buckets[sid]} for p, sid in poll_sids.items()
+    }
+    hourly_rows = []
+    for point in reversed(hourly_points[-48:]):
+        hourly_rows.append(
+            {"point": point, "conc": {p: by_label[p].get(point.ts) for p in poll_sids}}
+        )
+    local_end = datetime.fromtimestamp(end_label - HOUR, tz=UTC) + timedelta(
+        seconds=service.local_offset()
+    )
+    last_day = local_end.date()
+    stats = service.day_stats(db, code, last_day - timedelta(days=29), last_day)
+    daily_by_ts = {p.ts: p for p in daily_points}
+    day_rows = []
+    for s in stats:
+        start = service.local_midnight(s.day)
+        day_rows.append({"stats": s, "point": daily_by_ts.get(start)})
+    pollutant_chart = {
+        "series": [
+            {
+                "name": i18n.translate(f"pollutant.{p}", lang),
+                "data": [[views.iso_local(t), round(v, 1)] for t, v in sorted(by_label[p].items())],
+            }
+            for p in poll_sids
+            if p != "co"
+        ],
+        "yName": "µg/m³",
+        "decimals": 1,
+    }
+    hourly_chart = {
+        "series": [
+            {
+                "name": "VN_AQI",
+                "data": [[views.iso_local(p.ts), p.aqi] for p in hourly_points],
+            }
+        ],
+        "yName": "VN_AQI",
+        "colorByAqi": True,
+    }
+    daily_chart = {
+        "data": [
+            {
+                "date": datetime.fromtimestamp(p.ts + service.local_offset(), tz=UTC)
+                .date()
+                .isoformat(),
+                "value": p.aqi,
+                "color": p.category.color,
+            }
+            for p in daily_points
+        ],
+        "seriesName": "VN_AQI",
+    }
+    current = (
+        hourly_points[-1]
+        if hourly_points and now - hourly_points[-1].ts <= views.STALE_AFTER_SECONDS
+        else None
+    )
+    area = views.area_names(db, {entity.area_code} if entity.area_code else set())
+    return render(
+        request,
+        "environment/station.html",
+        {
+            "public": public,
+            "station": entity,
+            "commune": area.get(entity.area_code or ""),
+            "current": current,
+            "last": hourly_points[-1] if hourly_points else None,
+            "concentrations": {
+                p: series[p] for p in aqi.POLLUTANTS if p in series and series[p].latest_ts
+            },
+            "hourly_rows": hourly_rows,
+            "day_rows": day_rows,
+            "pollutants": list(poll_sids),
+            "hourly_chart_json": _json(hourly_chart),
+            "pollutant_chart_json": _json(pollutant_chart),
+            "daily_chart_json": _json(daily_chart),
+            "categories": aqi.CATEGORIES,
+            "to_dt": lambda ts: datetime.fromtimestamp(ts, tz=UTC),
+            "pm25_limit": service.pm25_limit(last_day),
+        },
+        principal=principal,
+    )
+
+
+@router.get("/environment/stations/{code}", response_class=HTMLResponse)
+def station_page(request: Request, code: str, db: DbSession, principal: Viewer) -> Response:
+    """Trang trạm: current index, hourly and daily tables, charts, QCVN 05 exceedances."""
+    return _station_page(request, db, principal, code, public=False)
+
+
+@router.get("/public/air/{code}", response_class=HTMLResponse)
+def public_station_page(request: Request, code: str, db: DbSession, principal: Public) -> Response:
+    """The same station page for citizens (air-quality data is public)."""
+    return _station_page(request, db, principal, code, public=True)

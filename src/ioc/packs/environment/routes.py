@@ -1,0 +1,70 @@
+"""JSON API of the environment pack (public air-quality data: no personal data here)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+
+from ioc.core import clock
+from ioc.core.auth import Permission
+from ioc.core.series import DAY, HOUR
+from ioc.packs.environment import service, views
+from ioc.web.deps import DbSession, Principal, require
+
+router = APIRouter(prefix="/api/v1/environment", tags=["environment"])
+
+# Air-quality indices are published to citizens (QĐ 1459 Table 3), so these reads are public.
+Public = Annotated[Principal, Depends(require(Permission.PUBLIC))]
+
+MAX_HOURS = 24 * 93
+MAX_DAYS = 3 * 366
+
+
+@router.get("/stations", summary="Trạm quan trắc không khí và VN_AQI hiện tại")
+def list_stations(
+    db: DbSession, principal: Public, lang: Literal["vi", "en"] = "vi"
+) -> dict[str, Any]:
+    """Stations with location, commune, operator, newest hourly VN_AQI and concentrations."""
+    return {"stations": views.station_summaries(db, lang)}
+
+
+@router.get("/stations/{code}/aqi", summary="VN_AQI theo giờ hoặc theo ngày của một trạm")
+def station_aqi(
+    code: str,
+    db: DbSession,
+    principal: Public,
+    resolution: Literal["hour", "day"] = "hour",
+    from_: Annotated[str | None, Query(alias="from", max_length=40)] = None,
+    to: Annotated[str | None, Query(max_length=40)] = None,
+    lang: Literal["vi", "en"] = "vi",
+) -> dict[str, Any]:
+    """Index values in ``[from, to]`` (ISO 8601 with offset, or a date = local midnight).
+
+    Defaults: the last 48 hours (hour) or the last 30 days (day). Hour values are labelled with
+    the end of the hour, day values with local midnight, as QĐ 1459/QĐ-TCMT does.
+    """
+    entity = service.station(db, code)
+    if entity is None:
+        raise HTTPException(404, f"Không có trạm {code} / no such station")
+    now = int(clock.now().timestamp())
+    try:
+        hi = views.parse_time(to, "to") if to else now
+        default_span = 48 * HOUR if resolution == "hour" else 30 * DAY
+        lo = views.parse_time(from_, "from") if from_ else hi - default_span
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    if lo > hi:
+        raise HTTPException(422, "from: phải trước to / from must be before to")
+    limit = MAX_HOURS * HOUR if resolution == "hour" else MAX_DAYS * DAY
+    if hi - lo > limit:
+        raise HTTPException(422, f"Khoảng thời gian quá dài (tối đa {limit // DAY} ngày)")
+    points = service.aqi_points(db, entity.id, resolution, lo, hi)
+    return {
+        "station": views.entity_json(entity),
+        "resolution": resolution,
+        "from": views.iso_local(lo),
+        "to": views.iso_local(hi),
+        "method": "VN_AQI, QĐ 1459/QĐ-TCMT",
+        "items": [views.point_json(p, lang) for p in points],
+    }

@@ -1,0 +1,404 @@
+"""Air-quality service: stations, VN_AQI derivation on write, and the reads pages and APIs use.
+
+VN_AQI is derived inside the ingestion transaction (a listener on the series store), from the
+hourly rollups, so the index is current the moment a batch is committed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from ioc.core import audit, i18n
+from ioc.core.models import Area, Entity, Indicator, Series
+from ioc.core.series import (
+    DAY,
+    HOUR,
+    SeriesResolver,
+    WriteResult,
+    day_bucket,
+    hour_bucket,
+    read_rollups,
+    write_observations,
+)
+from ioc.packs.environment import aqi
+from ioc.packs.environment.aqi import Category
+from ioc.packs.environment.models import AirQualityIndex
+
+PACK = "environment"
+STATION_TYPE = "AirQualityStation"
+POLLUTANTS = aqi.POLLUTANTS
+AQI_HOUR = "vn_aqi_hour"
+AQI_DAY = "vn_aqi_day"
+
+
+@dataclass
+class Config:
+    """Settings the derivation needs (set at start-up from ``IOC_*``)."""
+
+    policy: aqi.AqiPolicy
+    offset: int
+
+
+_config = Config(policy=aqi.AqiPolicy(), offset=7 * HOUR)
+
+
+def configure(policy: aqi.AqiPolicy, offset: int) -> None:
+    """Apply the settings; called once at start-up."""
+    _config.policy = policy
+    _config.offset = offset
+
+
+def local_offset() -> int:
+    """The configured local UTC offset in seconds."""
+    return _config.offset
+
+
+def local_midnight(day: date) -> int:
+    """UNIX seconds of local midnight starting ``day``."""
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()) - _config.offset
+
+
+def pm25_limit(day: date) -> float | None:
+    """QCVN 05:2023 PM2.5 24-hour limit on ``day`` (50, then 45 from 2026-01-01)."""
+    return _limit("pm25", "24h", day)
+
+
+class StationError(ValueError):
+    """A refused station change, with a message naming the field."""
+
+
+def upsert_station(
+    session: Session,
+    actor: audit.Actor,
+    *,
+    code: str,
+    name: str,
+    lat: float,
+    lon: float,
+    area_code: str | None,
+    agency_code: str | None,
+    attributes: dict[str, object] | None = None,
+) -> Entity:
+    """Create or update an air monitoring station (Trạm quan trắc không khí)."""
+    code = code.strip()
+    if not code or len(code) > 64:
+        raise StationError("code: mã trạm không hợp lệ")
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise StationError("lat/lon: tọa độ không hợp lệ")
+    if area_code and session.execute(select(Area.id).where(Area.code == area_code)).first() is None:
+        raise StationError(f"area_code: không có đơn vị hành chính {area_code}")
+    entity = session.execute(select(Entity).where(Entity.code == code)).scalar_one_or_none()
+    values = {
+        "name": name,
+        "name_folded": i18n.fold(name),
+        "lat": lat,
+        "lon": lon,
+        "area_code": area_code,
+        "agency_code": agency_code,
+        "attributes": attributes or {},
+    }
+    if entity is None:
+        entity = Entity(code=code, type=STATION_TYPE, pack=PACK, active=True, **values)
+        session.add(entity)
+        session.flush()
+        audit.record(session, actor, "station.create", "entity", entity.id, code=code)
+    else:
+        changed = {k: v for k, v in values.items() if getattr(entity, k) != v}
+        for key, value in changed.items():
+            setattr(entity, key, value)
+        if changed:
+            audit.record(
+                session, actor, "station.update", "entity", entity.id, fields=sorted(changed)
+            )
+    return entity
+
+
+def stations(session: Session) -> list[Entity]:
+    """Active air stations ordered by code."""
+    return list(
+        session.execute(
+            select(Entity).where(Entity.type == STATION_TYPE, Entity.active).order_by(Entity.code)
+        ).scalars()
+    )
+
+
+def station(session: Session, code: str) -> Entity | None:
+    """One station by code."""
+    return session.execute(
+        select(Entity).where(Entity.type == STATION_TYPE, Entity.code == code)
+    ).scalar_one_or_none()
+
+
+def pollutant_series(
+    session: Session, station_codes: Iterable[str]
+) -> dict[str, dict[str, Series]]:
+    """Pollutant and AQI series per station code: ``{code: {indicator: Series}}``."""
+    codes = list(station_codes)
+    out: dict[str, dict[str, Series]] = defaultdict(dict)
+    if not codes:
+        return out
+    rows = session.execute(
+        select(Series, Indicator.code)
+        .join(Indicator, Indicator.id == Series.indicator_id)
+        .where(
+            Series.subject_kind == "entity",
+            Series.subject_code.in_(codes),
+            Indicator.code.in_([*POLLUTANTS, AQI_HOUR, AQI_DAY]),
+        )
+    )
+    for series, indicator_code in rows:
+        out[series.subject_code][indicator_code] = series
+    return out
+
+
+# ------------------------------------------------------------------ derivation on write
+
+
+def on_observations_written(session: Session, result: WriteResult) -> None:
+    """Listener: recompute VN_AQI for the stations and hours a batch touched."""
+    if not result.touched:
+        return
+    rows = session.execute(
+        select(Series.id, Series.subject_code, Indicator.code)
+        .join(Indicator, Indicator.id == Series.indicator_id)
+        .where(
+            Series.id.in_(list(result.touched)),
+            Series.subject_kind == "entity",
+            Indicator.code.in_(POLLUTANTS),
+        )
+    ).all()
+    spans: dict[str, tuple[int, int]] = {}
+    for sid, station_code, _ in rows:
+        lo, hi = result.touched[sid]
+        cur = spans.get(station_code)
+        spans[station_code] = (lo, hi) if cur is None else (min(cur[0], lo), max(cur[1], hi))
+    for station_code, (lo, hi) in spans.items():
+        recompute_station(session, station_code, lo, hi)
+
+
+def recompute_station(session: Session, station_code: str, lo: int, hi: int) -> None:
+    """Recompute hourly and daily VN_AQI of one station for data stamped in ``[lo, hi]``."""
+    entity = station(session, station_code)
+    if entity is None:
+        return
+    policy, offset = _config.policy, _config.offset
+    by_indicator = pollutant_series(session, [station_code]).get(station_code, {})
+    sids = {p: by_indicator[p].id for p in POLLUTANTS if p in by_indicator}
+    if not sids:
+        return
+    latest = [s.latest_ts for p, s in by_indicator.items() if p in POLLUTANTS and s.latest_ts]
+    # Hourly AQI is labelled with the END of the hour. A value at hour H feeds NowCast for the
+    # 12 hours from H, but an index is not published past the station's newest data.
+    first_label = hour_bucket(lo, True) + HOUR
+    last_label = hour_bucket(hi, True) + HOUR + 11 * HOUR
+    if latest:
+        last_label = max(first_label, min(last_label, hour_bucket(max(latest), True) + HOUR))
+    first_day = day_bucket(first_label - HOUR, offset)
+    last_day = day_bucket(last_label - HOUR, offset)
+    read_lo = min(first_label - 12 * HOUR, first_day - 7 * HOUR)
+    read_hi = max(last_label, last_day + DAY)
+    conn = session.connection()
+    buckets = read_rollups(conn, "hour", sids.values(), read_lo, read_hi)
+    means: dict[str, dict[int, float]] = {
+        p: {b.start: b.mean for b in buckets[sid]} for p, sid in sids.items()
+    }
+
+    hourly: list[dict[str, object]] = []
+    for label in range(first_label, last_label + 1, HOUR):
+        last_hours = {p: [m.get(label - HOUR * i) for i in range(1, 13)] for p, m in means.items()}
+        result = aqi.hourly_aqi(last_hours, policy)
+        if result is not None:
+            hourly.append(_row(entity.id, "hour", label, result))
+    daily: list[dict[str, object]] = []
+    for start in range(first_day, last_day + 1, DAY):
+        day_hours = {p: [m.get(start + HOUR * k) for k in range(24)] for p, m in means.items()}
+        o3_prev = [means.get("o3", {}).get(start - HOUR * k) for k in range(7, 0, -1)]
+        result = aqi.daily_aqi(day_hours, o3_prev, policy)
+        if result is not None:
+            daily.append(_row(entity.id, "day", start, result))
+
+    session.execute(
+        delete(AirQualityIndex).where(
+            AirQualityIndex.entity_id == entity.id,
+            AirQualityIndex.resolution == "hour",
+            AirQualityIndex.ts >= first_label,
+            AirQualityIndex.ts <= last_label,
+        )
+    )
+    session.execute(
+        delete(AirQualityIndex).where(
+            AirQualityIndex.entity_id == entity.id,
+            AirQualityIndex.resolution == "day",
+            AirQualityIndex.ts >= first_day,
+            AirQualityIndex.ts <= last_day,
+        )
+    )
+    if hourly:
+        session.execute(insert(AirQualityIndex), hourly)
+    if daily:
+        session.execute(insert(AirQualityIndex), daily)
+    _write_derived(session, station_code, AQI_HOUR, hourly)
+    _write_derived(session, station_code, AQI_DAY, daily)
+
+
+def _row(entity_id: int, resolution: str, ts: int, result: aqi.AqiResult) -> dict[str, object]:
+    row: dict[str, object] = {
+        "entity_id": entity_id,
+        "resolution": resolution,
+        "ts": ts,
+        "aqi": result.aqi,
+        "dominant": result.dominant,
+    }
+    for p in POLLUTANTS:
+        row[p] = result.sub_indices.get(p)
+    return row
+
+
+def _write_derived(
+    session: Session, station_code: str, indicator_code: str, rows: list[dict[str, object]]
+) -> None:
+    # The index is also a series, so rollups, charts and alert rules treat it like any other.
+    if not rows:
+        return
+    indicator = session.execute(
+        select(Indicator).where(Indicator.code == indicator_code)
+    ).scalar_one()
+    info = SeriesResolver(session).get(indicator, "entity", station_code)
+    obs = [(info.id, int(str(r["ts"])), float(str(r["aqi"])), 0) for r in rows]
+    write_observations(session, obs, {info.id: info.label_end}, _config.offset, notify=False)
+
+
+# ------------------------------------------------------------------ reads
+
+
+@dataclass(frozen=True)
+class AqiPoint:
+    """One published index value with its category (for tables, charts, the API)."""
+
+    ts: int
+    aqi: int
+    dominant: str
+    sub_indices: dict[str, int]
+
+    @property
+    def category(self) -> Category:
+        """Table 1 band."""
+        return aqi.category(self.aqi)
+
+    @property
+    def time(self) -> datetime:
+        """The label as an aware UTC datetime."""
+        return datetime.fromtimestamp(self.ts, tz=UTC)
+
+
+def _point(row: AirQualityIndex) -> AqiPoint:
+    subs = {p: v for p in POLLUTANTS if (v := getattr(row, p)) is not None}
+    return AqiPoint(row.ts, row.aqi, row.dominant, subs)
+
+
+def aqi_points(
+    session: Session, entity_id: int, resolution: str, lo: int, hi: int
+) -> list[AqiPoint]:
+    """Published hourly or daily indices with ``lo <= ts <= hi``, oldest first."""
+    rows = session.execute(
+        select(AirQualityIndex)
+        .where(
+            AirQualityIndex.entity_id == entity_id,
+            AirQualityIndex.resolution == resolution,
+            AirQualityIndex.ts >= lo,
+            AirQualityIndex.ts <= hi,
+        )
+        .order_by(AirQualityIndex.ts)
+    ).scalars()
+    return [_point(r) for r in rows]
+
+
+def latest_points(session: Session, entity_ids: list[int]) -> dict[int, AqiPoint]:
+    """Newest hourly index per station (one indexed lookup per station)."""
+    out: dict[int, AqiPoint] = {}
+    for eid in entity_ids:
+        row = session.execute(
+            select(AirQualityIndex)
+            .where(AirQualityIndex.entity_id == eid, AirQualityIndex.resolution == "hour")
+            .order_by(AirQualityIndex.ts.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        if row is not None:
+            out[eid] = _point(row)
+    return out
+
+
+@dataclass(frozen=True)
+class DayStats:
+    """One local day at a station: 24 h means, 1 h maxima, O3 8 h max, QCVN 05 exceedances."""
+
+    day: date
+    mean: dict[str, float]
+    max_1h: dict[str, float]
+    o3_8h: float | None
+    exceed: tuple[str, ...]
+
+
+def day_stats(session: Session, station_code: str, first: date, last: date) -> list[DayStats]:
+    """Daily statistics and QCVN 05:2023 exceedances from hourly rollups (newest first)."""
+    offset = _config.offset
+    series = pollutant_series(session, [station_code]).get(station_code, {})
+    sids = {p: series[p].id for p in POLLUTANTS if p in series}
+    lo = int(datetime(first.year, first.month, first.day, tzinfo=UTC).timestamp()) - offset
+    hi = int(datetime(last.year, last.month, last.day, tzinfo=UTC).timestamp()) - offset + DAY
+    buckets = read_rollups(session.connection(), "hour", sids.values(), lo - 7 * HOUR, hi)
+    means = {p: {b.start: b.mean for b in buckets[sid]} for p, sid in sids.items()}
+    out: list[DayStats] = []
+    for start in range(hi - DAY, lo - 1, -DAY):
+        day = datetime.fromtimestamp(start + offset, tz=UTC).date()
+        mean: dict[str, float] = {}
+        max_1h: dict[str, float] = {}
+        for p, m in means.items():
+            values = [v for k in range(24) if (v := m.get(start + HOUR * k)) is not None]
+            if values:
+                mean[p] = sum(values) / len(values)
+                max_1h[p] = max(values)
+        o3_8h = None
+        if "o3" in means:
+            rolling = aqi.rolling_8h_means(
+                [means["o3"].get(start + HOUR * k) for k in range(24)],
+                [means["o3"].get(start - HOUR * k) for k in range(7, 0, -1)],
+                _config.policy,
+            )
+            present = [v for v in rolling if v is not None]
+            o3_8h = max(present) if present else None
+        if not mean:
+            continue
+        out.append(DayStats(day, mean, max_1h, o3_8h, _exceedances(day, mean, max_1h, o3_8h)))
+    return out
+
+
+def _limit(pollutant: str, averaging: aqi.Averaging, day: date) -> float | None:
+    try:
+        return aqi.qcvn05_limit(pollutant, averaging, day)
+    except ValueError:
+        return None  # before QCVN 05:2023 took effect (12/9/2023)
+
+
+def _exceedances(
+    day: date, mean: dict[str, float], max_1h: dict[str, float], o3_8h: float | None
+) -> tuple[str, ...]:
+    found: list[str] = []
+    for p, value in mean.items():
+        limit = _limit(p, "24h", day)
+        if limit is not None and value > limit:
+            found.append(f"{p}:24h")
+    for p, value in max_1h.items():
+        limit = _limit(p, "1h", day)
+        if limit is not None and value > limit:
+            found.append(f"{p}:1h")
+    limit_8h = _limit("o3", "8h", day)
+    if o3_8h is not None and limit_8h is not None and o3_8h > limit_8h:
+        found.append("o3:8h")
+    return tuple(found)

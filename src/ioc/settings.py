@@ -1,0 +1,109 @@
+"""Settings from ``IOC_*`` environment variables.
+
+Every field has a docstring: ``ioc settings`` prints them, and ``tests/test_docs.py`` fails when a
+setting is missing from ``docs/settings.md``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_DEV_SECRET = "development-only-secret-change-me"  # noqa: S105 - refused in production
+
+
+class Settings(BaseSettings):
+    """All IOC settings; read once per process from the environment (prefix ``IOC_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="IOC_", env_file=None, extra="ignore")
+
+    env: Literal["development", "production", "test"] = "development"
+    """Deployment kind. ``production`` refuses the default secret and forces secure cookies."""
+
+    database_url: str = "sqlite:///var/ioc.db"
+    """SQLAlchemy URL: a SQLite file by default, or ``postgresql+psycopg://user@host/db``."""
+
+    secret_key: str = _DEV_SECRET
+    """Secret for signing; required (not the default) when ``IOC_ENV=production``."""
+
+    host: str = "127.0.0.1"
+    """Address ``ioc serve`` listens on."""
+
+    port: int = 8000
+    """Port ``ioc serve`` and ``ioc demo`` listen on."""
+
+    timezone: str = "Asia/Ho_Chi_Minh"
+    """Local time zone for display, day/month rollups and deadlines (UTC+07:00, no DST)."""
+
+    log_level: str = "INFO"
+    """Log level (DEBUG, INFO, WARNING, ERROR)."""
+
+    log_json: bool = False
+    """Write logs as JSON lines (for a log collector) instead of console text."""
+
+    cookie_secure: bool = False
+    """Send the session cookie only over HTTPS. Always on when ``IOC_ENV=production``."""
+
+    session_hours: int = 12
+    """How long a login session lasts without activity, in hours (one operator shift)."""
+
+    default_language: Literal["vi", "en"] = "vi"
+    """Language of pages when the visitor has not chosen one."""
+
+    map_tile_url: str = ""
+    """Leaflet tile URL template, e.g. ``https://tile.openstreetmap.org/{z}/{x}/{y}.png`` or a
+    provincial tile server. Empty (the default) draws maps without tiles, for closed networks."""
+
+    map_tile_attribution: str = ""
+    """Attribution text shown with the map tiles."""
+
+    ingest_max_rows: int = 50_000
+    """Largest batch ``POST /api/v1/observations`` accepts in one request."""
+
+    air_nowcast_form: Literal["normalised", "literal"] = "normalised"
+    """NowCast when w = 1/2: QĐ 1459 prints a sum without division; ``normalised`` divides by
+    the weights (as the reference implementation does). See docs/air-quality.md."""
+
+    air_aqi_cap: int | None = 500
+    """Cap on VN_AQI above level 8 (the decision is silent); empty for no cap."""
+
+    air_min_daily_hours: int = 0
+    """Minimum hourly values for a daily mean/maximum (the decision sets none; 0 = no rule)."""
+
+    air_min_8h_values: int = 6
+    """Minimum hourly values in an O3 8-hour window for its mean to count."""
+
+    overview_refresh_seconds: int = 60
+    """How often the overview page refreshes its tiles."""
+
+    data_dir: Path = Path("var")
+    """Folder for the SQLite file, backups and uploads."""
+
+    @model_validator(mode="after")
+    def _production_rules(self) -> Settings:
+        if self.env == "production":
+            if self.secret_key == _DEV_SECRET:
+                raise ValueError("IOC_SECRET_KEY must be set to a random value in production")
+            self.cookie_secure = True
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the database is SQLite."""
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (cached; tests call ``get_settings.cache_clear()``)."""
+    return Settings()
+
+
+def new_secret() -> str:
+    """A random secret suitable for ``IOC_SECRET_KEY``."""
+    return secrets.token_urlsafe(48)

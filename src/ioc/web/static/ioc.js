@@ -1,0 +1,583 @@
+/*
+ * IOC Đắk Lắk — small vanilla helpers for the server-rendered pages.
+ * Needs vendor/leaflet/leaflet.js (maps) and/or vendor/echarts/echarts.min.js (charts),
+ * loaded before this file. No network access of its own; no inline event handlers.
+ *
+ *   IOC.aqiMap(elId, stations, opts)  -> L.Map
+ *   IOC.lineChart(elId, cfg)          -> echarts instance
+ *   IOC.barChart(elId, cfg)           -> echarts instance
+ *   IOC.formatNumber(value, decimals) -> "1.234,5" (vi) / "1,234.5" (en)
+ *   IOC.formatTime(msOrIso, withTime) -> "28/11/2026 14:05" in Asia/Ho_Chi_Minh
+ *   IOC.init(root)                    -> builds every [data-ioc] element under root
+ *
+ * Pages may call the builders from a small inline script, or stay CSP-strict (no inline
+ * script) with:  <div id="m" class="map" data-ioc="map" data-ioc-json="m-data"></div>
+ *                <script type="application/json" id="m-data">{"stations": [...], "opts": {...}}</script>
+ * (data-ioc="line" / "bar" take the chart cfg object as JSON). IOC.init runs on
+ * DOMContentLoaded and after every htmx swap.
+ */
+(function (global) {
+  "use strict";
+
+  var VN_OFFSET_MIN = 420; // Asia/Ho_Chi_Minh = UTC+07:00, no DST since 1975
+  var NO_VALUE = "\u2014"; // em dash, as the server renders missing numbers
+
+  // Official VN_AQI bands (Quyết định 1459/QĐ-TCMT).
+  var AQI_BANDS = [
+    { max: 50, key: "good", color: "#00E400", text: "#000000" },
+    { max: 100, key: "moderate", color: "#FFFF00", text: "#000000" },
+    { max: 150, key: "poor", color: "#FF7E00", text: "#000000" },
+    { max: 200, key: "bad", color: "#FF0000", text: "#FFFFFF" },
+    { max: 300, key: "very_bad", color: "#8F3F97", text: "#FFFFFF" },
+    { max: Infinity, key: "hazardous", color: "#7E0023", text: "#FFFFFF" }
+  ];
+  var NONE_COLOR = "#C4CAD1";
+  var NONE_TEXT = "#2B333D";
+
+  function isVi() {
+    return (document.documentElement.lang || "vi").toLowerCase().indexOf("vi") === 0;
+  }
+
+  function locale() {
+    return isVi() ? "vi-VN" : "en-GB";
+  }
+
+  var nfCache = {};
+  /** Number in the page language with a fixed number of decimals (default: up to 1). */
+  function formatNumber(value, decimals) {
+    if (value === null || value === undefined || value === "" || !isFinite(value)) {
+      return NO_VALUE;
+    }
+    var key = locale() + "|" + (decimals === undefined ? "auto" : decimals);
+    var nf = nfCache[key];
+    if (!nf) {
+      nf = new Intl.NumberFormat(locale(), decimals === undefined
+        ? { maximumFractionDigits: 1 }
+        : { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+      nfCache[key] = nf;
+    }
+    return nf.format(Number(value));
+  }
+
+  function pad2(n) {
+    return (n < 10 ? "0" : "") + n;
+  }
+
+  function toMs(t) {
+    return typeof t === "number" ? t : Date.parse(t);
+  }
+
+  /** Vietnam wall-clock fields of an instant (independent of the browser's time zone). */
+  function vnParts(ms) {
+    var d = new Date(ms + VN_OFFSET_MIN * 60000);
+    return {
+      y: d.getUTCFullYear(), mo: d.getUTCMonth() + 1, d: d.getUTCDate(),
+      h: d.getUTCHours(), mi: d.getUTCMinutes()
+    };
+  }
+
+  /** "dd/mm/yyyy HH:MM" (24 h) in Asia/Ho_Chi_Minh, or "dd/mm/yyyy" without time. */
+  function formatTime(t, withTime) {
+    var ms = toMs(t);
+    if (!isFinite(ms)) { return NO_VALUE; }
+    var p = vnParts(ms);
+    var s = pad2(p.d) + "/" + pad2(p.mo) + "/" + p.y;
+    return withTime === false ? s : s + " " + pad2(p.h) + ":" + pad2(p.mi);
+  }
+
+  /** Colour band of an AQI value; null/undefined gives the grey "no data" band. */
+  function aqiBand(aqi) {
+    if (aqi === null || aqi === undefined || !isFinite(aqi)) {
+      return { key: "none", color: NONE_COLOR, text: NONE_TEXT };
+    }
+    for (var i = 0; i < AQI_BANDS.length; i++) {
+      if (Math.round(aqi) <= AQI_BANDS[i].max) { return AQI_BANDS[i]; }
+    }
+    return AQI_BANDS[AQI_BANDS.length - 1];
+  }
+
+  function el(tag, className, text) {
+    var e = document.createElement(tag);
+    if (className) { e.className = className; }
+    if (text !== undefined && text !== null) { e.textContent = String(text); }
+    return e;
+  }
+
+  function byId(elId) {
+    var node = typeof elId === "string" ? document.getElementById(elId) : elId;
+    if (!node) { throw new Error("IOC: no element #" + elId); }
+    return node;
+  }
+
+  // ------------------------------------------------------------------ map
+
+  /**
+   * Leaflet map of monitoring stations coloured by VN_AQI.
+   * stations: [{code, name, lat, lon, aqi, category, category_label?, color, text_color, url,
+   *             time?}] — color/text_color default to the official band of aqi.
+   * opts: {tileUrl: "" (offline: no tile layer), tileAttribution, maxZoom: 18,
+   *        center: [lat, lon], zoom (used when there are no stations), fitMaxZoom: 12,
+   *        radius: 16, linkText: "Xem chi tiết"/"Details", aqiLabel: "VN_AQI"}
+   */
+  function aqiMap(elId, stations, opts) {
+    if (!global.L) { throw new Error("IOC.aqiMap needs vendor/leaflet/leaflet.js"); }
+    var L = global.L;
+    var node = byId(elId);
+    opts = opts || {};
+    stations = stations || [];
+    if (node._iocMap) { node._iocMap.remove(); node._iocMap = null; }
+
+    var map = L.map(node, {
+      center: opts.center || [12.9, 108.4],
+      zoom: opts.zoom || 8,
+      maxZoom: opts.maxZoom || 18,
+      minZoom: opts.minZoom || 5,
+      attributionControl: !!opts.tileUrl,
+      zoomSnap: 0.5
+    });
+    node._iocMap = map;
+
+    if (opts.tileUrl) {
+      L.tileLayer(opts.tileUrl, {
+        maxZoom: opts.maxZoom || 18,
+        attribution: opts.tileAttribution || ""
+      }).addTo(map);
+      node.classList.remove("map-offline");
+    } else {
+      node.classList.add("map-offline"); // plain light background, see ioc.css
+    }
+
+    var radius = opts.radius || 16;
+    var linkText = opts.linkText || (isVi() ? "Xem chi tiết" : "Details");
+    var aqiLabel = opts.aqiLabel || "VN_AQI";
+    var points = [];
+    // Draw worst stations last so they stay on top where circles overlap.
+    var ordered = stations.slice().sort(function (a, b) {
+      return (a.aqi === null || a.aqi === undefined ? -1 : a.aqi) -
+        (b.aqi === null || b.aqi === undefined ? -1 : b.aqi);
+    });
+
+    ordered.forEach(function (s) {
+      var lat = Number(s.lat);
+      var lon = Number(s.lon);
+      if (!isFinite(lat) || !isFinite(lon) || s.lat === null || s.lon === null) { return; }
+      var band = aqiBand(s.aqi);
+      var fill = s.color || band.color;
+      var textColor = s.text_color || band.text;
+      var hasValue = s.aqi !== null && s.aqi !== undefined && isFinite(s.aqi);
+      var latlng = [lat, lon];
+      points.push(latlng);
+
+      var circle = L.circleMarker(latlng, {
+        radius: radius,
+        color: "#1b2430",
+        weight: 1.5,
+        opacity: 0.9,
+        fillColor: fill,
+        fillOpacity: hasValue ? 0.95 : 0.7
+      });
+
+      var size = radius * 2;
+      var labelNode = el("span", null, hasValue ? formatNumber(s.aqi, 0) : NO_VALUE);
+      labelNode.style.color = textColor;
+      var label = L.marker(latlng, {
+        icon: L.divIcon({
+          className: "aqi-label",
+          html: labelNode.outerHTML,
+          iconSize: [size, size],
+          iconAnchor: [radius, radius],
+          popupAnchor: [0, -radius]
+        }),
+        title: s.name || s.code || "",
+        alt: (s.name || "") + " " + aqiLabel + " " + (hasValue ? s.aqi : NO_VALUE),
+        keyboard: true,
+        riseOnHover: true
+      });
+
+      var popup = el("div", "aqi-popup");
+      popup.appendChild(el("div", "aqi-popup-name", s.name || s.code));
+      if (s.code) { popup.appendChild(el("div", "aqi-popup-code", s.code)); }
+      var row = el("div", "aqi-popup-value");
+      var badge = el("span", "badge aqi-" + (s.category || band.key),
+        hasValue ? formatNumber(s.aqi, 0) : NO_VALUE);
+      badge.style.background = fill;
+      badge.style.color = textColor;
+      row.appendChild(el("span", null, aqiLabel));
+      row.appendChild(badge);
+      if (s.category_label) { row.appendChild(el("span", null, s.category_label)); }
+      popup.appendChild(row);
+      if (s.time) { popup.appendChild(el("div", "aqi-popup-time", formatTime(s.time))); }
+      if (s.url) {
+        var a = el("a", null, linkText + " \u2192");
+        a.href = s.url;
+        popup.appendChild(a);
+      }
+      circle.bindPopup(popup);
+      label.bindPopup(popup);
+      circle.addTo(map);
+      label.addTo(map);
+    });
+
+    if (points.length > 1) {
+      map.fitBounds(L.latLngBounds(points), {
+        padding: [radius * 2, radius * 2],
+        maxZoom: opts.fitMaxZoom || 12
+      });
+    } else if (points.length === 1) {
+      map.setView(points[0], opts.fitMaxZoom || 12);
+    }
+    return map;
+  }
+
+  // ------------------------------------------------------------------ charts
+
+  var charts = [];
+  var resizeQueued = false;
+
+  function resizeAll() {
+    resizeQueued = false;
+    charts = charts.filter(function (c) {
+      if (c.isDisposed() || !document.body.contains(c.getDom())) {
+        if (!c.isDisposed()) { c.dispose(); }
+        return false;
+      }
+      c.resize();
+      return true;
+    });
+  }
+
+  function queueResize() {
+    if (!resizeQueued) {
+      resizeQueued = true;
+      (global.requestAnimationFrame || global.setTimeout)(resizeAll);
+    }
+  }
+
+  global.addEventListener("resize", queueResize);
+
+  function makeChart(elId) {
+    if (!global.echarts) { throw new Error("IOC charts need vendor/echarts/echarts.min.js"); }
+    var node = byId(elId);
+    var old = global.echarts.getInstanceByDom(node);
+    if (old) { old.dispose(); }
+    var chart = global.echarts.init(node, null, { renderer: "canvas", locale: "EN" });
+    charts.push(chart);
+    if (global.ResizeObserver) {
+      new global.ResizeObserver(queueResize).observe(node);
+    }
+    return chart;
+  }
+
+  // Colours and font follow the CSS design tokens, so .bigscreen (dark) charts stay readable.
+  function theme(node) {
+    var cs = global.getComputedStyle(node);
+    function v(name, fallback) {
+      return (cs.getPropertyValue(name) || "").trim() || fallback;
+    }
+    return {
+      font: cs.fontFamily || "sans-serif",
+      text: v("--c-text", "#1B2430"),
+      muted: v("--c-muted", "#5B6777"),
+      grid: v("--c-border", "#D9DEE5")
+    };
+  }
+
+  function applyTheme(option, t) {
+    option.textStyle = { fontFamily: t.font, color: t.text };
+    if (option.legend) { option.legend.textStyle = { color: t.text }; }
+    [option.xAxis, option.yAxis].forEach(function (ax) {
+      ax.axisLabel = ax.axisLabel || {};
+      ax.axisLabel.color = t.muted;
+      ax.nameTextStyle = ax.nameTextStyle || {};
+      ax.nameTextStyle.color = t.muted;
+      ax.axisLine = { lineStyle: { color: t.muted } };
+      if (ax.splitLine && ax.splitLine.show !== false) {
+        ax.splitLine.lineStyle = { color: t.grid };
+      }
+    });
+    return option;
+  }
+
+  function markLineOf(markLines) {
+    if (!markLines || !markLines.length) { return undefined; }
+    return {
+      silent: true,
+      symbol: "none",
+      lineStyle: { type: "dashed", color: "#C62828", width: 1.5 },
+      label: { position: "end", color: "#C62828", fontWeight: 600, lineHeight: 14 },
+      data: markLines.map(function (m) {
+        return {
+          yAxis: m.value,
+          name: m.label,
+          label: { formatter: (m.label ? m.label + "\n" : "") + formatNumber(m.value) }
+        };
+      })
+    };
+  }
+
+  // Room on the right for mark-line labels drawn past the end of the line.
+  function markRight(cfg) {
+    if (!cfg.markLines || !cfg.markLines.length) { return 24; }
+    var longest = 0;
+    cfg.markLines.forEach(function (m) {
+      longest = Math.max(longest, String(m.label || "").length, formatNumber(m.value).length);
+    });
+    return Math.min(140, 16 + longest * 7);
+  }
+
+  // Timestamps are shifted by +07:00 and drawn with useUTC, so ticks fall on Vietnamese
+  // midnights and labels read Vietnamese wall-clock time whatever the browser's zone is.
+  function shift(ms) {
+    return ms + VN_OFFSET_MIN * 60000;
+  }
+
+  function axisTimeLabel(value) {
+    var d = new Date(value);
+    var h = d.getUTCHours();
+    var mi = d.getUTCMinutes();
+    if (h === 0 && mi === 0) {
+      return "{day|" + pad2(d.getUTCDate()) + "/" + pad2(d.getUTCMonth() + 1) + "}";
+    }
+    return pad2(h) + ":" + pad2(mi);
+  }
+
+  function shiftedTimeText(value, withTime) {
+    return formatTime(value - VN_OFFSET_MIN * 60000, withTime);
+  }
+
+  /**
+   * Time-series line chart.
+   * cfg: {series: [{name, data: [[isoTime, value|null], ...], color?}], yName, unit?,
+   *       decimals? (tooltip; default up to 1), markLines?: [{value, label}],
+   *       colorByAqi?: bool (colour the line by VN_AQI band), yMin?, yMax?, area?: bool,
+   *       dataZoom?: bool (default true), animation?: bool (default false)}
+   */
+  function lineChart(elId, cfg) {
+    cfg = cfg || {};
+    var chart = makeChart(elId);
+    var series = (cfg.series || []).map(function (s, i) {
+      var out = {
+        name: s.name,
+        type: "line",
+        showSymbol: false,
+        symbolSize: 6,
+        connectNulls: false,
+        smooth: false,
+        lineStyle: { width: 2 },
+        data: (s.data || []).map(function (p) {
+          return [shift(toMs(p[0])), p[1] === undefined ? null : p[1]];
+        })
+      };
+      if (s.color) { out.itemStyle = { color: s.color }; out.lineStyle.color = s.color; }
+      if (cfg.area) { out.areaStyle = { opacity: 0.08 }; }
+      if (i === 0) { out.markLine = markLineOf(cfg.markLines); }
+      return out;
+    });
+    var unit = cfg.unit ? " " + cfg.unit : "";
+
+    var option = {
+      animation: cfg.animation === true,
+      useUTC: true,
+      color: ["#1565C0", "#E65100", "#2E7D32", "#6A1B9A", "#00838F", "#AD1457", "#5D4037"],
+      grid: {
+        left: 16, right: markRight(cfg), top: series.length > 1 ? 48 : 36, bottom: 64,
+        containLabel: true
+      },
+      legend: series.length > 1 ? { top: 4, type: "scroll" } : undefined,
+      tooltip: {
+        trigger: "axis",
+        axisPointer: { type: "line" },
+        formatter: function (params) {
+          if (!params || !params.length) { return ""; }
+          var box = el("div");
+          box.appendChild(el("div", null, shiftedTimeText(params[0].value[0], true)))
+            .style.fontWeight = "600";
+          params.forEach(function (p) {
+            var line = el("div");
+            line.innerHTML = p.marker; // ECharts' own colour dot (generated, not user data)
+            line.appendChild(document.createTextNode(
+              (p.seriesName || "") + ": " + formatNumber(p.value[1], cfg.decimals) +
+              (p.value[1] === null || p.value[1] === undefined ? "" : unit)));
+            box.appendChild(line);
+          });
+          return box.innerHTML;
+        }
+      },
+      xAxis: {
+        type: "time",
+        axisLabel: {
+          hideOverlap: true,
+          formatter: axisTimeLabel,
+          rich: { day: { fontWeight: "bold" } }
+        },
+        splitLine: { show: false }
+      },
+      yAxis: {
+        type: "value",
+        name: cfg.yName || "",
+        nameTextStyle: { align: "left" },
+        min: cfg.yMin,
+        max: cfg.yMax,
+        axisLabel: { formatter: function (v) { return formatNumber(v); } },
+        splitLine: { show: true }
+      },
+      series: series
+    };
+    if (cfg.dataZoom !== false) {
+      option.dataZoom = [
+        { type: "inside", throttle: 50 },
+        {
+          type: "slider", height: 20, bottom: 8,
+          labelFormatter: function (v) { return shiftedTimeText(v, true); }
+        }
+      ];
+    } else {
+      option.grid.bottom = 24;
+    }
+    if (cfg.colorByAqi) {
+      option.visualMap = {
+        show: false,
+        type: "piecewise",
+        dimension: 1,
+        seriesIndex: series.map(function (_s, i) { return i; }),
+        pieces: [
+          { lte: 50, color: "#00E400" },
+          { gt: 50, lte: 100, color: "#E6D200" }, // #FFFF00 is invisible as a line on white
+          { gt: 100, lte: 150, color: "#FF7E00" },
+          { gt: 150, lte: 200, color: "#FF0000" },
+          { gt: 200, lte: 300, color: "#8F3F97" },
+          { gt: 300, color: "#7E0023" }
+        ],
+        outOfRange: { color: "#9AA3AD" }
+      };
+    }
+    chart.setOption(applyTheme(option, theme(chart.getDom())));
+    return chart;
+  }
+
+  /**
+   * Daily VN_AQI bar chart, each bar in its category colour.
+   * cfg: {data: [{date: "2026-11-27" (or name), value, color?, text_color?, label?}],
+   *       seriesName?, yName?, markLines?: [{value, label}], showValues?: bool (default true),
+   *       animation?: bool}
+   * color defaults to the official band of value; label (category text) shows in the tooltip.
+   */
+  function barChart(elId, cfg) {
+    cfg = cfg || {};
+    var chart = makeChart(elId);
+    var items = cfg.data || [];
+
+    function dayText(item, withYear) {
+      if (item.date) {
+        var m = /^(\d{4})-(\d{2})-(\d{2})/.exec(item.date);
+        if (m) { return withYear ? m[3] + "/" + m[2] + "/" + m[1] : m[3] + "/" + m[2]; }
+      }
+      return item.name || item.date || "";
+    }
+
+    var option = {
+      animation: cfg.animation === true,
+      grid: { left: 16, right: markRight(cfg), top: 36, bottom: 16, containLabel: true },
+      tooltip: {
+        trigger: "item",
+        formatter: function (p) {
+          var item = items[p.dataIndex] || {};
+          var box = el("div");
+          box.appendChild(el("div", null, dayText(item, true))).style.fontWeight = "600";
+          var line = el("div");
+          line.innerHTML = p.marker;
+          line.appendChild(document.createTextNode(
+            (cfg.seriesName || "VN_AQI") + ": " + formatNumber(item.value, 0) +
+            (item.label ? " \u2014 " + item.label : "")));
+          box.appendChild(line);
+          return box.innerHTML;
+        }
+      },
+      xAxis: {
+        type: "category",
+        data: items.map(function (it) { return dayText(it, false); }),
+        axisTick: { alignWithLabel: true },
+        axisLabel: { hideOverlap: true }
+      },
+      yAxis: {
+        type: "value",
+        name: cfg.yName || "",
+        nameTextStyle: { align: "left" },
+        axisLabel: { formatter: function (v) { return formatNumber(v); } },
+        splitLine: { show: true }
+      },
+      series: [{
+        name: cfg.seriesName || "VN_AQI",
+        type: "bar",
+        barMaxWidth: 36,
+        data: items.map(function (it) {
+          var band = aqiBand(it.value);
+          return {
+            value: it.value === undefined ? null : it.value,
+            itemStyle: {
+              color: it.color || band.color,
+              borderColor: "rgba(0,0,0,0.25)",
+              borderWidth: 1,
+              borderRadius: [3, 3, 0, 0]
+            }
+          };
+        }),
+        label: {
+          show: cfg.showValues !== false,
+          position: "top",
+          fontWeight: 600,
+          formatter: function (p) { return formatNumber(p.value, 0); }
+        },
+        markLine: markLineOf(cfg.markLines)
+      }]
+    };
+    chart.setOption(applyTheme(option, theme(chart.getDom())));
+    return chart;
+  }
+
+  // ------------------------------------------------------------------ declarative init
+
+  /** Build every [data-ioc="map|line|bar"] element under root (once per element). */
+  function init(root) {
+    var scope = root && root.querySelectorAll ? root : document;
+    var nodes = scope.querySelectorAll("[data-ioc]");
+    Array.prototype.forEach.call(nodes, function (node) {
+      if (node.getAttribute("data-ioc-done") === "1") { return; }
+      var src = document.getElementById(node.getAttribute("data-ioc-json") || "");
+      var data = src ? JSON.parse(src.textContent || "{}") : {};
+      var kind = node.getAttribute("data-ioc");
+      if (kind === "map") {
+        aqiMap(node, data.stations || [], data.opts || {});
+      } else if (kind === "line") {
+        lineChart(node, data);
+      } else if (kind === "bar") {
+        barChart(node, data);
+      } else {
+        return;
+      }
+      node.setAttribute("data-ioc-done", "1");
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { init(document); });
+  } else {
+    init(document);
+  }
+  document.addEventListener("htmx:afterSettle", function (evt) {
+    init(evt.target || document);
+    queueResize();
+  });
+
+  global.IOC = {
+    aqiMap: aqiMap,
+    lineChart: lineChart,
+    barChart: barChart,
+    init: init,
+    formatNumber: formatNumber,
+    formatTime: formatTime,
+    aqiBand: aqiBand,
+    AQI_BANDS: AQI_BANDS,
+    resizeCharts: resizeAll
+  };
+})(window);

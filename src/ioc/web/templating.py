@@ -1,0 +1,114 @@
+"""Jinja2 environment for all pages: base layout, per-pack templates, i18n and formats."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
+
+from ioc.core import i18n
+from ioc.core.auth import Permission
+from ioc.core.registry import Registry
+from ioc.web.deps import CSRF_COOKIE, LANG_COOKIE, Principal
+
+
+def make_templates(registry: Registry) -> Jinja2Templates:
+    """Templates from ``ioc.web`` and from each pack's ``templates/`` folder."""
+    loaders = [PackageLoader("ioc.web", "templates")]
+    loaders += [PackageLoader(f"ioc.packs.{p.name}", "templates") for p in registry.packs]
+    env = Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=select_autoescape(["html", "xml"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return Jinja2Templates(env=env)
+
+
+def request_lang(request: Request, default: str) -> str:
+    """Language from ``?lang=``, then the cookie, then the default."""
+    return i18n.normalize_lang(
+        request.query_params.get("lang") or request.cookies.get(LANG_COOKIE) or default
+    )
+
+
+def csrf_token(request: Request) -> str:
+    """The CSRF token for forms on this page (double-submit cookie, set when rendered)."""
+    token: str | None = getattr(request.state, "csrf", None)
+    if token is None:
+        token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+        request.state.csrf = token
+    return token
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    principal: Principal | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Render a page with the shared context (language, user, menu, formatting helpers)."""
+    app = request.app
+    settings = app.state.settings
+    registry: Registry = app.state.registry
+    lang = request_lang(request, settings.default_language)
+    principal = principal or getattr(request.state, "principal", None) or Principal(None)
+
+    def t(key: str, **params: Any) -> str:
+        return i18n.translate(key, lang, **params)
+
+    def num(value: float | int | None, decimals: int = 0) -> str:
+        return i18n.format_number(value, lang, decimals)
+
+    def dt(value: datetime | None, with_time: bool = True) -> str:
+        return "—" if value is None else i18n.format_datetime(value, lang, with_time)
+
+    def d(value: date | None) -> str:
+        return "—" if value is None else i18n.format_date(value, lang)
+
+    nav = []
+    for pack in registry.packs:
+        for entry in pack.nav:
+            if principal.can(Permission(entry.permission)):
+                nav.append(
+                    {
+                        "href": entry.href,
+                        "label": t(entry.label_key),
+                        "active": request.url.path.startswith(entry.href),
+                    }
+                )
+    token = csrf_token(request)
+    full = {
+        "request": request,
+        "lang": lang,
+        "t": t,
+        "num": num,
+        "dt": dt,
+        "d": d,
+        "user": principal.user,
+        "nav": nav,
+        "csrf_token": token,
+        "settings": settings,
+        "path": request.url.path,
+        **context,
+    }
+    response = app.state.templates.TemplateResponse(
+        request, template, full, status_code=status_code
+    )
+    if request.cookies.get(CSRF_COOKIE) != token:
+        response.set_cookie(
+            CSRF_COOKIE, token, httponly=True, samesite="strict", secure=settings.cookie_secure
+        )
+    if request.query_params.get("lang") in i18n.SUPPORTED:
+        response.set_cookie(
+            LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", secure=settings.cookie_secure
+        )
+    assert isinstance(response, HTMLResponse)
+    return response
