@@ -20,7 +20,9 @@ _DEV_SECRET = "development-only-secret-change-me"  # noqa: S105 - refused in pro
 class Settings(BaseSettings):
     """All IOC settings; read once per process from the environment (prefix ``IOC_``)."""
 
-    model_config = SettingsConfigDict(env_prefix="IOC_", env_file=None, extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="IOC_", env_file=None, extra="ignore", use_attribute_docstrings=True
+    )
 
     env: Literal["development", "production", "test"] = "development"
     """Deployment kind. ``production`` refuses the default secret and forces secure cookies."""

@@ -42,7 +42,7 @@ def area_names(session: Session, codes: set[str]) -> dict[str, str]:
     rows = session.execute(
         select(Area.code, Area.name).where(Area.code.in_(codes), Area.valid_to.is_(None))
     )
-    return dict(rows.tuples().all())
+    return {code: name for code, name in rows}  # noqa: C416 - Row to tuple
 
 
 def station_summaries(session: Session, lang: str) -> list[dict[str, Any]]:

@@ -1,0 +1,51 @@
+# IOC Đắk Lắk — two commands: `make demo` and `make test`. `make help` lists the rest.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo serve test test-sqlite test-postgres test-browser lint typecheck bench services clean
+
+help: ## Show this help
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the IOC with its development tools
+
+demo: $(STAMP) ## Build a demo database (SQLite, a year of air data) and serve it on :8000
+	$(VENV)/bin/ioc demo
+
+serve: $(STAMP) ## Serve the database in IOC_DATABASE_URL (default var/ioc.db)
+	$(VENV)/bin/ioc serve
+
+lint: $(STAMP) ## ruff, ruff format --check, import boundaries
+	$(VENV)/bin/ruff check src tests bench scripts
+	$(VENV)/bin/ruff format --check src tests bench scripts
+	$(VENV)/bin/lint-imports
+
+typecheck: $(STAMP) ## mypy --strict on src/
+	$(VENV)/bin/mypy
+
+services: ## Start PostgreSQL if it is down (CI machines)
+	@bash scripts/ensure_services.sh
+
+test-sqlite: $(STAMP) ## Whole suite on SQLite, browser tests included
+	$(VENV)/bin/pytest -n 2 --dist loadfile
+
+test-postgres: $(STAMP) services ## Whole suite again on PostgreSQL (browser tests run once, on SQLite)
+	IOC_TEST_DATABASE=postgres $(VENV)/bin/pytest -n 2 --dist loadfile -m "not browser"
+
+test: lint typecheck test-sqlite test-postgres ## Install, lint, type-check, run every test on SQLite and PostgreSQL
+
+bench: $(STAMP) ## Benchmarks: ingestion and page latency (prints a table, writes bench/results.json)
+	$(PY) bench/run.py
+
+clean: ## Remove the virtualenv, caches and local databases
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache var

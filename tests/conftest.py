@@ -1,0 +1,197 @@
+"""Shared fixtures: a migrated database (SQLite or PostgreSQL), the app, users and tokens.
+
+``IOC_TEST_DATABASE=postgres`` runs the suite against the local PostgreSQL server (a fresh
+database per test worker, dropped afterwards). Under ``CI=true`` a missing server fails the run
+instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from ioc.app import boot, create_app
+from ioc.core import audit, auth, clock
+from ioc.core.db import make_engine, make_sessionmaker
+from ioc.core.indicators import sync_catalog
+from ioc.core.migrate import upgrade
+from ioc.core.reference import sync_agencies, sync_areas
+from ioc.settings import Settings
+
+PG_ADMIN_URL = os.environ.get(
+    "IOC_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# Tables whose rows a test may create; emptied after each test (reference data stays).
+MUTABLE_TABLES = (
+    "env_aqi",
+    "rollup_month",
+    "rollup_day",
+    "rollup_hour",
+    "observations",
+    "series",
+    "entities",
+    "idempotency_keys",
+    "audit_log",
+    "api_tokens",
+    "user_sessions",
+    "users",
+)
+
+
+def backend() -> str:
+    """Which database the suite runs on."""
+    return os.environ.get("IOC_TEST_DATABASE", "sqlite")
+
+
+def _pg_database(worker: str) -> Iterator[str]:
+    name = f"ioc_test_{worker}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        if IN_CI:
+            raise
+        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def db_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[str]:
+    """URL of this worker's test database, migrated once."""
+    if backend() == "postgres":
+        yield from _pg_database(worker_id)
+    else:
+        path: Path = tmp_path_factory.mktemp("db") / "ioc-test.db"
+        yield f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def settings(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings for tests (test env, the worker's database)."""
+    return Settings(
+        env="test",
+        database_url=db_url,
+        secret_key="test-secret-not-for-production",
+        data_dir=tmp_path_factory.mktemp("data"),
+    )
+
+
+@pytest.fixture(scope="session")
+def engine(settings: Settings) -> Iterator[Engine]:
+    """The migrated engine with reference data and indicator catalogs loaded."""
+    eng = make_engine(settings.database_url)
+    upgrade(eng)
+    registry = boot(settings)
+    factory = make_sessionmaker(eng)
+    with factory() as session, session.begin():
+        sync_areas(session)
+        sync_agencies(session)
+        for pack in registry.packs:
+            sync_catalog(session, pack.indicators())
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def factory(engine: Engine) -> Iterator[sessionmaker[Session]]:
+    """A session factory; every mutable table is emptied after the test."""
+    yield make_sessionmaker(engine)
+    with engine.begin() as conn:
+        for table in MUTABLE_TABLES:
+            conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed table names
+
+
+@pytest.fixture
+def db(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for arranging and checking data (commit to make it visible to the app)."""
+    with factory() as session:
+        yield session
+
+
+@pytest.fixture
+def frozen_now() -> Iterator[datetime]:
+    """Freeze the clock at 2026-03-10 12:00 +07:00 (05:00 UTC)."""
+    at = datetime(2026, 3, 10, 5, 0, tzinfo=UTC)
+    clock.set_now(at)
+    yield at
+    clock.set_now(None)
+
+
+@pytest.fixture
+def app(settings: Settings, engine: Engine, factory: sessionmaker[Session]) -> TestClient:
+    """A test client of the full application."""
+    return TestClient(create_app(settings, engine), raise_server_exceptions=False)
+
+
+client = app
+
+
+@pytest.fixture
+def make_user(factory: sessionmaker[Session]):  # type: ignore[no-untyped-def]
+    """Create a user: ``make_user("ana", role="operator") -> password``."""
+
+    def make(username: str, role: str = "operator", password: str = "mật-khẩu-đủ-dài-123") -> str:
+        with factory() as session, session.begin():
+            auth.create_user(
+                session,
+                audit.Actor.system("test"),
+                username=username,
+                password=password,
+                full_name=f"Người dùng {username}",
+                role=role,
+            )
+        return password
+
+    return make
+
+
+@pytest.fixture
+def ingest_token(factory: sessionmaker[Session], make_user) -> str:  # type: ignore[no-untyped-def]
+    """Secret of an API token with the ``ingest`` scope (owned by an operator)."""
+    make_user("gateway", role="operator")
+    with factory() as session, session.begin():
+        new = auth.create_api_token(
+            session,
+            audit.Actor.system("test"),
+            owner_username="gateway",
+            name="Trạm thử",
+            scopes=["ingest"],
+        )
+    return new.secret
+
+
+@pytest.fixture
+def station(factory: sessionmaker[Session]) -> str:
+    """One air station in phường Buôn Ma Thuột; returns its code."""
+    from ioc.packs.environment import service
+
+    with factory() as session, session.begin():
+        service.upsert_station(
+            session,
+            audit.Actor.system("test"),
+            code="DL-TEST-01",
+            name="Trạm thử nghiệm Quảng trường 10/3",
+            lat=12.6676,
+            lon=108.0379,
+            area_code="24133",
+            agency_code="so-nong-nghiep-moi-truong",
+        )
+    return "DL-TEST-01"

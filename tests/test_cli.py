@@ -1,0 +1,109 @@
+"""The ``ioc`` command: import files, create users and tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
+
+from ioc.cli import app
+from ioc.core.models import ApiToken, Indicator, Observation, Series, User
+from ioc.settings import get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def env(monkeypatch: pytest.MonkeyPatch, db_url: str, engine: object) -> Iterator[None]:
+    monkeypatch.setenv("IOC_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def raw_count(factory: sessionmaker[Session]) -> int:
+    with factory() as s:
+        return s.execute(
+            select(func.count())
+            .select_from(Observation)
+            .join(Series, Series.id == Observation.series_id)
+            .join(Indicator, Indicator.id == Series.indicator_id)
+            .where(Indicator.derived.is_(False))
+        ).scalar_one()
+
+
+def test_import_csv_reports_rows_and_keeps_good_ones(
+    tmp_path: Path, station: str, factory: sessionmaker[Session]
+) -> None:
+    path = tmp_path / "so-lieu.csv"
+    path.write_text(
+        "\ufeffindicator;entity;time;value\n"
+        f"pm25;{station};2026-03-10T01:00:00+07:00;12,5\n"
+        f"pm25;{station};2026-03-10T02:00:00+07:00;abc\n"
+        f"pm10;{station};2026-03-10T01:00:00+07:00;30\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 1, result.output
+    assert "Dòng 3" in result.output and "value" in result.output
+    assert raw_count(factory) == 2
+
+
+def test_import_xlsx(tmp_path: Path, station: str, factory: sessionmaker[Session]) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["indicator", "entity", "time", "value", "unit"])
+    for hour in range(1, 5):
+        ws.append(["no2", station, f"2026-03-10T{hour:02d}:00:00+07:00", 40 + hour, "µg/m³"])
+    path = tmp_path / "mau.xlsx"
+    wb.save(path)
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Đã lưu" in result.output
+    assert raw_count(factory) == 4
+
+
+def test_import_refuses_unknown_file(tmp_path: Path) -> None:
+    path = tmp_path / "x.pdf"
+    path.write_bytes(b"%PDF")
+    assert runner.invoke(app, ["import", str(path)]).exit_code == 2
+    assert runner.invoke(app, ["import", str(tmp_path / "none.csv")]).exit_code == 2
+
+
+def test_users_and_tokens(factory: sessionmaker[Session]) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "users",
+            "create",
+            "can.bo",
+            "--name",
+            "Cán bộ Sở",
+            "--role",
+            "agency_staff",
+            "--agency",
+            "so-nong-nghiep-moi-truong",
+            "--password",
+            "một-mật-khẩu-dài",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["tokens", "create", "--owner", "can.bo", "--name", "Trạm 1"])
+    assert result.exit_code == 0, result.output
+    secret = result.output.strip().splitlines()[-1]
+    assert secret.startswith("ioc_")
+    with factory() as s:
+        user = s.execute(select(User).where(User.username == "can.bo")).scalar_one()
+        token = s.execute(select(ApiToken)).scalar_one()
+        assert user.role == "agency_staff" and user.agency_id is not None
+        assert secret not in token.token_hash
+    bad = runner.invoke(
+        app,
+        ["users", "create", "x", "--name", "X", "--role", "vua", "--password", "đủ-dài-rồi-nhé"],
+    )
+    assert bad.exit_code == 2 and "Vai trò" in bad.output

@@ -1,0 +1,27 @@
+"""Models and migrations agree, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy.engine import Engine
+
+from ioc.core.db import Base
+from ioc.models_all import import_all_models
+
+
+def test_models_match_migrations(engine: Engine) -> None:
+    import_all_models()
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": False})
+        diff = compare_metadata(ctx, Base.metadata)
+    assert diff == []
+
+
+def test_sqlite_pragmas(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
