@@ -23,7 +23,7 @@ from ioc.packs.environment.demo_data import AGENCY_CODE, DEMO_STATIONS
 pytestmark = pytest.mark.browser
 
 DEMO_CODES = sorted(s.code for s in DEMO_STATIONS)
-STATION = "DL-BMT-01"
+STATION = "DL-BMT-01"  # for pages that need any station
 NO_VALUE = "—"
 
 
@@ -45,6 +45,13 @@ def stations_api(page: Any, server: Any) -> list[dict[str, Any]]:
     assert response.ok
     stations: list[dict[str, Any]] = response.json()["stations"]
     return stations
+
+
+def current_station(page: Any, server: Any) -> str:
+    """Code of the first station (by code) whose index is current, according to the API."""
+    codes = sorted(s["code"] for s in stations_api(page, server) if s["current"])
+    assert codes, "no demo station has a current index"
+    return codes[0]
 
 
 def latest_hourly_aqi(page: Any, server: Any, code: str) -> int:
@@ -149,6 +156,7 @@ def test_environment_map_and_table_match_api(page: Any, watch: Any, live_server:
     sign_in(page, "/environment")
     stations = stations_api(page, live_server)
     assert sorted(s["code"] for s in stations) == DEMO_CODES
+    assert sum(s["current"] for s in stations) >= len(DEMO_CODES) // 2  # a meaningful check
 
     assert map_labels(page) == expected_labels(stations)
     # One circle per station, filled with the official colour of its category.
@@ -173,12 +181,13 @@ def test_environment_map_and_table_match_api(page: Any, watch: Any, live_server:
 
 def test_station_link_opens_station_with_current_index(page: Any, live_server: Any, sign_in):
     sign_in(page, "/environment")
-    name = page.locator(f"tr[data-station='{STATION}'] a").inner_text()
-    page.click(f"tr[data-station='{STATION}'] a")
-    page.wait_for_url(live_server.url(f"/environment/stations/{STATION}"))
+    code = current_station(page, live_server)
+    name = page.locator(f"tr[data-station='{code}'] a").inner_text()
+    page.click(f"tr[data-station='{code}'] a")
+    page.wait_for_url(live_server.url(f"/environment/stations/{code}"))
 
     expect(page.locator("h1")).to_have_text(name)
-    latest = latest_hourly_aqi(page, live_server, STATION)
+    latest = latest_hourly_aqi(page, live_server, code)
     badge = page.locator("#current-aqi .badge")
     expect(badge).to_have_text(str(latest))
     category = aqi.category(latest)
@@ -189,7 +198,9 @@ def test_station_link_opens_station_with_current_index(page: Any, live_server: A
 
 
 def test_station_page_draws_charts_and_tables(page: Any, watch: Any, live_server: Any, sign_in):
-    sign_in(page, f"/environment/stations/{STATION}")
+    page.goto(live_server.url("/login"))
+    code = current_station(page, live_server)
+    sign_in(page, f"/environment/stations/{code}")
     for chart in ("hourly-chart", "pollutant-chart", "daily-chart"):
         canvas = page.locator(f"#{chart} canvas").first
         expect(canvas).to_be_visible()
@@ -211,7 +222,7 @@ def test_station_page_draws_charts_and_tables(page: Any, watch: Any, live_server
     assert hourly.count() >= 24
     expect(page.locator("#hourly-table td.empty")).to_have_count(0)
     first = hourly.first.locator(".badge")
-    expect(first).to_have_text(str(latest_hourly_aqi(page, live_server, STATION)))
+    expect(first).to_have_text(str(latest_hourly_aqi(page, live_server, code)))
 
     expect(page.locator("#daily-table")).to_be_visible()
     assert page.locator("#daily-table tbody tr").count() >= 1
@@ -240,13 +251,15 @@ def test_public_air_page_without_login_leaks_nothing(page: Any, watch: Any, live
         expect(advice).to_contain_text(category.name_vi)
         expect(advice).to_contain_text(category.advice_vi)
 
-    page.click(f"tr[data-station='{STATION}'] a")
-    page.wait_for_url(live_server.url(f"/public/air/{STATION}"))
+    code = current_station(page, live_server)
+    page.click(f"tr[data-station='{code}'] a")
+    page.wait_for_url(live_server.url(f"/public/air/{code}"))
     expect(page.locator("#current-aqi .badge")).to_have_text(
-        str(latest_hourly_aqi(page, live_server, STATION))
+        str(latest_hourly_aqi(page, live_server, code))
     )
+    expect(page.locator(".page-head")).not_to_contain_text(AGENCY_CODE)
 
-    for path in ("/public/air", f"/public/air/{STATION}"):
+    for path in ("/public/air", f"/public/air/{code}"):
         page.goto(live_server.url(path))
         html = page.content()
         for secret in (
@@ -295,8 +308,7 @@ def test_pages_stay_on_localhost_without_script_errors(
         f"/environment/stations/{STATION}",
         "/environment?lang=vi",
     ]
-    page.goto(live_server.url("/login"))
-    sign_in(page, "/")
+    sign_in(page, "/")  # visits /login first
     for path in paths:
         page.goto(live_server.url(path))
         page.wait_for_load_state("networkidle")

@@ -2,35 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from helpers import csrf, login
 from ioc.core import audit, auth
 from ioc.core.models import ApiToken, AuditLog, User
-
-
-def csrf(client: TestClient, path: str = "/login") -> str:
-    page = client.get(path)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert match, "form has a CSRF field"
-    return match.group(1)
-
-
-def login(client: TestClient, username: str, password: str, next_: str = "/") -> object:
-    return client.post(
-        "/login",
-        data={
-            "username": username,
-            "password": password,
-            "csrf_token": csrf(client),
-            "next": next_,
-        },
-        follow_redirects=False,
-    )
 
 
 def test_anonymous_is_sent_to_login(client: TestClient) -> None:

@@ -132,10 +132,9 @@ def create_user(
 
 @dataclass(frozen=True)
 class NewSession:
-    """A login: the cookie value (shown to the browser once) and the CSRF token."""
+    """A login: the cookie value (given to the browser once, stored only as a hash)."""
 
     cookie: str
-    csrf_token: str
     user: User
 
 
@@ -158,20 +157,18 @@ def login(
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     cookie = secrets.token_urlsafe(32)
-    csrf = secrets.token_urlsafe(32)
     now = clock.now()
     session.add(
         UserSession(
             token_hash=_sha256(cookie),
             user_id=user.id,
-            csrf_token=csrf,
             created_at=now,
             expires_at=now + timedelta(hours=session_hours),
         )
     )
     user.last_login_at = now
     audit.record(session, audit.Actor(user.id, user.username), "user.login", "user", user.id)
-    return NewSession(cookie=cookie, csrf_token=csrf, user=user)
+    return NewSession(cookie=cookie, user=user)
 
 
 _DUMMY_HASH = _hasher.hash("not-a-real-password-used-for-timing")
@@ -209,11 +206,6 @@ def logout(session: Session, cookie: str | None) -> None:
     user, user_session = found
     session.delete(user_session)
     audit.record(session, audit.Actor(user.id, user.username), "user.logout", "user", user.id)
-
-
-def csrf_ok(expected: str, given: str | None) -> bool:
-    """Constant-time comparison of a form's CSRF token with the session's."""
-    return bool(given) and hmac.compare_digest(expected, given or "")
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -9,12 +10,12 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlalchemy import func, select, text
 
 from ioc import __version__
-from ioc.core import auth, clock
+from ioc.core import auth, clock, i18n
 from ioc.core.auth import Permission
-from ioc.core.models import Agency, Area, Series
+from ioc.core.models import Agency, Area, Indicator, Series
 from ioc.core.registry import Tile
+from ioc.web import csrf
 from ioc.web.deps import (
-    CSRF_COOKIE,
     SESSION_COOKIE,
     AppRegistry,
     AppSettings,
@@ -57,7 +58,7 @@ def login_submit(
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
     """Check the password, open a session and go to ``next``."""
-    if not auth.csrf_ok(request.cookies.get(CSRF_COOKIE, ""), csrf_token):
+    if not csrf.valid(request, csrf_token):
         return render(
             request,
             "login.html",
@@ -98,13 +99,41 @@ def logout(
     csrf_token: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
     """End the session."""
-    if not auth.csrf_ok(request.cookies.get(CSRF_COOKIE, ""), csrf_token):
+    if not csrf.valid(request, csrf_token):
         return RedirectResponse("/", status_code=303)
     auth.logout(db, request.cookies.get(SESSION_COOKIE))
     db.commit()
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
+
+
+FRESH_SECONDS = 2 * 3600
+
+
+def intake_tile(db: DbSession, lang: str) -> Tile:
+    """Tiếp nhận dữ liệu: share of measured series that reported in the last two hours."""
+    now = int(clock.now().timestamp())
+    rows = db.execute(
+        select(Series.latest_ts)
+        .join(Indicator, Indicator.id == Series.indicator_id)
+        .where(Indicator.derived.is_(False))
+    ).all()
+    total = len(rows)
+    fresh = sum(1 for (ts,) in rows if ts is not None and now - ts <= FRESH_SECONDS)
+    newest = max((ts for (ts,) in rows if ts is not None), default=None)
+    share = fresh / total if total else 0.0
+    status = "ok" if share >= 0.9 else "warn" if share >= 0.5 else "alarm"
+    last = i18n.format_datetime(datetime.fromtimestamp(newest, tz=UTC), lang) if newest else "—"
+    return Tile(
+        pack="core",
+        title=i18n.translate("tile.intake", lang),
+        figure=i18n.format_number(share * 100, lang) + " %" if total else "—",
+        caption=i18n.translate("tile.intake_caption", lang, fresh=fresh, total=total),
+        status=status if total else "none",
+        href="/environment",
+        lines=(i18n.translate("tile.intake_last", lang, time=last),),
+    )
 
 
 def _tiles(
@@ -117,6 +146,7 @@ def _tiles(
             tile = pack.tile(db, lang)
             if tile is not None:
                 tiles.append(tile)
+    tiles.append(intake_tile(db, lang))
     return tiles
 
 

@@ -20,7 +20,6 @@ from ioc.core.registry import Registry
 from ioc.settings import Settings
 
 SESSION_COOKIE = "ioc_session"
-CSRF_COOKIE = "ioc_csrf"
 LANG_COOKIE = "ioc_lang"
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import date, datetime
 from typing import Any
 
@@ -14,7 +13,8 @@ from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 from ioc.core import i18n
 from ioc.core.auth import Permission
 from ioc.core.registry import Registry
-from ioc.web.deps import CSRF_COOKIE, LANG_COOKIE, Principal
+from ioc.web import csrf
+from ioc.web.deps import LANG_COOKIE, Principal
 
 
 def make_templates(registry: Registry) -> Jinja2Templates:
@@ -35,15 +35,6 @@ def request_lang(request: Request, default: str) -> str:
     return i18n.normalize_lang(
         request.query_params.get("lang") or request.cookies.get(LANG_COOKIE) or default
     )
-
-
-def csrf_token(request: Request) -> str:
-    """The CSRF token for forms on this page (double-submit cookie, set when rendered)."""
-    token: str | None = getattr(request.state, "csrf", None)
-    if token is None:
-        token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
-        request.state.csrf = token
-    return token
 
 
 def render(
@@ -84,7 +75,8 @@ def render(
                         "active": request.url.path.startswith(entry.href),
                     }
                 )
-    token = csrf_token(request)
+    token = csrf.form_token(request)
+    nonce = csrf.nonce_for(request)
     full = {
         "request": request,
         "lang": lang,
@@ -102,9 +94,9 @@ def render(
     response = app.state.templates.TemplateResponse(
         request, template, full, status_code=status_code
     )
-    if request.cookies.get(CSRF_COOKIE) != token:
+    if request.cookies.get(csrf.CSRF_COOKIE) != nonce:
         response.set_cookie(
-            CSRF_COOKIE, token, httponly=True, samesite="strict", secure=settings.cookie_secure
+            csrf.CSRF_COOKIE, nonce, httponly=True, samesite="strict", secure=settings.cookie_secure
         )
     if request.query_params.get("lang") in i18n.SUPPORTED:
         response.set_cookie(

@@ -1,0 +1,61 @@
+"""The IOC overview: one tile per pack with status colour and key figure, plus data intake."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from fastapi.testclient import TestClient
+
+from helpers import login
+
+
+def _post(client: TestClient, token: str, rows: list[dict[str, object]]) -> None:
+    r = client.post(
+        "/api/v1/observations",
+        json={"observations": rows},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert r.status_code == 200, r.text
+
+
+def test_overview_tiles(
+    client: TestClient, make_user, station: str, ingest_token: str, frozen_now: datetime
+) -> None:  # type: ignore[no-untyped-def]
+    # Frozen at 12:00 local: PM2.5 of 60 µg/m³ for the last 12 hours → NowCast 60 → AQI
+    # (150-100)/(80-50) × (60-50) + 100 = 116.67 → 117, "Kém", orange #FF7E00.
+    rows = [
+        {
+            "indicator": "pm25",
+            "entity": station,
+            "time": f"2026-03-10T{h:02d}:00:00+07:00",
+            "value": 60,
+        }
+        for h in range(1, 13)
+    ]
+    rows += [
+        {"indicator": "pm10", "entity": station, "time": "2026-03-09T12:00:00+07:00", "value": 60}
+    ]
+    _post(client, ingest_token, rows)
+    login(client, "leader", make_user("leader", role="leader"))
+    page = client.get("/").text
+    env_tile = re.search(
+        r'<a class="tile[^"]*" href="/environment"[^>]*data-pack="environment">(.*?)</a>',
+        page,
+        re.S,
+    )
+    assert env_tile, page
+    assert "117 · Kém" in env_tile.group(1)
+    assert "#FF7E00" in env_tile.group(0)
+    assert "1/1 trạm có dữ liệu" in env_tile.group(1)
+    # Intake: pm25 reported at 12:00 (fresh), pm10 a day ago (stale) → 50 %.
+    intake = re.search(r'data-pack="core">(.*?)</a>', page, re.S)
+    assert intake and "50 %" in intake.group(1) and "1/2 chuỗi số liệu" in intake.group(1)
+    # The partial the page polls returns the same tiles.
+    assert "117 · Kém" in client.get("/partials/tiles").text
+
+
+def test_overview_in_english(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
+    login(client, "l2", make_user("l2", role="leader"))
+    page = client.get("/?lang=en").text
+    assert "Data intake" in page and "Overview" in page
