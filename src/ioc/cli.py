@@ -177,7 +177,13 @@ def import_file(
         for chunk in chunks:
             with factory() as session, session.begin():
                 report = service.ingest(
-                    session, chunk, registry=registry, offset=offset, atomic=atomic
+                    session,
+                    chunk,
+                    registry=registry,
+                    offset=offset,
+                    atomic=atomic,
+                    actor=audit.Actor.system(f"cli import {path.name}"),
+                    source="file",
                 )
             stored += report.stored
             errors.extend(report.errors)

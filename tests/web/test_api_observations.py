@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ioc.core.models import AuditLog, Indicator, Observation, Series
+from ioc.core.models import ApiToken, AuditLog, Indicator, Observation, Series
 
 URL = "/api/v1/observations"
 
@@ -219,10 +219,16 @@ def test_batch_size_limit(
     assert r.status_code == 413
 
 
-def test_ingest_writes_no_audit_noise_but_token_use_is_traceable(
+def test_each_batch_is_audited_once_with_its_sender(
     client: TestClient, station: str, ingest_token: str, factory: sessionmaker[Session]
 ) -> None:
-    client.post(URL, json={"observations": [obs()]}, headers=auth(ingest_token))
+    rows = [obs(), obs(time="2026-03-10T09:00:00+07:00"), obs(value="x")]
+    client.post(URL, json={"observations": rows}, headers=auth(ingest_token))
     with factory() as s:
-        actions = {a for (a,) in s.execute(select(AuditLog.action)).all()}
-    assert "token.create" in actions
+        (entry,) = s.execute(
+            select(AuditLog).where(AuditLog.action == "observations.ingest")
+        ).scalars()
+        token = s.execute(select(ApiToken)).scalar_one()
+    assert entry.actor.startswith("gateway (token ")
+    assert entry.detail == {"source": "api", "received": 3, "stored": 2, "rejected": 1}
+    assert token.last_used_at is not None

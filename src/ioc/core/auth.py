@@ -277,4 +277,8 @@ def token_user(session: Session, secret: str | None) -> tuple[User, ApiToken] | 
         return None
     if not hmac.compare_digest(token.token_hash, _sha256(secret)):
         return None
+    now = clock.now()
+    # Record use at most once a minute: operators see stale tokens without a write per request.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        token.last_used_at = now
     return user, token

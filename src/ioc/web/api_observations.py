@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from ioc.core.audit import Actor
 from ioc.core.auth import Permission
 from ioc.core.clock import fixed_offset_seconds
 from ioc.core.models import IdempotencyRecord
@@ -70,6 +71,7 @@ async def post_observations(
         settings.ingest_max_rows,
         fixed_offset_seconds(settings.timezone),
         registry,
+        principal.actor,
     )
     return JSONResponse(payload, status_code=status, headers=headers)
 
@@ -84,6 +86,7 @@ def _process(
     max_rows: int,
     offset: int,
     registry: Registry,
+    actor: Actor,
 ) -> tuple[int, dict[str, Any], dict[str, str]]:
     request_hash = service.body_hash(body + (b"|atomic" if atomic else b""))
     if idempotency_key:
@@ -108,7 +111,7 @@ def _process(
         return _problem(400, str(exc))
     if len(rows) > max_rows:
         return _problem(413, f"Lô có {len(rows)} dòng, tối đa {max_rows} / batch too large")
-    report = service.ingest(db, rows, registry=registry, offset=offset, atomic=atomic)
+    report = service.ingest(db, rows, registry=registry, offset=offset, atomic=atomic, actor=actor)
     status = 200 if report.ok else 422
     payload = report.as_dict()
     if idempotency_key:

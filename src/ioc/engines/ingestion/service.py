@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ioc.core import clock
+from ioc.core import audit, clock
 from ioc.core.models import Area, Entity, IdempotencyRecord, Indicator
 from ioc.core.registry import Registry
 from ioc.core.series import SeriesResolver, write_observations
@@ -60,6 +60,8 @@ def ingest(
     offset: int,
     atomic: bool = False,
     lookups: Lookups | None = None,
+    actor: audit.Actor | None = None,
+    source: str = "api",
 ) -> IngestReport:
     """Validate and store ``rows`` in the caller's transaction.
 
@@ -73,6 +75,19 @@ def ingest(
         return report
     result = write_observations(session, checked.rows, checked.label_end, offset)
     report.stored = result.stored
+    if actor is not None:
+        # One audit row per batch (not per value): who sent how much, through which door.
+        audit.record(
+            session,
+            actor,
+            "observations.ingest",
+            "batch",
+            None,
+            source=source,
+            received=report.received,
+            stored=report.stored,
+            rejected=len({e.row for e in report.errors}),
+        )
     return report
 
 
