@@ -19,12 +19,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from ioc.app import boot, create_app
+from ioc.app import create_app, prepare
 from ioc.core import audit, auth, clock
 from ioc.core.db import make_engine, make_sessionmaker
-from ioc.core.indicators import sync_catalog
-from ioc.core.migrate import upgrade
-from ioc.core.reference import sync_agencies, sync_areas
 from ioc.settings import Settings
 
 PG_ADMIN_URL = os.environ.get(
@@ -98,14 +95,7 @@ def settings(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def engine(settings: Settings) -> Iterator[Engine]:
     """The migrated engine with reference data and indicator catalogs loaded."""
     eng = make_engine(settings.database_url)
-    upgrade(eng)
-    registry = boot(settings)
-    factory = make_sessionmaker(eng)
-    with factory() as session, session.begin():
-        sync_areas(session)
-        sync_agencies(session)
-        for pack in registry.packs:
-            sync_catalog(session, pack.indicators())
+    prepare(settings, eng)
     yield eng
     eng.dispose()
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ioc.core.models import Indicator, Observation, Series
 
 
 def csrf(client: TestClient, path: str = "/login") -> str:
@@ -27,3 +31,15 @@ def login(client: TestClient, username: str, password: str, next_: str = "/") ->
         },
         follow_redirects=False,
     )
+
+
+def sent_count(factory: sessionmaker[Session]) -> int:
+    """Observations sent by clients (derived VN_AQI values excluded)."""
+    with factory() as s:
+        return s.execute(
+            select(func.count())
+            .select_from(Observation)
+            .join(Series, Series.id == Observation.series_id)
+            .join(Indicator, Indicator.id == Series.indicator_id)
+            .where(Indicator.derived.is_(False))
+        ).scalar_one()

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
+from helpers import sent_count
 from ioc.cli import app
-from ioc.core.models import ApiToken, Indicator, Observation, Series, User
+from ioc.core.models import ApiToken, User
 from ioc.settings import get_settings
 
 runner = CliRunner()
@@ -24,17 +25,6 @@ def env(monkeypatch: pytest.MonkeyPatch, db_url: str, engine: object) -> Iterato
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
-
-
-def raw_count(factory: sessionmaker[Session]) -> int:
-    with factory() as s:
-        return s.execute(
-            select(func.count())
-            .select_from(Observation)
-            .join(Series, Series.id == Observation.series_id)
-            .join(Indicator, Indicator.id == Series.indicator_id)
-            .where(Indicator.derived.is_(False))
-        ).scalar_one()
 
 
 def test_import_csv_reports_rows_and_keeps_good_ones(
@@ -51,7 +41,7 @@ def test_import_csv_reports_rows_and_keeps_good_ones(
     result = runner.invoke(app, ["import", str(path)])
     assert result.exit_code == 1, result.output
     assert "Dòng 3" in result.output and "value" in result.output
-    assert raw_count(factory) == 2
+    assert sent_count(factory) == 2
 
 
 def test_import_xlsx(tmp_path: Path, station: str, factory: sessionmaker[Session]) -> None:
@@ -65,7 +55,7 @@ def test_import_xlsx(tmp_path: Path, station: str, factory: sessionmaker[Session
     result = runner.invoke(app, ["import", str(path)])
     assert result.exit_code == 0, result.output
     assert "Đã lưu" in result.output
-    assert raw_count(factory) == 4
+    assert sent_count(factory) == 4
 
 
 def test_import_refuses_unknown_file(tmp_path: Path) -> None:

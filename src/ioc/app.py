@@ -12,11 +12,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ioc import __version__
 from ioc.core.db import make_engine, make_sessionmaker
+from ioc.core.indicators import sync_catalog
 from ioc.core.logging import configure_logging
+from ioc.core.migrate import upgrade
+from ioc.core.reference import sync_agencies, sync_areas
 from ioc.core.registry import PackManifest, Registry
 from ioc.settings import Settings, get_settings
 from ioc.web import api_observations, core_pages
@@ -48,6 +52,19 @@ def boot(settings: Settings) -> Registry:
         if pack.on_startup is not None:
             pack.on_startup(settings)
     return registry
+
+
+def prepare(settings: Settings, engine: Engine) -> sessionmaker[Session]:
+    """Migrate, then load units, agencies and every pack's indicator catalog (idempotent)."""
+    upgrade(engine)
+    registry = boot(settings)
+    factory = make_sessionmaker(engine)
+    with factory() as session, session.begin():
+        sync_areas(session)
+        sync_agencies(session)
+        for pack in registry.packs:
+            sync_catalog(session, pack.indicators())
+    return factory
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:

@@ -15,8 +15,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ioc.core import audit, auth, clock
 from ioc.core.db import make_engine, make_sessionmaker
-from ioc.core.migrate import upgrade
-from ioc.core.reference import sync_agencies, sync_areas
 from ioc.settings import Settings, get_settings
 
 console = Console()
@@ -36,20 +34,10 @@ def _factory(settings: Settings) -> sessionmaker[Session]:
 
 
 def prepare_database(settings: Settings) -> sessionmaker[Session]:
-    """Migrate, then load reference data and every pack's indicator catalog (idempotent)."""
-    from ioc.app import boot
-    from ioc.core.indicators import sync_catalog
+    """Migrate and load reference data for ``IOC_DATABASE_URL``; returns a session factory."""
+    from ioc.app import prepare
 
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    registry = boot(settings)
-    factory = make_sessionmaker(engine)
-    with factory() as session, session.begin():
-        sync_areas(session)
-        sync_agencies(session)
-        for pack in registry.packs:
-            sync_catalog(session, pack.indicators())
-    return factory
+    return prepare(settings, make_engine(settings.database_url))
 
 
 @db_app.command("upgrade")

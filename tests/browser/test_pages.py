@@ -347,3 +347,39 @@ def test_wall_sized_screenshots(
             assert shot.stat().st_size > 20_000, f"{shot.name}: {shot.stat().st_size} bytes"
     finally:
         context.close()
+
+
+# ------------------------------------------------------------------------------ known bugs
+
+
+@pytest.mark.xfail(
+    reason="get_db rolls back on HTTPException, expiring the signed-in User; the 404 page "
+    "then reads user.role and fails with DetachedInstanceError -> 500 JSON",
+    strict=True,
+)
+def test_unknown_station_shows_not_found_page_when_signed_in(
+    page: Any, live_server: Any, sign_in: Any
+):
+    sign_in(page, "/")
+    response = page.goto(live_server.url("/environment/stations/KHONG-CO"))
+    assert response is not None
+    assert response.status == 404
+    expect(page.locator("h1")).to_have_text("404")
+    expect(page.locator(".flash-error")).to_have_text(i18n.translate("error.not_found", "vi"))
+    expect(page.locator(".topbar .user")).to_have_text(live_server.full_name)
+
+
+@pytest.mark.xfail(
+    reason="base.html's language link is href='?lang=..', which drops ?next= on the login page",
+    strict=True,
+)
+def test_language_switch_on_login_keeps_the_page_to_return_to(page: Any, live_server: Any):
+    path = f"/environment/stations/{STATION}"
+    page.goto(live_server.url(path))
+    page.wait_for_url(live_server.url(f"/login?next={quote(path)}"))
+    page.click(".lang-switch")
+    expect(page.locator("h1")).to_have_text(i18n.translate("login.title", "en"))
+    page.fill("#username", live_server.username)
+    page.fill("#password", live_server.password)
+    page.click("form.login-card button[type=submit]")
+    page.wait_for_url(live_server.url(path), timeout=3_000)

@@ -7,10 +7,11 @@ from typing import Any
 import orjson
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ioc.core.models import ApiToken, AuditLog, Indicator, Observation, Series
+from helpers import sent_count
+from ioc.core.models import ApiToken, AuditLog, Indicator, Series
 
 URL = "/api/v1/observations"
 
@@ -30,18 +31,6 @@ def obs(**kw: Any) -> dict[str, Any]:
     return {k: v for k, v in row.items() if v is not None}
 
 
-def count(factory: sessionmaker[Session]) -> int:
-    """Observations sent by clients (derived VN_AQI values excluded)."""
-    with factory() as s:
-        return s.execute(
-            select(func.count())
-            .select_from(Observation)
-            .join(Series, Series.id == Observation.series_id)
-            .join(Indicator, Indicator.id == Series.indicator_id)
-            .where(Indicator.derived.is_(False))
-        ).scalar_one()
-
-
 def test_requires_a_token(client: TestClient, station: str) -> None:
     r = client.post(URL, json={"observations": [obs()]})
     assert r.status_code == 401
@@ -56,7 +45,7 @@ def test_json_batch_stored(
     r = client.post(URL, json={"observations": rows}, headers=auth(ingest_token))
     assert r.status_code == 200, r.text
     assert r.json()["stored"] == 5 and r.json()["rejected"] == 0
-    assert count(factory) == 5
+    assert sent_count(factory) == 5
 
 
 def test_csv_batch_with_units_converted(
@@ -113,7 +102,7 @@ def test_bad_rows_named_and_good_rows_kept(
         (10, "entity", "entity_and_area"),
     }
     assert all(e["message"] and e["message_en"] for e in body["errors"])
-    assert count(factory) == 2
+    assert sent_count(factory) == 2
 
 
 def test_atomic_batch_stores_nothing_on_error(
@@ -126,7 +115,7 @@ def test_atomic_batch_stores_nothing_on_error(
     )
     assert r.status_code == 422
     assert r.json()["stored"] == 0 and r.json()["mode"] == "atomic"
-    assert count(factory) == 0
+    assert sent_count(factory) == 0
 
 
 def test_idempotency_key_stores_once(
@@ -139,7 +128,7 @@ def test_idempotency_key_stores_once(
     assert first.status_code == second.status_code == 200
     assert second.headers.get("Idempotent-Replayed") == "true"
     assert second.json() == first.json()
-    assert count(factory) == 2
+    assert sent_count(factory) == 2
     other = client.post(URL, json={"observations": [obs(value=3)]}, headers=headers)
     assert other.status_code == 409
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -32,10 +34,8 @@ def sync_areas(session: Session) -> int:
         if row is None:
             session.add(Area(code=rec.code, valid_from=rec.valid_from, **values))
             written += 1
-        elif any(getattr(row, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(row, k, v)
-            written += 1
+        else:
+            written += _update(row, values)
     session.flush()
     return written
 
@@ -59,9 +59,15 @@ def sync_agencies(session: Session) -> int:
         if row is None:
             session.add(Agency(code=rec.code, **values))
             written += 1
-        elif any(getattr(row, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(row, k, v)
-            written += 1
+        else:
+            written += _update(row, values)
     session.flush()
     return written
+
+
+def _update(row: object, values: Mapping[str, object]) -> int:
+    """Set changed attributes; 1 when anything changed, else 0."""
+    changed = {k: v for k, v in values.items() if getattr(row, k) != v}
+    for key, value in changed.items():
+        setattr(row, key, value)
+    return 1 if changed else 0
