@@ -26,8 +26,8 @@ serve: $(STAMP) ## Serve the database in IOC_DATABASE_URL (default var/ioc.db)
 	$(VENV)/bin/ioc serve
 
 lint: $(STAMP) ## ruff, ruff format --check, import boundaries
-	$(VENV)/bin/ruff check src tests bench scripts
-	$(VENV)/bin/ruff format --check src tests bench scripts
+	$(VENV)/bin/ruff check src tests scripts $(wildcard bench)
+	$(VENV)/bin/ruff format --check src tests scripts $(wildcard bench)
 	$(VENV)/bin/lint-imports
 
 typecheck: $(STAMP) ## mypy --strict on src/

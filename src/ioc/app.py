@@ -24,7 +24,7 @@ from ioc.core.reference import sync_agencies, sync_areas
 from ioc.core.registry import PackManifest, Registry
 from ioc.settings import Settings, get_settings
 from ioc.web import api_observations, core_pages
-from ioc.web.deps import LoginRequired
+from ioc.web.deps import LoginRequired, principal_outside_route
 from ioc.web.templating import make_templates, render
 
 log = structlog.get_logger(__name__)
@@ -141,6 +141,7 @@ def _install_error_handlers(app: FastAPI) -> None:
                 request,
                 "error.html",
                 {"message_key": key, "status": exc.status_code},
+                principal=principal_outside_route(request),
                 status_code=exc.status_code,
             )
         return JSONResponse(

@@ -56,11 +56,42 @@ AppRegistry = Annotated[Registry, Depends(get_registry)]
 
 
 @dataclass(frozen=True)
+class UserInfo:
+    """The signed-in user as plain values: safe to use after the request's session is gone
+    (an error page rendered after a rollback must not touch expired ORM objects)."""
+
+    id: int
+    username: str
+    full_name: str
+    role: str
+    agency_id: int | None
+
+    @classmethod
+    def of(cls, user: User) -> UserInfo:
+        """Copy the fields a request needs from a ``User`` row."""
+        return cls(user.id, user.username, user.full_name, user.role, user.agency_id)
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """The API token of a machine caller, as plain values."""
+
+    id: int
+    prefix: str
+    scopes: tuple[str, ...]
+
+    @classmethod
+    def of(cls, token: ApiToken) -> TokenInfo:
+        """Copy the fields a request needs from an ``ApiToken`` row."""
+        return cls(token.id, token.prefix, tuple(token.scopes))
+
+
+@dataclass(frozen=True)
 class Principal:
     """Who is calling: a signed-in person, a machine token, or nobody."""
 
-    user: User | None
-    token: ApiToken | None = None
+    user: UserInfo | None
+    token: TokenInfo | None = None
 
     @property
     def actor(self) -> Actor:
@@ -104,18 +135,33 @@ def get_principal(request: Request, db: DbSession, settings: AppSettings) -> Pri
                 detail="Mã truy cập không hợp lệ hoặc đã thu hồi / invalid or revoked token",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        principal = Principal(found[0], found[1])
+        principal = Principal(UserInfo.of(found[0]), TokenInfo.of(found[1]))
     else:
         session_found = auth.session_user(
             db, request.cookies.get(SESSION_COOKIE), settings.session_hours
         )
         if session_found is not None:
-            principal = Principal(session_found[0])
+            principal = Principal(UserInfo.of(session_found[0]))
     request.state.principal = principal
     return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def principal_outside_route(request: Request) -> Principal:
+    """The caller for pages rendered outside a route (error pages), from the session cookie."""
+    cached: Principal | None = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    settings: Settings = request.app.state.settings
+    with request.app.state.sessionmaker() as session:
+        found = auth.session_user(
+            session, request.cookies.get(SESSION_COOKIE), settings.session_hours
+        )
+        principal = Principal(UserInfo.of(found[0])) if found else Principal(None)
+    request.state.principal = principal
+    return principal
 
 
 def require(permission: auth.Permission, *, page: bool = False) -> Callable[..., Any]:

@@ -89,6 +89,7 @@ def render(
         "csrf_token": token,
         "settings": settings,
         "path": request.url.path,
+        "lang_url": _lang_url(request, "en" if lang == "vi" else "vi"),
         **context,
     }
     response = app.state.templates.TemplateResponse(
@@ -104,3 +105,9 @@ def render(
         )
     assert isinstance(response, HTMLResponse)
     return response
+
+
+def _lang_url(request: Request, lang: str) -> str:
+    """This page in another language, keeping the other query parameters (e.g. ``next``)."""
+    url = request.url.include_query_params(lang=lang)
+    return f"{url.path}?{url.query}"

@@ -1,0 +1,1149 @@
+"""IOC benchmark: ingestion throughput and page latency (``make bench``).
+
+Figures (see bench/README.md for their exact meaning):
+
+1. Ingestion on SQLite, batches of 10,000 rows: through the HTTP API of a real ``ioc serve``
+   process, in-process through ``ioc.engines.ingestion.service.ingest``, and the raw floor
+   (``executemany`` of the same rows into the same indexed ``observations`` table); ratios.
+   Optionally repeated on PostgreSQL (``--postgres URL``).
+2. Latency (p50/p95) of the overview page ``/`` and of a station page with 1M and 10M
+   observations stored (``--quick``: 100k and 1M).
+
+The bench prints a table and writes ``bench/results.json``; it never fails on a timing.
+
+Usage::
+
+    .venv/bin/python bench/run.py            # full run (several minutes)
+    .venv/bin/python bench/run.py --quick    # smoke run (about a minute)
+    .venv/bin/python bench/run.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import io
+import json
+import math
+import os
+import platform
+import pstats
+import random
+import re
+import secrets
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import orjson
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from ioc.app import boot
+from ioc.cli import prepare_database
+from ioc.core import audit, auth, clock
+from ioc.core import series as series_store
+from ioc.core.db import make_engine, make_sessionmaker
+from ioc.core.models import Entity, Indicator, Series
+from ioc.core.series import DAY, HOUR, SeriesResolver, day_bucket, month_bucket, next_month
+from ioc.engines.ingestion.parse import RawRow, parse_json
+from ioc.engines.ingestion.service import ingest
+from ioc.packs.environment import service as env_service
+from ioc.packs.environment.demo import load_demo
+from ioc.packs.environment.demo_data import DEMO_STATIONS, POLLUTANTS, generate_hourly
+from ioc.settings import Settings
+
+BENCH_DIR = Path(__file__).resolve().parent
+BATCH_ROWS = 10_000
+STATION_PAGE_CODE = "DL-BMT-01"
+PAGES = {"overview": "/", "station_page": f"/environment/stations/{STATION_PAGE_CODE}"}
+
+#: The same statement ``ioc.core.series._bulk_upsert`` runs on SQLite (the raw floor uses it).
+SQLITE_UPSERT = (
+    "INSERT INTO observations (series_id, ts, value, quality) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (series_id, ts) DO UPDATE "
+    "SET value = excluded.value, quality = excluded.quality"
+)
+
+#: Aims from the issue; reported beside the figures, never asserted.
+AIMS: dict[str, float] = {
+    "ingest_http_sqlite_obs_per_s_min": 100_000,
+    "ingest_ratio_http_to_raw_sqlite_min": 0.3,
+    "page_p95_ms_max_at_large_size": 50,
+    "page_p95_ratio_large_to_small_max": 1.5,
+}
+
+Row = tuple[int, int, float, int]
+console = Console(highlight=False)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Sizes of one run."""
+
+    mode: str
+    ingest_rows: int
+    small_obs: int
+    large_obs: int
+    page_requests: int
+    page_warmup: int
+
+    @classmethod
+    def full(cls) -> Config:
+        """The figures the issue asks for: 300k ingested rows, pages at 1M and 10M."""
+        return cls("full", 300_000, 1_000_000, 10_000_000, 200, 10)
+
+    @classmethod
+    def quick(cls) -> Config:
+        """A smoke run: 100k ingested rows, pages at 100k and 1M, fewer requests."""
+        return cls("quick", 100_000, 100_000, 1_000_000, 60, 5)
+
+
+def size_label(n: int) -> str:
+    """``1_000_000`` → ``"1M"``, ``100_000`` → ``"100k"``."""
+    if n >= 1_000_000 and n % 1_000_000 == 0:
+        return f"{n // 1_000_000}M"
+    if n >= 1_000 and n % 1_000 == 0:
+        return f"{n // 1_000}k"
+    return str(n)
+
+
+def note(message: str) -> None:
+    """A progress line with the elapsed time of the run."""
+    console.print(f"[dim]{time.strftime('%H:%M:%S')}[/] {message}")
+
+
+# --------------------------------------------------------------------------------------------
+# Databases, server and client helpers
+# --------------------------------------------------------------------------------------------
+
+
+def bench_settings(database_url: str, data_dir: Path) -> Settings:
+    """Settings for a bench database (development mode, quiet logs)."""
+    return Settings(
+        env="development", database_url=database_url, data_dir=data_dir, log_level="WARNING"
+    )
+
+
+def sqlite_url(path: Path) -> str:
+    """SQLAlchemy URL of a SQLite file."""
+    return f"sqlite:///{path}"
+
+
+def copy_sqlite(src: Path, dst: Path) -> None:
+    """A consistent copy of a SQLite database (WAL included) through the backup API."""
+    with (
+        contextlib.closing(sqlite3.connect(src)) as s,
+        contextlib.closing(sqlite3.connect(dst)) as d,
+    ):
+        s.backup(d)
+
+
+def checkpoint(path: Path) -> None:
+    """Fold the WAL into the main file, so every measured server starts from the same state."""
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def file_mb(path: Path) -> float:
+    """Size of a SQLite database with its WAL, in MB."""
+    total = sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
+    return round(total / 1e6, 1)
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class Server:
+    """``ioc serve`` in a child process (the real app, one uvicorn worker), stopped on exit."""
+
+    def __init__(self, database_url: str, data_dir: Path, log_path: Path) -> None:
+        self.database_url = database_url
+        self.data_dir = data_dir
+        self.log_path = log_path
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Server:
+        env = os.environ.copy()
+        env.update(
+            {
+                "IOC_ENV": "development",
+                "IOC_DATABASE_URL": self.database_url,
+                "IOC_DATA_DIR": str(self.data_dir),
+                "IOC_LOG_LEVEL": "WARNING",
+                "IOC_HOST": "127.0.0.1",
+                "IOC_PORT": str(self.port),
+            }
+        )
+        exe = Path(sys.executable).parent / "ioc"
+        cmd = (
+            [str(exe)]
+            if exe.exists()
+            else [sys.executable, "-c", "from ioc.cli import main; main()"]
+        )
+        cmd += ["serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"ioc serve exited early:\n{self._log_tail()}")
+            with contextlib.suppress(httpx2.TransportError):
+                if httpx2.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                    return self
+            time.sleep(0.2)
+        self.__exit__(None, None, None)
+        raise RuntimeError(f"ioc serve did not answer /healthz:\n{self._log_tail()}")
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=15)
+        self.proc = None
+
+    def _log_tail(self) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-30:])
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (0–100) by linear interpolation between closest ranks."""
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    pos = (len(ordered) - 1) * q / 100
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+# --------------------------------------------------------------------------------------------
+# 1. Ingestion
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class IngestWorkload:
+    """Pre-built batches: JSON bodies (client side, serialised in advance) and the same rows."""
+
+    warmup_body: bytes
+    warmup_rows: list[Row]
+    bodies: list[bytes]
+    rows: list[list[Row]]
+    token: str
+    ids: dict[tuple[str, str], int]
+
+    @property
+    def measured_rows(self) -> int:
+        """Rows in the measured batches (the warm-up batch is not counted)."""
+        return sum(len(r) for r in self.rows)
+
+
+def create_ingest_fixtures(
+    factory: sessionmaker[Session],
+) -> tuple[dict[tuple[str, str], int], str]:
+    """Stations, their pollutant series, a user and an ``ingest`` token; returns ids, secret."""
+    actor = audit.Actor.system("bench")
+    with factory() as session, session.begin():
+        for st in DEMO_STATIONS:
+            env_service.upsert_station(
+                session,
+                actor,
+                code=st.code,
+                name=st.name,
+                lat=st.lat,
+                lon=st.lon,
+                area_code=st.commune_code,
+                agency_code=st.agency_code,
+            )
+        indicators = {
+            i.code: i
+            for i in session.execute(
+                select(Indicator).where(Indicator.code.in_(POLLUTANTS))
+            ).scalars()
+        }
+        resolver = SeriesResolver(session)
+        ids = {
+            (st.code, p): resolver.get(indicators[p], "entity", st.code).id
+            for st in DEMO_STATIONS
+            for p in POLLUTANTS
+        }
+        auth.create_user(
+            session,
+            actor,
+            username="bench-gateway",
+            password=secrets.token_urlsafe(16),
+            full_name="Bench gateway",
+            role="operator",
+        )
+        new = auth.create_api_token(
+            session, actor, owner_username="bench-gateway", name="bench", scopes=["ingest"]
+        )
+    return ids, new.secret
+
+
+def build_ingest_workload(
+    ids: dict[tuple[str, str], int], token: str, n_rows: int
+) -> IngestWorkload:
+    """One warm-up batch then ``n_rows`` rows of realistic hourly data, in time order."""
+    total = n_rows + BATCH_ROWS
+    hours = total // (len(DEMO_STATIONS) * len(POLLUTANTS)) * 11 // 10 + 48
+    end = clock.now().replace(minute=0, second=0, microsecond=0)
+    local = clock.local_tz()
+    items: list[dict[str, Any]] = []
+    rows: list[Row] = []
+    for code, pollutant, when, value in generate_hourly(
+        DEMO_STATIONS, end - timedelta(hours=hours), hours, seed=2026
+    ):
+        items.append(
+            {
+                "indicator": pollutant,
+                "entity": code,
+                "time": when.astimezone(local).isoformat(),
+                "value": value,
+            }
+        )
+        rows.append((ids[(code, pollutant)], int(when.timestamp()), value, 0))
+        if len(rows) == total:
+            break
+    if len(rows) < total:
+        raise RuntimeError("the demo generator yielded fewer rows than planned")
+
+    def body(part: list[dict[str, Any]]) -> bytes:
+        return orjson.dumps({"observations": part})
+
+    bodies = [body(items[i : i + BATCH_ROWS]) for i in range(BATCH_ROWS, total, BATCH_ROWS)]
+    batches = [rows[i : i + BATCH_ROWS] for i in range(BATCH_ROWS, total, BATCH_ROWS)]
+    return IngestWorkload(body(items[:BATCH_ROWS]), rows[:BATCH_ROWS], bodies, batches, token, ids)
+
+
+def ingest_http(server_url: str, work: IngestWorkload) -> tuple[float, list[float]]:
+    """POST every batch sequentially; returns wall seconds and per-batch latencies (s)."""
+    headers = {"Authorization": f"Bearer {work.token}", "Content-Type": "application/json"}
+    with httpx2.Client(base_url=server_url, timeout=600, headers=headers) as client:
+
+        def post(body: bytes, expected: int) -> None:
+            r = client.post("/api/v1/observations", content=body)
+            if r.status_code != 200 or r.json().get("stored") != expected:
+                raise RuntimeError(f"ingestion failed: {r.status_code} {r.text[:500]}")
+
+        post(work.warmup_body, len(work.warmup_rows))
+        latencies: list[float] = []
+        start = time.perf_counter()
+        for body, rows in zip(work.bodies, work.rows, strict=True):
+            t0 = time.perf_counter()
+            post(body, len(rows))
+            latencies.append(time.perf_counter() - t0)
+        return time.perf_counter() - start, latencies
+
+
+def ingest_inprocess(
+    database_url: str, data_dir: Path, work: IngestWorkload
+) -> tuple[float, float]:
+    """``service.ingest`` on parsed rows, one transaction per batch; returns (ingest s, parse s).
+
+    Parsing (``parse_json`` of every body) is timed separately, before the ingestion loop.
+    """
+    settings = bench_settings(database_url, data_dir)
+    registry = boot(settings)
+    engine = make_engine(database_url)
+    factory = make_sessionmaker(engine)
+    offset = clock.fixed_offset_seconds(settings.timezone)
+    try:
+        t0 = time.perf_counter()
+        parsed = [parse_json(b) for b in work.bodies]
+        parse_s = time.perf_counter() - t0
+        _ingest_one(factory, parse_json(work.warmup_body), registry, offset)
+        t0 = time.perf_counter()
+        for batch in parsed:
+            _ingest_one(factory, batch, registry, offset)
+        return time.perf_counter() - t0, parse_s
+    finally:
+        engine.dispose()
+
+
+def _ingest_one(
+    factory: sessionmaker[Session], rows: list[RawRow], registry: Any, offset: int
+) -> None:
+    with factory() as session, session.begin():
+        report = ingest(session, rows, registry=registry, offset=offset)
+    if not report.ok or report.stored != len(rows):
+        raise RuntimeError(f"in-process ingestion refused rows: {report.errors[:3]}")
+
+
+def ingest_raw_sqlite(database_url: str, work: IngestWorkload) -> float:
+    """The floor: ``executemany`` of the same rows, one transaction per batch (app PRAGMAs)."""
+    engine = make_engine(database_url)  # its connect hook applies the app's PRAGMAs
+    raw = engine.raw_connection()
+    try:
+        conn = raw.driver_connection
+        assert isinstance(conn, sqlite3.Connection)
+
+        def write(rows: list[Row]) -> None:
+            if not conn.in_transaction:
+                conn.execute("BEGIN")
+            conn.executemany(SQLITE_UPSERT, rows)
+            conn.commit()
+
+        write(work.warmup_rows)
+        start = time.perf_counter()
+        for rows in work.rows:
+            write(rows)
+        return time.perf_counter() - start
+    finally:
+        raw.close()
+        engine.dispose()
+
+
+def ingest_raw_copy_postgres(database_url: str, work: IngestWorkload) -> float:
+    """The PostgreSQL floor: ``COPY`` of the same rows into ``observations``, per batch."""
+    engine = make_engine(database_url)
+    raw = engine.raw_connection()
+    try:
+        conn: Any = raw.driver_connection
+
+        def write(rows: list[Row]) -> None:
+            with (
+                conn.cursor() as cur,
+                cur.copy("COPY observations (series_id, ts, value, quality) FROM STDIN") as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
+            conn.commit()
+
+        write(work.warmup_rows)
+        start = time.perf_counter()
+        for rows in work.rows:
+            write(rows)
+        return time.perf_counter() - start
+    finally:
+        raw.close()
+        engine.dispose()
+
+
+def profile_batch(
+    database_url: str, data_dir: Path, work: IngestWorkload, top: int = 15
+) -> list[str]:
+    """cProfile of one in-process 10k batch (parse + validate + store + commit), after warm-up."""
+    settings = bench_settings(database_url, data_dir)
+    registry = boot(settings)
+    engine = make_engine(database_url)
+    factory = make_sessionmaker(engine)
+    offset = clock.fixed_offset_seconds(settings.timezone)
+    try:
+        _ingest_one(factory, parse_json(work.warmup_body), registry, offset)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        _ingest_one(factory, parse_json(work.bodies[0]), registry, offset)
+        profiler.disable()
+    finally:
+        engine.dispose()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.strip_dirs().sort_stats("cumulative").print_stats(top)
+    lines = [line for line in out.getvalue().splitlines() if line.strip()]
+    start = next(i for i, line in enumerate(lines) if line.lstrip().startswith("ncalls"))
+    return [lines[0].strip(), *lines[start : start + top + 1]]
+
+
+def run_ingestion_sqlite(
+    cfg: Config, tmp: Path, results: dict[str, Any], profile: bool
+) -> IngestWorkload:
+    """Ingestion figures on SQLite (HTTP, in-process, raw) on copies of one template DB."""
+    note("[bold]Ingestion, SQLite[/]: preparing the template database and the batches")
+    template = tmp / "ingest-template.db"
+    factory = prepare_database(bench_settings(sqlite_url(template), tmp))
+    ids, token = create_ingest_fixtures(factory)
+    factory.kw["bind"].dispose()
+    checkpoint(template)
+    work = build_ingest_workload(ids, token, cfg.ingest_rows)
+    n = work.measured_rows
+    results["ingest_batch_rows"] = BATCH_ROWS
+    results["ingest_rows_measured"] = n
+
+    http_db = tmp / "ingest-http.db"
+    copy_sqlite(template, http_db)
+    note(f"  HTTP: {len(work.bodies)} batches of {BATCH_ROWS:,} rows to ioc serve")
+    with Server(sqlite_url(http_db), tmp, tmp / "serve-ingest.log") as server:
+        http_s, latencies = ingest_http(server.url, work)
+    results["ingest_http_sqlite_obs_per_s"] = round(n / http_s)
+    results["ingest_http_sqlite_batch_p50_ms"] = round(percentile(latencies, 50) * 1000, 1)
+    results["ingest_http_sqlite_batch_p95_ms"] = round(percentile(latencies, 95) * 1000, 1)
+
+    inproc_db = tmp / "ingest-inprocess.db"
+    copy_sqlite(template, inproc_db)
+    note("  in-process: service.ingest on parsed rows")
+    inproc_s, parse_s = ingest_inprocess(sqlite_url(inproc_db), tmp, work)
+    results["ingest_inprocess_sqlite_obs_per_s"] = round(n / inproc_s)
+    results["parse_json_obs_per_s"] = round(n / parse_s)
+
+    raw_db = tmp / "ingest-raw.db"
+    copy_sqlite(template, raw_db)
+    note("  raw: executemany into the same observations table")
+    raw_s = ingest_raw_sqlite(sqlite_url(raw_db), work)
+    results["ingest_raw_executemany_sqlite_obs_per_s"] = round(n / raw_s)
+
+    results["ingest_ratio_http_to_raw_sqlite"] = round(raw_s / http_s, 4)
+    results["ingest_ratio_inprocess_to_raw_sqlite"] = round(raw_s / inproc_s, 4)
+    results["ingest_ratio_http_to_inprocess_sqlite"] = round(inproc_s / http_s, 4)
+    for db in (http_db, inproc_db, raw_db):
+        if _count_obs(db, set(work.ids.values())) != n + BATCH_ROWS:
+            raise RuntimeError(f"{db.name}: unexpected number of stored observations")
+
+    if profile:
+        prof_db = tmp / "ingest-profile.db"
+        copy_sqlite(template, prof_db)
+        note("  cProfile of one in-process batch")
+        results["profile_inprocess_batch_top15"] = profile_batch(sqlite_url(prof_db), tmp, work)
+    for db in (http_db, inproc_db, raw_db, tmp / "ingest-profile.db"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+    return work
+
+
+def _count_obs(db: Path, series_ids: set[int] | None = None) -> int:
+    """Rows in ``observations`` (of ``series_ids`` only, when given)."""
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        if series_ids is None:
+            count: int = conn.execute("SELECT count(*) FROM observations").fetchone()[0]
+            return count
+        ids = ",".join(str(int(i)) for i in sorted(series_ids))
+        where = f"WHERE series_id IN ({ids})"
+        count = conn.execute(f"SELECT count(*) FROM observations {where}").fetchone()[0]
+        return count
+
+
+def run_ingestion_postgres(
+    admin_url: str, cfg: Config, tmp: Path, results: dict[str, Any], work: IngestWorkload
+) -> None:
+    """The same ingestion figures on PostgreSQL, in databases created from a template."""
+    note("[bold]Ingestion, PostgreSQL[/]")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    prefix = f"ioc_bench_{uuid.uuid4().hex[:8]}"
+    names = [f"{prefix}_tpl", f"{prefix}_http", f"{prefix}_inproc", f"{prefix}_raw"]
+
+    def url_of(name: str) -> str:
+        return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{names[0]}"'))
+        factory = prepare_database(bench_settings(url_of(names[0]), tmp))
+        ids, token = create_ingest_fixtures(factory)
+        factory.kw["bind"].dispose()
+        with admin.connect() as conn:
+            for name in names[1:]:
+                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{names[0]}"'))
+        if ids != _series_ids(url_of(names[3])):
+            raise RuntimeError("PostgreSQL copies do not share series ids")
+        # Same JSON bodies; the raw rows get this database's series ids and the new token.
+        remap = {work.ids[key]: sid for key, sid in ids.items()}
+
+        def rows_of(batch: list[Row]) -> list[Row]:
+            return [(remap[s], ts, v, q) for s, ts, v, q in batch]
+
+        pg_work = IngestWorkload(
+            work.warmup_body,
+            rows_of(work.warmup_rows),
+            work.bodies,
+            [rows_of(b) for b in work.rows],
+            token,
+            ids,
+        )
+        n = pg_work.measured_rows
+        with Server(url_of(names[1]), tmp, tmp / "serve-ingest-pg.log") as server:
+            http_s, latencies = ingest_http(server.url, pg_work)
+        inproc_s, _ = ingest_inprocess(url_of(names[2]), tmp, pg_work)
+        raw_s = ingest_raw_copy_postgres(url_of(names[3]), pg_work)
+        results["ingest_http_postgres_obs_per_s"] = round(n / http_s)
+        results["ingest_http_postgres_batch_p95_ms"] = round(percentile(latencies, 95) * 1000, 1)
+        results["ingest_inprocess_postgres_obs_per_s"] = round(n / inproc_s)
+        results["ingest_raw_copy_postgres_obs_per_s"] = round(n / raw_s)
+        results["ingest_ratio_http_to_raw_postgres"] = round(raw_s / http_s, 4)
+    finally:
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _series_ids(database_url: str) -> dict[tuple[str, str], int]:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(Series.subject_code, Indicator.code, Series.id)
+                .join(Indicator, Indicator.id == Series.indicator_id)
+                .where(Indicator.code.in_(POLLUTANTS))
+            )
+            return {(code, ind): sid for code, ind, sid in rows}
+    finally:
+        engine.dispose()
+
+
+# --------------------------------------------------------------------------------------------
+# 2. Page latency at two database sizes
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PagesDb:
+    """The page-latency database and what the bench knows about it."""
+
+    path: Path
+    url: str
+    factory: sessionmaker[Session]
+    offset: int
+    password: str
+    block_start: int  # local midnight where the block written through the app starts
+    block_end: int  # the newest hour (now, truncated)
+
+
+def estimate_rows_per_hour() -> float:
+    """Observations stored per hour of demo data: pollutants (with gaps) + VN_AQI hour/day."""
+    sample = 24 * 30
+    end = datetime(2025, 1, 1, tzinfo=UTC)
+    pollutant_rows = sum(1 for _ in generate_hourly(DEMO_STATIONS, end, sample, seed=7))
+    return pollutant_rows / sample + len(DEMO_STATIONS) * (1 + 1 / 24)
+
+
+def build_small(cfg: Config, tmp: Path, results: dict[str, Any]) -> PagesDb:
+    """Write the small size through the app (``load_demo`` → ``write_observations``)."""
+    label = size_label(cfg.small_obs)
+    path = tmp / "pages.db"
+    url = sqlite_url(path)
+    settings = bench_settings(url, tmp)
+    factory = prepare_database(settings)
+    offset = clock.fixed_offset_seconds(settings.timezone)
+    password = secrets.token_urlsafe(16)
+    with factory() as session, session.begin():
+        auth.create_user(
+            session,
+            audit.Actor.system("bench"),
+            username="bench-admin",
+            password=password,
+            full_name="Bench admin",
+            role="admin",
+        )
+    end = clock.now().replace(minute=0, second=0, microsecond=0)
+    hours = round(cfg.small_obs / estimate_rows_per_hour())
+    # Start at local midnight, so that whole-day copies of the block keep day buckets aligned.
+    start = day_bucket(int(end.timestamp()) - hours * HOUR, offset)
+    hours = (int(end.timestamp()) - start) // HOUR
+    note(
+        f"[bold]Pages[/]: writing {label} through write_observations "
+        f"({len(DEMO_STATIONS)} stations × {len(POLLUTANTS)} pollutants × {hours:,} h, "
+        "weekly transactions, rollups and VN_AQI)"
+    )
+    t0 = time.perf_counter()
+    last = [t0]
+
+    def progress(done: int) -> None:
+        now = time.perf_counter()
+        if now - last[0] >= 5:
+            last[0] = now
+            note(f"  … {done:,} pollutant rows, {done / (now - t0):,.0f} rows/s")
+
+    load_demo(factory, end=end, hours=hours, offset=offset, progress=progress)
+    build_s = time.perf_counter() - t0
+    count = _count_obs(path)
+    results[f"build_{label}_s"] = round(build_s, 1)
+    results[f"build_{label}_write_observations_obs_per_s"] = round(count / build_s)
+    note(f"  stored {count:,} observations in {build_s:.1f} s")
+    return PagesDb(path, url, factory, offset, password, start, int(end.timestamp()))
+
+
+def measure_pages(db: PagesDb, cfg: Config, tmp: Path, label: str, results: dict[str, Any]) -> None:
+    """Start ``ioc serve`` on the database, sign in, time both pages (p50/p95 in ms)."""
+    db.factory.kw["bind"].dispose()
+    checkpoint(db.path)
+    results[f"observations_stored_{label}"] = _count_obs(db.path)
+    results[f"db_file_mb_{label}"] = file_mb(db.path)
+    note(f"  measuring pages at {label}: {cfg.page_warmup} warm-up + {cfg.page_requests} requests")
+    with (
+        Server(db.url, tmp, tmp / f"serve-pages-{label}.log") as server,
+        httpx2.Client(base_url=server.url, timeout=120, follow_redirects=False) as client,
+    ):
+        login(client, "bench-admin", db.password)
+        for name, path in PAGES.items():
+            for _ in range(cfg.page_warmup):
+                _get_page(client, path)
+            times: list[float] = []
+            for _ in range(cfg.page_requests):
+                t0 = time.perf_counter()
+                _get_page(client, path)
+                times.append((time.perf_counter() - t0) * 1000)
+            results[f"{name}_p50_ms_{label}"] = round(percentile(times, 50), 2)
+            results[f"{name}_p95_ms_{label}"] = round(percentile(times, 95), 2)
+            results[f"{name}_max_ms_{label}"] = round(max(times), 2)
+
+
+def login(client: httpx2.Client, username: str, password: str) -> None:
+    """Sign in through the login form (CSRF double-submit cookie) to get ``ioc_session``."""
+    page = client.get("/login")
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    if page.status_code != 200 or found is None:
+        raise RuntimeError(f"login page: {page.status_code}")
+    r = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": found[1], "next": "/"},
+    )
+    if r.status_code != 303 or "ioc_session" not in client.cookies:
+        raise RuntimeError(f"login failed: {r.status_code}")
+
+
+def _get_page(client: httpx2.Client, path: str) -> None:
+    r = client.get(path)
+    if r.status_code != 200 or (path != "/" and "VN_AQI" not in r.text):
+        raise RuntimeError(f"GET {path}: {r.status_code}")
+
+
+def grow(db: PagesDb, cfg: Config, results: dict[str, Any]) -> list[int]:
+    """Grow the database to the large size with older history; returns the seams.
+
+    The block written through the app covers ``[block_start, block_end]``. Its first whole days
+    ``[block_start, block_start + P)`` are copied K times to the past, shifted by k·P (P whole
+    days, so hour and day buckets stay aligned): observations of every series (pollutants and
+    the derived VN_AQI series), hour and day rollups and ``env_aqi`` rows. Shifted copies of
+    values the app computed are exactly what it would compute for the shifted observations,
+    except where a window reaches across a seam (NowCast's 12 hours, O3's 8 hours): those are
+    recomputed with the app's ``recompute_station``. Month rollups are then recomputed for
+    every series with the app's own month SQL.
+    """
+    label = size_label(cfg.large_obs)
+    engine = make_engine(db.url)
+    factory = make_sessionmaker(engine)
+    t0 = time.perf_counter()
+    period = (db.block_end - db.block_start) // DAY * DAY
+    with engine.connect() as conn:
+        small = conn.execute(text("SELECT count(*) FROM observations")).scalar_one()
+        window = conn.execute(
+            text("SELECT count(*) FROM observations WHERE ts > :lo AND ts <= :hi"),
+            {"lo": db.block_start, "hi": db.block_start + period},
+        ).scalar_one()
+        labels = {
+            sid: 1 if time_label == "end" else 0
+            for sid, time_label in conn.execute(
+                select(Series.id, Indicator.time_label).join(
+                    Indicator, Indicator.id == Series.indicator_id
+                )
+            )
+        }
+        stations = list(
+            conn.execute(select(Entity.code).where(Entity.type == env_service.STATION_TYPE))
+            .scalars()
+            .all()
+        )
+    copies = max(1, round((cfg.large_obs - small) / window))
+    note(
+        f"[bold]Pages[/]: growing to {label}: {copies} time-shifted copies of "
+        f"{period // DAY} days ({window:,} observations each) into older history"
+    )
+    raw = engine.raw_connection()
+    conn_raw = raw.driver_connection
+    assert isinstance(conn_raw, sqlite3.Connection)
+    lo, hi = db.block_start, db.block_start + period
+    try:
+        for k in range(1, copies + 1):
+            shift = k * period
+            if not conn_raw.in_transaction:
+                conn_raw.execute("BEGIN")
+            for sid, e in labels.items():
+                conn_raw.execute(
+                    "INSERT INTO observations (series_id, ts, value, quality) "
+                    "SELECT series_id, ts - :shift, value, quality FROM observations "
+                    "WHERE series_id = :sid AND ts >= :lo AND ts < :hi",
+                    {"shift": shift, "sid": sid, "lo": lo + e, "hi": hi + e},
+                )
+            for table in ("rollup_hour", "rollup_day"):
+                conn_raw.execute(
+                    f"INSERT INTO {table} "
+                    "(series_id, bucket, n, total, vmin, vmax, last_ts, last_value) "
+                    "SELECT series_id, bucket - :shift, n, total, vmin, vmax, last_ts - :shift, "
+                    f"last_value FROM {table} WHERE bucket >= :lo AND bucket < :hi",
+                    {"shift": shift, "lo": lo, "hi": hi},
+                )
+            for resolution, e in (("hour", 1), ("day", 0)):
+                conn_raw.execute(
+                    "INSERT INTO env_aqi "
+                    "(entity_id, resolution, ts, aqi, dominant, pm25, pm10, o3, no2, so2, co) "
+                    "SELECT entity_id, resolution, ts - :shift, aqi, dominant, "
+                    "pm25, pm10, o3, no2, so2, co FROM env_aqi "
+                    "WHERE resolution = :r AND ts >= :lo AND ts < :hi",
+                    {"shift": shift, "r": resolution, "lo": lo + e, "hi": hi + e},
+                )
+            conn_raw.commit()
+            conn_raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            note(f"  copy {k}/{copies} done ({time.perf_counter() - t0:.0f} s)")
+    finally:
+        raw.close()
+
+    seams = [db.block_start - (k - 1) * period for k in range(1, copies + 1)]
+    note(f"  recomputing VN_AQI across {len(seams)} seams × {len(stations)} stations")
+    with factory() as session, session.begin():
+        for seam in seams:
+            for code in stations:
+                env_service.recompute_station(session, code, seam + 1, seam + 1)
+
+    oldest = db.block_start - copies * period
+    months: list[tuple[int, int]] = []
+    m = month_bucket(oldest, db.offset)
+    while m <= db.block_end:
+        months.append((m, next_month(m, db.offset)))
+        m = months[-1][1]
+    note(f"  recomputing month rollups: {len(labels)} series × {len(months)} months")
+    with engine.begin() as conn:
+        params = [{"sid": sid, "m": a, "m2": b} for sid in labels for a, b in months]
+        conn.execute(
+            text("DELETE FROM rollup_month WHERE series_id = :sid AND bucket = :m"), params
+        )
+        conn.execute(text(series_store._MONTH_SQL), params)
+    engine.dispose()
+    results[f"grow_{label}_s"] = round(time.perf_counter() - t0, 1)
+    results[f"grow_{label}_copies"] = copies
+    return seams
+
+
+def check_consistency(db: PagesDb, seams: Sequence[int], samples: int = 3) -> str:
+    """Check rollups and VN_AQI against the observations; ``"ok"`` or the problems found.
+
+    * Every observation is counted once in the month rollups (month ← day ← hour ← raw).
+    * ``env_aqi`` has exactly one row per value of the station's VN_AQI series.
+    * Sampled seams and days: the app's own recompute (``recompute_station``,
+      ``_recompute_rollups``), run in a transaction that is rolled back, changes nothing.
+    """
+    rng = random.Random(66)
+    problems: list[str] = []
+    engine = make_engine(db.url)
+    factory = make_sessionmaker(engine)
+    with factory() as session:
+        conn = session.connection()
+        obs = _pairs(
+            session, "SELECT series_id, count(*) FROM observations WHERE quality < 2 GROUP BY 1"
+        )
+        months = _pairs(session, "SELECT series_id, sum(n) FROM rollup_month GROUP BY 1")
+        if obs != months:
+            bad = sorted(s for s in obs.keys() | months.keys() if obs.get(s) != months.get(s))
+            problems.append(f"month rollups disagree with observations for series {bad[:5]}")
+        aqi_rows = conn.execute(
+            text(
+                "SELECT s.id, e.id, i.code FROM series s "
+                "JOIN indicators i ON i.id = s.indicator_id "
+                "JOIN entities e ON e.code = s.subject_code AND s.subject_kind = 'entity' "
+                "WHERE i.code IN ('vn_aqi_hour', 'vn_aqi_day')"
+            )
+        ).all()
+        for sid, entity_id, code in aqi_rows:
+            resolution = "hour" if code == "vn_aqi_hour" else "day"
+            stored = conn.execute(
+                text("SELECT count(*) FROM env_aqi WHERE entity_id = :e AND resolution = :r"),
+                {"e": entity_id, "r": resolution},
+            ).scalar_one()
+            if stored != obs.get(sid, 0):
+                problems.append(f"env_aqi {resolution} rows of entity {entity_id} != series {sid}")
+        stations = list(session.execute(select(Entity.code)).scalars())
+        points = [*rng.sample(list(seams), min(samples, len(seams)))]
+        points += [
+            rng.randrange(min(seams) - 20 * DAY, db.block_end - 2 * DAY) for _ in range(samples)
+        ]
+        for point in points:
+            code = rng.choice(stations)
+            entity = env_service.station(session, code)
+            assert entity is not None
+            before = _aqi_rows(session, entity.id, point)
+            env_service.recompute_station(session, code, point - 6 * HOUR, point + 6 * HOUR)
+            if _aqi_rows(session, entity.id, point) != before:
+                problems.append(f"VN_AQI of {code} near {point} differs from a recompute")
+            session.rollback()
+            conn = session.connection()
+            sid = rng.choice(sorted(obs))
+            day = day_bucket(point, db.offset)
+            before_r = _rollup_rows(session, sid, day)
+            e = 1 if _label_end(session, sid) else 0
+            series_store._recompute_rollups(
+                session.connection(), sid, day + e, day + DAY - 1 + e, bool(e), db.offset
+            )
+            if not _same_rows(_rollup_rows(session, sid, day), before_r):
+                problems.append(f"rollups of series {sid} on day {day} differ from a recompute")
+            session.rollback()
+    engine.dispose()
+    return "ok" if not problems else "; ".join(problems[:5])
+
+
+def _pairs(session: Session, sql: str) -> dict[int, int]:
+    """``{first column: second column}`` of a two-column query."""
+    return {int(k): int(v) for k, v in session.execute(text(sql)).all()}
+
+
+def _aqi_rows(session: Session, entity_id: int, point: int) -> list[tuple[Any, ...]]:
+    return [
+        tuple(r)
+        for r in session.execute(
+            text(
+                "SELECT resolution, ts, aqi, dominant, pm25, pm10, o3, no2, so2, co FROM env_aqi "
+                "WHERE entity_id = :e AND ts >= :lo AND ts <= :hi ORDER BY resolution, ts"
+            ),
+            {"e": entity_id, "lo": point - 2 * DAY, "hi": point + 2 * DAY},
+        )
+    ]
+
+
+def _rollup_rows(session: Session, sid: int, day: int) -> list[tuple[Any, ...]]:
+    out: list[tuple[Any, ...]] = []
+    for table, lo, hi in (
+        ("rollup_hour", day, day + DAY),
+        ("rollup_day", day, day + DAY),
+        ("rollup_month", day - 31 * DAY, day + DAY),
+    ):
+        out += [
+            (table, *r)
+            for r in session.execute(
+                text(
+                    f"SELECT bucket, n, total, vmin, vmax, last_ts, last_value FROM {table} "
+                    "WHERE series_id = :sid AND bucket >= :lo AND bucket < :hi ORDER BY bucket"
+                ),
+                {"sid": sid, "lo": lo, "hi": hi},
+            )
+        ]
+    return out
+
+
+def _same_rows(a: list[tuple[Any, ...]], b: list[tuple[Any, ...]]) -> bool:
+    if len(a) != len(b):
+        return False
+    for ra, rb in zip(a, b, strict=True):
+        for x, y in zip(ra, rb, strict=True):
+            if isinstance(x, float) or isinstance(y, float):
+                if not math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9):
+                    return False
+            elif x != y:
+                return False
+    return True
+
+
+def _label_end(session: Session, sid: int) -> bool:
+    time_label = session.execute(
+        select(Indicator.time_label)
+        .join(Series, Series.indicator_id == Indicator.id)
+        .where(Series.id == sid)
+    ).scalar_one()
+    return bool(time_label == "end")
+
+
+def run_pages(cfg: Config, tmp: Path, results: dict[str, Any]) -> None:
+    """Page latency at the small size, then at the large size (same database, grown)."""
+    small, large = size_label(cfg.small_obs), size_label(cfg.large_obs)
+    db = build_small(cfg, tmp, results)
+    measure_pages(db, cfg, tmp, small, results)
+    seams = grow(db, cfg, results)
+    note("  checking rollups and VN_AQI consistency")
+    results[f"consistency_{large}"] = check_consistency(db, seams)
+    measure_pages(db, cfg, tmp, large, results)
+    for name in PAGES:
+        for q in ("p50", "p95"):
+            results[f"{name}_{q}_ratio_{large}_to_{small}"] = round(
+                results[f"{name}_{q}_ms_{large}"] / results[f"{name}_{q}_ms_{small}"], 3
+            )
+
+
+# --------------------------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------------------------
+
+
+def machine_info() -> dict[str, Any]:
+    """What the figures were measured on."""
+    cpu = platform.processor() or ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem_gb: float | None = None
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
+
+    def version(dist: str) -> str | None:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return None
+
+    return {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "cpu": cpu,
+        "cpu_count": os.cpu_count(),
+        "memory_gb": mem_gb,
+        "sqlite": sqlite3.sqlite_version,
+        "versions": {
+            d: version(d) for d in ("dak-lak-ioc", "SQLAlchemy", "fastapi", "uvicorn", "psycopg")
+        },
+    }
+
+
+def print_report(results: dict[str, Any], cfg: Config) -> None:
+    """The figures as a table, with the aims beside them (informational only)."""
+    small, large = size_label(cfg.small_obs), size_label(cfg.large_obs)
+    table = Table(title=f"IOC bench ({cfg.mode})", show_lines=False)
+    table.add_column("Figure")
+    table.add_column("Value", justify="right")
+    table.add_column("Aim", justify="right")
+    table.add_column("", justify="left")
+
+    def row(key: str, unit: str = "", aim: str = "", ok: bool | None = None) -> None:
+        if key not in results:
+            return
+        value = results[key]
+        shown = f"{value:,}" if isinstance(value, int) else str(value)
+        mark = "" if ok is None else ("[green]meets[/]" if ok else "[red]misses[/]")
+        table.add_row(key, f"{shown} {unit}".strip(), aim, mark)
+
+    r = results
+    row("ingest_rows_measured", "rows")
+    row(
+        "ingest_http_sqlite_obs_per_s",
+        "obs/s",
+        "≥ 100,000",
+        r.get("ingest_http_sqlite_obs_per_s", 0) >= AIMS["ingest_http_sqlite_obs_per_s_min"],
+    )
+    row("ingest_http_sqlite_batch_p50_ms", "ms")
+    row("ingest_http_sqlite_batch_p95_ms", "ms")
+    row("ingest_inprocess_sqlite_obs_per_s", "obs/s")
+    row("ingest_raw_executemany_sqlite_obs_per_s", "obs/s")
+    row(
+        "ingest_ratio_http_to_raw_sqlite",
+        "",
+        "≥ 0.3",
+        r.get("ingest_ratio_http_to_raw_sqlite", 0) >= AIMS["ingest_ratio_http_to_raw_sqlite_min"],
+    )
+    row("ingest_ratio_inprocess_to_raw_sqlite")
+    row("ingest_ratio_http_to_inprocess_sqlite")
+    row("parse_json_obs_per_s", "obs/s")
+    for key in (
+        "ingest_http_postgres_obs_per_s",
+        "ingest_inprocess_postgres_obs_per_s",
+        "ingest_raw_copy_postgres_obs_per_s",
+    ):
+        row(key, "obs/s")
+    row("ingest_ratio_http_to_raw_postgres")
+    table.add_section()
+    row(f"observations_stored_{small}", "rows")
+    row(f"db_file_mb_{small}", "MB")
+    row(f"build_{small}_write_observations_obs_per_s", "obs/s")
+    row(f"observations_stored_{large}", "rows")
+    row(f"db_file_mb_{large}", "MB")
+    row(f"consistency_{large}")
+    limit = AIMS["page_p95_ms_max_at_large_size"]
+    ratio = AIMS["page_p95_ratio_large_to_small_max"]
+    for name in PAGES:
+        table.add_section()
+        row(f"{name}_p50_ms_{small}", "ms")
+        row(f"{name}_p95_ms_{small}", "ms")
+        row(f"{name}_p50_ms_{large}", "ms")
+        p95 = r.get(f"{name}_p95_ms_{large}")
+        row(
+            f"{name}_p95_ms_{large}", "ms", f"≤ {limit:g} ms", None if p95 is None else p95 <= limit
+        )
+        p95r = r.get(f"{name}_p95_ratio_{large}_to_{small}")
+        row(
+            f"{name}_p95_ratio_{large}_to_{small}",
+            "",
+            f"≤ {ratio:g}×",
+            None if p95r is None else p95r <= ratio,
+        )
+    table.add_section()
+    row("total_runtime_s", "s")
+    console.print(table)
+    if "profile_inprocess_batch_top15" in results:
+        console.print("\n[bold]cProfile, one in-process 10k batch (top 15 by cumulative time)[/]")
+        for line in results["profile_inprocess_batch_top15"]:
+            console.print(line, markup=False)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Command line options."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="smoke run: 100k rows, pages at 100k/1M")
+    p.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="also measure ingestion on PostgreSQL; URL of a database the bench may connect to "
+        "in order to create (and drop) its own databases",
+    )
+    p.add_argument("--profile", action="store_true", help="cProfile one in-process 10k batch")
+    p.add_argument("--out", type=Path, help="results file (default bench/results.json)")
+    p.add_argument("--keep", action="store_true", help="keep the temporary databases")
+    p.add_argument("--skip-pages", action="store_true", help="ingestion figures only")
+    p.add_argument("--skip-ingest", action="store_true", help="page figures only")
+    return p.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the bench, print the table, write the results file."""
+    args = parse_args(argv)
+    cfg = Config.quick() if args.quick else Config.full()
+    out: Path = args.out or BENCH_DIR / ("results-quick.json" if args.quick else "results.json")
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    results: dict[str, Any] = {
+        "mode": cfg.mode,
+        "started_at": started.isoformat(timespec="seconds"),
+        "machine": machine_info(),
+        "load_average_start": [round(x, 2) for x in os.getloadavg()],
+        "aims": AIMS,
+    }
+    tmp = Path(tempfile.mkdtemp(prefix="ioc-bench-"))
+    note(f"IOC bench ({cfg.mode}); temporary databases in {tmp}")
+    try:
+        if not args.skip_ingest:
+            work = run_ingestion_sqlite(cfg, tmp, results, args.profile)
+            if args.postgres:
+                run_ingestion_postgres(args.postgres, cfg, tmp, results, work)
+        if not args.skip_pages:
+            run_pages(cfg, tmp, results)
+    finally:
+        if args.keep:
+            note(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    results["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    results["total_runtime_s"] = round(time.perf_counter() - t0, 1)
+    print_report(results, cfg)
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    note(f"results written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
