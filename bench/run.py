@@ -91,6 +91,8 @@ AIMS: dict[str, float] = {
 
 Row = tuple[int, int, float, int]
 console = Console(highlight=False)
+if console.width < 120:
+    console.width = 120
 
 
 @dataclass(frozen=True)
@@ -626,6 +628,15 @@ class PagesDb:
     block_end: int  # the newest hour (now, truncated)
 
 
+@dataclass(frozen=True)
+class Growth:
+    """How the database was grown: the seams between copies, the copied period, the count."""
+
+    seams: list[int]
+    period: int
+    copies: int
+
+
 def estimate_rows_per_hour() -> float:
     """Observations stored per hour of demo data: pollutants (with gaps) + VN_AQI hour/day."""
     sample = 24 * 30
@@ -725,8 +736,8 @@ def _get_page(client: httpx2.Client, path: str) -> None:
         raise RuntimeError(f"GET {path}: {r.status_code}")
 
 
-def grow(db: PagesDb, cfg: Config, results: dict[str, Any]) -> list[int]:
-    """Grow the database to the large size with older history; returns the seams.
+def grow(db: PagesDb, cfg: Config, results: dict[str, Any]) -> Growth:
+    """Grow the database to the large size with older history.
 
     The block written through the app covers ``[block_start, block_end]``. Its first whole days
     ``[block_start, block_start + P)`` are copied K times to the past, shifted by k·P (P whole
@@ -828,23 +839,25 @@ def grow(db: PagesDb, cfg: Config, results: dict[str, Any]) -> list[int]:
     engine.dispose()
     results[f"grow_{label}_s"] = round(time.perf_counter() - t0, 1)
     results[f"grow_{label}_copies"] = copies
-    return seams
+    return Growth(seams, period, copies)
 
 
-def check_consistency(db: PagesDb, seams: Sequence[int], samples: int = 3) -> str:
-    """Check rollups and VN_AQI against the observations; ``"ok"`` or the problems found.
+def check_consistency(db: PagesDb, growth: Growth, samples: int = 4) -> str:
+    """Check the grown database; ``"ok"`` or the problems found.
 
     * Every observation is counted once in the month rollups (month ← day ← hour ← raw).
     * ``env_aqi`` has exactly one row per value of the station's VN_AQI series.
-    * Sampled seams and days: the app's own recompute (``recompute_station``,
-      ``_recompute_rollups``), run in a transaction that is rolled back, changes nothing.
+    * Sampled copies: VN_AQI rows equal the block's rows, shifted.
+    * Sampled seams: the app's ``recompute_station``, run in a transaction that is rolled back,
+      changes no VN_AQI label at or after the seam.
+    * Sampled days of random series: the app's ``_recompute_rollups`` (rolled back) changes no
+      hour, day or month rollup.
     """
     rng = random.Random(66)
     problems: list[str] = []
     engine = make_engine(db.url)
     factory = make_sessionmaker(engine)
     with factory() as session:
-        conn = session.connection()
         obs = _pairs(
             session, "SELECT series_id, count(*) FROM observations WHERE quality < 2 GROUP BY 1"
         )
@@ -852,7 +865,7 @@ def check_consistency(db: PagesDb, seams: Sequence[int], samples: int = 3) -> st
         if obs != months:
             bad = sorted(s for s in obs.keys() | months.keys() if obs.get(s) != months.get(s))
             problems.append(f"month rollups disagree with observations for series {bad[:5]}")
-        aqi_rows = conn.execute(
+        aqi_series = session.execute(
             text(
                 "SELECT s.id, e.id, i.code FROM series s "
                 "JOIN indicators i ON i.id = s.indicator_id "
@@ -860,31 +873,35 @@ def check_consistency(db: PagesDb, seams: Sequence[int], samples: int = 3) -> st
                 "WHERE i.code IN ('vn_aqi_hour', 'vn_aqi_day')"
             )
         ).all()
-        for sid, entity_id, code in aqi_rows:
+        for sid, entity_id, code in aqi_series:
             resolution = "hour" if code == "vn_aqi_hour" else "day"
-            stored = conn.execute(
+            stored = session.execute(
                 text("SELECT count(*) FROM env_aqi WHERE entity_id = :e AND resolution = :r"),
                 {"e": entity_id, "r": resolution},
             ).scalar_one()
             if stored != obs.get(sid, 0):
                 problems.append(f"env_aqi {resolution} rows of entity {entity_id} != series {sid}")
-        stations = list(session.execute(select(Entity.code)).scalars())
-        points = [*rng.sample(list(seams), min(samples, len(seams)))]
-        points += [
-            rng.randrange(min(seams) - 20 * DAY, db.block_end - 2 * DAY) for _ in range(samples)
-        ]
-        for point in points:
-            code = rng.choice(stations)
-            entity = env_service.station(session, code)
-            assert entity is not None
-            before = _aqi_rows(session, entity.id, point)
-            env_service.recompute_station(session, code, point - 6 * HOUR, point + 6 * HOUR)
-            if _aqi_rows(session, entity.id, point) != before:
-                problems.append(f"VN_AQI of {code} near {point} differs from a recompute")
+        entities = {str(c): int(i) for c, i in session.execute(select(Entity.code, Entity.id))}
+        codes = sorted(entities)
+        period = growth.period
+        for _ in range(samples):
+            k = rng.randrange(1, growth.copies + 1)
+            at = db.block_start + rng.randrange(3 * DAY, period - 3 * DAY)
+            eid = entities[rng.choice(codes)]
+            block = [(r[0], r[1] - k * period, *r[2:]) for r in _aqi_rows(session, eid, at)]
+            if _aqi_rows(session, eid, at - k * period) != block:
+                problems.append(f"VN_AQI copy {k} differs from the block near {at}")
+        for seam in rng.sample(list(growth.seams), min(samples, len(growth.seams))):
+            code = rng.choice(codes)
+            before = _aqi_rows(session, entities[code], seam, since=seam)
+            env_service.recompute_station(session, code, seam - 6 * HOUR, seam + 6 * HOUR)
+            if _aqi_rows(session, entities[code], seam, since=seam) != before:
+                problems.append(f"VN_AQI of {code} at seam {seam} differs from a recompute")
             session.rollback()
-            conn = session.connection()
+        first = min(growth.seams) - period
+        for _ in range(samples):
             sid = rng.choice(sorted(obs))
-            day = day_bucket(point, db.offset)
+            day = day_bucket(rng.randrange(first, db.block_end - DAY), db.offset)
             before_r = _rollup_rows(session, sid, day)
             e = 1 if _label_end(session, sid) else 0
             series_store._recompute_rollups(
@@ -902,7 +919,11 @@ def _pairs(session: Session, sql: str) -> dict[int, int]:
     return {int(k): int(v) for k, v in session.execute(text(sql)).all()}
 
 
-def _aqi_rows(session: Session, entity_id: int, point: int) -> list[tuple[Any, ...]]:
+def _aqi_rows(
+    session: Session, entity_id: int, point: int, since: int | None = None
+) -> list[tuple[Any, ...]]:
+    """VN_AQI rows of a station within two days of ``point`` (and not before ``since``)."""
+    lo = point - 2 * DAY if since is None else max(since, point - 2 * DAY)
     return [
         tuple(r)
         for r in session.execute(
@@ -910,7 +931,7 @@ def _aqi_rows(session: Session, entity_id: int, point: int) -> list[tuple[Any, .
                 "SELECT resolution, ts, aqi, dominant, pm25, pm10, o3, no2, so2, co FROM env_aqi "
                 "WHERE entity_id = :e AND ts >= :lo AND ts <= :hi ORDER BY resolution, ts"
             ),
-            {"e": entity_id, "lo": point - 2 * DAY, "hi": point + 2 * DAY},
+            {"e": entity_id, "lo": lo, "hi": point + 2 * DAY},
         )
     ]
 
@@ -962,9 +983,9 @@ def run_pages(cfg: Config, tmp: Path, results: dict[str, Any]) -> None:
     small, large = size_label(cfg.small_obs), size_label(cfg.large_obs)
     db = build_small(cfg, tmp, results)
     measure_pages(db, cfg, tmp, small, results)
-    seams = grow(db, cfg, results)
+    growth = grow(db, cfg, results)
     note("  checking rollups and VN_AQI consistency")
-    results[f"consistency_{large}"] = check_consistency(db, seams)
+    results[f"consistency_{large}"] = check_consistency(db, growth)
     measure_pages(db, cfg, tmp, large, results)
     for name in PAGES:
         for q in ("p50", "p95"):
@@ -1087,7 +1108,7 @@ def print_report(results: dict[str, Any], cfg: Config) -> None:
     if "profile_inprocess_batch_top15" in results:
         console.print("\n[bold]cProfile, one in-process 10k batch (top 15 by cumulative time)[/]")
         for line in results["profile_inprocess_batch_top15"]:
-            console.print(line, markup=False)
+            console.print(line, markup=False, soft_wrap=True)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -29,8 +31,14 @@ app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 
 
-def _factory(settings: Settings) -> sessionmaker[Session]:
-    return make_sessionmaker(make_engine(settings.database_url))
+@contextmanager
+def _factory(settings: Settings) -> Iterator[sessionmaker[Session]]:
+    """A session factory for one command; its connections are closed when the command ends."""
+    engine = make_engine(settings.database_url)
+    try:
+        yield make_sessionmaker(engine)
+    finally:
+        engine.dispose()
 
 
 def prepare_database(settings: Settings) -> sessionmaker[Session]:
@@ -44,7 +52,8 @@ def prepare_database(settings: Settings) -> sessionmaker[Session]:
 def db_upgrade() -> None:
     """Bring the schema up to date and load units, agencies and indicator catalogs."""
     settings = get_settings()
-    prepare_database(settings)
+    factory = prepare_database(settings)
+    factory.kw["bind"].dispose()
     console.print(f"[green]Cơ sở dữ liệu đã cập nhật[/] ({_safe_url(settings.database_url)})")
 
 
@@ -70,9 +79,8 @@ def users_create(
     """Create a user; the password is asked for unless given."""
     if password is None:
         password = typer.prompt("Mật khẩu", hide_input=True, confirmation_prompt=True)
-    factory = _factory(get_settings())
     try:
-        with factory() as session, session.begin():
+        with _factory(get_settings()) as factory, factory() as session, session.begin():
             auth.create_user(
                 session,
                 audit.Actor.system("cli"),
@@ -96,9 +104,8 @@ def tokens_create(
     scope: Annotated[list[str] | None, typer.Option(help="ingest, view")] = None,
 ) -> None:
     """Create an API token; it is printed once and stored only as a hash."""
-    factory = _factory(get_settings())
     try:
-        with factory() as session, session.begin():
+        with _factory(get_settings()) as factory, factory() as session, session.begin():
             new = auth.create_api_token(
                 session,
                 audit.Actor.system("cli"),
@@ -116,9 +123,8 @@ def tokens_create(
 @tokens_app.command("revoke")
 def tokens_revoke(prefix: str) -> None:
     """Revoke a token by its prefix (the part after ``ioc_``)."""
-    factory = _factory(get_settings())
     try:
-        with factory() as session, session.begin():
+        with _factory(get_settings()) as factory, factory() as session, session.begin():
             auth.revoke_api_token(session, audit.Actor.system("cli"), prefix=prefix)
     except auth.AuthError as exc:
         console.print(f"[red]{exc}[/]")
@@ -155,12 +161,11 @@ def import_file(
     except (PayloadError, UnicodeDecodeError) as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from exc
-    factory = _factory(settings)
     offset = fixed_offset_seconds(settings.timezone)
     stored = 0
     errors: list[RowError] = []
     chunks = [rows] if atomic else [rows[i : i + batch] for i in range(0, len(rows), batch)]
-    with _progress() as progress:
+    with _factory(settings) as factory, _progress() as progress:
         task = progress.add_task("Nhập dữ liệu", total=len(rows))
         for chunk in chunks:
             with factory() as session, session.begin():
