@@ -25,3 +25,13 @@ def test_sqlite_pragmas(engine: Engine) -> None:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
+
+
+def test_rollup_keys_lead_with_the_series(engine: Engine) -> None:
+    # Every rollup read is "one series, a range of buckets": the key must start with series_id.
+    from sqlalchemy import inspect
+
+    inspector = inspect(engine)
+    for table in ("rollup_hour", "rollup_day", "rollup_month"):
+        assert inspector.get_pk_constraint(table)["constrained_columns"] == ["series_id", "bucket"]
+    assert inspector.get_pk_constraint("observations")["constrained_columns"] == ["series_id", "ts"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib.resources import files
 from typing import Any
 
@@ -22,6 +24,7 @@ from ioc.core.logging import configure_logging
 from ioc.core.migrate import upgrade
 from ioc.core.reference import sync_agencies, sync_areas
 from ioc.core.registry import PackManifest, Registry
+from ioc.engines.derive import DeriveWorker
 from ioc.settings import Settings, get_settings
 from ioc.web import api_observations, core_pages
 from ioc.web.deps import LoginRequired, principal_outside_route
@@ -72,7 +75,26 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     settings = settings or get_settings()
     engine = engine or make_engine(settings.database_url)
     registry = boot(settings)
+    factory = make_sessionmaker(engine)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The derive worker lives as long as the server; it first drains what a previous run
+        # left queued, so a restart between a batch and its derivation loses nothing.
+        worker = None
+        if settings.derive_worker == "thread":
+            worker = DeriveWorker(factory, delay_ms=settings.derive_delay_ms)
+            worker.start()
+        app.state.derive_worker = worker
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+            app.state.derive_worker = None
+
     app = FastAPI(
+        lifespan=lifespan,
         title="IOC Đắk Lắk API",
         version=__version__,
         description="Trung tâm Giám sát, điều hành đô thị thông minh tỉnh Đắk Lắk — REST API.",
@@ -82,7 +104,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.sessionmaker = factory
+    app.state.derive_worker = None
     app.state.registry = registry
     app.state.templates = make_templates(registry)
     app.mount("/static", StaticFiles(directory=str(files("ioc.web") / "static")), name="static")

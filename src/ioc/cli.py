@@ -188,6 +188,10 @@ def import_file(
     console.print(
         f"Đã lưu [green]{stored}[/] giá trị; [red]{len({e.row for e in errors})}[/] dòng lỗi."
     )
+    from ioc.engines.derive import run_pending
+
+    with _factory(settings) as factory:
+        run_pending(factory)
     if errors:
         raise typer.Exit(1)
 
@@ -290,6 +294,32 @@ def demo(
     console.print(table)
     if serve_after:
         serve(host=None, port=None, workers=1)
+
+
+@app.command("derive")
+def derive(
+    once: Annotated[bool, typer.Option(help="Xử lý hàng đợi một lần rồi thoát")] = False,
+) -> None:
+    """Compute derived indicators (VN_AQI) from the queue, as a separate worker process.
+
+    Use with ``IOC_DERIVE_WORKER=off`` on the web servers when ingestion and derivation should
+    run on different cores or machines.
+    """
+    import time
+
+    from ioc.app import boot
+    from ioc.engines.derive import run_pending
+
+    settings = get_settings()
+    boot(settings)
+    with _factory(settings) as factory:
+        while True:
+            done = run_pending(factory)
+            if done:
+                console.print(f"Đã xử lý {done} việc tính chỉ số")
+            if once:
+                return
+            time.sleep(max(settings.derive_delay_ms, 100) / 1000)
 
 
 @app.command("settings")

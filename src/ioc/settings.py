@@ -80,6 +80,13 @@ class Settings(BaseSettings):
     air_min_8h_values: int = 6
     """Minimum hourly values in an O3 8-hour window for its mean to count."""
 
+    derive_worker: Literal["thread", "off"] = "thread"
+    """Who computes derived indicators (VN_AQI) after ingestion: ``thread`` = a background thread
+    of the web process; ``off`` = a separate ``ioc derive`` process does it."""
+
+    derive_delay_ms: int = 500
+    """How long the derive worker waits after new data to gather a burst of batches."""
+
     overview_refresh_seconds: int = 60
     """How often the overview page refreshes its tiles."""
 

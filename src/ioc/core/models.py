@@ -221,7 +221,9 @@ class _RollupColumns:
 
     @declared_attr
     def series_id(cls) -> Mapped[int]:
-        return mapped_column(ForeignKey("series.id"), primary_key=True)
+        # sort_order puts series_id first in the primary key: every read and recompute is
+        # "one series, a range of buckets", which (bucket, series_id) would turn into a scan.
+        return mapped_column(ForeignKey("series.id"), primary_key=True, sort_order=-1)
 
     bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     n: Mapped[int] = mapped_column(Integer)
@@ -260,6 +262,23 @@ class IdempotencyRecord(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int] = mapped_column(SmallInteger)
     response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PendingDerivation(Base):
+    """Work a batch left for the derive stage (e.g. recompute VN_AQI of a station for a span).
+
+    Written in the batch's own transaction, deleted in the transaction that does the work: a
+    crash or restart in between loses nothing, and the work is simply done again.
+    """
+
+    __tablename__ = "pending_derivations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(64))
+    lo: Mapped[int] = mapped_column(BigInteger)
+    hi: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -152,3 +152,19 @@ def test_qcvn05_pm25_limit_changes_on_2026_01_01(
     assert stats[date(2025, 12, 31)].exceed == ()
     assert stats[date(2026, 1, 1)].exceed == ("pm25:24h",)
     assert aqi.qcvn05_limit("pm25", "24h", date(2026, 1, 1)) == 45
+
+
+def test_hour_after_a_gap_between_batches_is_published(
+    client: TestClient, station: str, ingest_token: str
+) -> None:
+    # Batch 1 ends at 05:00; batch 2 starts at 07:00. The 06:00 index has c2 (05:00) and c3
+    # (04:00): 2 of 3, so it must be published even though no batch contains 06:00.
+    day = date(2026, 3, 10)
+    post(client, ingest_token, hourly("pm25", day, [20.0] * 5))
+    post(client, ingest_token, hourly("pm25", day, [None] * 6 + [20.0] * 4))
+    r = client.get(
+        f"/api/v1/environment/stations/{station}/aqi",
+        params={"from": "2026-03-10T01:00:00+07:00", "to": "2026-03-10T10:00:00+07:00"},
+    )
+    times = [i["time"][11:13] for i in r.json()["items"]]
+    assert times == ["02", "03", "04", "05", "06", "07", "08", "09", "10"]

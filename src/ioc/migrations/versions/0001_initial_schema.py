@@ -108,6 +108,16 @@ def upgrade() -> None:
         sa.UniqueConstraint("code", name=op.f("uq_indicators_code")),
     )
     op.create_table(
+        "pending_derivations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=64), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("lo", sa.BigInteger(), nullable=False),
+        sa.Column("hi", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_pending_derivations")),
+    )
+    op.create_table(
         "env_aqi",
         sa.Column("entity_id", sa.Integer(), nullable=False),
         sa.Column("resolution", sa.String(length=4), nullable=False),
@@ -221,6 +231,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "rollup_day",
+        sa.Column("series_id", sa.Integer(), nullable=False),
         sa.Column("bucket", sa.BigInteger(), nullable=False),
         sa.Column("n", sa.Integer(), nullable=False),
         sa.Column("total", sa.Float(), nullable=False),
@@ -228,14 +239,14 @@ def upgrade() -> None:
         sa.Column("vmax", sa.Float(), nullable=False),
         sa.Column("last_ts", sa.BigInteger(), nullable=False),
         sa.Column("last_value", sa.Float(), nullable=False),
-        sa.Column("series_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["series_id"], ["series.id"], name=op.f("fk_rollup_day_series_id_series")
         ),
-        sa.PrimaryKeyConstraint("bucket", "series_id", name=op.f("pk_rollup_day")),
+        sa.PrimaryKeyConstraint("series_id", "bucket", name=op.f("pk_rollup_day")),
     )
     op.create_table(
         "rollup_hour",
+        sa.Column("series_id", sa.Integer(), nullable=False),
         sa.Column("bucket", sa.BigInteger(), nullable=False),
         sa.Column("n", sa.Integer(), nullable=False),
         sa.Column("total", sa.Float(), nullable=False),
@@ -243,14 +254,14 @@ def upgrade() -> None:
         sa.Column("vmax", sa.Float(), nullable=False),
         sa.Column("last_ts", sa.BigInteger(), nullable=False),
         sa.Column("last_value", sa.Float(), nullable=False),
-        sa.Column("series_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["series_id"], ["series.id"], name=op.f("fk_rollup_hour_series_id_series")
         ),
-        sa.PrimaryKeyConstraint("bucket", "series_id", name=op.f("pk_rollup_hour")),
+        sa.PrimaryKeyConstraint("series_id", "bucket", name=op.f("pk_rollup_hour")),
     )
     op.create_table(
         "rollup_month",
+        sa.Column("series_id", sa.Integer(), nullable=False),
         sa.Column("bucket", sa.BigInteger(), nullable=False),
         sa.Column("n", sa.Integer(), nullable=False),
         sa.Column("total", sa.Float(), nullable=False),
@@ -258,11 +269,10 @@ def upgrade() -> None:
         sa.Column("vmax", sa.Float(), nullable=False),
         sa.Column("last_ts", sa.BigInteger(), nullable=False),
         sa.Column("last_value", sa.Float(), nullable=False),
-        sa.Column("series_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["series_id"], ["series.id"], name=op.f("fk_rollup_month_series_id_series")
         ),
-        sa.PrimaryKeyConstraint("bucket", "series_id", name=op.f("pk_rollup_month")),
+        sa.PrimaryKeyConstraint("series_id", "bucket", name=op.f("pk_rollup_month")),
     )
     op.create_table(
         "user_sessions",
@@ -309,6 +319,7 @@ def downgrade() -> None:
 
     op.drop_table("series")
     op.drop_table("env_aqi")
+    op.drop_table("pending_derivations")
     op.drop_table("indicators")
     op.drop_table("idempotency_keys")
     with op.batch_alter_table("entities", schema=None) as batch_op:

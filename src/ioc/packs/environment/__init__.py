@@ -46,6 +46,7 @@ def _convert(indicator: str, value: float, unit: str) -> float:
 def _startup(settings: Any) -> None:
     from ioc.core.clock import fixed_offset_seconds
     from ioc.core.series import on_observations_written
+    from ioc.engines.derive import register_handler
     from ioc.packs.environment import service
     from ioc.packs.environment.aqi import AqiPolicy
 
@@ -59,6 +60,7 @@ def _startup(settings: Any) -> None:
         fixed_offset_seconds(settings.timezone),
     )
     on_observations_written(service.on_observations_written)
+    register_handler(service.DERIVE_KIND, service.recompute_station)
 
 
 def _demo(*args: Any, **kwargs: Any) -> Any:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ioc.core.audit import Actor
 from ioc.core.models import Indicator
 from ioc.core.series import SeriesResolver, write_observations
+from ioc.engines.derive import run_pending
 from ioc.packs.environment import service
 from ioc.packs.environment.demo_data import DEMO_STATIONS, expected_rows, generate_hourly
 
@@ -63,6 +64,7 @@ def load_demo(
         nonlocal total, rows
         with factory() as session, session.begin():
             total += write_observations(session, rows, label_end, offset).stored
+        run_pending(factory)
         rows = []
         if progress is not None:
             progress(total)

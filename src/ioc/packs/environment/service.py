@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from ioc.core import audit, i18n
@@ -26,6 +26,7 @@ from ioc.core.series import (
     read_rollups,
     write_observations,
 )
+from ioc.engines.derive import enqueue
 from ioc.packs.environment import aqi
 from ioc.packs.environment.aqi import Category
 from ioc.packs.environment.models import AirQualityIndex
@@ -160,8 +161,15 @@ def pollutant_series(
 # ------------------------------------------------------------------ derivation on write
 
 
+DERIVE_KIND = "environment.aqi"
+
+
 def on_observations_written(session: Session, result: WriteResult) -> None:
-    """Listener: recompute VN_AQI for the stations and hours a batch touched."""
+    """Listener: queue VN_AQI recomputation for the stations and hours a batch touched.
+
+    The work is queued in the batch's transaction and done by the derive engine right after
+    (``recompute_station``), so a batch is never slowed down by the index and never loses it.
+    """
     if not result.touched:
         return
     rows = session.execute(
@@ -179,7 +187,7 @@ def on_observations_written(session: Session, result: WriteResult) -> None:
         cur = spans.get(station_code)
         spans[station_code] = (lo, hi) if cur is None else (min(cur[0], lo), max(cur[1], hi))
     for station_code, (lo, hi) in spans.items():
-        recompute_station(session, station_code, lo, hi)
+        enqueue(session, DERIVE_KIND, station_code, lo, hi)
 
 
 def recompute_station(session: Session, station_code: str, lo: int, hi: int) -> None:
@@ -187,7 +195,6 @@ def recompute_station(session: Session, station_code: str, lo: int, hi: int) -> 
     entity = station(session, station_code)
     if entity is None:
         return
-    policy, offset = _config.policy, _config.offset
     by_indicator = pollutant_series(session, [station_code]).get(station_code, {})
     sids = {p: by_indicator[p].id for p in POLLUTANTS if p in by_indicator}
     if not sids:
@@ -199,12 +206,39 @@ def recompute_station(session: Session, station_code: str, lo: int, hi: int) -> 
     last_label = hour_bucket(hi, True) + HOUR + 11 * HOUR
     if latest:
         last_label = max(first_label, min(last_label, hour_bucket(max(latest), True) + HOUR))
+    # An earlier batch stopped at its newest data D; the hour after it (c2, c3 present) only
+    # qualifies now that later data exists, so publish the one or two hours after D as well.
+    previous = session.execute(
+        select(func.max(AirQualityIndex.ts)).where(
+            AirQualityIndex.entity_id == entity.id,
+            AirQualityIndex.resolution == "hour",
+            AirQualityIndex.ts < first_label,
+        )
+    ).scalar_one_or_none()
+    if previous is not None and previous + HOUR < first_label:
+        if first_label - previous <= DAY:
+            first_label = previous + HOUR
+        else:
+            _publish(session, entity.id, station_code, sids, previous + HOUR, previous + 2 * HOUR)
+    _publish(session, entity.id, station_code, sids, first_label, last_label)
+
+
+def _publish(
+    session: Session,
+    entity_id: int,
+    station_code: str,
+    sids: dict[str, int],
+    first_label: int,
+    last_label: int,
+) -> None:
+    """Compute and store hourly indices for labels in ``[first_label, last_label]`` and daily
+    indices for the local days those hours fall in (replacing what was stored there)."""
+    policy, offset = _config.policy, _config.offset
     first_day = day_bucket(first_label - HOUR, offset)
     last_day = day_bucket(last_label - HOUR, offset)
     read_lo = min(first_label - 12 * HOUR, first_day - 7 * HOUR)
     read_hi = max(last_label, last_day + DAY)
-    conn = session.connection()
-    buckets = read_rollups(conn, "hour", sids.values(), read_lo, read_hi)
+    buckets = read_rollups(session.connection(), "hour", sids.values(), read_lo, read_hi)
     means: dict[str, dict[int, float]] = {
         p: {b.start: b.mean for b in buckets[sid]} for p, sid in sids.items()
     }
@@ -214,35 +248,30 @@ def recompute_station(session: Session, station_code: str, lo: int, hi: int) -> 
         last_hours = {p: [m.get(label - HOUR * i) for i in range(1, 13)] for p, m in means.items()}
         result = aqi.hourly_aqi(last_hours, policy)
         if result is not None:
-            hourly.append(_row(entity.id, "hour", label, result))
+            hourly.append(_row(entity_id, "hour", label, result))
     daily: list[dict[str, object]] = []
+    o3 = means.get("o3", {})
     for start in range(first_day, last_day + 1, DAY):
         day_hours = {p: [m.get(start + HOUR * k) for k in range(24)] for p, m in means.items()}
-        o3_prev = [means.get("o3", {}).get(start - HOUR * k) for k in range(7, 0, -1)]
+        o3_prev = [o3.get(start - HOUR * k) for k in range(7, 0, -1)]
         result = aqi.daily_aqi(day_hours, o3_prev, policy)
         if result is not None:
-            daily.append(_row(entity.id, "day", start, result))
+            daily.append(_row(entity_id, "day", start, result))
 
-    session.execute(
-        delete(AirQualityIndex).where(
-            AirQualityIndex.entity_id == entity.id,
-            AirQualityIndex.resolution == "hour",
-            AirQualityIndex.ts >= first_label,
-            AirQualityIndex.ts <= last_label,
+    for resolution, lo_ts, hi_ts in (
+        ("hour", first_label, last_label),
+        ("day", first_day, last_day),
+    ):
+        session.execute(
+            delete(AirQualityIndex).where(
+                AirQualityIndex.entity_id == entity_id,
+                AirQualityIndex.resolution == resolution,
+                AirQualityIndex.ts >= lo_ts,
+                AirQualityIndex.ts <= hi_ts,
+            )
         )
-    )
-    session.execute(
-        delete(AirQualityIndex).where(
-            AirQualityIndex.entity_id == entity.id,
-            AirQualityIndex.resolution == "day",
-            AirQualityIndex.ts >= first_day,
-            AirQualityIndex.ts <= last_day,
-        )
-    )
-    if hourly:
-        session.execute(insert(AirQualityIndex), hourly)
-    if daily:
-        session.execute(insert(AirQualityIndex), daily)
+    if hourly or daily:
+        session.execute(insert(AirQualityIndex), hourly + daily)
     _write_derived(session, station_code, AQI_HOUR, hourly)
     _write_derived(session, station_code, AQI_DAY, daily)
 
