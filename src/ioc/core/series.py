@@ -355,6 +355,30 @@ def read_rollups(
     return out
 
 
+def read_hourly_means(
+    conn: Connection, series_ids: Iterable[int], lo: int, hi: int
+) -> dict[int, dict[int, float]]:
+    """``{series_id: {hour start: mean}}`` for ``lo <= start < hi``: the light-weight read that
+    derivations and pages use (no objects per bucket)."""
+    ids = list(series_ids)
+    out: dict[int, dict[int, float]] = {sid: {} for sid in ids}
+    if not ids:
+        return out
+    placeholders = ", ".join(f":s{i}" for i in range(len(ids)))
+    params: dict[str, int] = {f"s{i}": sid for i, sid in enumerate(ids)}
+    params.update({"lo": lo, "hi": hi})
+    rows = conn.execute(
+        text(
+            "SELECT series_id, bucket, total / n FROM rollup_hour "  # noqa: S608 - placeholders only
+            f"WHERE series_id IN ({placeholders}) AND bucket >= :lo AND bucket < :hi"
+        ),
+        params,
+    )
+    for sid, bucket, mean in rows:
+        out[sid][bucket] = mean
+    return out
+
+
 def to_copy_text(rows: Iterable[tuple[int, int, float, int]]) -> str:
     """Rows in PostgreSQL COPY text format (used by benchmarks to compare raw COPY)."""
     buf = io.StringIO()

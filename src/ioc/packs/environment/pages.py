@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ioc.core import clock, i18n
 from ioc.core.auth import Permission
 from ioc.core.registry import Tile
-from ioc.core.series import DAY, HOUR, hour_bucket, read_rollups
+from ioc.core.series import DAY, HOUR, hour_bucket, read_hourly_means, read_rollups
 from ioc.packs.environment import aqi, service, views
 from ioc.web.deps import DbSession, Principal, require
 from ioc.web.templating import render, request_lang
@@ -128,11 +128,13 @@ def _station_page(
     hourly_points = service.aqi_points(db, entity.id, "hour", end_label - 7 * DAY, end_label)
     daily_points = service.aqi_points(db, entity.id, "day", end_label - 90 * DAY, end_label)
     poll_sids = {p: series[p].id for p in aqi.POLLUTANTS if p in series}
-    hour_buckets = read_rollups(
-        db.connection(), "hour", poll_sids.values(), end_label - 7 * DAY, end_label
+    hour_means = read_hourly_means(
+        db.connection(), poll_sids.values(), end_label - 7 * DAY, end_label
     )
+    # Labelled by the END of the hour, like the index and QĐ 1459's tables.
     by_label: dict[str, dict[int, float]] = {
-        p: {b.start + HOUR: b.mean for b in hour_buckets[sid]} for p, sid in poll_sids.items()
+        p: {start + HOUR: mean for start, mean in hour_means[sid].items()}
+        for p, sid in poll_sids.items()
     }
     hourly_rows = []
     for point in reversed(hourly_points[-48:]):

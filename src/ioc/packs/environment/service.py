@@ -23,7 +23,7 @@ from ioc.core.series import (
     WriteResult,
     day_bucket,
     hour_bucket,
-    read_rollups,
+    read_hourly_means,
     write_observations,
 )
 from ioc.engines.derive import enqueue
@@ -238,10 +238,8 @@ def _publish(
     last_day = day_bucket(last_label - HOUR, offset)
     read_lo = min(first_label - 12 * HOUR, first_day - 7 * HOUR)
     read_hi = max(last_label, last_day + DAY)
-    buckets = read_rollups(session.connection(), "hour", sids.values(), read_lo, read_hi)
-    means: dict[str, dict[int, float]] = {
-        p: {b.start: b.mean for b in buckets[sid]} for p, sid in sids.items()
-    }
+    by_sid = read_hourly_means(session.connection(), sids.values(), read_lo, read_hi)
+    means = {p: by_sid[sid] for p, sid in sids.items()}
 
     hourly: list[dict[str, object]] = []
     for label in range(first_label, last_label + 1, HOUR):
@@ -381,8 +379,8 @@ def day_stats(session: Session, station_code: str, first: date, last: date) -> l
     sids = {p: series[p].id for p in POLLUTANTS if p in series}
     lo = int(datetime(first.year, first.month, first.day, tzinfo=UTC).timestamp()) - offset
     hi = int(datetime(last.year, last.month, last.day, tzinfo=UTC).timestamp()) - offset + DAY
-    buckets = read_rollups(session.connection(), "hour", sids.values(), lo - 7 * HOUR, hi)
-    means = {p: {b.start: b.mean for b in buckets[sid]} for p, sid in sids.items()}
+    by_sid = read_hourly_means(session.connection(), sids.values(), lo - 7 * HOUR, hi)
+    means = {p: by_sid[sid] for p, sid in sids.items()}
     out: list[DayStats] = []
     for start in range(hi - DAY, lo - 1, -DAY):
         day = datetime.fromtimestamp(start + offset, tz=UTC).date()
