@@ -1113,6 +1113,10 @@ def print_report(results: dict[str, Any], cfg: Config) -> None:
     row("ingest_ratio_inprocess_to_raw_sqlite")
     row("ingest_ratio_http_to_inprocess_sqlite")
     row("parse_json_obs_per_s", "obs/s")
+    row("derive_lag_after_last_batch_s", "s")
+    row("ingest_end_to_end_sqlite_obs_per_s", "obs/s")
+    row("ingest_http_sqlite_derive_thread_obs_per_s", "obs/s")
+    row("ingest_end_to_end_sqlite_derive_thread_obs_per_s", "obs/s")
     for key in (
         "ingest_http_postgres_obs_per_s",
         "ingest_inprocess_postgres_obs_per_s",

@@ -13,7 +13,6 @@ same with 1 million or 100 million observations.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -377,11 +376,3 @@ def read_hourly_means(
     for sid, bucket, mean in rows:
         out[sid][bucket] = mean
     return out
-
-
-def to_copy_text(rows: Iterable[tuple[int, int, float, int]]) -> str:
-    """Rows in PostgreSQL COPY text format (used by benchmarks to compare raw COPY)."""
-    buf = io.StringIO()
-    for sid, ts, value, quality in rows:
-        buf.write(f"{sid}\t{ts}\t{value!r}\t{quality}\n")
-    return buf.getvalue()
