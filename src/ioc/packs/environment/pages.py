@@ -24,6 +24,15 @@ Viewer = Annotated[Principal, Depends(require(Permission.VIEW, page=True))]
 Public = Annotated[Principal, Depends(require(Permission.PUBLIC))]
 
 
+# Town names drawn on the map so it reads without a tile server (display only: placed just
+# south of each town, clear of the station markers).
+MAP_PLACES = (
+    {"name": "Buôn Ma Thuột", "lat": 12.5900, "lon": 108.1300},
+    {"name": "Buôn Hồ", "lat": 12.8700, "lon": 108.2700},
+    {"name": "Tuy Hòa", "lat": 13.0300, "lon": 109.3000},
+)
+
+
 def _json(value: Any) -> str:
     # Embedded in <script type="application/json">: escape "</" so data cannot close the tag.
     return orjson.dumps(value).decode().replace("</", "<\\/")
@@ -80,7 +89,17 @@ def _map_page(request: Request, db: Session, principal: Principal, public: bool)
             for code, sid in aqi_sids.items()
         ],
         "yName": "VN_AQI",
-        "markLines": [{"value": 100, "label": "100"}, {"value": 150, "label": "150"}],
+        # Above 100 the air is "Kém", above 150 "Xấu" (QĐ 1459 Table 1).
+        "markLines": [
+            {
+                "value": 100,
+                "label": aqi.category(101).name_vi if lang == "vi" else aqi.category(101).name_en,
+            },
+            {
+                "value": 150,
+                "label": aqi.category(151).name_vi if lang == "vi" else aqi.category(151).name_en,
+            },
+        ],
     }
     worst = max((s for s in summaries if s["current"]), key=lambda s: s["aqi"]["aqi"], default=None)
     return render(
@@ -89,6 +108,7 @@ def _map_page(request: Request, db: Session, principal: Principal, public: bool)
         {
             "stations": summaries,
             "markers_json": _json(markers),
+            "places_json": _json(MAP_PLACES),
             "chart_json": _json(chart),
             "categories": aqi.CATEGORIES,
             "worst": worst,

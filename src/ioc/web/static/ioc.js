@@ -537,6 +537,21 @@
 
   // ------------------------------------------------------------------ declarative init
 
+  /**
+   * Town names as plain text labels under the markers, so a map without tiles still reads.
+   * places: [{name, lat, lon}]
+   */
+  function placeLabels(map, places) {
+    (places || []).forEach(function (p) {
+      L.marker([p.lat, p.lon], {
+        interactive: false,
+        keyboard: false,
+        zIndexOffset: -1000,
+        icon: L.divIcon({ className: "map-place", html: "", iconSize: null })
+      }).addTo(map).getElement().textContent = p.name;
+    });
+  }
+
   /** Build every [data-ioc="map|line|bar"] element under root (once per element). */
   function init(root) {
     var scope = root && root.querySelectorAll ? root : document;
@@ -571,6 +586,7 @@
 
   global.IOC = {
     aqiMap: aqiMap,
+    placeLabels: placeLabels,
     lineChart: lineChart,
     barChart: barChart,
     init: init,
