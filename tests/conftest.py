@@ -31,6 +31,7 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 
 # Tables whose rows a test may create; emptied after each test (reference data stays).
 MUTABLE_TABLES = (
+    "dead_letters",
     "pending_derivations",
     "env_aqi",
     "rollup_month",

@@ -282,4 +282,21 @@ class PendingDerivation(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class DeadLetter(Base):
+    """Thư lỗi: a message an input door could not use (bad MQTT payload, undecodable reading),
+    kept with the reason so an operator can see it, fix the cause and replay it."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(32), index=True)  # "mqtt", "ngsi-ld", …
+    topic: Mapped[str] = mapped_column(String(500))
+    payload: Mapped[str] = mapped_column(Text)  # UTF-8 text, or base64 prefixed "base64:"
+    reason: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    status: Mapped[str] = mapped_column(String(16), default="new")  # new | replayed | discarded
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handled_by: Mapped[str | None] = mapped_column(String(200))
+
+
 Index("ix_audit_log_object", AuditLog.object_type, AuditLog.object_id)

@@ -43,6 +43,21 @@ class NavEntry:
 UnitConverter = Callable[[str, float, str], float]
 
 
+@dataclass(frozen=True)
+class NgsiType:
+    """How a Smart Data Models / NGSI-LD entity type maps onto the IOC.
+
+    ``entity_type`` is our ``Entity.type`` (e.g. ``AirQualityStation``); ``attributes`` maps an
+    SDM attribute name (``pm25``) to an indicator code; ``units`` gives an attribute's default
+    unit when the payload carries none (``{"co": "mg/m3"}``), converted by the pack.
+    """
+
+    entity_type: str
+    attributes: dict[str, str]
+    units: dict[str, str] = field(default_factory=dict)
+    time_attribute: str = "dateObserved"
+
+
 @dataclass
 class PackManifest:
     """What a pack contributes. ``name`` is its folder under ``ioc.packs``."""
@@ -56,6 +71,7 @@ class PackManifest:
     nav: tuple[NavEntry, ...] = ()
     unit_converter: UnitConverter | None = None
     entity_types: tuple[str, ...] = ()
+    ngsi_types: dict[str, NgsiType] = field(default_factory=dict)
     demo: Callable[..., Any] | None = None
     on_startup: Callable[[Any], None] | None = None  # called with the Settings
     extra: dict[str, Any] = field(default_factory=dict)
@@ -84,6 +100,13 @@ class Registry:
     def packs(self) -> list[PackManifest]:
         """Registered packs in order."""
         return list(self._packs.values())
+
+    def ngsi_type(self, name: str) -> tuple[str, NgsiType] | None:
+        """The pack and mapping that handle NGSI-LD/SDM type ``name``, if any."""
+        for pack in self._packs.values():
+            if name in pack.ngsi_types:
+                return pack.name, pack.ngsi_types[name]
+        return None
 
     def unit_converter_for(self, pack: str) -> UnitConverter | None:
         """The unit converter a pack registered, if any."""

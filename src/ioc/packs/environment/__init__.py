@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ioc.core.indicators import IndicatorSpec, load_catalog
-from ioc.core.registry import NavEntry, PackManifest
+from ioc.core.registry import NavEntry, NgsiType, PackManifest
 
 __all__ = ["manifest"]
 
@@ -81,6 +81,12 @@ def manifest() -> PackManifest:
         nav=(NavEntry("/environment", "nav.environment"),),
         unit_converter=_convert,
         entity_types=("AirQualityStation",),
+        ngsi_types={
+            "AirQualityObserved": NgsiType(
+                entity_type="AirQualityStation",
+                attributes={p: p for p in ("pm25", "pm10", "o3", "no2", "so2", "co")},
+            )
+        },
         demo=_demo,
         on_startup=_startup,
     )
