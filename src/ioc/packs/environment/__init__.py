@@ -24,8 +24,13 @@ def _api_router() -> Any:
 
 
 def _page_router() -> Any:
-    from ioc.packs.environment.pages import router
+    from fastapi import APIRouter
 
+    from ioc.packs.environment import networks, pages
+
+    router = APIRouter(include_in_schema=False)
+    router.include_router(pages.router)
+    router.include_router(networks.router)  # after pages: /environment/{tab} is a catch-all
     return router
 
 
@@ -36,19 +41,18 @@ def _tile(session: Any, lang: str) -> Any:
 
 
 def _convert(indicator: str, value: float, unit: str) -> float:
-    from ioc.packs.environment.aqi import POLLUTANTS, to_ugm3
+    from ioc.packs.environment.units import convert
 
-    if indicator not in POLLUTANTS:
-        raise ValueError(f"{indicator} không có đơn vị chuyển đổi / no unit conversion")
-    return to_ugm3(indicator, value, unit)
+    return convert(indicator, value, unit)
 
 
 def _startup(settings: Any) -> None:
     from ioc.core.clock import fixed_offset_seconds
     from ioc.core.series import on_observations_written
     from ioc.engines.derive import register_handler
-    from ioc.packs.environment import service
+    from ioc.packs.environment import service, water
     from ioc.packs.environment.aqi import AqiPolicy
+    from ioc.packs.environment.wqi import WqiPolicy
 
     service.configure(
         AqiPolicy(
@@ -61,12 +65,63 @@ def _startup(settings: Any) -> None:
     )
     on_observations_written(service.on_observations_written)
     register_handler(service.DERIVE_KIND, service.recompute_station)
+    water.configure(
+        WqiPolicy(
+            formula=settings.water_wqi_formula,
+            repeated_breakpoint_edge=settings.water_repeated_breakpoint_edge,
+        )
+    )
+    on_observations_written(water.on_observations_written)
+    register_handler(water.DERIVE_KIND, water.recompute_wqi)
 
 
 def _demo(*args: Any, **kwargs: Any) -> Any:
     from ioc.packs.environment.demo import load_demo
 
     return load_demo(*args, **kwargs)
+
+
+# Smart Data Models types the pack takes in (MQTT payloads, NGSI-LD API) and what they become.
+NGSI_TYPES = {
+    "AirQualityObserved": NgsiType(
+        entity_type="AirQualityStation",
+        attributes={p: p for p in ("pm25", "pm10", "o3", "no2", "so2", "co")},
+    ),
+    "WaterQualityObserved": NgsiType(
+        entity_type="WaterQualityStation",
+        attributes={
+            "pH": "w_ph",
+            "temperature": "w_temp",
+            "O2": "w_do",
+            "bod": "w_bod5",
+            "cod": "w_cod",
+            "NH4": "w_nh4",
+            "NO3": "w_no3",
+            "PO4": "w_po4",
+            "tss": "w_tss",
+            "turbidity": "w_turbidity",
+            "escherichiaColi": "w_ecoli",
+        },
+    ),
+    "NoiseLevelObserved": NgsiType(
+        entity_type="NoiseStation",
+        attributes={"LAeq": "laeq", "LAmax": "lamax"},
+        time_attribute="dateObservedTo",
+    ),
+    "WeatherObserved": NgsiType(
+        entity_type="WeatherStation",
+        attributes={
+            "temperature": "air_temp",
+            "relativeHumidity": "humidity",
+            "precipitation": "rain",
+            "windSpeed": "wind_speed",
+            "windDirection": "wind_dir",
+            "atmosphericPressure": "pressure",
+        },
+        # Smart Data Models give relative humidity as a fraction 0–1.
+        units={"relativeHumidity": "fraction"},
+    ),
+}
 
 
 def manifest() -> PackManifest:
@@ -80,13 +135,8 @@ def manifest() -> PackManifest:
         tile=_tile,
         nav=(NavEntry("/environment", "nav.environment"),),
         unit_converter=_convert,
-        entity_types=("AirQualityStation",),
-        ngsi_types={
-            "AirQualityObserved": NgsiType(
-                entity_type="AirQualityStation",
-                attributes={p: p for p in ("pm25", "pm10", "o3", "no2", "so2", "co")},
-            )
-        },
+        entity_types=("AirQualityStation", "WaterQualityStation", "NoiseStation", "WeatherStation"),
+        ngsi_types=NGSI_TYPES,
         demo=_demo,
         on_startup=_startup,
     )

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
-import orjson
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
@@ -15,6 +14,7 @@ from ioc.core.auth import Permission
 from ioc.core.registry import Tile
 from ioc.core.series import DAY, HOUR, hour_bucket, read_hourly_means, read_rollups
 from ioc.packs.environment import aqi, service, views
+from ioc.packs.environment.views import MAP_PLACES, _json
 from ioc.web.deps import DbSession, Principal, require
 from ioc.web.templating import render, request_lang
 
@@ -22,20 +22,6 @@ router = APIRouter(include_in_schema=False)
 
 Viewer = Annotated[Principal, Depends(require(Permission.VIEW, page=True))]
 Public = Annotated[Principal, Depends(require(Permission.PUBLIC))]
-
-
-# Town names drawn on the map so it reads without a tile server (display only: placed just
-# south of each town, clear of the station markers).
-MAP_PLACES = (
-    {"name": "Buôn Ma Thuột", "lat": 12.5900, "lon": 108.1300},
-    {"name": "Buôn Hồ", "lat": 12.8700, "lon": 108.2700},
-    {"name": "Tuy Hòa", "lat": 13.0300, "lon": 109.3000},
-)
-
-
-def _json(value: Any) -> str:
-    # Embedded in <script type="application/json">: escape "</" so data cannot close the tag.
-    return orjson.dumps(value).decode().replace("</", "<\\/")
 
 
 def overview_tile(session: Session, lang: str) -> Tile:
@@ -140,7 +126,9 @@ def _station_page(
     lang = request_lang(request, settings.default_language)
     entity = service.station(db, code)
     if entity is None:
-        raise HTTPException(404, f"Không có trạm {code}")
+        from ioc.packs.environment.networks import generic_station_page
+
+        return generic_station_page(request, db, principal, code, public)
     now = int(clock.now().timestamp())
     series = service.pollutant_series(db, [code]).get(code, {})
     latest_ts = max((s.latest_ts for s in series.values() if s.latest_ts), default=now)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy.orm import Session
 
 from ioc.core import clock
@@ -126,3 +127,17 @@ def parse_time(value: str, field: str) -> int:
     if dt.tzinfo is None:
         raise ValueError(f"{field}: thiếu múi giờ (+07:00)")
     return int(dt.astimezone(UTC).timestamp())
+
+
+# Town names drawn on the map so it reads without a tile server (display only: placed just
+# south of each town, clear of the station markers).
+MAP_PLACES = (
+    {"name": "Buôn Ma Thuột", "lat": 12.5900, "lon": 108.1300},
+    {"name": "Buôn Hồ", "lat": 12.8700, "lon": 108.2700},
+    {"name": "Tuy Hòa", "lat": 13.0300, "lon": 109.3000},
+)
+
+
+def _json(value: Any) -> str:
+    # Embedded in <script type="application/json">: escape "</" so data cannot close the tag.
+    return orjson.dumps(value).decode().replace("</", "<\\/")

@@ -1,0 +1,231 @@
+"""Water, noise and weather networks and device health: tabs of the environment page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+
+from ioc.core.auth import Permission
+from ioc.core.models import Entity, Indicator, Series
+from ioc.core.series import DAY, HOUR, read_hourly_means
+from ioc.packs.environment import health, views
+from ioc.packs.environment.views import MAP_PLACES, _json
+from ioc.web.deps import DbSession, Principal, require
+from ioc.web.templating import render, request_lang
+
+router = APIRouter(include_in_schema=False)
+Viewer = Annotated[Principal, Depends(require(Permission.VIEW, page=True))]
+
+
+@dataclass(frozen=True)
+class Network:
+    """One monitoring network shown as a tab: its station type and the columns of its table."""
+
+    key: str
+    entity_type: str
+    title_key: str
+    indicators: tuple[str, ...]
+    headline: str  # indicator whose latest value colours the map marker
+
+
+NETWORKS = {
+    "water": Network(
+        "water",
+        "WaterQualityStation",
+        "env.tab.water",
+        ("vn_wqi", "w_ph", "w_do", "w_bod5", "w_cod", "w_nh4", "w_tss", "w_coliform"),
+        "vn_wqi",
+    ),
+    "noise": Network("noise", "NoiseStation", "env.tab.noise", ("laeq", "lamax"), "laeq"),
+    "weather": Network(
+        "weather",
+        "WeatherStation",
+        "env.tab.weather",
+        ("air_temp", "humidity", "rain", "wind_speed", "wind_dir", "pressure"),
+        "air_temp",
+    ),
+}
+
+
+def _latest(db: DbSession, codes: list[str], indicators: tuple[str, ...]) -> dict[str, Any]:
+    rows = db.execute(
+        select(Series.subject_code, Indicator.code, Series.latest_value, Series.latest_ts)
+        .join(Indicator, Indicator.id == Series.indicator_id)
+        .where(
+            Series.subject_kind == "entity",
+            Series.subject_code.in_(codes),
+            Indicator.code.in_(indicators),
+        )
+    ).all()
+    out: dict[str, dict[str, tuple[float | None, int | None]]] = {}
+    for code, indicator, value, ts in rows:
+        out.setdefault(code, {})[indicator] = (value, ts)
+    return out
+
+
+def _marker_colour(network: Network, value: float | None) -> tuple[str | None, str | None]:
+    if value is None:
+        return None, None
+    if network.key == "water":
+        from ioc.packs.environment import wqi
+
+        cat = wqi.wqi_category(int(value))
+        return cat.color, cat.text_color
+    if network.key == "noise":
+        # Above 70 dB(A) by day is the QCVN 26:2010 limit for ordinary areas (indicative).
+        return ("#FF7E00", "#000000") if value > 70 else ("#00E400", "#000000")
+    return "#1565C0", "#FFFFFF"
+
+
+@router.get("/environment/{tab}", response_class=HTMLResponse)
+def network_page(request: Request, tab: str, db: DbSession, principal: Viewer) -> Response:
+    """Nước / Tiếng ồn / Khí tượng: map and table of a network's stations with latest values."""
+    if tab == "devices":
+        return devices_page(request, db, principal)
+    network = NETWORKS.get(tab)
+    if network is None:
+        raise HTTPException(404, "Không có mục này")
+    lang = request_lang(request, request.app.state.settings.default_language)
+    stations = list(
+        db.execute(
+            select(Entity)
+            .where(Entity.type == network.entity_type, Entity.active)
+            .order_by(Entity.code)
+        ).scalars()
+    )
+    latest = _latest(db, [s.code for s in stations], network.indicators)
+    indicators = {
+        i.code: i
+        for i in db.execute(
+            select(Indicator).where(Indicator.code.in_(network.indicators))
+        ).scalars()
+    }
+    names = views.area_names(db, {s.area_code for s in stations if s.area_code})
+    rows = []
+    markers = []
+    for s in stations:
+        values = latest.get(s.code, {})
+        head = values.get(network.headline, (None, None))[0]
+        color, text = _marker_colour(network, head)
+        newest = max((ts for _, ts in values.values() if ts), default=None)
+        rows.append(
+            {
+                "station": s,
+                "commune": names.get(s.area_code or ""),
+                "latest": {k: v for k, (v, _) in values.items()},
+                "time": datetime.fromtimestamp(newest, tz=UTC) if newest else None,
+            }
+        )
+        if s.lat is not None and s.lon is not None:
+            markers.append(
+                {
+                    "code": s.code,
+                    "name": s.name,
+                    "lat": s.lat,
+                    "lon": s.lon,
+                    "aqi": None if head is None else round(head),
+                    "color": color,
+                    "text_color": text,
+                    "url": f"/environment/stations/{s.code}",
+                }
+            )
+    return render(
+        request,
+        "environment/network.html",
+        {
+            "tab": tab,
+            "network": network,
+            "rows": rows,
+            "indicators": [indicators[c] for c in network.indicators if c in indicators],
+            "markers_json": _json(markers),
+            "places_json": _json(MAP_PLACES),
+            "tile_url": request.app.state.settings.map_tile_url,
+            "tile_attribution": request.app.state.settings.map_tile_attribution,
+            "name_attr": "name_vi" if lang == "vi" else "name_en",
+        },
+        principal=principal,
+    )
+
+
+def devices_page(request: Request, db: DbSession, principal: Principal) -> Response:
+    """Tình trạng thiết bị: stations by completeness, last seen, battery, sortable."""
+    sort = request.query_params.get("sort", "health")
+    items = health.sorted_health(health.station_health(db), sort)
+    return render(
+        request,
+        "environment/devices.html",
+        {
+            "tab": "devices",
+            "items": items,
+            "sort": sort,
+            "to_dt": lambda ts: datetime.fromtimestamp(ts, tz=UTC),
+        },
+        principal=principal,
+    )
+
+
+def generic_station_page(
+    request: Request, db: DbSession, principal: Principal, code: str, public: bool
+) -> Response:
+    """Station page of a water, noise or weather station: latest values and 7-day charts."""
+    entity = db.execute(
+        select(Entity).where(Entity.code == code, Entity.pack == "environment")
+    ).scalar_one_or_none()
+    if entity is None or (public and entity.type != "AirQualityStation"):
+        raise HTTPException(404, f"Không có trạm {code}")
+    lang = request_lang(request, request.app.state.settings.default_language)
+    rows = db.execute(
+        select(Series, Indicator)
+        .join(Indicator, Indicator.id == Series.indicator_id)
+        .where(Series.subject_kind == "entity", Series.subject_code == code)
+        .order_by(Indicator.id)
+    ).all()
+    newest = max((s.latest_ts for s, _ in rows if s.latest_ts), default=None)
+    charts = []
+    if newest is not None:
+        end = (newest // HOUR + 1) * HOUR
+        means = read_hourly_means(db.connection(), [s.id for s, _ in rows], end - 7 * DAY, end)
+        for series, indicator in rows:
+            points = sorted(means[series.id].items())
+            if not points:
+                continue
+            shift = HOUR if indicator.time_label == "end" else 0
+            charts.append(
+                {
+                    "id": f"chart-{indicator.code}",
+                    "title": getattr(indicator, "name_vi" if lang == "vi" else "name_en"),
+                    "cfg": {
+                        "series": [
+                            {
+                                "name": indicator.name_vi if lang == "vi" else indicator.name_en,
+                                "data": [
+                                    [views.iso_local(t + shift), round(v, 2)] for t, v in points
+                                ],
+                            }
+                        ],
+                        "yName": "" if indicator.unit == "1" else indicator.unit,
+                        "decimals": 1,
+                    },
+                }
+            )
+    names = views.area_names(db, {entity.area_code} if entity.area_code else set())
+    return render(
+        request,
+        "environment/station_generic.html",
+        {
+            "station": entity,
+            "commune": names.get(entity.area_code or ""),
+            "rows": rows,
+            "charts": charts,
+            "charts_json": _json([c["cfg"] for c in charts]),
+            "to_dt": lambda ts: datetime.fromtimestamp(ts, tz=UTC),
+            "name_attr": "name_vi" if lang == "vi" else "name_en",
+            "public": public,
+        },
+        principal=principal,
+    )

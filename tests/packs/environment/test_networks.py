@@ -1,0 +1,172 @@
+"""Environment tabs: noise/weather networks and device health, as an operator reads them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from ioc.core.models import Entity
+from ioc.packs.environment import health
+
+from helpers import login
+
+
+def _entity(factory: sessionmaker[Session], code: str, type_: str, **attrs: Any) -> None:
+    with factory() as s, s.begin():
+        s.add(
+            Entity(
+                code=code,
+                type=type_,
+                pack="environment",
+                name=f"Trạm {code}",
+                name_folded=code.lower(),
+                lat=12.68,
+                lon=108.05,
+                area_code="24133",
+                agency_code=None,
+                attributes=attrs,
+                active=True,
+            )
+        )
+
+
+def _post(client: TestClient, token: str, rows: list[dict[str, Any]]) -> None:
+    r = client.post(
+        "/api/v1/observations",
+        json={"observations": rows},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert r.status_code == 200, r.text
+
+
+def test_device_health_completeness_and_stale(
+    client: TestClient,
+    factory: sessionmaker[Session],
+    ingest_token: str,
+    station: str,
+    frozen_now: datetime,
+) -> None:
+    # Frozen at 2026-03-10 12:00 local (05:00 UTC). The window is the 24 hours before 12:00.
+    _entity(factory, "DL-ON-01", "NoiseStation", batteryLevel=87, deviceState="ok")
+    # Noise: LAeq every hour of the window (24/24) and LAmax for 12 of them (12/24) → 36/48 = 75 %.
+    rows = [
+        {
+            "indicator": "laeq",
+            "entity": "DL-ON-01",
+            "time": f"2026-03-09T{h:02d}:00:00+07:00",
+            "value": 60,
+        }
+        for h in range(13, 24)
+    ]
+    rows += [
+        {
+            "indicator": "laeq",
+            "entity": "DL-ON-01",
+            "time": f"2026-03-10T{h:02d}:00:00+07:00",
+            "value": 60,
+        }
+        for h in range(0, 13)
+    ]
+    rows += [
+        {
+            "indicator": "lamax",
+            "entity": "DL-ON-01",
+            "time": f"2026-03-10T{h:02d}:00:00+07:00",
+            "value": 80,
+        }
+        for h in range(1, 13)
+    ]
+    _post(client, ingest_token, rows)
+    # The air station reported once, 5 hours ago: stale.
+    _post(
+        client,
+        ingest_token,
+        [
+            {
+                "indicator": "pm25",
+                "entity": station,
+                "time": "2026-03-10T07:00:00+07:00",
+                "value": 10,
+            }
+        ],
+    )
+    with factory() as s:
+        by_code = {h.code: h for h in health.station_health(s)}
+    noise = by_code["DL-ON-01"]
+    assert (noise.hours_present, noise.hours_expected) == (36, 48)
+    assert noise.completeness == 0.75 and noise.status == "warn" and not noise.stale
+    assert (noise.battery, noise.state) == (87.0, "ok")
+    air = by_code[station]
+    assert air.stale and air.status == "alarm"
+    assert [h.code for h in health.sorted_health(list(by_code.values()), "health")][0] == station
+
+
+def test_tabs_render_and_devices_sort(
+    client: TestClient,
+    factory: sessionmaker[Session],
+    make_user,
+    ingest_token: str,  # type: ignore[no-untyped-def]
+) -> None:
+    _entity(factory, "DL-KT-01", "WeatherStation")
+    _post(
+        client,
+        ingest_token,
+        [
+            {
+                "indicator": "air_temp",
+                "entity": "DL-KT-01",
+                "time": "2026-03-10T08:00:00+07:00",
+                "value": 31.5,
+            },
+            {
+                "indicator": "humidity",
+                "entity": "DL-KT-01",
+                "time": "2026-03-10T08:00:00+07:00",
+                "value": 0.62,
+                "unit": "fraction",
+            },
+        ],
+    )
+    login(client, "op", make_user("op"))
+    page = client.get("/environment/weather")
+    assert page.status_code == 200
+    assert 'data-station="DL-KT-01"' in page.text and "31,5" in page.text and "62,0" in page.text
+    assert 'class="tab active"' in page.text
+    assert client.get("/environment/noise").status_code == 200
+    assert "Chưa có trạm nào" in client.get("/environment/noise").text
+    assert client.get("/environment/khong-co").status_code == 404
+    devices = client.get("/environment/devices?sort=last_seen")
+    assert devices.status_code == 200 and 'data-station="DL-KT-01"' in devices.text
+
+
+def test_weather_station_page(
+    client: TestClient,
+    factory: sessionmaker[Session],
+    make_user,
+    ingest_token: str,  # type: ignore[no-untyped-def]
+) -> None:
+    _entity(factory, "DL-KT-02", "WeatherStation")
+    _post(
+        client,
+        ingest_token,
+        [
+            {
+                "indicator": "rain",
+                "entity": "DL-KT-02",
+                "time": f"2026-03-10T{h:02d}:00:00+07:00",
+                "value": 2.5,
+            }
+            for h in range(1, 6)
+        ],
+    )
+    login(client, "op2", make_user("op2"))
+    page = client.get("/environment/stations/DL-KT-02")
+    assert page.status_code == 200
+    assert (
+        'data-indicator="rain"' in page.text and "2,50" in page.text and "chart-rain" in page.text
+    )
+    # Only air-quality stations are public.
+    assert client.get("/public/air/DL-KT-02", headers={"Accept": "text/html"}).status_code == 404
