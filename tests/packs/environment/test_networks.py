@@ -8,10 +8,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from helpers import login
 from ioc.core.models import Entity
 from ioc.packs.environment import health
-
-from helpers import login
 
 
 def _entity(factory: sessionmaker[Session], code: str, type_: str, **attrs: Any) -> None:
@@ -101,7 +100,7 @@ def test_device_health_completeness_and_stale(
     assert (noise.battery, noise.state) == (87.0, "ok")
     air = by_code[station]
     assert air.stale and air.status == "alarm"
-    assert [h.code for h in health.sorted_health(list(by_code.values()), "health")][0] == station
+    assert health.sorted_health(list(by_code.values()), "health")[0].code == station
 
 
 def test_tabs_render_and_devices_sort(
@@ -166,7 +165,29 @@ def test_weather_station_page(
     page = client.get("/environment/stations/DL-KT-02")
     assert page.status_code == 200
     assert (
-        'data-indicator="rain"' in page.text and "2,50" in page.text and "chart-rain" in page.text
+        'data-indicator="rain"' in page.text and ">2,5<" in page.text and "chart-rain" in page.text
     )
     # Only air-quality stations are public.
     assert client.get("/public/air/DL-KT-02", headers={"Accept": "text/html"}).status_code == 404
+
+
+def test_sampled_water_station_is_not_flagged_between_samples(
+    client: TestClient, factory: sessionmaker[Session], ingest_token: str, frozen_now: datetime
+) -> None:
+    # Monthly laboratory samples: 20 days after the last one the station is fine; never hourly.
+    _entity(factory, "DL-NM-01", "WaterQualityStation")
+    _post(
+        client,
+        ingest_token,
+        [
+            {
+                "indicator": "w_ph",
+                "entity": "DL-NM-01",
+                "time": "2026-02-18T09:00:00+07:00",
+                "value": 7.1,
+            }
+        ],
+    )
+    with factory() as s:
+        (h,) = [x for x in health.station_health(s) if x.code == "DL-NM-01"]
+    assert h.completeness is None and not h.stale and h.status == "ok"

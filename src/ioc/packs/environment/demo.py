@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -12,8 +12,9 @@ from ioc.core.audit import Actor
 from ioc.core.models import Indicator
 from ioc.core.series import SeriesResolver, write_observations
 from ioc.engines.derive import run_pending
-from ioc.packs.environment import service
+from ioc.packs.environment import demo_networks, service
 from ioc.packs.environment.demo_data import DEMO_STATIONS, expected_rows, generate_hourly
+from ioc.packs.environment.demo_networks import NETWORK_STATIONS
 
 CHUNK_HOURS = 24 * 7  # one transaction per week of data for all stations (~10k rows)
 
@@ -25,8 +26,10 @@ def load_demo(
     hours: int = 24 * 365,
     offset: int = 7 * 3600,
     progress: Callable[[int], None] | None = None,
+    networks: bool = True,
 ) -> int:
-    """Create the demo stations and store ``hours`` of readings ending at ``end``.
+    """Create the demo stations and store ``hours`` of readings ending at ``end``: the air
+    network, and (``networks``) the weather, noise and surface-water stations.
 
     Returns the number of observations stored. ``progress`` is called with rows done.
     """
@@ -44,49 +47,86 @@ def load_demo(
                 agency_code=st.agency_code,
                 attributes={"kind": st.kind},
             )
+        if networks:
+            for ns in NETWORK_STATIONS:
+                service.upsert_station(
+                    session,
+                    actor,
+                    code=ns.code,
+                    name=ns.name,
+                    lat=ns.lat,
+                    lon=ns.lon,
+                    area_code=ns.commune_code,
+                    agency_code=ns.agency_code,
+                    entity_type=ns.entity_type,
+                )
     start = (end - timedelta(hours=hours)).replace(minute=0, second=0, microsecond=0)
-    total = 0
-    with factory() as session:
-        indicators = {
-            i.code: i
-            for i in session.execute(
-                select(Indicator).where(Indicator.code.in_(service.POLLUTANTS))
-            ).scalars()
-        }
-    # One pass of the generator (its weather episodes run continuously through the year),
-    # cut into weekly transactions as the time stream crosses each boundary.
-    rows: list[tuple[int, int, float, int]] = []
-    label_end: dict[int, bool] = {}
-    series_ids: dict[tuple[str, str], int] = {}
-    boundary = int(start.timestamp()) + CHUNK_HOURS * 3600
-
-    def flush() -> None:
-        nonlocal total, rows
-        with factory() as session, session.begin():
-            total += write_observations(session, rows, label_end, offset).stored
-        run_pending(factory)
-        rows = []
-        if progress is not None:
-            progress(total)
-
-    with factory() as session, session.begin():
-        resolver = SeriesResolver(session)
-        for st in DEMO_STATIONS:
-            for pollutant in service.POLLUTANTS:
-                info = resolver.get(indicators[pollutant], "entity", st.code)
-                series_ids[(st.code, pollutant)] = info.id
-                label_end[info.id] = True
-    for code, pollutant, when, value in generate_hourly(DEMO_STATIONS, start, hours):
-        ts = int(when.timestamp())
-        if ts > boundary:
-            flush()
-            boundary += CHUNK_HOURS * 3600
-        rows.append((series_ids[(code, pollutant)], ts, value, 0))
-    if rows:
-        flush()
-    return total
+    store = _Store(factory, offset, progress)
+    # One pass of each generator (weather episodes run continuously through the year), cut
+    # into weekly transactions as the time stream crosses each boundary.
+    store.stream(generate_hourly(DEMO_STATIONS, start, hours), start)
+    if networks:
+        store.stream(demo_networks.generate(start, hours), start)
+    return store.total
 
 
-def demo_size(hours: int) -> int:
+class _Store:
+    """Writes a time-ordered stream of demo readings in weekly transactions."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        offset: int,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        self.factory = factory
+        self.offset = offset
+        self.progress = progress
+        self.total = 0
+        self.series: dict[tuple[str, str], tuple[int, bool]] = {}
+
+    def stream(self, readings: Iterable[tuple[str, str, datetime, float]], start: datetime) -> None:
+        """Store every reading of ``readings``."""
+        buffer: list[tuple[str, str, int, float]] = []
+        boundary = int(start.timestamp()) + CHUNK_HOURS * 3600
+        for code, indicator, when, value in readings:
+            ts = int(when.timestamp())
+            if ts > boundary:
+                self._flush(buffer)
+                buffer = []
+                boundary += CHUNK_HOURS * 3600
+            buffer.append((code, indicator, ts, value))
+        if buffer:
+            self._flush(buffer)
+
+    def _flush(self, buffer: list[tuple[str, str, int, float]]) -> None:
+        with self.factory() as session, session.begin():
+            resolver = SeriesResolver(session)
+            rows: list[tuple[int, int, float, int]] = []
+            label_end: dict[int, bool] = {}
+            indicators: dict[str, Indicator] = {}
+            for code, indicator_code, ts, value in buffer:
+                key = (code, indicator_code)
+                found = self.series.get(key)
+                if found is None:
+                    indicator = (
+                        indicators.get(indicator_code)
+                        or session.execute(
+                            select(Indicator).where(Indicator.code == indicator_code)
+                        ).scalar_one()
+                    )
+                    indicators[indicator_code] = indicator
+                    info = resolver.get(indicator, "entity", code)
+                    found = self.series[key] = (info.id, info.label_end)
+                rows.append((found[0], ts, value, 0))
+                label_end[found[0]] = found[1]
+            self.total += write_observations(session, rows, label_end, self.offset).stored
+        run_pending(self.factory)
+        if self.progress is not None:
+            self.progress(self.total)
+
+
+def demo_size(hours: int, networks: bool = True) -> int:
     """Upper bound of rows :func:`load_demo` writes (for progress bars)."""
-    return expected_rows(DEMO_STATIONS, hours)
+    extra = (2 * 6 + 2 * 2) * hours + hours // 24 * 10 if networks else 0
+    return expected_rows(DEMO_STATIONS, hours) + extra

@@ -15,6 +15,8 @@ from ioc.core.models import Entity, Indicator, RollupHour, Series
 from ioc.core.series import HOUR
 
 STALE_AFTER_SECONDS = 2 * HOUR
+# Stations without hourly parameters (laboratory water sampling, monthly) go silent for weeks.
+STALE_AFTER_SAMPLED_SECONDS = 35 * 24 * HOUR
 WINDOW_HOURS = 24
 
 
@@ -39,17 +41,21 @@ class StationHealth:
 
     @property
     def stale(self) -> bool:
-        """No value for more than two hours (or never)."""
+        """No value for more than two hours (35 days for sampled stations), or never."""
         now = int(clock.now().timestamp())
-        return self.last_seen is None or now - self.last_seen > STALE_AFTER_SECONDS
+        limit = STALE_AFTER_SECONDS if self.hours_expected else STALE_AFTER_SAMPLED_SECONDS
+        return self.last_seen is None or now - self.last_seen > limit
 
     @property
     def status(self) -> str:
         """``ok`` | ``warn`` | ``alarm``: stale or under 50 % is an alarm, under 90 % a warning."""
-        share = self.completeness or 0.0
-        if self.stale or share < 0.5:
+        if self.stale:
             return "alarm"
-        return "warn" if share < 0.9 else "ok"
+        if self.completeness is None:
+            return "ok"  # sampled, not continuous: only silence counts
+        if self.completeness < 0.5:
+            return "alarm"
+        return "warn" if self.completeness < 0.9 else "ok"
 
 
 def station_health(session: Session, pack: str = "environment") -> list[StationHealth]:

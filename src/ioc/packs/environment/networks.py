@@ -210,6 +210,8 @@ def generic_station_page(
                         ],
                         "yName": "" if indicator.unit == "1" else indicator.unit,
                         "decimals": 1,
+                        # Levels such as pressure or temperature read better around their data.
+                        "yMin": None if indicator.aggregation == "sum" else "dataMin",
                     },
                 }
             )
