@@ -80,6 +80,15 @@ class Settings(BaseSettings):
     air_min_8h_values: int = 6
     """Minimum hourly values in an O3 8-hour window for its mean to count."""
 
+    water_wqi_formula: Literal["3", "5"] = "3"
+    """VN_WQI (QĐ 1460) final formula when microbiology (group V) is measured: ``3`` = square
+    root of WQI_IV·WQI_V, ``5`` = weighted cube root of WQI_IV²·WQI_V. Without group V Formula 4
+    applies regardless. Unconfirmed against the decision's text; see water-quality.md §8."""
+
+    water_repeated_breakpoint_edge: Literal["100", "75"] = "75"
+    """VN_WQI sub-index of a value exactly at the repeated first breakpoint of N-NH4, Cd, Pb, Hg
+    (e.g. N-NH4 = 0.3 mg/L): ``75`` as the source tables read, or ``100``."""
+
     derive_worker: Literal["thread", "off"] = "thread"
     """Who computes derived indicators (VN_AQI) after ingestion: ``thread`` = a background thread
     of the web process; ``off`` = a separate ``ioc derive`` process does it."""
@@ -92,6 +101,46 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("var")
     """Folder for the SQLite file, backups and uploads."""
+
+    mqtt_enabled: bool = False
+    """Run the MQTT connector inside ``ioc serve`` (one web worker only; or run
+    ``ioc ingest mqtt`` as its own process instead)."""
+
+    mqtt_host: str = "127.0.0.1"
+    """MQTT broker host name or address."""
+
+    mqtt_port: int = 1883
+    """MQTT broker port (8883 is the usual port with TLS)."""
+
+    mqtt_username: str = ""
+    """User name for the broker; empty for anonymous access."""
+
+    mqtt_password: str = ""
+    """Password for the broker."""
+
+    mqtt_tls: bool = False
+    """Connect to the broker over TLS."""
+
+    mqtt_ca_file: str = ""
+    """CA certificate file (PEM) to verify the broker with; empty uses the system store."""
+
+    mqtt_client_id: str = "ioc-dak-lak"
+    """Fixed MQTT client id: the broker keeps this session's subscriptions and unacknowledged
+    messages while the connector is away. Each connector process needs its own."""
+
+    mqtt_topics: str = "ioc/+/readings,ioc/+/sdm"
+    """Comma-separated topic patterns to subscribe to (QoS 1). A topic ending in ``readings``
+    carries plain JSON readings, ``sdm`` Smart Data Models entities, or a pack decoder's name."""
+
+    mqtt_batch_size: int = 1000
+    """Most messages stored in one transaction (a micro-batch)."""
+
+    mqtt_batch_ms: int = 200
+    """Longest wait, in milliseconds, to fill a micro-batch before it is stored."""
+
+    mqtt_session_expiry_s: int = 7 * 86400
+    """How long the broker keeps the connector's session (and its undelivered messages) while
+    the connector is disconnected, in seconds."""
 
     @model_validator(mode="after")
     def _production_rules(self) -> Settings:

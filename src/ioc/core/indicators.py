@@ -53,8 +53,8 @@ def load_catalog(package: str, pack: str, filename: str = "indicators.yaml") -> 
                 frequency=str(item.get("frequency", "PT1H")),
                 direction=str(item.get("direction", "lower")),
                 time_label=str(item.get("time_label", "start")),
-                min_value=item.get("min_value"),
-                max_value=item.get("max_value"),
+                min_value=_number(item.get("min_value"), f"{where}: min_value"),
+                max_value=_number(item.get("max_value"), f"{where}: max_value"),
                 derived=bool(item.get("derived", False)),
                 description=str(item.get("description", "")),
             )
@@ -68,6 +68,16 @@ def load_catalog(package: str, pack: str, filename: str = "indicators.yaml") -> 
             raise ValueError(f"{where}: time_label must be start or end")
         specs.append(spec)
     return specs
+
+
+def _number(value: Any, where: str) -> float | None:
+    # YAML 1.1 reads "1e+09" as a string; accept it, but refuse anything that is not a number.
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{where} must be a number, not {value!r}") from exc
 
 
 def sync_catalog(session: Session, specs: list[IndicatorSpec]) -> int:

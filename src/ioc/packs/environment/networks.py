@@ -6,15 +6,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from ioc.core.auth import Permission
 from ioc.core.models import Entity, Indicator, Series
 from ioc.core.series import DAY, HOUR, read_hourly_means
 from ioc.packs.environment import health, views
 from ioc.packs.environment.views import MAP_PLACES, _json
+from ioc.web import csrf
 from ioc.web.deps import DbSession, Principal, require
 from ioc.web.templating import render, request_lang
 
@@ -82,9 +84,74 @@ def _marker_colour(network: Network, value: float | None) -> tuple[str | None, s
     return "#1565C0", "#FFFFFF"
 
 
+Ingestor = Annotated[Principal, Depends(require(Permission.INGEST, page=True))]
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+@router.get("/environment/water/template.xlsx")
+def water_template(principal: Viewer) -> Response:
+    """Mẫu nhập kết quả quan trắc nước mặt (XLSX) with instructions in Vietnamese."""
+    from ioc.packs.environment import water
+
+    return Response(
+        water.xlsx_template(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="mau-ket-qua-nuoc-mat.xlsx"'},
+    )
+
+
+@router.post("/environment/water/import", response_class=HTMLResponse)
+async def water_import(
+    request: Request,
+    db: DbSession,
+    principal: Ingestor,
+    file: Annotated[UploadFile, File()],
+    csrf_token: Annotated[str, Form(max_length=128)] = "",
+) -> Response:
+    """Nhập kết quả phân tích từ tệp mẫu: valid cells kept, each refused cell named by row and
+    column; VN_WQI is derived right after."""
+    from ioc.core.clock import fixed_offset_seconds
+    from ioc.engines.derive import run_pending
+    from ioc.packs.environment import water
+
+    if not csrf.valid(request, csrf_token):
+        return _network_view(request, "water", db, principal, flash=("error", "error.csrf"))
+    content = await file.read(MAX_UPLOAD_BYTES + 1)
+    if len(content) > MAX_UPLOAD_BYTES:
+        return _network_view(request, "water", db, principal, flash=("error", "env.upload_too_big"))
+    settings = request.app.state.settings
+
+    def work() -> water.ImportReport:
+        report = water.import_wide_xlsx(
+            db,
+            content,
+            registry=request.app.state.registry,
+            offset=fixed_offset_seconds(settings.timezone),
+            actor=principal.actor,
+        )
+        db.commit()
+        run_pending(request.app.state.sessionmaker)
+        return report
+
+    report = await run_in_threadpool(work)
+    return _network_view(request, "water", db, principal, report=report)
+
+
 @router.get("/environment/{tab}", response_class=HTMLResponse)
 def network_page(request: Request, tab: str, db: DbSession, principal: Viewer) -> Response:
     """Nước / Tiếng ồn / Khí tượng: map and table of a network's stations with latest values."""
+    return _network_view(request, tab, db, principal)
+
+
+def _network_view(
+    request: Request,
+    tab: str,
+    db: DbSession,
+    principal: Principal,
+    flash: tuple[str, str] | None = None,
+    report: Any = None,
+) -> Response:
     if tab == "devices":
         return devices_page(request, db, principal)
     network = NETWORKS.get(tab)
@@ -147,8 +214,11 @@ def network_page(request: Request, tab: str, db: DbSession, principal: Viewer) -
             "tile_url": request.app.state.settings.map_tile_url,
             "tile_attribution": request.app.state.settings.map_tile_attribution,
             "name_attr": "name_vi" if lang == "vi" else "name_en",
+            "flash": flash,
+            "report": report,
         },
         principal=principal,
+        status_code=400 if flash else 200,
     )
 
 

@@ -85,8 +85,11 @@ def upsert_station(
     area_code: str | None,
     agency_code: str | None,
     attributes: dict[str, object] | None = None,
+    entity_type: str = STATION_TYPE,
 ) -> Entity:
-    """Create or update an air monitoring station (Trạm quan trắc không khí)."""
+    """Create or update a monitoring station (by default an air station, Trạm quan trắc không
+    khí); ``entity_type`` names another kind (e.g. ``WaterQualityStation``). A code already used
+    by an entity of another type is refused."""
     code = code.strip()
     if not code or len(code) > 64:
         raise StationError("code: mã trạm không hợp lệ")
@@ -95,6 +98,8 @@ def upsert_station(
     if area_code and session.execute(select(Area.id).where(Area.code == area_code)).first() is None:
         raise StationError(f"area_code: không có đơn vị hành chính {area_code}")
     entity = session.execute(select(Entity).where(Entity.code == code)).scalar_one_or_none()
+    if entity is not None and entity.type != entity_type:
+        raise StationError(f"code: mã {code} đã dùng cho đối tượng loại {entity.type}")
     values = {
         "name": name,
         "name_folded": i18n.fold(name),
@@ -105,7 +110,7 @@ def upsert_station(
         "attributes": attributes or {},
     }
     if entity is None:
-        entity = Entity(code=code, type=STATION_TYPE, pack=PACK, active=True, **values)
+        entity = Entity(code=code, type=entity_type, pack=PACK, active=True, **values)
         session.add(entity)
         session.flush()
         audit.record(session, actor, "station.create", "entity", entity.id, code=code)
