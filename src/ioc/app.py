@@ -26,7 +26,7 @@ from ioc.core.reference import sync_agencies, sync_areas
 from ioc.core.registry import PackManifest, Registry
 from ioc.engines.derive import DeriveWorker
 from ioc.settings import Settings, get_settings
-from ioc.web import api_observations, core_pages
+from ioc.web import api_observations, core_pages, dead_letters, ngsi_ld
 from ioc.web.deps import LoginRequired, principal_outside_route
 from ioc.web.templating import make_templates, render
 
@@ -86,9 +86,26 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             worker = DeriveWorker(factory, delay_ms=settings.derive_delay_ms)
             worker.start()
         app.state.derive_worker = worker
+        # The MQTT connector (IOC_MQTT_ENABLED) stores micro-batches and wakes the derive
+        # worker; it is stopped first so its last batch is committed and acknowledged.
+        mqtt = None
+        if settings.mqtt_enabled:
+            from ioc.engines.mqtt import MqttConnector
+
+            mqtt = MqttConnector(
+                settings,
+                factory,
+                registry,
+                derive=worker.notify if worker is not None else (lambda: None),
+            )
+            mqtt.start()
+        app.state.mqtt = mqtt
         try:
             yield
         finally:
+            if mqtt is not None:
+                mqtt.stop()
+            app.state.mqtt = None
             if worker is not None:
                 worker.stop()
             app.state.derive_worker = None
@@ -111,6 +128,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.mount("/static", StaticFiles(directory=str(files("ioc.web") / "static")), name="static")
     app.include_router(core_pages.router)
     app.include_router(api_observations.router)
+    app.include_router(dead_letters.router)
+    app.include_router(ngsi_ld.router)
     for pack in registry.packs:
         if pack.api_router is not None:
             app.include_router(pack.api_router())
@@ -158,6 +177,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/ngsi-ld/"):
+            return ngsi_ld.http_problem(exc.status_code, exc.detail, getattr(exc, "headers", None))
         if _wants_html(request) and exc.status_code in (403, 404):
             key = "error.forbidden" if exc.status_code == 403 else "error.not_found"
             return render(

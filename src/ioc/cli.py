@@ -322,6 +322,71 @@ def derive(
             time.sleep(max(settings.derive_delay_ms, 100) / 1000)
 
 
+ingest_app = typer.Typer(
+    help="Tiếp nhận dữ liệu liên tục / streaming ingestion", no_args_is_help=True
+)
+app.add_typer(ingest_app, name="ingest")
+
+
+@ingest_app.command("mqtt")
+def ingest_mqtt(
+    every: Annotated[int, typer.Option(help="In một dòng sau mỗi N tin nhắn")] = 10_000,
+) -> None:
+    """Run the MQTT connector in the foreground until Ctrl-C (IOC_MQTT_* settings).
+
+    Derived indicators are computed by a thread of this process unless IOC_DERIVE_WORKER=off
+    (then a separate ``ioc derive`` does it).
+    """
+    import signal
+    import threading
+
+    from ioc.engines.derive import DeriveWorker
+    from ioc.engines.mqtt import MqttConnector
+
+    settings = get_settings()
+    factory = prepare_database(settings)
+    from ioc.app import boot
+
+    registry = boot(settings)
+    worker = None
+    if settings.derive_worker == "thread":
+        worker = DeriveWorker(factory, delay_ms=settings.derive_delay_ms)
+        worker.start()
+    connector = MqttConnector(
+        settings, factory, registry, derive=worker.notify if worker else (lambda: None)
+    )
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    connector.start()
+    console.print(
+        f"MQTT {settings.mqtt_host}:{settings.mqtt_port} · {settings.mqtt_topics} "
+        "— Ctrl-C để dừng / to stop"
+    )
+    printed = 0
+    try:
+        while not done.wait(1.0):
+            stats = connector.stats
+            if stats.messages - printed >= max(every, 1):
+                printed = stats.messages
+                console.print(
+                    f"{stats.messages} tin nhắn · {stats.readings} giá trị · "
+                    f"{stats.dead_letters} thư lỗi · "
+                    f"{'đã kết nối' if connector.connected else '[red]mất kết nối[/]'}"
+                )
+    except KeyboardInterrupt:
+        pass
+    finally:
+        connector.stop()
+        if worker is not None:
+            worker.stop()
+        factory.kw["bind"].dispose()
+    stats = connector.stats
+    console.print(
+        f"Đã dừng: {stats.messages} tin nhắn, {stats.readings} giá trị, "
+        f"{stats.dead_letters} thư lỗi."
+    )
+
+
 @app.command("settings")
 def show_settings() -> None:
     """List every IOC_* setting with its current value and meaning."""
@@ -329,7 +394,7 @@ def show_settings() -> None:
     table = Table("IOC_*", "giá trị / value", "ý nghĩa / meaning")
     for name, field in Settings.model_fields.items():
         value = getattr(settings, name)
-        shown = "••••" if name == "secret_key" else str(value)
+        shown = "••••" if name in ("secret_key", "mqtt_password") and value else str(value)
         table.add_row(f"IOC_{name.upper()}", shown, field.description or "")
     console.print(table)
 

@@ -142,6 +142,12 @@ class Settings(BaseSettings):
     """How long the broker keeps the connector's session (and its undelivered messages) while
     the connector is disconnected, in seconds."""
 
+    mqtt_protocol: Literal["5", "3.1.1"] = "5"
+    """MQTT version. ``5`` (default) tells the broker how many unacknowledged messages it may
+    send (Receive Maximum 65535), so bursts wait in flight instead of overflowing the broker's
+    queue; ``3.1.1`` is about 25 % faster but needs ``max_inflight_messages 0`` and
+    ``max_queued_messages 0`` on the broker (see engines/mqtt/README.md)."""
+
     @model_validator(mode="after")
     def _production_rules(self) -> Settings:
         if self.env == "production":

@@ -72,6 +72,11 @@ class PackManifest:
     unit_converter: UnitConverter | None = None
     entity_types: tuple[str, ...] = ()
     ngsi_types: dict[str, NgsiType] = field(default_factory=dict)
+    # MQTT payload decoders by name (the topic's last level): (topic, payload) -> ingestion rows;
+    # raise ValueError with the reason for a payload that cannot be read.
+    mqtt_decoders: dict[str, Callable[[str, bytes], list[dict[str, Any]]]] = field(
+        default_factory=dict
+    )
     demo: Callable[..., Any] | None = None
     on_startup: Callable[[Any], None] | None = None  # called with the Settings
     extra: dict[str, Any] = field(default_factory=dict)

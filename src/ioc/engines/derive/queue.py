@@ -52,8 +52,13 @@ def run_pending(factory: sessionmaker[Session], *, limit: int = 5000) -> int:
 def _run_round(factory: sessionmaker[Session], limit: int) -> int:
     with factory() as session:
         query = select(PendingDerivation).order_by(PendingDerivation.id).limit(limit)
-        if session.get_bind().dialect.name == "postgresql":
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
             query = query.with_for_update(skip_locked=True)
+        elif dialect == "sqlite":
+            # Take the write lock first: a read transaction that later wants to write fails at
+            # once ("database is locked") when an ingestion batch committed in between.
+            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
         rows = list(session.execute(query).scalars())
         if not rows:
             session.rollback()

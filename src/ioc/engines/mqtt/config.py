@@ -1,0 +1,59 @@
+"""Connector settings, read from ``IOC_MQTT_*`` (see docs/settings.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ioc.core.clock import fixed_offset_seconds
+from ioc.settings import Settings
+
+
+@dataclass(frozen=True)
+class MqttConfig:
+    """Everything the connector needs from the settings, checked once."""
+
+    host: str
+    port: int
+    username: str
+    password: str
+    tls: bool
+    ca_file: str
+    client_id: str
+    topics: tuple[str, ...]
+    batch_size: int
+    batch_ms: int
+    session_expiry_s: int
+    protocol: str  # "5" or "3.1.1"
+    offset: int  # seconds east of UTC of the local zone (for hour/day rollups)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> MqttConfig:
+        """Read and check the ``mqtt_*`` settings."""
+        topics = tuple(t.strip() for t in settings.mqtt_topics.split(",") if t.strip())
+        if not topics:
+            raise ValueError("IOC_MQTT_TOPICS: cần ít nhất một chủ đề / needs at least one topic")
+        if settings.mqtt_batch_size < 1 or settings.mqtt_batch_ms < 1:
+            raise ValueError("IOC_MQTT_BATCH_SIZE and IOC_MQTT_BATCH_MS must be positive")
+        return cls(
+            host=settings.mqtt_host,
+            port=settings.mqtt_port,
+            username=settings.mqtt_username,
+            password=settings.mqtt_password,
+            tls=settings.mqtt_tls,
+            ca_file=settings.mqtt_ca_file,
+            client_id=settings.mqtt_client_id,
+            topics=topics,
+            batch_size=settings.mqtt_batch_size,
+            batch_ms=settings.mqtt_batch_ms,
+            session_expiry_s=max(settings.mqtt_session_expiry_s, 0),
+            protocol=settings.mqtt_protocol,
+            offset=fixed_offset_seconds(settings.timezone),
+        )
+
+    @property
+    def receive_maximum(self) -> int:
+        """Unacknowledged messages the broker may have in flight to us (MQTT 5 Receive
+        Maximum), the protocol's largest: a burst then waits in flight, acknowledged batch by
+        batch, instead of overflowing the broker's queue for this session
+        (``max_queued_messages``, 1000 by default in Mosquitto, drops the excess)."""
+        return 65535

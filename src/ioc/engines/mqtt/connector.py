@@ -1,0 +1,249 @@
+"""The MQTT connector: micro-batches from the broker → one transaction → acknowledgements.
+
+See README.md in this folder for the life cycle and the guarantees.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import structlog
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+from ioc.core.registry import Registry
+from ioc.engines.derive import run_pending
+from ioc.engines.mqtt.config import MqttConfig
+from ioc.engines.mqtt.decoders import Decoders
+from ioc.engines.mqtt.store import Incoming, add_dead_letter, store_messages
+from ioc.engines.mqtt.transport import Message, PahoTransport, Transport
+from ioc.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+MAX_BACKOFF_S = 30.0
+POLL_S = 0.005  # how often a filling batch looks at the queue
+
+
+@dataclass
+class Stats:
+    """Counters since start (read by ``ioc ingest mqtt`` and the tests)."""
+
+    received: int = 0
+    messages: int = 0  # messages committed (stored or dead-lettered)
+    readings: int = 0  # rows stored
+    dead_letters: int = 0
+    batches: int = 0
+    acked: int = 0
+    failures: int = 0  # batches whose transaction failed (not acknowledged)
+    redeliveries: int = 0
+    last_error: str | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+
+class MqttConnector:
+    """Subscribe, store in micro-batches, acknowledge after commit, reconnect with backoff.
+
+    ``derive`` is called after each committed batch (the app passes its derive worker's
+    ``notify``); without it, derived indicators are computed inline with ``run_pending``.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        factory: sessionmaker[Session],
+        registry: Registry,
+        *,
+        transport: Transport | None = None,
+        derive: Callable[[], None] | None = None,
+    ) -> None:
+        self.config = MqttConfig.from_settings(settings)
+        self.factory = factory
+        self.registry = registry
+        self.decoders = Decoders(registry)
+        self.transport: Transport = transport or PahoTransport(self.config)
+        self.derive = derive
+        self.stats = Stats()
+        self._queue: queue.SimpleQueue[Message] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ioc-mqtt", daemon=True)
+
+    # ------------------------------------------------------------------ life cycle
+    def start(self) -> None:
+        """Start the batch worker, then connect (in the background)."""
+        self._thread.start()
+        self.transport.start(self._receive)
+        log.info(
+            "mqtt_connector_started",
+            host=self.config.host,
+            port=self.config.port,
+            topics=list(self.config.topics),
+            decoders=self.decoders.names,
+        )
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish (commit and acknowledge) the batch in hand, then disconnect. Messages still
+        queued locally are not acknowledged: the broker keeps them for the next session."""
+        self._stop.set()
+        self._thread.join(timeout)
+        self.transport.stop()
+        log.info("mqtt_connector_stopped", messages=self.stats.messages)
+
+    @property
+    def connected(self) -> bool:
+        """Whether the broker connection is up."""
+        return self.transport.connected
+
+    def _receive(self, message: Message) -> None:
+        # Runs in the network thread: only hand over, never block.
+        self._queue.put(message)
+
+    # ------------------------------------------------------------------ batches
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            batch = self._collect()
+            if batch:
+                try:
+                    self._process(batch)
+                except Exception:  # never let the worker die; unacked messages come again
+                    log.exception("mqtt_worker_error")
+                    self._recover()
+
+    def _collect(self) -> list[Message]:
+        """Up to ``batch_size`` messages, waiting at most ``batch_ms`` after the first.
+
+        While filling, the queue is drained every few milliseconds instead of waking up for
+        each message: a wake-up per message would hand the GIL back and forth with the network
+        thread thousands of times a second.
+        """
+        try:
+            first = self._queue.get(timeout=0.2)
+        except queue.Empty:
+            return []
+        batch = [first]
+        size = self.config.batch_size
+        deadline = time.monotonic() + self.config.batch_ms / 1000
+        get = self._queue.get_nowait
+        while True:
+            try:
+                while len(batch) < size:
+                    batch.append(get())
+            except queue.Empty:
+                pass
+            remaining = deadline - time.monotonic()
+            if len(batch) >= size or remaining <= 0:
+                break
+            time.sleep(min(remaining, POLL_S))
+        with self.stats.lock:
+            self.stats.received += len(batch)
+        return batch
+
+    def _process(self, batch: list[Message]) -> None:
+        incoming = [Incoming(m.topic, m.payload) for m in batch]
+        try:
+            with self.factory() as session, session.begin():
+                result = store_messages(
+                    session,
+                    incoming,
+                    registry=self.registry,
+                    decoders=self.decoders,
+                    offset=self.config.offset,
+                )
+        except Exception as exc:
+            self._failed(exc, len(batch))
+            if not self._db_up():
+                self._recover()
+                return
+            # The database answers, so something in this batch cannot be stored: store the
+            # messages one by one and dead-letter the one that fails.
+            for message in batch:
+                if not self._process_alone(message):
+                    return
+            return
+        self._acked(batch, result.stored, len(result.failed))
+
+    def _process_alone(self, message: Message) -> bool:
+        """Store one message, or dead-letter it with the storage error; False when even that
+        failed (the database went away: everything will be delivered again)."""
+        incoming = Incoming(message.topic, message.payload)
+        try:
+            with self.factory() as session, session.begin():
+                result = store_messages(
+                    session,
+                    [incoming],
+                    registry=self.registry,
+                    decoders=self.decoders,
+                    offset=self.config.offset,
+                )
+        except Exception as exc:
+            self._failed(exc, 1)
+            reason = f"Lỗi lưu trữ / storage error: {type(exc).__name__}: {exc}"[:2000]
+        else:
+            self._acked([message], result.stored, len(result.failed))
+            return True
+        try:
+            with self.factory() as session, session.begin():
+                add_dead_letter(session, "mqtt", incoming, reason)
+        except Exception as exc:
+            self._failed(exc, 1)
+            self._recover()
+            return False
+        self._acked([message], 0, 1)
+        return True
+
+    def _acked(self, batch: list[Message], stored: int, dead: int) -> None:
+        """The batch is committed: acknowledge every message, then derive."""
+        ack = self.transport.ack
+        acked = sum(1 for m in batch if ack(m))
+        with self.stats.lock:
+            self.stats.batches += 1
+            self.stats.messages += len(batch)
+            self.stats.readings += stored
+            self.stats.dead_letters += dead
+            self.stats.acked += acked
+        if dead:
+            log.warning("mqtt_dead_letters", count=dead)
+        try:
+            if self.derive is not None:
+                self.derive()
+            else:
+                run_pending(self.factory)
+        except Exception:  # derivation is queued durably; it will be retried
+            log.exception("mqtt_derive_failed")
+
+    def _failed(self, exc: Exception, size: int) -> None:
+        log.error("mqtt_batch_not_stored", messages=size, error=f"{type(exc).__name__}: {exc}")
+        with self.stats.lock:
+            self.stats.failures += 1
+            self.stats.last_error = f"{type(exc).__name__}: {exc}"[:500]
+
+    def _db_up(self) -> bool:
+        try:
+            with self.factory() as session:
+                session.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    def _recover(self) -> None:
+        """Storage failed and nothing was acknowledged: wait (with backoff) until the database
+        answers, drop what is queued locally and have the broker send it all again."""
+        delay = 0.5
+        while not self._stop.is_set() and not self._db_up():
+            log.warning("mqtt_database_down", retry_in_s=delay)
+            self._stop.wait(delay)
+            delay = min(delay * 2, MAX_BACKOFF_S)
+        if self._stop.is_set():
+            return
+        while True:  # everything queued here is unacknowledged and will come again
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
+        with self.stats.lock:
+            self.stats.redeliveries += 1
+        self.transport.redeliver()

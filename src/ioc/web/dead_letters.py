@@ -1,0 +1,188 @@
+"""Thư lỗi / dead letters: messages an input door (MQTT …) could not use, with the reason.
+
+Admins see them at ``/admin/dead-letters``, replay one after fixing its cause (e.g. the missing
+station now exists) or discard it; ``GET /api/v1/dead-letters`` lists them as JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ioc.core.auth import Permission
+from ioc.core.clock import fixed_offset_seconds
+from ioc.core.models import DeadLetter
+from ioc.engines.derive import run_pending
+from ioc.engines.mqtt import Decoders, replay
+from ioc.engines.mqtt.store import discard
+from ioc.web import csrf
+from ioc.web.deps import AppRegistry, AppSettings, DbSession, Principal, require
+from ioc.web.templating import render
+
+router = APIRouter()
+
+Admin = Annotated[Principal, Depends(require(Permission.ADMIN, page=True))]
+AdminApi = Annotated[Principal, Depends(require(Permission.ADMIN))]
+
+StatusFilter = Literal["new", "replayed", "discarded", "all"]
+STATUSES: tuple[str, ...] = ("new", "replayed", "discarded", "all")
+PAGE_LIMIT = 200
+PAYLOAD_SHOWN = 160
+
+
+def _query(db: Session, status: str, limit: int) -> tuple[list[DeadLetter], int]:
+    stmt = select(DeadLetter)
+    count = select(func.count()).select_from(DeadLetter)
+    if status != "all":
+        stmt = stmt.where(DeadLetter.status == status)
+        count = count.where(DeadLetter.status == status)
+    rows = list(
+        db.execute(
+            stmt.order_by(DeadLetter.received_at.desc(), DeadLetter.id.desc()).limit(limit)
+        ).scalars()
+    )
+    return rows, db.execute(count).scalar_one()
+
+
+def _short(payload: str) -> str:
+    return payload if len(payload) <= PAYLOAD_SHOWN else payload[:PAYLOAD_SHOWN] + "…"
+
+
+@router.get("/admin/dead-letters", response_class=HTMLResponse, include_in_schema=False)
+def dead_letters_page(
+    request: Request,
+    principal: Admin,
+    db: DbSession,
+    status: StatusFilter = "new",
+    done: Annotated[str | None, Query(max_length=20)] = None,
+) -> Response:
+    """Thư lỗi: newest first, filtered by status, with replay/discard buttons."""
+    letters, total = _query(db, status, PAGE_LIMIT)
+    items = [
+        {
+            "id": d.id,
+            "source": d.source,
+            "topic": d.topic,
+            "received_at": d.received_at,
+            "reason": d.reason,
+            "payload": _short(d.payload),
+            "status": d.status,
+            "handled_at": d.handled_at,
+            "handled_by": d.handled_by,
+        }
+        for d in letters
+    ]
+    return render(
+        request,
+        "dead_letters.html",
+        {
+            "items": items,
+            "total": total,
+            "status": status,
+            "statuses": STATUSES,
+            "done": done if done in ("replayed", "failed", "discarded", "csrf") else None,
+        },
+        principal=principal,
+    )
+
+
+def _letter(db: Session, letter_id: int) -> DeadLetter:
+    letter = db.get(DeadLetter, letter_id)
+    if letter is None:
+        raise HTTPException(404, "Không có thư lỗi này / no such dead letter")
+    return letter
+
+
+def _back(status: str, done: str) -> RedirectResponse:
+    status = status if status in STATUSES else "new"
+    return RedirectResponse(f"/admin/dead-letters?status={status}&done={done}", status_code=303)
+
+
+@router.post("/admin/dead-letters/{letter_id}/replay", include_in_schema=False)
+def replay_letter(
+    request: Request,
+    letter_id: int,
+    principal: Admin,
+    db: DbSession,
+    settings: AppSettings,
+    registry: AppRegistry,
+    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    status: Annotated[str, Form(max_length=20)] = "new",
+) -> Response:
+    """Decode and ingest the stored payload again with today's decoders and stations."""
+    if not csrf.valid(request, csrf_token):
+        return _back(status, "csrf")
+    letter = _letter(db, letter_id)
+    if letter.status != "new":
+        return _back(status, "replayed" if letter.status == "replayed" else "discarded")
+    result = replay(
+        db,
+        letter,
+        registry=registry,
+        decoders=Decoders(registry),
+        offset=fixed_offset_seconds(settings.timezone),
+        actor=principal.actor,
+    )
+    db.commit()
+    worker = getattr(request.app.state, "derive_worker", None)
+    if worker is not None:
+        worker.notify()
+    elif settings.derive_worker == "thread":
+        run_pending(request.app.state.sessionmaker)
+    return _back(status, "failed" if result.failed else "replayed")
+
+
+@router.post("/admin/dead-letters/{letter_id}/discard", include_in_schema=False)
+def discard_letter(
+    request: Request,
+    letter_id: int,
+    principal: Admin,
+    db: DbSession,
+    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    status: Annotated[str, Form(max_length=20)] = "new",
+) -> Response:
+    """Keep the letter for the record but take it off the to-do list."""
+    if not csrf.valid(request, csrf_token):
+        return _back(status, "csrf")
+    letter = _letter(db, letter_id)
+    if letter.status == "new":
+        discard(db, letter, actor=principal.actor)
+        db.commit()
+    return _back(status, "discarded")
+
+
+@router.get(
+    "/api/v1/dead-letters",
+    tags=["dead letters"],
+    summary="Thư lỗi (tin nhắn không dùng được) / dead letters, newest first",
+)
+def dead_letters_api(
+    principal: AdminApi,
+    db: DbSession,
+    status: StatusFilter = "all",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    """Dead letters with source, topic, full payload (text, or ``base64:`` + Base64), reason,
+    time received (ISO 8601, UTC) and status (new | replayed | discarded)."""
+    letters, total = _query(db, status, limit)
+    return {
+        "total": total,
+        "items": [
+            {
+                "id": d.id,
+                "source": d.source,
+                "topic": d.topic,
+                "payload": d.payload,
+                "reason": d.reason,
+                "received_at": d.received_at.isoformat(),
+                "status": d.status,
+                "handled_at": d.handled_at.isoformat() if d.handled_at else None,
+                "handled_by": d.handled_by,
+            }
+            for d in letters
+        ],
+    }
