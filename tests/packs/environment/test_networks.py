@@ -191,3 +191,48 @@ def test_sampled_water_station_is_not_flagged_between_samples(
     with factory() as s:
         (h,) = [x for x in health.station_health(s) if x.code == "DL-NM-01"]
     assert h.completeness is None and not h.stale and h.status == "ok"
+
+
+def test_station_export_csv_and_xlsx(
+    client: TestClient,
+    factory: sessionmaker[Session],
+    make_user,
+    ingest_token: str,
+    station: str,  # type: ignore[no-untyped-def]
+) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    _post(
+        client,
+        ingest_token,
+        [
+            {
+                "indicator": "pm25",
+                "entity": station,
+                "time": f"2026-03-10T{h:02d}:00:00+07:00",
+                "value": 10 + h,
+            }
+            for h in range(1, 4)
+        ],
+    )
+    assert (
+        client.get(f"/environment/stations/{station}/export", follow_redirects=False).status_code
+        == 303
+    )
+    login(client, "op3", make_user("op3"))
+    r = client.get(f"/environment/stations/{station}/export?format=csv&days=2")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    lines = r.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Thời gian (UTC+07:00),Bụi PM2,5") or "PM2,5" in lines[0]
+    # Hour-ending labels as on the charts: the 01:00 value is the mean of 00:00–01:00.
+    assert lines[1].startswith("2026-03-10T01:00:00+07:00,11.0")
+    assert len(lines) >= 4
+    x = client.get(f"/environment/stations/{station}/export?format=xlsx&days=2")
+    sheet = load_workbook(io.BytesIO(x.content)).active
+    values = [row for row in sheet.iter_rows(values_only=True) if row and row[0] is not None]
+    assert values[0][0] == "Trạm thử nghiệm Quảng trường 10/3"
+    assert any(isinstance(v[0], datetime) and v[0].hour == 1 and v[1] == 11.0 for v in values)
+    assert client.get(f"/environment/stations/{station}/export?format=pdf").status_code == 422
+    assert client.get("/environment/stations/KHONG-CO/export").status_code == 404

@@ -301,3 +301,78 @@ def generic_station_page(
         },
         principal=principal,
     )
+
+
+EXPORT_DAYS_MAX = 366
+
+
+@router.get("/environment/stations/{code}/export")
+def station_export(
+    request: Request,
+    code: str,
+    db: DbSession,
+    principal: Viewer,
+    format: str = "csv",
+    days: int = 7,
+) -> Response:
+    """Tải số liệu: hourly means of every parameter of a station (the data behind its charts)
+    as CSV or XLSX, times in Vietnam time, hours labelled as their charts label them."""
+    from ioc.engines.exports import Table, to_csv, to_xlsx
+
+    if format not in ("csv", "xlsx"):
+        raise HTTPException(422, "format: csv hoặc xlsx")
+    if not 1 <= days <= EXPORT_DAYS_MAX:
+        raise HTTPException(422, f"days: từ 1 đến {EXPORT_DAYS_MAX}")
+    entity = db.execute(
+        select(Entity).where(Entity.code == code, Entity.pack == "environment")
+    ).scalar_one_or_none()
+    if entity is None:
+        raise HTTPException(404, f"Không có trạm {code}")
+    lang = request_lang(request, request.app.state.settings.default_language)
+    rows = db.execute(
+        select(Series, Indicator)
+        .join(Indicator, Indicator.id == Series.indicator_id)
+        .where(
+            Series.subject_kind == "entity",
+            Series.subject_code == code,
+            # Daily indices have their own table; the export is the hourly data of the charts.
+            Indicator.code.not_like("%\\_day", escape="\\"),
+        )
+        .order_by(Indicator.id)
+    ).all()
+    newest = max((s.latest_ts for s, _ in rows if s.latest_ts), default=None) or 0
+    end = (newest // HOUR + 1) * HOUR
+    means = read_hourly_means(db.connection(), [s.id for s, _ in rows], end - days * DAY, end)
+    by_time: dict[int, dict[str, float]] = {}
+    for series, indicator in rows:
+        shift = HOUR if indicator.time_label == "end" else 0
+        for start, value in means[series.id].items():
+            by_time.setdefault(start + shift, {})[indicator.code] = round(value, 3)
+    names = [getattr(i, "name_vi" if lang == "vi" else "name_en") for _, i in rows]
+    units = ["" if i.unit == "1" else f" ({i.unit})" for _, i in rows]
+    local = views.local_datetime
+    table = Table(
+        title=entity.name,
+        header=["Thời gian (UTC+07:00)" if lang == "vi" else "Time (UTC+07:00)"]
+        + [n + u for n, u in zip(names, units, strict=True)],
+        rows=[
+            [local(t)] + [values.get(i.code) for _, i in rows]
+            for t, values in sorted(by_time.items())
+        ],
+        notes=[
+            f"{entity.code} · {'trung bình giờ' if lang == 'vi' else 'hourly means'} · {days} "
+            + ("ngày" if lang == "vi" else "days"),
+        ],
+    )
+    filename = f"{entity.code}-{days}d.{format}"
+    if format == "xlsx":
+        return Response(
+            to_xlsx(table),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+    return Response(
+        to_csv(table),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -141,3 +141,8 @@ MAP_PLACES = (
 def _json(value: Any) -> str:
     # Embedded in <script type="application/json">: escape "</" so data cannot close the tag.
     return orjson.dumps(value).decode().replace("</", "<\\/")
+
+
+def local_datetime(ts: int) -> datetime:
+    """UNIX seconds as an aware datetime in Vietnam time."""
+    return datetime.fromtimestamp(ts, tz=clock.local_tz())
