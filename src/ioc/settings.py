@@ -96,6 +96,27 @@ class Settings(BaseSettings):
     derive_delay_ms: int = 500
     """How long the derive worker waits after new data to gather a burst of batches."""
 
+    noise_day_start_hour: int = 6
+    """Start of the daytime noise period, local hour (QCVN 26:2010/BTNMT: 6 h; unverified)."""
+
+    noise_night_start_hour: int = 21
+    """Start of the night-time noise period, local hour (QCVN 26:2010/BTNMT: 21 h; unverified)."""
+
+    noise_limit_day_db: float = 70.0
+    """Daytime LAeq limit in dB(A) (QCVN 26:2010 ordinary areas: 70; unverified)."""
+
+    noise_limit_night_db: float = 55.0
+    """Night-time LAeq limit in dB(A) (QCVN 26:2010 ordinary areas: 55; unverified)."""
+
+    weather_hot_c: float = 35.0
+    """Air temperature (°C) from which a weather station is flagged "nắng nóng" (heat)."""
+
+    weather_rain_24h_mm: float = 50.0
+    """Rain over the last 24 hours (mm) from which a station is flagged "mưa lớn" (heavy rain)."""
+
+    weather_wind_ms: float = 10.8
+    """Wind speed (m/s) from which a station is flagged "gió mạnh" (Beaufort 6, 10.8 m/s)."""
+
     overview_refresh_seconds: int = 60
     """How often the overview page refreshes its tiles."""
 

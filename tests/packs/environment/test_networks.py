@@ -236,3 +236,64 @@ def test_station_export_csv_and_xlsx(
     assert any(isinstance(v[0], datetime) and v[0].hour == 1 and v[1] == 11.0 for v in values)
     assert client.get(f"/environment/stations/{station}/export?format=pdf").status_code == 422
     assert client.get("/environment/stations/KHONG-CO/export").status_code == 404
+
+
+def test_energy_mean_and_day_hours() -> None:
+    from ioc.packs.environment.noise_weather import energy_mean, is_day_hour
+
+    # 10·log10((10^6 + 10^7) / 2) = 10·log10(5.5·10^6) = 67.404 dB, not the arithmetic 65.
+    assert round(energy_mean([60.0, 70.0]) or 0, 3) == 67.404
+    assert energy_mean([]) is None
+    # Hour-ending labels: 07:00 covers 06–07 (day), 06:00 covers 05–06 (night), 22:00 is night.
+    assert is_day_hour(7, 6, 21) and is_day_hour(21, 6, 21)
+    assert not is_day_hour(6, 6, 21) and not is_day_hour(22, 6, 21) and not is_day_hour(0, 6, 21)
+
+
+def test_noise_day_night_against_limits_and_weather_flags(
+    client: TestClient,
+    factory: sessionmaker[Session],
+    make_user,
+    ingest_token: str,  # type: ignore[no-untyped-def]
+) -> None:
+    _entity(factory, "DL-ON-02", "NoiseStation")
+    _entity(factory, "DL-KT-03", "WeatherStation")
+    rows = []
+    for h in range(1, 25):  # labels 01:00 … 24:00 of 10/3
+        day = 6 < h <= 21
+        when = f"2026-03-10T{h:02d}:00:00+07:00" if h < 24 else "2026-03-11T00:00:00+07:00"
+        rows.append(
+            {
+                "indicator": "laeq",
+                "entity": "DL-ON-02",
+                "time": when,
+                "value": 72.0 if day else 50.0,
+            }
+        )
+    rows += [
+        {
+            "indicator": "air_temp",
+            "entity": "DL-KT-03",
+            "time": "2026-03-10T14:00:00+07:00",
+            "value": 36.2,
+        },
+        {
+            "indicator": "rain",
+            "entity": "DL-KT-03",
+            "time": "2026-03-10T13:00:00+07:00",
+            "value": 30,
+        },
+        {
+            "indicator": "rain",
+            "entity": "DL-KT-03",
+            "time": "2026-03-10T14:00:00+07:00",
+            "value": 25,
+        },
+    ]
+    _post(client, ingest_token, rows)
+    login(client, "op4", make_user("op4"))
+    noise = client.get("/environment/noise").text
+    # Day 72 dB(A) > 70: over (red); night 50 < 55: fine (green).
+    assert '<span class="badge badge-error">72,0</span>' in noise
+    assert '<span class="badge badge-ok">50,0</span>' in noise
+    weather = client.get("/environment/weather").text
+    assert "Nắng nóng" in weather and "Mưa lớn" in weather and "Gió mạnh" not in weather

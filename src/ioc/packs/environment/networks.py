@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from ioc.core.auth import Permission
 from ioc.core.models import Entity, Indicator, Series
 from ioc.core.series import DAY, HOUR, read_hourly_means
-from ioc.packs.environment import health, views
+from ioc.packs.environment import health, noise_weather, views
 from ioc.packs.environment.views import MAP_PLACES, _json
 from ioc.web import csrf
 from ioc.web.deps import DbSession, Principal, require
@@ -173,6 +173,10 @@ def _network_view(
         ).scalars()
     }
     names = views.area_names(db, {s.area_code for s in stations if s.area_code})
+    settings = request.app.state.settings
+    codes = [s.code for s in stations]
+    noise = noise_weather.noise_day_night(db, codes, settings) if tab == "noise" else {}
+    flags = noise_weather.weather_flags(db, codes, settings) if tab == "weather" else {}
     rows = []
     markers = []
     for s in stations:
@@ -186,6 +190,8 @@ def _network_view(
                 "commune": names.get(s.area_code or ""),
                 "latest": {k: v for k, (v, _) in values.items()},
                 "time": datetime.fromtimestamp(newest, tz=UTC) if newest else None,
+                "noise": noise.get(s.code),
+                "flags": flags.get(s.code, []),
             }
         )
         if s.lat is not None and s.lon is not None:
@@ -215,6 +221,7 @@ def _network_view(
             "tile_attribution": request.app.state.settings.map_tile_attribution,
             "name_attr": "name_vi" if lang == "vi" else "name_en",
             "flash": flash,
+            "noise_limits": (settings.noise_limit_day_db, settings.noise_limit_night_db),
             "report": report,
         },
         principal=principal,
