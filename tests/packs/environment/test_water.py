@@ -409,6 +409,8 @@ def test_water_page_template_download_and_import(
     assert 'id="import-report"' in r.text and "Dòng 2, cột w_ph" in r.text
     with factory() as s:
         assert wqi_values(s, code)  # groups III, IV, V valid (pH refused): derived
+    page = client.get("/environment/water").text
+    assert 'id="wqi-trend"' in page and "Diễn biến VN_WQI" in page
     forged = client.post(
         "/environment/water/import", data={"csrf_token": "x.y"}, files={"file": ("a.xlsx", body)}
     )

@@ -11,9 +11,10 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from ioc.core import clock
 from ioc.core.auth import Permission
 from ioc.core.models import Entity, Indicator, Series
-from ioc.core.series import DAY, HOUR, read_hourly_means
+from ioc.core.series import DAY, HOUR, read_hourly_means, read_rollups
 from ioc.packs.environment import health, noise_weather, views
 from ioc.packs.environment.views import MAP_PLACES, _json
 from ioc.web import csrf
@@ -207,6 +208,7 @@ def _network_view(
                     "url": f"/environment/stations/{s.code}",
                 }
             )
+    trend = _wqi_trend(db, stations) if tab == "water" else None
     return render(
         request,
         "environment/network.html",
@@ -221,12 +223,47 @@ def _network_view(
             "tile_attribution": request.app.state.settings.map_tile_attribution,
             "name_attr": "name_vi" if lang == "vi" else "name_en",
             "flash": flash,
+            "trend_json": _json(trend) if trend else None,
             "noise_limits": (settings.noise_limit_day_db, settings.noise_limit_night_db),
             "report": report,
         },
         principal=principal,
         status_code=400 if flash else 200,
     )
+
+
+def _wqi_trend(db: DbSession, stations: list[Entity]) -> dict[str, Any] | None:
+    """Monthly mean VN_WQI of each water station over the last 24 months (from rollups)."""
+    sids = dict(
+        db.execute(
+            select(Series.subject_code, Series.id)
+            .join(Indicator, Indicator.id == Series.indicator_id)
+            .where(
+                Indicator.code == "vn_wqi",
+                Series.subject_kind == "entity",
+                Series.subject_code.in_([s.code for s in stations]),
+            )
+        )
+    )
+    if not sids:
+        return None
+    now = int(clock.now().timestamp())
+    months = read_rollups(db.connection(), "month", sids.values(), now - 730 * DAY, now + DAY)
+    names = {s.code: s.name for s in stations}
+    return {
+        "series": [
+            {
+                "name": names[code],
+                "data": [[views.iso_local(b.start), round(b.mean, 1)] for b in months[sid]],
+            }
+            for code, sid in sids.items()
+            if months[sid]
+        ],
+        "yName": "VN_WQI",
+        "yMin": 0,
+        "yMax": 100,
+        "markLines": [{"value": 50, "label": "50"}, {"value": 75, "label": "75"}],
+    }
 
 
 def devices_page(request: Request, db: DbSession, principal: Principal) -> Response:
