@@ -234,17 +234,16 @@ def _network_view(
 
 def _wqi_trend(db: DbSession, stations: list[Entity]) -> dict[str, Any] | None:
     """Monthly mean VN_WQI of each water station over the last 24 months (from rollups)."""
-    sids = dict(
-        db.execute(
-            select(Series.subject_code, Series.id)
-            .join(Indicator, Indicator.id == Series.indicator_id)
-            .where(
-                Indicator.code == "vn_wqi",
-                Series.subject_kind == "entity",
-                Series.subject_code.in_([s.code for s in stations]),
-            )
+    rows = db.execute(
+        select(Series.subject_code, Series.id)
+        .join(Indicator, Indicator.id == Series.indicator_id)
+        .where(
+            Indicator.code == "vn_wqi",
+            Series.subject_kind == "entity",
+            Series.subject_code.in_([s.code for s in stations]),
         )
     )
+    sids = {code: sid for code, sid in rows}  # noqa: C416 - Row to tuple
     if not sids:
         return None
     now = int(clock.now().timestamp())
