@@ -297,3 +297,31 @@ def test_noise_day_night_against_limits_and_weather_flags(
     assert '<span class="badge badge-ok">50,0</span>' in noise
     weather = client.get("/environment/weather").text
     assert "Nắng nóng" in weather and "Mưa lớn" in weather and "Gió mạnh" not in weather
+
+
+def test_compare_stations(
+    client: TestClient,
+    factory: sessionmaker[Session],
+    make_user,
+    ingest_token: str,
+    station: str,
+    frozen_now: datetime,  # type: ignore[no-untyped-def]
+) -> None:
+    _post(
+        client,
+        ingest_token,
+        [
+            {
+                "indicator": "pm25",
+                "entity": station,
+                "time": f"2026-03-10T{h:02d}:00:00+07:00",
+                "value": 20 + h,
+            }
+            for h in range(1, 6)
+        ],
+    )
+    login(client, "op5", make_user("op5"))
+    page = client.get(f"/environment/compare?indicator=pm25&station={station}&days=2")
+    assert page.status_code == 200 and 'id="compare-chart"' in page.text
+    assert '"2026-03-10T05:00:00+07:00",25.0' in page.text
+    assert "Chưa chọn trạm nào" in client.get("/environment/compare").text

@@ -139,6 +139,77 @@ async def water_import(
     return _network_view(request, "water", db, principal, report=report)
 
 
+@router.get("/environment/compare", response_class=HTMLResponse)
+def compare_page(
+    request: Request,
+    db: DbSession,
+    principal: Viewer,
+    indicator: str = "pm25",
+    days: int = 7,
+) -> Response:
+    """So sánh trạm: one parameter at several stations on one chart (hourly means)."""
+    lang = request_lang(request, request.app.state.settings.default_language)
+    chosen = [c for c in request.query_params.getlist("station") if c][:8]
+    days = min(max(days, 1), 90)
+    indicators = list(
+        db.execute(
+            select(Indicator)
+            .where(Indicator.pack == "environment", Indicator.frequency == "PT1H")
+            .order_by(Indicator.id)
+        ).scalars()
+    )
+    ind = next((i for i in indicators if i.code == indicator), None)
+    stations = list(
+        db.execute(
+            select(Entity).where(Entity.pack == "environment", Entity.active).order_by(Entity.code)
+        ).scalars()
+    )
+    chart = None
+    if ind is not None and chosen:
+        rows = db.execute(
+            select(Series.subject_code, Series.id).where(
+                Series.indicator_id == ind.id,
+                Series.subject_kind == "entity",
+                Series.subject_code.in_(chosen),
+            )
+        ).all()
+        sids = {code: sid for code, sid in rows}  # noqa: C416 - Row to tuple
+        now = int(clock.now().timestamp())
+        end = (now // HOUR + 1) * HOUR
+        means = read_hourly_means(db.connection(), sids.values(), end - days * DAY, end)
+        shift = HOUR if ind.time_label == "end" else 0
+        names = {s.code: s.name for s in stations}
+        chart = {
+            "series": [
+                {
+                    "name": names.get(code, code),
+                    "data": [
+                        [views.iso_local(t + shift), round(v, 2)]
+                        for t, v in sorted(means[sid].items())
+                    ],
+                }
+                for code, sid in sids.items()
+            ],
+            "yName": "" if ind.unit == "1" else ind.unit,
+            "decimals": 1,
+        }
+    return render(
+        request,
+        "environment/compare.html",
+        {
+            "tab": "compare",
+            "stations": stations,
+            "chosen": chosen,
+            "indicators": indicators,
+            "indicator": indicator,
+            "days": days,
+            "chart_json": _json(chart) if chart else None,
+            "name_attr": "name_vi" if lang == "vi" else "name_en",
+        },
+        principal=principal,
+    )
+
+
 @router.get("/environment/{tab}", response_class=HTMLResponse)
 def network_page(request: Request, tab: str, db: DbSession, principal: Viewer) -> Response:
     """Nước / Tiếng ồn / Khí tượng: map and table of a network's stations with latest values."""
