@@ -332,7 +332,7 @@ def _wqi_trend(db: DbSession, stations: list[Entity]) -> dict[str, Any] | None:
         "yName": "VN_WQI",
         "yMin": 0,
         "yMax": 100,
-        "markLines": [{"value": 50, "label": "50"}, {"value": 75, "label": "75"}],
+        "markLines": [{"value": 50, "label": ""}, {"value": 75, "label": ""}],
     }
 
 
