@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,8 +35,13 @@ def load_demo(
     Returns the number of observations stored. ``progress`` is called with rows done.
     """
     actor = Actor.system("demo")
+    stations: list[tuple[Any, str, dict[str, object]]] = [
+        (st, service.STATION_TYPE, {"kind": st.kind}) for st in DEMO_STATIONS
+    ]
+    if networks:
+        stations += [(ns, ns.entity_type, {}) for ns in NETWORK_STATIONS]
     with factory() as session, session.begin():
-        for st in DEMO_STATIONS:
+        for st, entity_type, attributes in stations:
             service.upsert_station(
                 session,
                 actor,
@@ -45,21 +51,9 @@ def load_demo(
                 lon=st.lon,
                 area_code=st.commune_code,
                 agency_code=st.agency_code,
-                attributes={"kind": st.kind},
+                attributes=attributes,
+                entity_type=entity_type,
             )
-        if networks:
-            for ns in NETWORK_STATIONS:
-                service.upsert_station(
-                    session,
-                    actor,
-                    code=ns.code,
-                    name=ns.name,
-                    lat=ns.lat,
-                    lon=ns.lon,
-                    area_code=ns.commune_code,
-                    agency_code=ns.agency_code,
-                    entity_type=ns.entity_type,
-                )
     start = (end - timedelta(hours=hours)).replace(minute=0, second=0, microsecond=0)
     store = _Store(factory, offset, progress)
     # One pass of each generator (weather episodes run continuously through the year), cut
