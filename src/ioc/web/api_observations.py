@@ -15,10 +15,16 @@ from ioc.core.auth import Permission
 from ioc.core.clock import fixed_offset_seconds
 from ioc.core.models import IdempotencyRecord
 from ioc.core.registry import Registry
-from ioc.engines.derive import run_pending
 from ioc.engines.ingestion import service
 from ioc.engines.ingestion.parse import PayloadError, parse_csv, parse_json
-from ioc.web.deps import AppRegistry, AppSettings, DbSession, Principal, require
+from ioc.web.deps import (
+    AppRegistry,
+    AppSettings,
+    DbSession,
+    Principal,
+    derive_after_commit,
+    require,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["ingestion"])
 
@@ -75,13 +81,7 @@ async def post_observations(
         principal.actor,
     )
     if status in (200, 422) and "Idempotent-Replayed" not in headers:
-        worker = getattr(request.app.state, "derive_worker", None)
-        if worker is not None:
-            worker.notify()
-        elif settings.derive_worker == "thread":
-            # No background worker (IOC_DERIVE_WORKER=off without a separate process, or the
-            # test client): derive now so the index is current when the client reads it back.
-            await run_in_threadpool(run_pending, request.app.state.sessionmaker)
+        await run_in_threadpool(derive_after_commit, request)
     return JSONResponse(payload, status_code=status, headers=headers)
 
 

@@ -16,11 +16,17 @@ from sqlalchemy.orm import Session
 from ioc.core.auth import Permission
 from ioc.core.clock import fixed_offset_seconds
 from ioc.core.models import DeadLetter
-from ioc.engines.derive import run_pending
 from ioc.engines.mqtt import Decoders, replay
 from ioc.engines.mqtt.store import discard
 from ioc.web import csrf
-from ioc.web.deps import AppRegistry, AppSettings, DbSession, Principal, require
+from ioc.web.deps import (
+    AppRegistry,
+    AppSettings,
+    DbSession,
+    Principal,
+    derive_after_commit,
+    require,
+)
 from ioc.web.templating import render
 
 router = APIRouter()
@@ -128,11 +134,7 @@ def replay_letter(
         actor=principal.actor,
     )
     db.commit()
-    worker = getattr(request.app.state, "derive_worker", None)
-    if worker is not None:
-        worker.notify()
-    elif settings.derive_worker == "thread":
-        run_pending(request.app.state.sessionmaker)
+    derive_after_commit(request)
     return _back(status, "failed" if result.failed else "replayed")
 
 

@@ -185,3 +185,17 @@ def require(permission: auth.Permission, *, page: bool = False) -> Callable[...,
 
     check.permission = permission  # type: ignore[attr-defined]  # read by the route audit test
     return check
+
+
+def derive_after_commit(request: Request) -> None:
+    """After a request committed new data: wake the derive worker, or, when none runs in this
+    process and no separate ``ioc derive`` is configured (embedded use, the test client),
+    derive now so the index is current when the client reads it back. Call from a sync route
+    or a worker thread."""
+    from ioc.engines.derive import run_pending
+
+    worker = getattr(request.app.state, "derive_worker", None)
+    if worker is not None:
+        worker.notify()
+    elif request.app.state.settings.derive_worker == "thread":
+        run_pending(request.app.state.sessionmaker)

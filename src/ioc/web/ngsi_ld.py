@@ -19,7 +19,6 @@ from ioc.core.audit import Actor
 from ioc.core.auth import Permission
 from ioc.core.clock import fixed_offset_seconds
 from ioc.core.registry import Registry
-from ioc.engines.derive import run_pending
 from ioc.engines.ngsi_ld import context as ctx
 from ioc.engines.ngsi_ld.entities import (
     MAX_BATCH,
@@ -40,7 +39,14 @@ from ioc.engines.ngsi_ld.problems import (
 )
 from ioc.engines.ngsi_ld.temporal import parse_params, temporal_entity
 from ioc.settings import Settings
-from ioc.web.deps import AppRegistry, AppSettings, DbSession, Principal, require
+from ioc.web.deps import (
+    AppRegistry,
+    AppSettings,
+    DbSession,
+    Principal,
+    derive_after_commit,
+    require,
+)
 
 router = APIRouter(prefix="/ngsi-ld/v1", tags=["ngsi-ld"])
 
@@ -144,11 +150,7 @@ def _feature(item: dict[str, Any], key_values: bool) -> dict[str, Any]:
 
 async def _derive_after_write(request: Request, settings: Settings) -> None:
     """Bring VN_AQI up to date after a write, as ``POST /api/v1/observations`` does."""
-    worker = getattr(request.app.state, "derive_worker", None)
-    if worker is not None:
-        worker.notify()
-    elif settings.derive_worker == "thread":
-        await run_in_threadpool(run_pending, request.app.state.sessionmaker)
+    await run_in_threadpool(derive_after_commit, request)
 
 
 def _write(

@@ -18,7 +18,7 @@ from ioc.core.series import DAY, HOUR, read_hourly_means, read_rollups
 from ioc.packs.environment import health, noise_weather, views
 from ioc.packs.environment.views import MAP_PLACES, _json
 from ioc.web import csrf
-from ioc.web.deps import DbSession, Principal, require
+from ioc.web.deps import DbSession, Principal, derive_after_commit, require
 from ioc.web.templating import render, request_lang
 
 router = APIRouter(include_in_schema=False)
@@ -113,7 +113,6 @@ async def water_import(
     """Nhập kết quả phân tích từ tệp mẫu: valid cells kept, each refused cell named by row and
     column; VN_WQI is derived right after."""
     from ioc.core.clock import fixed_offset_seconds
-    from ioc.engines.derive import run_pending
     from ioc.packs.environment import water
 
     if not csrf.valid(request, csrf_token):
@@ -132,7 +131,7 @@ async def water_import(
             actor=principal.actor,
         )
         db.commit()
-        run_pending(request.app.state.sessionmaker)
+        derive_after_commit(request)
         return report
 
     report = await run_in_threadpool(work)
