@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ioc.app import create_app, prepare
 from ioc.core import audit, auth, clock
-from ioc.core.db import make_engine, make_sessionmaker
+from ioc.core.db import Base, make_engine, make_sessionmaker
+from ioc.models_all import import_all_models
 from ioc.settings import Settings
 
 PG_ADMIN_URL = os.environ.get(
@@ -29,23 +30,18 @@ PG_ADMIN_URL = os.environ.get(
 )
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
-# Tables whose rows a test may create; emptied after each test (reference data stays).
-MUTABLE_TABLES = (
-    "dead_letters",
-    "pending_derivations",
-    "env_aqi",
-    "rollup_month",
-    "rollup_day",
-    "rollup_hour",
-    "observations",
-    "series",
-    "entities",
-    "idempotency_keys",
-    "audit_log",
-    "api_tokens",
-    "user_sessions",
-    "users",
-)
+# Reference tables loaded once per test database (every other table is emptied after each test).
+REFERENCE_TABLES = frozenset({"areas", "agencies", "indicators", "alembic_version"})
+
+
+def mutable_tables() -> list[str]:
+    """Tables a test may fill, children before parents (so foreign keys never block a delete)."""
+    import_all_models()
+    return [
+        table.name
+        for table in reversed(Base.metadata.sorted_tables)
+        if table.name not in REFERENCE_TABLES
+    ]
 
 
 def backend() -> str:
@@ -107,7 +103,7 @@ def factory(engine: Engine) -> Iterator[sessionmaker[Session]]:
     """A session factory; every mutable table is emptied after the test."""
     yield make_sessionmaker(engine)
     with engine.begin() as conn:
-        for table in MUTABLE_TABLES:
+        for table in mutable_tables():
             conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed table names
 
 

@@ -6,6 +6,8 @@ import importlib
 
 MODEL_MODULES = (
     "ioc.core.models",
+    "ioc.engines.alerting.models",
+    "ioc.engines.jobs.models",
     "ioc.packs.environment.models",
 )
 

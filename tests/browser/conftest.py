@@ -51,8 +51,8 @@ def _root_mutable_tables(config: pytest.Config) -> tuple[str, ...]:
     # find this very file, as neither folder is a package.
     root = config.pluginmanager.get_plugin(str(Path(__file__).resolve().parents[1] / "conftest.py"))
     assert root is not None, "tests/conftest.py is not loaded"
-    tables: tuple[str, ...] = root.MUTABLE_TABLES
-    return tables
+    tables: list[str] = root.mutable_tables()
+    return tuple(tables)
 
 
 @dataclass(frozen=True)

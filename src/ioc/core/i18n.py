@@ -47,27 +47,41 @@ def normalize_lang(lang: str | None) -> str:
 
 @lru_cache(maxsize=1)
 def catalog() -> Mapping[str, Mapping[str, str]]:
-    """The message catalog: key -> {language: text}, read once from ``ioc/i18n/messages.yaml``.
+    """The message catalog: key -> {language: text}, read once from ``ioc/i18n/messages*.yaml``.
 
-    Raises ``ValueError`` if the file is not a mapping of keys to ``{vi: str, en: str}`` with a
-    Vietnamese text for every key.
+    Every ``messages*.yaml`` file in the package is merged (one file per area of the IOC, so
+    packs and engines keep their own texts). Raises ``ValueError`` if a file is not a mapping of
+    keys to ``{vi: str, en: str}`` with a Vietnamese text for every key, or if two files define
+    the same key.
     """
-    text = resources.files("ioc.i18n").joinpath("messages.yaml").read_text(encoding="utf-8")
-    raw: Any = yaml.safe_load(text)
-    if not isinstance(raw, dict):
-        raise ValueError("messages.yaml must be a mapping of message keys")
     result: dict[str, dict[str, str]] = {}
-    for key, entry in raw.items():
-        if not isinstance(key, str) or not isinstance(entry, dict):
-            raise ValueError(f"messages.yaml: entry {key!r} must map languages to texts")
-        texts: dict[str, str] = {}
-        for lang, value in entry.items():
-            if lang not in SUPPORTED or not isinstance(value, str):
-                raise ValueError(f"messages.yaml: {key}.{lang} must be a text in {SUPPORTED}")
-            texts[lang] = value
-        if DEFAULT not in texts:
-            raise ValueError(f"messages.yaml: {key} has no {DEFAULT!r} text")
-        result[key] = texts
+    origin: dict[str, str] = {}
+    folder = resources.files("ioc.i18n")
+    names = sorted(
+        entry.name
+        for entry in folder.iterdir()
+        if entry.name.startswith("messages") and entry.name.endswith(".yaml")
+    )
+    for name in names:
+        raw: Any = yaml.safe_load(folder.joinpath(name).read_text(encoding="utf-8"))
+        if raw is None:
+            continue
+        if not isinstance(raw, dict):
+            raise ValueError(f"{name} must be a mapping of message keys")
+        for key, entry in raw.items():
+            if not isinstance(key, str) or not isinstance(entry, dict):
+                raise ValueError(f"{name}: entry {key!r} must map languages to texts")
+            if key in result:
+                raise ValueError(f"{name}: key {key!r} is already defined in {origin[key]}")
+            texts: dict[str, str] = {}
+            for lang, value in entry.items():
+                if lang not in SUPPORTED or not isinstance(value, str):
+                    raise ValueError(f"{name}: {key}.{lang} must be a text in {SUPPORTED}")
+                texts[lang] = value
+            if DEFAULT not in texts:
+                raise ValueError(f"{name}: {key} has no {DEFAULT!r} text")
+            result[key] = texts
+            origin[key] = name
     return result
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -41,6 +42,24 @@ class NavEntry:
 
 
 UnitConverter = Callable[[str, float, str], float]
+
+
+@dataclass(frozen=True)
+class RecordSample:
+    """One record a pack reports to the alerting engine (e.g. one overdue field report).
+
+    ``labels`` identify it (they become the alert instance's labels, with the rule's own);
+    ``value`` is the figure the rule compares (hours overdue, days late …). A record rule
+    breaches for every sample whose value passes the rule's test; a record that is no longer
+    returned is no longer breached.
+    """
+
+    labels: dict[str, str]
+    value: float | None = None
+
+
+# A pack's record source: (session, now) -> the records currently worth a rule's attention.
+RecordSource = Callable[["Session", datetime], list[RecordSample]]
 
 
 @dataclass(frozen=True)
@@ -79,6 +98,10 @@ class PackManifest:
     )
     demo: Callable[..., Any] | None = None
     on_startup: Callable[[Any], None] | None = None  # called with the Settings
+    # Alerting: a YAML resource of the pack (``rules:`` and ``sops:``) loaded as default rules
+    # and SOP checklists, and the record sources its record rules may name ("pack.source").
+    alert_rules_file: str | None = None
+    record_sources: dict[str, RecordSource] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -112,6 +135,12 @@ class Registry:
             if name in pack.ngsi_types:
                 return pack.name, pack.ngsi_types[name]
         return None
+
+    def record_source(self, name: str) -> RecordSource | None:
+        """The record source ``"pack.source"`` registered by a pack, if any."""
+        pack, _, source = name.partition(".")
+        manifest = self._packs.get(pack)
+        return manifest.record_sources.get(source) if manifest else None
 
     def unit_converter_for(self, pack: str) -> UnitConverter | None:
         """The unit converter a pack registered, if any."""
