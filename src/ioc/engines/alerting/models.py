@@ -117,8 +117,9 @@ class Alert(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     rule_id: Mapped[int] = mapped_column(ForeignKey("alert_rules.id", ondelete="CASCADE"))
-    instance_id: Mapped[int] = mapped_column(
-        ForeignKey("alert_instances.id", ondelete="CASCADE"), index=True
+    # SET NULL: a stale instance is evicted, its alerts stay as history.
+    instance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("alert_instances.id", ondelete="SET NULL"), index=True
     )
     fingerprint: Mapped[str] = mapped_column(String(64), index=True)
     title: Mapped[str] = mapped_column(String(300))

@@ -110,7 +110,7 @@ def upgrade() -> None:
         "alerts",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("rule_id", sa.Integer(), nullable=False),
-        sa.Column("instance_id", sa.Integer(), nullable=False),
+        sa.Column("instance_id", sa.Integer(), nullable=True),
         sa.Column("fingerprint", sa.String(length=64), nullable=False),
         sa.Column("title", sa.String(length=300), nullable=False),
         sa.Column("labels", sa.JSON(), nullable=False),
@@ -147,7 +147,7 @@ def upgrade() -> None:
             ["instance_id"],
             ["alert_instances.id"],
             name=op.f("fk_alerts_instance_id_alert_instances"),
-            ondelete="CASCADE",
+            ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
             ["rule_id"],

@@ -139,4 +139,5 @@ def manifest() -> PackManifest:
         ngsi_types=NGSI_TYPES,
         demo=_demo,
         on_startup=_startup,
+        alert_rules_file="alert_rules.yaml",
     )

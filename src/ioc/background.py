@@ -1,0 +1,83 @@
+"""The periodic jobs of this IOC and the start-up sync of alert rules (app layer).
+
+Jobs (run by :class:`ioc.engines.jobs.scheduler.Scheduler`, one worker at a time):
+
+* ``alerting.evaluate`` — evaluate due alert rules (every ``IOC_ALERT_TICK_SECONDS``);
+* ``notify.dispatch`` / ``notify.deliver`` — route firing/resolved alerts to contact points
+  and deliver the outbox (when the notification layer is installed);
+* ``jobs.prune`` — keep the job-run log short.
+"""
+
+from __future__ import annotations
+
+import importlib
+from datetime import datetime
+from importlib import resources
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from ioc.core.registry import Registry
+from ioc.engines.alerting import rules as alert_rules
+from ioc.engines.alerting.evaluate import evaluate_due
+from ioc.engines.jobs.scheduler import Job, Scheduler, prune_runs
+from ioc.settings import Settings
+
+
+def pack_rule_texts(registry: Registry) -> dict[str, str]:
+    """Each pack's default rule file (``PackManifest.alert_rules_file``) as text."""
+    texts: dict[str, str] = {}
+    for pack in registry.packs:
+        if pack.alert_rules_file:
+            ref = resources.files(f"ioc.packs.{pack.name}").joinpath(pack.alert_rules_file)
+            texts[pack.name] = ref.read_text(encoding="utf-8")
+    return texts
+
+
+def sync_rules(session: Session, registry: Registry) -> None:
+    """Load the packs' default rules and SOPs (rules edited in the UI are kept)."""
+    alert_rules.sync_pack_rules(session, pack_rule_texts(registry))
+
+
+def evaluate_job(registry: Registry) -> Job:
+    """The alert evaluation job."""
+
+    def run(factory: sessionmaker[Session], now: datetime) -> str | None:
+        with factory() as session, session.begin():
+            stats = evaluate_due(session, now, registry)
+        if not (stats.fired or stats.resolved or stats.errors):
+            return None
+        return stats.summary()
+
+    return Job("alerting.evaluate", 0, run)
+
+
+def jobs(settings: Settings, registry: Registry) -> list[Job]:
+    """Every periodic job, with its period from the settings."""
+    evaluate = evaluate_job(registry)
+    result = [
+        Job(evaluate.name, settings.alert_tick_seconds, evaluate.run),
+        Job("jobs.prune", 3600, prune_runs),
+    ]
+    result.extend(_notify_jobs(settings))
+    return result
+
+
+def _notify_jobs(settings: Settings) -> list[Job]:
+    try:
+        notify = importlib.import_module("ioc.engines.alerting.notify")
+    except ImportError:
+        return []
+    build = getattr(notify, "scheduler_jobs", None)
+    return list(build(settings)) if build is not None else []
+
+
+def make_scheduler(
+    settings: Settings, factory: sessionmaker[Session], registry: Registry
+) -> Scheduler:
+    """A scheduler for this process (started by the web app's lifespan or ``ioc worker``)."""
+    return Scheduler(
+        factory,
+        jobs(settings, registry),
+        lease_s=settings.scheduler_lease_seconds,
+        tick_s=1.0,
+    )
