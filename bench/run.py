@@ -11,6 +11,9 @@ Figures (see bench/README.md for their exact meaning):
 3. NGSI-LD batch upsert (``POST /ngsi-ld/v1/entityOperations/upsert?options=update``) of
    AirQualityObserved entities to a real ``ioc serve``: entities/s, requests/s, p95 per request,
    and the ratio to the published Stellio and Scorpio write rates.
+4. Alert rule evaluation: 10,000 threshold rules over 10,000 series, the wall time of one
+   cycle when all is quiet, in an alert storm (1,000 alerts open at once) and steady firing
+   (bench/alerting.py).
 
 The bench prints a table and writes ``bench/results.json``; it never fails on a timing.
 
@@ -59,6 +62,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+import alerting  # bench/alerting.py (the script's folder is on sys.path)
 from ioc.app import boot
 from ioc.cli import prepare_database
 from ioc.core import audit, auth, clock
@@ -93,6 +97,7 @@ AIMS: dict[str, float] = {
     "page_p95_ratio_large_to_small_max": 1.5,
     "ngsi_upsert_ratio_to_stellio_best_min": 10,
     "mqtt_ingest_readings_per_s_min": 20_000,
+    "alerting_cycle_s_max": 1.0,
 }
 
 #: Published NGSI-LD broker write rates (shared/domain/performance-anchors.md): Stellio create
@@ -1550,12 +1555,43 @@ def print_report(results: dict[str, Any], cfg: Config) -> None:
     row("mqtt_v311_ratio_ingest_to_bare")
     row("mqtt_v311_lost", "", "0", None if "mqtt_v311_lost" not in r else r["mqtt_v311_lost"] == 0)
     table.add_section()
+    row("alerting_rules", "rules × series")
+    for key in ("alerting_quiet_cycle_s", "alerting_storm_cycle_s", "alerting_steady_cycle_s"):
+        row(key, "s", "≤ 1", None if key not in r else r[key] <= AIMS["alerting_cycle_s_max"])
+    row("alerting_storm_alerts_opened", "alerts")
+    row("alerting_rules_per_s_quiet", "rules/s")
+    row("alerting_ratio_quiet_to_aim")
+    row("alerting_ratio_storm_to_aim")
+    row("alerting_pg_quiet_cycle_s", "s")
+    row("alerting_pg_storm_cycle_s", "s")
+    row("alerting_pg_steady_cycle_s", "s")
+    table.add_section()
     row("total_runtime_s", "s")
     console.print(table)
     if "profile_inprocess_batch_top15" in results:
         console.print("\n[bold]cProfile, one in-process 10k batch (top 15 by cumulative time)[/]")
         for line in results["profile_inprocess_batch_top15"]:
             console.print(line, markup=False, soft_wrap=True)
+
+
+def run_alerting(cfg: Config, tmp: Path, results: dict[str, Any], postgres: str | None) -> None:
+    """Alert evaluation: 10,000 rules over 10,000 series (quick: 2,000), three cycles."""
+    n = 10_000 if cfg.mode == "full" else 2_000
+    note(f"alert evaluation: {n:,} rules over {n:,} series (SQLite)")
+    alerting.sqlite_run(tmp, n, results)
+    if postgres:
+        name = f"ioc_bench_alerting_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            note(f"alert evaluation: {n:,} rules over {n:,} series (PostgreSQL)")
+            url = make_url(postgres).set(database=name).render_as_string(hide_password=False)
+            alerting.run_alerting(url, n, results, prefix="alerting_pg")
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -1577,6 +1613,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--only-ngsi", action="store_true", help="NGSI-LD figures only")
     p.add_argument("--skip-mqtt", action="store_true", help="no MQTT figures")
     p.add_argument("--only-mqtt", action="store_true", help="MQTT figures only")
+    p.add_argument("--skip-alerting", action="store_true", help="no alert evaluation figures")
+    p.add_argument("--only-alerting", action="store_true", help="alert evaluation figures only")
     return p.parse_args(argv)
 
 
@@ -1589,6 +1627,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         default_name = "results-ngsi.json"  # never overwrite the full results with a partial run
     if args.only_mqtt:
         default_name = "results-mqtt.json"
+    if args.only_alerting:
+        default_name = "results-alerting.json"
     out: Path = args.out or BENCH_DIR / default_name
     started = datetime.now(UTC)
     t0 = time.perf_counter()
@@ -1602,15 +1642,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="ioc-bench-"))
     note(f"IOC bench ({cfg.mode}); temporary databases in {tmp}")
     try:
-        only = args.only_ngsi or args.only_mqtt
+        only = args.only_ngsi or args.only_mqtt or args.only_alerting
         if not args.skip_ingest and not only:
             work = run_ingestion_sqlite(cfg, tmp, results, args.profile)
             if args.postgres:
                 run_ingestion_postgres(args.postgres, cfg, tmp, results, work)
-        if not args.skip_ngsi and not args.only_mqtt:
+        if not args.skip_ngsi and not (args.only_mqtt or args.only_alerting):
             run_ngsi(cfg, tmp, results)
-        if not args.skip_mqtt and not args.only_ngsi:
+        if not args.skip_mqtt and not (args.only_ngsi or args.only_alerting):
             run_mqtt(cfg, tmp, results)
+        if not args.skip_alerting and not (args.only_ngsi or args.only_mqtt):
+            run_alerting(cfg, tmp, results, args.postgres)
         if not args.skip_pages and not only:
             run_pages(cfg, tmp, results)
     finally:

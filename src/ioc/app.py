@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ioc import __version__
+from ioc import __version__, background
 from ioc.core.db import make_engine, make_sessionmaker
 from ioc.core.indicators import sync_catalog
 from ioc.core.logging import configure_logging
@@ -26,14 +26,23 @@ from ioc.core.reference import sync_agencies, sync_areas
 from ioc.core.registry import PackManifest, Registry
 from ioc.engines.derive import DeriveWorker
 from ioc.settings import Settings, get_settings
-from ioc.web import api_observations, core_pages, dead_letters, ngsi_ld
+from ioc.web import (
+    alert_rules,
+    alerting_notify_pages,
+    alerts,
+    api_observations,
+    core_pages,
+    dead_letters,
+    ngsi_ld,
+    wall,
+)
 from ioc.web.deps import LoginRequired, principal_outside_route
 from ioc.web.templating import make_templates, render
 
 log = structlog.get_logger(__name__)
 
 # Built-in packs, loaded through the same manifest interface a third-party pack would use.
-PACKS: tuple[str, ...] = ("ioc.packs.environment",)
+PACKS: tuple[str, ...] = ("ioc.packs.environment", "ioc.packs.field_reports")
 
 
 def load_registry(pack_modules: tuple[str, ...] = PACKS) -> Registry:
@@ -67,6 +76,7 @@ def prepare(settings: Settings, engine: Engine) -> sessionmaker[Session]:
         sync_agencies(session)
         for pack in registry.packs:
             sync_catalog(session, pack.indicators())
+        background.sync_alerting(session, settings, registry)
     return factory
 
 
@@ -100,9 +110,18 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             )
             mqtt.start()
         app.state.mqtt = mqtt
+        # Periodic jobs (alert evaluation, notifications): one runner among all workers.
+        scheduler = None
+        if settings.scheduler == "thread":
+            scheduler = background.make_scheduler(settings, factory, registry)
+            scheduler.start()
+        app.state.scheduler = scheduler
         try:
             yield
         finally:
+            if scheduler is not None:
+                scheduler.stop()
+            app.state.scheduler = None
             if mqtt is not None:
                 mqtt.stop()
             app.state.mqtt = None
@@ -130,6 +149,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(api_observations.router)
     app.include_router(dead_letters.router)
     app.include_router(ngsi_ld.router)
+    # Fixed /alerts/... paths (rules, notifications) before the console's /alerts/{id}.
+    app.include_router(alert_rules.router)
+    app.include_router(alerting_notify_pages.router)
+    app.include_router(alerts.router)
+    app.include_router(wall.router)
     for pack in registry.packs:
         if pack.api_router is not None:
             app.include_router(pack.api_router())

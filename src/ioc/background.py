@@ -10,13 +10,13 @@ Jobs (run by :class:`ioc.engines.jobs.scheduler.Scheduler`, one worker at a time
 
 from __future__ import annotations
 
-import importlib
 from datetime import datetime
 from importlib import resources
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from ioc.core.registry import Registry
+from ioc.engines.alerting import notify
 from ioc.engines.alerting import rules as alert_rules
 from ioc.engines.alerting.evaluate import evaluate_due
 from ioc.engines.jobs.scheduler import Job, Scheduler, prune_runs
@@ -36,6 +36,12 @@ def pack_rule_texts(registry: Registry) -> dict[str, str]:
 def sync_rules(session: Session, registry: Registry) -> None:
     """Load the packs' default rules and SOPs (rules edited in the UI are kept)."""
     alert_rules.sync_pack_rules(session, pack_rule_texts(registry))
+
+
+def sync_alerting(session: Session, settings: Settings, registry: Registry) -> None:
+    """Start-up: default rules and SOPs, and the notification configuration."""
+    sync_rules(session, registry)
+    notify.ensure_config(session, settings)
 
 
 def evaluate_job(registry: Registry) -> Job:
@@ -63,12 +69,22 @@ def jobs(settings: Settings, registry: Registry) -> list[Job]:
 
 
 def _notify_jobs(settings: Settings) -> list[Job]:
-    try:
-        notify = importlib.import_module("ioc.engines.alerting.notify")
-    except ImportError:
-        return []
-    build = getattr(notify, "scheduler_jobs", None)
-    return list(build(settings)) if build is not None else []
+    """Dispatch (route and group alerts into the outbox), then deliver the outbox."""
+
+    def dispatch(factory: sessionmaker[Session], now: datetime) -> str | None:
+        written = notify.dispatch_job(factory, settings)
+        return f"{written} thông báo vào hàng đợi" if written else None
+
+    def deliver(factory: sessionmaker[Session], now: datetime) -> str | None:
+        stats = notify.deliver_job(factory, settings)
+        if not stats.claimed:
+            return None
+        return f"{stats.sent} đã gửi, {stats.retried} thử lại sau, {stats.dead} thất bại hẳn"
+
+    return [
+        Job("notify.dispatch", settings.alert_tick_seconds, dispatch),
+        Job("notify.deliver", settings.alert_tick_seconds, deliver),
+    ]
 
 
 def make_scheduler(

@@ -6,9 +6,12 @@ import importlib
 
 MODEL_MODULES = (
     "ioc.core.models",
+    "ioc.core.calendar",
     "ioc.engines.alerting.models",
+    "ioc.engines.alerting.notify.models",
     "ioc.engines.jobs.models",
     "ioc.packs.environment.models",
+    "ioc.packs.field_reports.models",
 )
 
 

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _DEV_SECRET = "development-only-secret-change-me"  # noqa: S105 - refused in production
@@ -159,6 +159,18 @@ class Settings(BaseSettings):
     mqtt_batch_ms: int = 200
     """Longest wait, in milliseconds, to fill a micro-batch before it is stored."""
 
+    scheduler: Literal["thread", "off"] = "thread"
+    """Periodic jobs (alert evaluation, notifications): ``thread`` runs the scheduler inside the
+    web process; several processes elect one runner through a database lease. ``off`` leaves
+    them to another process (``ioc worker``)."""
+
+    scheduler_lease_seconds: float = Field(default=30.0, ge=5)
+    """Scheduler lease: a runner that stops renewing it is replaced after this many seconds."""
+
+    alert_tick_seconds: float = Field(default=10.0, ge=0.5)
+    """How often the scheduler looks for alert rules due for evaluation (each rule also has its
+    own interval, 60 s by default)."""
+
     mqtt_session_expiry_s: int = 7 * 86400
     """How long the broker keeps the connector's session (and its undelivered messages) while
     the connector is disconnected, in seconds."""
@@ -168,6 +180,77 @@ class Settings(BaseSettings):
     send (Receive Maximum 65535), so bursts wait in flight instead of overflowing the broker's
     queue; ``3.1.1`` is about 25 % faster but needs ``max_inflight_messages 0`` and
     ``max_queued_messages 0`` on the broker (see engines/mqtt/README.md)."""
+
+    smtp_host: str = "127.0.0.1"
+    """SMTP server that alert e-mails are handed to."""
+
+    smtp_port: int = 25
+    """SMTP server port (25 plain or STARTTLS, 587 submission with STARTTLS)."""
+
+    smtp_from: str = "ioc@localhost"
+    """Sender address of alert e-mails, e.g. ``"IOC Đắk Lắk <ioc@daklak.gov.vn>"``."""
+
+    smtp_username: str = ""
+    """User name for SMTP authentication; empty sends without logging in."""
+
+    smtp_password: str = ""
+    """Password for SMTP authentication."""
+
+    smtp_starttls: bool = False
+    """Upgrade the SMTP connection with STARTTLS before sending (and before logging in)."""
+
+    public_url: str = "http://127.0.0.1:8000"
+    """Address of the IOC as users reach it; links in e-mails and webhooks start with it."""
+
+    notify_max_attempts: int = 8
+    """Delivery attempts of one notification before it is marked dead (retries back off
+    exponentially: 30 s, 1 min, 2 min, 4 min … at most 1 h apart)."""
+
+    notify_timeout_s: float = 10.0
+    """Timeout in seconds of one webhook call or SMTP conversation."""
+
+    notify_lease_s: int = 300
+    """How long a delivery worker holds a claimed notification; if it crashes, the message is
+    delivered again after this many seconds (at-least-once)."""
+
+    notify_config_file: str = ""
+    """YAML file of contact points, policies and mute timings loaded at start-up; empty loads
+    the packaged default (``ioc/data/notifications.yaml``) only into an empty configuration."""
+
+    wall_rotate_seconds: int = Field(default=20, ge=5, le=3600)
+    """Big-screen mode (``/wall``): seconds each view (tiles, map, alert list) stays on the
+    video wall before the next one; ``?rotate=N`` overrides it per screen."""
+
+    alerts_refresh_seconds: int = Field(default=5, ge=2, le=600)
+    """How often the alerts console and the big screen fetch fresh data, in seconds."""
+
+    fr_photo_max_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    """Field reports: largest photo accepted, in bytes (8 MB by default)."""
+
+    fr_photo_max_count: int = Field(default=5, ge=1, le=20)
+    """Field reports: most photos on one report (sent at once or added later)."""
+
+    fr_photo_max_side: int = Field(default=2560, ge=320)
+    """Field reports: photos larger than this many pixels on their long side are scaled down
+    when re-encoded (which also strips EXIF/GPS metadata)."""
+
+    fr_rate_limit_per_hour: int = Field(default=5, ge=0)
+    """Field reports: most reports one client (IP address) may send in an hour through the
+    public form; 0 = no limit."""
+
+    fr_duplicate_radius_m: int = Field(default=50, ge=1)
+    """Field reports: radius of the "is this yours?" search for open reports of the same
+    category, in metres, when the category sets none (FixMyStreet starts at 50 m)."""
+
+    fr_duplicate_days: int = Field(default=30, ge=1)
+    """Field reports: how many days back the "is this yours?" search looks."""
+
+    fr_due_soon_hours: int = Field(default=24, ge=1)
+    """Field reports: a step is "due soon" when its deadline is this many hours away or less."""
+
+    fr_intake_agency: str = "trung-tam-ioc"
+    """Field reports: code of the agency that receives reports before routing (the IOC); it
+    answers for the intake and publishing steps in overdue lists and alerts."""
 
     @model_validator(mode="after")
     def _production_rules(self) -> Settings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from importlib import resources
 from typing import Any
 
 from fastapi import Request
@@ -12,15 +13,22 @@ from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
 from ioc.core import i18n
 from ioc.core.auth import Permission
-from ioc.core.registry import Registry
+from ioc.core.registry import NavEntry, Registry
 from ioc.web import csrf
 from ioc.web.deps import LANG_COOKIE, Principal
+
+# Menu entries of the shell itself (engines' pages), shown before the packs' entries.
+CORE_NAV: tuple[NavEntry, ...] = (NavEntry("/alerts", "alerts.nav", "view"),)
 
 
 def make_templates(registry: Registry) -> Jinja2Templates:
     """Templates from ``ioc.web`` and from each pack's ``templates/`` folder."""
     loaders = [PackageLoader("ioc.web", "templates")]
-    loaders += [PackageLoader(f"ioc.packs.{p.name}", "templates") for p in registry.packs]
+    loaders += [
+        PackageLoader(f"ioc.packs.{p.name}", "templates")
+        for p in registry.packs
+        if resources.files(f"ioc.packs.{p.name}").joinpath("templates").is_dir()
+    ]
     env = Environment(
         loader=ChoiceLoader(loaders),
         autoescape=select_autoescape(["html", "xml"]),
@@ -65,16 +73,16 @@ def render(
         return "—" if value is None else i18n.format_date(value, lang)
 
     nav = []
-    for pack in registry.packs:
-        for entry in pack.nav:
-            if principal.can(Permission(entry.permission)):
-                nav.append(
-                    {
-                        "href": entry.href,
-                        "label": t(entry.label_key),
-                        "active": request.url.path.startswith(entry.href),
-                    }
-                )
+    entries = list(CORE_NAV) + [entry for pack in registry.packs for entry in pack.nav]
+    for entry in entries:
+        if principal.can(Permission(entry.permission)):
+            nav.append(
+                {
+                    "href": entry.href,
+                    "label": t(entry.label_key),
+                    "active": request.url.path.startswith(entry.href),
+                }
+            )
     token = csrf.form_token(request)
     nonce = csrf.nonce_for(request)
     full = {

@@ -8,6 +8,7 @@ progress is never pulled from under them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
@@ -29,50 +30,57 @@ END_REASONS: Final = {
 }
 
 
-def open_alert(
-    session: Session,
-    *,
-    rule_id: int,
-    instance_id: int,
-    fingerprint: str,
-    title: str,
-    labels: dict[str, str],
-    annotations: dict[str, Any],
-    severity: str,
-    pack: str,
-    value: float | None,
-    now: datetime,
-) -> Alert:
-    """Start an episode (status ``new``) and write its "fired" timeline entry."""
-    alert = Alert(
-        rule_id=rule_id,
-        instance_id=instance_id,
-        fingerprint=fingerprint,
-        title=title[:300],
-        labels=labels,
-        annotations=annotations,
-        severity=severity,
-        pack=pack,
-        area_code=labels.get("area"),
-        agency_code=labels.get("agency"),
-        value=value,
-        starts_at=now,
-        status=ALERT_NEW,
-        updated_at=now,
-    )
-    session.add(alert)
+@dataclass(frozen=True)
+class Opening:
+    """An episode to open: the instance it belongs to and what the alert shows."""
+
+    rule_id: int
+    instance_id: int
+    fingerprint: str
+    title: str
+    labels: dict[str, str]
+    annotations: dict[str, Any]
+    severity: str
+    pack: str
+    value: float | None
+
+
+def open_alerts(session: Session, openings: list[Opening], now: datetime) -> list[Alert]:
+    """Start episodes (status ``new``) and write their "fired" timeline entries, in bulk (an
+    alert storm opens a thousand at once)."""
+    alerts = [
+        Alert(
+            rule_id=o.rule_id,
+            instance_id=o.instance_id,
+            fingerprint=o.fingerprint,
+            title=o.title[:300],
+            labels=o.labels,
+            annotations=o.annotations,
+            severity=o.severity,
+            pack=o.pack,
+            area_code=o.labels.get("area"),
+            agency_code=o.labels.get("agency"),
+            value=o.value,
+            starts_at=now,
+            status=ALERT_NEW,
+            updated_at=now,
+        )
+        for o in openings
+    ]
+    session.add_all(alerts)
     session.flush()
-    session.add(
+    session.add_all(
         AlertEvent(
             alert_id=alert.id,
             at=now,
             kind="fired",
             actor=SYSTEM,
-            text=title[:300],
-            data={"value": value, "labels": labels},
+            text=alert.title,
+            data={"value": alert.value, "labels": alert.labels},
         )
+        for alert in alerts
     )
-    return alert
+    return alerts
 
 
 def end(session: Session, alert_id: int, now: datetime, reason: str = "Resolved") -> None:

@@ -1,0 +1,343 @@
+"""Delivery of outbox rows: e-mail (SMTP), webhook (JSON POST) and in-app, at least once.
+
+:func:`deliver_due` claims due rows with a lease (``status = sending``, ``locked_until``) by a
+compare-and-set UPDATE, so two workers never both take a row; a worker that crashes while
+holding rows leaves them ``sending`` until the lease runs out, when they are due again (nothing
+is lost; a message may go out twice). Each row is then delivered on its own, with a timeout, and
+its outcome written in its own transaction: one broken receiver never holds up the others.
+Failures are retried with exponential backoff (30 s, 1 min, 2 min … at most 1 h apart) until
+``IOC_NOTIFY_MAX_ATTEMPTS``, then the row is ``dead`` (shown on the notifications page, where an
+admin can retry it). In-app notifications are written in the same transaction that marks the
+row sent, so they are delivered exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import smtplib
+import ssl
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from ioc.core import audit, clock
+from ioc.core.models import Agency, User
+from ioc.engines.alerting.notify.models import (
+    DEAD,
+    EMAIL,
+    INAPP,
+    PENDING,
+    SENDING,
+    SENT,
+    WEBHOOK,
+    ContactPoint,
+    InAppNotification,
+    Outbox,
+)
+from ioc.settings import Settings
+
+log = logging.getLogger(__name__)
+
+BACKOFF_FIRST_S = 30
+BACKOFF_MAX_S = 3600
+CLAIM_BATCH = 100
+
+
+class DeliveryError(Exception):
+    """A failed delivery; ``permanent`` ones are not retried (bad address, 4xx answer …)."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+@dataclass
+class DeliveryStats:
+    """What one :func:`deliver_due` run did."""
+
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    dead: int = 0
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before the next attempt after ``attempts`` failed ones (30 s, 1, 2, 4 min …)."""
+    return timedelta(seconds=min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2 ** max(0, attempts - 1)))
+
+
+def _due(now: datetime) -> Any:
+    return or_(
+        and_(Outbox.status == PENDING, Outbox.next_attempt_at <= now),
+        and_(Outbox.status == SENDING, Outbox.locked_until <= now),
+    )
+
+
+def claim_due(
+    factory: sessionmaker[Session], now: datetime, settings: Settings, limit: int = CLAIM_BATCH
+) -> list[tuple[int, datetime]]:
+    """Take due rows: ``[(id, lease end)]``. Commits, so the lease is visible to others."""
+    lease = now + timedelta(seconds=settings.notify_lease_s)
+    claimed: list[tuple[int, datetime]] = []
+    with factory() as session, session.begin():
+        ids = list(
+            session.execute(
+                select(Outbox.id)
+                .where(_due(now))
+                .order_by(Outbox.next_attempt_at, Outbox.id)
+                .limit(limit)
+            ).scalars()
+        )
+        for row_id in ids:
+            result = session.execute(
+                update(Outbox)
+                .where(Outbox.id == row_id, _due(now))
+                .values(status=SENDING, locked_until=lease)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(result, "rowcount", 0) == 1:
+                claimed.append((row_id, lease))
+    return claimed
+
+
+def deliver_due(
+    factory: sessionmaker[Session],
+    now: datetime,
+    settings: Settings,
+    *,
+    senders: dict[str, Callable[..., None]] | None = None,
+) -> DeliveryStats:
+    """Claim and deliver every due outbox row (periodic job; also safe to run concurrently)."""
+    stats = DeliveryStats()
+    claimed = claim_due(factory, now, settings)
+    stats.claimed = len(claimed)
+    for row_id, lease in claimed:
+        outcome = deliver_one(factory, row_id, lease, now, settings, senders=senders)
+        if outcome == SENT:
+            stats.sent += 1
+        elif outcome == DEAD:
+            stats.dead += 1
+        elif outcome == PENDING:
+            stats.retried += 1
+    return stats
+
+
+def _owned(row_id: int, lease: datetime) -> Any:
+    return and_(Outbox.id == row_id, Outbox.status == SENDING, Outbox.locked_until == lease)
+
+
+def deliver_one(
+    factory: sessionmaker[Session],
+    row_id: int,
+    lease: datetime,
+    now: datetime,
+    settings: Settings,
+    *,
+    senders: dict[str, Callable[..., None]] | None = None,
+) -> str | None:
+    """Deliver one claimed row; returns its new status (``None`` if the lease was lost)."""
+    with factory() as session:
+        row = session.get(Outbox, row_id)
+        if row is None or row.status != SENDING or row.locked_until != lease:
+            return None
+        kind, payload, name = row.kind, dict(row.payload or {}), row.contact_point
+        point = session.execute(
+            select(ContactPoint).where(ContactPoint.name == name)
+        ).scalar_one_or_none()
+        target = None if point is None else (point.kind, dict(point.settings or {}), point.disabled)
+    error: DeliveryError | None = None
+    try:
+        if target is None:
+            raise DeliveryError(
+                f"Không còn điểm nhận {name!r} / contact point no longer exists", permanent=True
+            )
+        point_kind, point_settings, disabled = target
+        if disabled:
+            raise DeliveryError("Điểm nhận đang tắt / contact point is disabled", permanent=True)
+        if point_kind != kind:
+            kind = point_kind
+        if kind == INAPP:
+            return _deliver_inapp(factory, row_id, lease, now, payload, point_settings)
+        sender = (senders or {}).get(kind) or {EMAIL: send_email, WEBHOOK: send_webhook}.get(kind)
+        if sender is None:
+            raise DeliveryError(f"Loại điểm nhận lạ {kind!r} / unknown kind", permanent=True)
+        sender(settings, point_settings, payload)
+    except DeliveryError as exc:
+        error = exc
+    except Exception as exc:  # any library error is a (retryable) failed attempt
+        error = DeliveryError(f"{type(exc).__name__}: {exc}")
+    with factory() as session, session.begin():
+        if error is None:
+            result = session.execute(
+                update(Outbox)
+                .where(_owned(row_id, lease))
+                .values(
+                    status=SENT,
+                    sent_at=now,
+                    attempts=Outbox.attempts + 1,
+                    locked_until=None,
+                    last_error=None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            return SENT if getattr(result, "rowcount", 0) == 1 else None
+        row = session.get(Outbox, row_id)
+        if row is None or row.status != SENDING or row.locked_until != lease:
+            return None
+        row.attempts += 1
+        row.last_error = str(error)[:2000]
+        row.locked_until = None
+        if error.permanent or row.attempts >= settings.notify_max_attempts:
+            row.status = DEAD
+        else:
+            row.status = PENDING
+            row.next_attempt_at = now + backoff(row.attempts)
+        log.warning("notification %s to %s failed: %s", row_id, name, error)
+        return row.status
+
+
+def _deliver_inapp(
+    factory: sessionmaker[Session],
+    row_id: int,
+    lease: datetime,
+    now: datetime,
+    payload: dict[str, Any],
+    point_settings: dict[str, Any],
+) -> str | None:
+    with factory() as session, session.begin():
+        targets = inapp_targets(session, point_settings)
+        for user_id, role, agency_id in targets:
+            session.add(
+                InAppNotification(
+                    user_id=user_id,
+                    role=role,
+                    agency_id=agency_id,
+                    title=str(payload.get("title", ""))[:300],
+                    body=str(payload.get("body", "")),
+                    link=payload.get("link"),
+                    created_at=now,
+                    outbox_id=row_id,
+                )
+            )
+        result = session.execute(
+            update(Outbox)
+            .where(_owned(row_id, lease))
+            .values(
+                status=SENT,
+                sent_at=now,
+                attempts=Outbox.attempts + 1,
+                locked_until=None,
+                last_error=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            session.rollback()  # someone else owns the row now; they will write it
+            return None
+    return SENT
+
+
+def inapp_targets(
+    session: Session, point_settings: dict[str, Any]
+) -> list[tuple[int | None, str | None, int | None]]:
+    """``(user_id, role, agency_id)`` of each inbox an in-app contact point writes to."""
+    targets: list[tuple[int | None, str | None, int | None]] = []
+    for role in point_settings.get("roles") or []:
+        targets.append((None, str(role), None))
+    for code in point_settings.get("agencies") or []:
+        agency_id = session.execute(
+            select(Agency.id).where(Agency.code == code)
+        ).scalar_one_or_none()
+        if agency_id is None:
+            raise DeliveryError(f"Không có cơ quan {code!r} / unknown agency", permanent=True)
+        targets.append((None, None, agency_id))
+    for username in point_settings.get("users") or []:
+        user_id = session.execute(
+            select(User.id).where(User.username == username)
+        ).scalar_one_or_none()
+        if user_id is None:
+            raise DeliveryError(f"Không có người dùng {username!r} / unknown user", permanent=True)
+        targets.append((user_id, None, None))
+    if not targets:
+        raise DeliveryError("Điểm nhận không có người nhận / no recipients", permanent=True)
+    return targets
+
+
+def send_email(settings: Settings, point_settings: dict[str, Any], payload: dict[str, Any]) -> None:
+    """Hand one e-mail to the SMTP server (``IOC_SMTP_*``)."""
+    addresses = [str(a) for a in point_settings.get("addresses") or [] if str(a).strip()]
+    if not addresses:
+        raise DeliveryError("Điểm nhận e-mail không có địa chỉ / no addresses", permanent=True)
+    message = EmailMessage()
+    message["Subject"] = str(payload.get("subject", "IOC"))
+    message["From"] = settings.smtp_from
+    message["To"] = ", ".join(addresses)
+    message["Date"] = format_datetime(clock.now())
+    message["Message-ID"] = make_msgid(domain="ioc.local")
+    message.set_content(str(payload.get("text", "")))
+    if payload.get("html"):
+        message.add_alternative(str(payload["html"]), subtype="html")
+    try:
+        with smtplib.SMTP(
+            settings.smtp_host, settings.smtp_port, timeout=settings.notify_timeout_s
+        ) as smtp:
+            if settings.smtp_starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if settings.smtp_username:
+                smtp.login(settings.smtp_username, settings.smtp_password)
+            smtp.send_message(message)
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise DeliveryError(
+            f"Máy chủ thư từ chối người nhận / recipients refused: {exc}", permanent=True
+        ) from exc
+
+
+def send_webhook(
+    settings: Settings, point_settings: dict[str, Any], payload: dict[str, Any]
+) -> None:
+    """POST the payload's ``body`` as JSON; 2xx is success, 4xx (but 408/429) is permanent."""
+    url = str(point_settings.get("url", ""))
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise DeliveryError(f"URL webhook không hợp lệ {url!r} / invalid URL", permanent=True)
+    data = json.dumps(payload.get("body", {}), ensure_ascii=False).encode()
+    request = urllib.request.Request(  # noqa: S310 - scheme checked above
+        url,
+        data=data,
+        method="POST",
+        headers={"Content-Type": "application/json; charset=utf-8", "User-Agent": "IOC-DakLak"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=settings.notify_timeout_s) as response:  # noqa: S310
+            response.read(1024)
+    except urllib.error.HTTPError as exc:
+        exc.close()  # the error carries the open response; free its socket now
+        permanent = 400 <= exc.code < 500 and exc.code not in (408, 429)
+        raise DeliveryError(f"HTTP {exc.code} {exc.reason}", permanent=permanent) from exc
+    except (urllib.error.URLError, OSError) as exc:
+        raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def retry_outbox(session: Session, actor: audit.Actor, outbox_id: int) -> Outbox:
+    """Gửi lại: put a dead (or waiting) message back in the queue with fresh attempts."""
+    row = session.get(Outbox, outbox_id)
+    if row is None:
+        raise ValueError("Không có thông báo này / no such notification")
+    if row.status not in (DEAD, PENDING):
+        raise ValueError("Chỉ gửi lại được thông báo lỗi / only failed messages can be retried")
+    previous = row.status
+    row.status = PENDING
+    row.attempts = 0
+    row.next_attempt_at = clock.now()
+    row.locked_until = None
+    audit.record(session, actor, "notify.outbox_retry", "outbox", row.id, previous=previous)
+    return row

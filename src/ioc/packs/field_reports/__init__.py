@@ -1,0 +1,74 @@
+"""Phản ánh hiện trường — field reports pack: citizen reports, routing to the responsible
+agency, handling with working-day deadlines, public answers, ratings.
+
+Public module of the pack: other packs import only what is listed in ``__all__``. Phase-2
+code (pages, Open311, statistics) builds on:
+
+* ``ioc.packs.field_reports.service`` — the workflow actions (states and transitions table in
+  its docstring), categories, templates;
+* ``ioc.packs.field_reports.public`` — the only serializers for public pages and APIs;
+* ``ioc.packs.field_reports.privacy`` — staff views and who sees the reporter's identity;
+* ``ioc.packs.field_reports.duplicates`` — "is this yours?" suggestions;
+* ``ioc.packs.field_reports.deadlines`` — due-soon and overdue lists per agency;
+* ``ioc.packs.field_reports.routing`` — commune resolution and routing rules;
+* ``ioc.packs.field_reports.photos`` — photo verification, metadata stripping, redaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ioc.core.indicators import IndicatorSpec
+from ioc.core.registry import PackManifest, RecordSample
+
+__all__ = ["manifest"]
+
+
+def _indicators() -> list[IndicatorSpec]:
+    return []
+
+
+def _startup(settings: Any) -> None:
+    from ioc.packs.field_reports import service
+
+    service.configure(service.policy_from_settings(settings))
+
+
+def _overdue(session: Any, now: datetime) -> list[RecordSample]:
+    from ioc.packs.field_reports.deadlines import overdue_records
+
+    return overdue_records(session, now)
+
+
+def _demo(*args: Any, **kwargs: Any) -> Any:
+    from ioc.packs.field_reports.demo import load_demo
+
+    return load_demo(*args, **kwargs)
+
+
+def _page_router() -> Any:
+    from ioc.packs.field_reports.routers import page_router
+
+    return page_router()
+
+
+def _api_router() -> Any:
+    from ioc.packs.field_reports.routers import api_router
+
+    return api_router()
+
+
+def manifest() -> PackManifest:
+    """The field-reports pack's contributions."""
+    return PackManifest(
+        name="field_reports",
+        title_key="fr.title",
+        indicators=_indicators,
+        api_router=_api_router,
+        page_router=_page_router,
+        demo=_demo,
+        on_startup=_startup,
+        alert_rules_file="alert_rules.yaml",
+        record_sources={"overdue": _overdue},
+    )
