@@ -381,3 +381,36 @@ def test_fingerprint_ignores_label_order() -> None:
 @pytest.fixture(autouse=True)
 def _no_leftover_clock() -> Iterator[None]:
     yield
+
+
+def test_anomaly_on_weekly_sums_per_commune(factory: sessionmaker[Session]) -> None:
+    # Dengue cases of one commune, one value a day summed into Monday–Sunday weeks: 11 quiet
+    # weeks (about 5 a week, spread over the days) and a week of 30. Evaluated during the next
+    # week, the last complete week is the spike.
+    weekly = [5, 6, 4, 5, 7, 5, 6, 5, 4, 6, 30]
+    monday = datetime(2026, 1, 5, 0, 0, tzinfo=UTC) - timedelta(hours=7)  # local Monday 00:00
+    points = []
+    for w, total in enumerate(weekly):
+        # Split the week's count over Monday and Thursday (local noon).
+        start = monday + timedelta(weeks=w)
+        points += [
+            (start + timedelta(hours=12), float(total - 2)),
+            (start + timedelta(days=3, hours=12), 2.0),
+        ]
+    with factory() as s, s.begin():
+        ind = s.execute(select(Indicator).where(Indicator.code == "rain")).scalar_one()
+        info = SeriesResolver(s).get(ind, "area", "24133")
+        rows = [(info.id, int(t.timestamp()), v, 0) for t, v in points]
+        write_observations(s, rows, {info.id: info.label_end}, OFFSET, notify=False)
+        add_rule(
+            s,
+            kind="anomaly",
+            query={"indicator": "rain", "subject_kind": "area"},
+            params={"method": "c2", "bucket": "week", "agg": "sum", "min_sigma": 1},
+        )
+    next_week = monday + timedelta(weeks=11, days=2)
+    assert cycle(factory, next_week).fired == 1
+    [alert] = alerts(factory)
+    assert alert.area_code == "24133"
+    # C2 of week 11 over weeks 1-7 (5,6,4,5,7,5,6: mean 5.43, sd 0.98 -> floored to 1).
+    assert alert.value == pytest.approx((30 - 38 / 7) / 1.0, abs=0.01)

@@ -14,7 +14,8 @@ Kinds of rule (``rules.py`` validates their parameters):
   not reported for ``max_age_s``; the value is the silence in minutes;
 * ``rate`` — change between the last complete hour and the hour ``window_s`` before it
   (``mode: delta`` in units, ``percent`` in %), compared with ``op threshold``;
-* ``anomaly`` — EARS C1/C2/C3 over daily (or hourly) sums or means, last complete bucket,
+* ``anomaly`` — EARS C1/C2/C3 over hourly, daily or weekly (Monday–Sunday, local) sums or
+  means, last complete bucket,
   breached when the statistic ≥ ``threshold`` (CDC defaults 3/3/2, ``min_sigma`` floor);
 * ``record`` — a pack's record source (``query.source``): each record it returns is an
   instance, breached when its value passes ``op threshold`` (or always without ``op``);
@@ -50,6 +51,7 @@ log = logging.getLogger(__name__)
 
 HOUR: Final = 3600
 DAY: Final = 86400
+WEEK: Final = 7 * DAY
 DEFAULT_MAX_AGE_S: Final = 2 * HOUR
 VN_OFFSET: Final = 7 * HOUR  # Asia/Ho_Chi_Minh has no daylight saving time
 
@@ -284,18 +286,29 @@ class _Data:
         return {sid: float(v) for sid, v in self.session.execute(stmt)}
 
     def buckets(
-        self, ids: list[int], table: str, lo: int, hi: int, agg: str
-    ) -> dict[int, dict[int, float]]:
-        """Per series, bucket -> sum or mean, for ``lo <= bucket < hi`` (hour or day rollups)."""
+        self, ids: list[int], table: str, lo: int, hi: int
+    ) -> dict[int, dict[int, tuple[float, int]]]:
+        """Per series, bucket -> (total, count) for ``lo <= bucket < hi`` (hour or day)."""
         model = RollupDay if table == "day" else RollupHour
-        out: dict[int, dict[int, float]] = defaultdict(dict)
+        out: dict[int, dict[int, tuple[float, int]]] = defaultdict(dict)
         for chunk in _chunks(ids, 5000):
             stmt = select(model.series_id, model.bucket, model.total, model.n).where(
                 model.series_id.in_(chunk), model.bucket >= lo, model.bucket < hi
             )
-            for sid, bucket, total, n in self.session.execute(stmt):
-                out[sid][bucket] = total if agg == "sum" else (total / n if n else 0.0)
+            for sid, start, total, n in self.session.execute(stmt):
+                out[sid][start] = (total, n)
         return out
+
+
+def _bucket_start(ts: int, bucket: str) -> int:
+    """Start of the hour, local day or local week (Monday) containing ``ts``."""
+    if bucket == "hour":
+        return (ts // HOUR) * HOUR
+    day = ((ts + VN_OFFSET) // DAY) * DAY - VN_OFFSET
+    if bucket == "day":
+        return day
+    weekday = ((day + VN_OFFSET) // DAY + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
+    return day - weekday * DAY
 
 
 def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
@@ -446,24 +459,35 @@ class Evaluator:
     def _anomaly(self, rule: RuleView, rows: list[_SeriesRow]) -> list[Sample]:
         params = rule.params
         method = params.get("method", "c2")
-        size = DAY if params.get("bucket", "day") == "day" else HOUR
-        offset = VN_OFFSET if size == DAY else 0
-        current = ((self.now_ts + offset) // size) * size - offset  # the running bucket
+        bucket = params.get("bucket", "day")
+        agg = params.get("agg", "sum")
+        size = {"hour": HOUR, "day": DAY, "week": WEEK}[bucket]
+        current = _bucket_start(self.now_ts, bucket)  # the running bucket (not yet complete)
         count = ears.needed(method)
         lo = current - count * size
+        # Weeks are summed from day rollups (Monday to Sunday, local time).
         data = self.data.buckets(
-            [r.id for r in rows], params.get("bucket", "day"), lo, current, params.get("agg", "sum")
+            [r.id for r in rows], "hour" if bucket == "hour" else "day", lo, current
         )
         threshold = float(params.get("threshold", ears.THRESHOLDS[method]))
         min_sigma = float(params.get("min_sigma", 0.5))
         out = []
         for row in rows:
-            per_bucket = data.get(row.id, {})
+            sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
+            for start, (total, n) in data.get(row.id, {}).items():
+                key = _bucket_start(start, bucket)
+                sums[key][0] += total
+                sums[key][1] += n
             # Missing buckets of a count series are zero counts; of a mean series, no data.
-            if params.get("agg", "sum") == "mean" and len(per_bucket) < count:
+            if agg == "mean" and len(sums) < count:
                 out.append(Sample(_series_labels(row), Outcome.NODATA, None, row.name))
                 continue
-            values = [per_bucket.get(lo + i * size, 0.0) for i in range(count)]
+            values: list[float] = []
+            for i in range(count):
+                week_total, week_n = sums.get(lo + i * size, [0.0, 0.0])
+                values.append(
+                    week_total if agg == "sum" else week_total / week_n if week_n else 0.0
+                )
             stat = ears.latest(values, method, min_sigma)
             if stat is None:
                 out.append(Sample(_series_labels(row), Outcome.NODATA, None, row.name))

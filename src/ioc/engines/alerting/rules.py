@@ -166,7 +166,9 @@ def validate(raw: Mapping[str, Any], *, pack: str | None = None) -> dict[str, An
             errors.append(f"{where}.params.mode: delta hoặc percent")
     elif kind == "anomaly":
         _choice(params.get("method", "c2"), ("c1", "c2", "c3"), f"{where}.params.method", errors)
-        _choice(params.get("bucket", "day"), ("day", "hour"), f"{where}.params.bucket", errors)
+        _choice(
+            params.get("bucket", "day"), ("day", "hour", "week"), f"{where}.params.bucket", errors
+        )
         _choice(params.get("agg", "sum"), ("sum", "mean"), f"{where}.params.agg", errors)
         _num(params, "threshold", errors, where, required=False)
         _num(params, "min_sigma", errors, where, required=False, minimum=0)
