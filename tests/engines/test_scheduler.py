@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -114,7 +115,7 @@ def test_two_threaded_workers_never_both_evaluate(factory: sessionmaker[Session]
     assert len(spans) >= 10
     assert len({name for name, _, _ in spans}) == 1
     ordered = sorted(spans, key=lambda s: s[1])
-    for (_, _, end), (_, start, _) in zip(ordered, ordered[1:], strict=False):
+    for (_, _, end), (_, start, _) in itertools.pairwise(ordered):
         assert start >= end
 
 

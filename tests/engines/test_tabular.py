@@ -10,6 +10,8 @@ from openpyxl import Workbook
 
 from ioc.engines.ingestion.tabular import TableError, read_table
 
+MARCH_1 = datetime(2026, 3, 1)  # noqa: DTZ001 - Excel cells carry naive dates
+
 
 def xlsx(rows: list[list[object]]) -> bytes:
     book = Workbook()
@@ -26,7 +28,7 @@ def test_xlsx_rows_keep_excel_numbers_and_types() -> None:
         [
             [],
             ["Mã", "Ngày", "Giá trị"],
-            ["A", datetime(2026, 3, 1)  # noqa: DTZ001 - Excel cells are naive, 12.5],
+            ["A", MARCH_1, 12.5],
             [None, None, None],
             ["B", None, 3],
         ]
@@ -34,7 +36,7 @@ def test_xlsx_rows_keep_excel_numbers_and_types() -> None:
     table = read_table("so-lieu.xlsx", data)
     assert table.columns == ["Mã", "Ngày", "Giá trị"]
     assert [r.number for r in table.rows] == [3, 5]  # blank rows skipped, numbering kept
-    assert table.rows[0].values == {"Mã": "A", "Ngày": datetime(2026, 3, 1)  # noqa: DTZ001 - Excel cells are naive, "Giá trị": 12.5}
+    assert table.rows[0].values == {"Mã": "A", "Ngày": MARCH_1, "Giá trị": 12.5}
     assert table.rows[1].text("Giá trị") == "3" and table.rows[1].text("Ngày") == ""
 
 
