@@ -97,3 +97,29 @@ def test_users_and_tokens(factory: sessionmaker[Session]) -> None:
         ["users", "create", "x", "--name", "X", "--role", "vua", "--password", "đủ-dài-rồi-nhé"],
     )
     assert bad.exit_code == 2 and "Vai trò" in bad.output
+
+
+def test_alert_rules_load_export_and_evaluate(
+    tmp_path: Path, factory: sessionmaker[Session]
+) -> None:
+    from ioc.engines.alerting.models import AlertRule
+
+    good = tmp_path / "rules.yaml"
+    good.write_text(
+        "rules:\n  - {uid: environment.cli_test, title: Thử, kind: threshold,"
+        ' query: {indicator: pm25}, params: {op: ">", threshold: 1}}\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["alerts", "load", str(good)])
+    assert result.exit_code == 0, result.output
+    assert "Thêm 1" in result.output
+    exported = runner.invoke(app, ["alerts", "export"])
+    assert "environment.cli_test" in exported.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("rules:\n  - {uid: x}\n", encoding="utf-8")
+    refused = runner.invoke(app, ["alerts", "load", str(bad)])
+    assert refused.exit_code == 1 and "rules[1]" in refused.output
+    evaluated = runner.invoke(app, ["alerts", "evaluate"])
+    assert evaluated.exit_code == 0 and "1 quy tắc" in evaluated.output
+    with factory() as s:
+        assert [r.uid for r in s.execute(select(AlertRule)).scalars()] == ["environment.cli_test"]

@@ -282,6 +282,8 @@ def demo(
                 progress=lambda done: progress.update(task, completed=done),
             )
             progress.update(task, completed=demo_size(hours))
+    if not keep or existing is None:
+        _demo_other_packs(factory, settings, days)
     creds = (
         password_file.read_text(encoding="utf-8").split()
         if password_file.exists()
@@ -294,6 +296,123 @@ def demo(
     console.print(table)
     if serve_after:
         serve(host=None, port=None, workers=1)
+
+
+def _demo_other_packs(factory: sessionmaker[Session], settings: Settings, days: int) -> None:
+    """Every pack's demo hook but the environment's (done above with its own progress bar),
+    then one alert evaluation so the console opens on the alerts the demo data raises."""
+    from ioc.app import load_registry
+    from ioc.engines.alerting.evaluate import evaluate_due
+
+    registry = load_registry()
+    end = clock.now().replace(minute=0, second=0, microsecond=0)
+    offset = clock.fixed_offset_seconds(settings.timezone)
+    packs = [p for p in registry.packs if p.demo is not None and p.name != "environment"]
+    with _progress() as progress:
+        task = progress.add_task("Sinh dữ liệu mẫu các lĩnh vực", total=len(packs) + 1)
+        for pack in packs:
+            assert pack.demo is not None
+            progress.update(task, description=f"Dữ liệu mẫu: {pack.name}")
+            pack.demo(factory, end=end, hours=days * 24, offset=offset)
+            progress.advance(task)
+        progress.update(task, description="Đánh giá quy tắc cảnh báo")
+        with factory() as session, session.begin():
+            stats = evaluate_due(session, clock.now(), registry, force=True)
+        progress.advance(task)
+    console.print(f"Cảnh báo: {stats.summary()}")
+
+
+@app.command("worker")
+def worker() -> None:
+    """Run the periodic jobs (alert evaluation, notifications …) without a web server.
+
+    Start it on one or more machines with ``IOC_SCHEDULER=off`` on the web servers: the
+    workers elect one runner through a database lease and take over if it stops.
+    """
+    import signal
+    import threading
+
+    from ioc.app import boot
+    from ioc.background import make_scheduler
+
+    settings = get_settings()
+    registry = boot(settings)
+    with _factory(settings) as factory:
+        scheduler = make_scheduler(settings, factory, registry)
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        scheduler.start()
+        console.print(f"Tác vụ định kỳ đang chạy ({scheduler.holder}); Ctrl+C để dừng")
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            scheduler.stop()
+
+
+alerts_app = typer.Typer(help="Cảnh báo / alerting", no_args_is_help=True)
+app.add_typer(alerts_app, name="alerts")
+
+
+@alerts_app.command("load")
+def alerts_load(
+    path: Annotated[Path, typer.Argument(help="Tệp YAML quy tắc (rules:, sops:)")],
+    force: Annotated[bool, typer.Option(help="Ghi đè cả quy tắc đã sửa trên giao diện")] = False,
+) -> None:
+    """Load alert rules and SOPs from a YAML file (all or nothing)."""
+    from ioc.engines.alerting.rules import RuleError, load_text
+
+    settings = get_settings()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        console.print(f"[red]Không đọc được {path}: {exc}[/]")
+        raise typer.Exit(2) from exc
+    with _factory(settings) as factory, factory() as session:
+        try:
+            result = load_text(session, text, audit.Actor.system("cli"), force=force)
+        except RuleError as exc:
+            session.rollback()
+            for error in exc.errors:
+                console.print(f"[red]{error}[/]", markup=True)
+            raise typer.Exit(1) from exc
+        session.commit()
+    console.print(
+        f"Thêm {len(result.created)}, sửa {len(result.updated)}, giữ nguyên "
+        f"{len(result.unchanged)}, giữ bản sửa trên giao diện {len(result.kept_ui)}, "
+        f"{result.sops} quy trình"
+    )
+
+
+@alerts_app.command("export")
+def alerts_export() -> None:
+    """Print every alert rule and SOP as YAML (to keep them under version control)."""
+    from sqlalchemy import select
+
+    from ioc.engines.alerting.models import AlertRule, SopTemplate
+    from ioc.engines.alerting.rules import dump_yaml
+
+    settings = get_settings()
+    with _factory(settings) as factory, factory() as session:
+        rules = list(session.execute(select(AlertRule).order_by(AlertRule.uid)).scalars())
+        sops = list(session.execute(select(SopTemplate).order_by(SopTemplate.key)).scalars())
+    typer.echo(dump_yaml(rules, sops), nl=False)
+
+
+@alerts_app.command("evaluate")
+def alerts_evaluate(
+    force: Annotated[bool, typer.Option(help="Đánh giá mọi quy tắc, kể cả chưa đến chu kỳ")] = True,
+) -> None:
+    """Evaluate the alert rules once now (what the scheduler does every few seconds)."""
+    from ioc.app import boot
+    from ioc.engines.alerting.evaluate import evaluate_due
+
+    settings = get_settings()
+    registry = boot(settings)
+    with _factory(settings) as factory, factory() as session, session.begin():
+        stats = evaluate_due(session, clock.now(), registry, force=force)
+    console.print(stats.summary())
 
 
 @app.command("derive")
