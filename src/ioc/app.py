@@ -34,6 +34,7 @@ from ioc.web import (
     core_pages,
     dead_letters,
     ngsi_ld,
+    submissions,
     wall,
 )
 from ioc.web.deps import LoginRequired, principal_outside_route
@@ -42,7 +43,15 @@ from ioc.web.templating import make_templates, render
 log = structlog.get_logger(__name__)
 
 # Built-in packs, loaded through the same manifest interface a third-party pack would use.
-PACKS: tuple[str, ...] = ("ioc.packs.environment", "ioc.packs.field_reports")
+PACKS: tuple[str, ...] = (
+    "ioc.packs.environment",
+    "ioc.packs.field_reports",
+    "ioc.packs.documents",
+    "ioc.packs.health",
+    "ioc.packs.education",
+    "ioc.packs.tourism",
+    "ioc.packs.socio_economic",
+    "ioc.packs.public_services", "ioc.packs.cybersecurity", "ioc.packs.security_traffic")
 
 
 def load_registry(pack_modules: tuple[str, ...] = PACKS) -> Registry:
@@ -154,6 +163,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(alerting_notify_pages.router)
     app.include_router(alerts.router)
     app.include_router(wall.router)
+    app.include_router(submissions.router)
     for pack in registry.packs:
         if pack.api_router is not None:
             app.include_router(pack.api_router())

@@ -111,8 +111,12 @@ def live_server(
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
+    # A test module may run the server with other settings, e.g. the scheduler switched on:
+    # LIVE_SETTINGS = {"scheduler": "thread", "alert_tick_seconds": 1}
+    overrides = getattr(request.module, "LIVE_SETTINGS", {})
+    served = settings.model_copy(update=overrides) if overrides else settings
     config = uvicorn.Config(
-        create_app(settings, engine), host="127.0.0.1", port=port, log_level="warning"
+        create_app(served, engine), host="127.0.0.1", port=port, log_level="warning"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(

@@ -39,13 +39,20 @@ class Permission(StrEnum):
     INGEST = "ingest"  # push observations
     MANAGE_USERS = "manage_users"
     ADMIN = "admin"
+    # Handle alerts and incidents (acknowledge, assign, escalate, close). Agency staff hold it
+    # too, but the alerting actions let them act only on what is assigned to their agency.
+    HANDLE_ALERTS = "handle_alerts"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.LEADER: frozenset({Permission.PUBLIC, Permission.VIEW}),
-    Role.OPERATOR: frozenset({Permission.PUBLIC, Permission.VIEW, Permission.INGEST}),
-    Role.AGENCY_STAFF: frozenset({Permission.PUBLIC, Permission.VIEW, Permission.INGEST}),
+    Role.OPERATOR: frozenset(
+        {Permission.PUBLIC, Permission.VIEW, Permission.INGEST, Permission.HANDLE_ALERTS}
+    ),
+    Role.AGENCY_STAFF: frozenset(
+        {Permission.PUBLIC, Permission.VIEW, Permission.INGEST, Permission.HANDLE_ALERTS}
+    ),
 }
 
 TOKEN_SCOPES = frozenset({Permission.INGEST.value, Permission.VIEW.value})

@@ -1,0 +1,170 @@
+"""Màn hình tường: the big-screen mode of the IOC for the video wall.
+
+``/wall`` is a full-screen dark page that rotates every ``IOC_WALL_ROTATE_SECONDS`` (or
+``?rotate=N``; ``0`` stops) through three views — the packs' tiles, a map of stations and
+alerts, the open alerts in large type — under a clock and the counts by severity that stay on
+screen. The data refresh without reloading the page: the alert list and counts (HTMX, every
+``IOC_ALERTS_REFRESH_SECONDS``), the tiles (every ``IOC_OVERVIEW_REFRESH_SECONDS``) and the
+map markers (``/wall/data``, JSON, read by ``static/wall.js``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from ioc.core import clock, i18n
+from ioc.core.auth import Permission
+from ioc.core.registry import Registry, Tile
+from ioc.engines.alerting import queries
+from ioc.engines.alerting.models import SEVERITIES
+from ioc.engines.alerting.queries import AlertFilters
+from ioc.web.alerts import since
+from ioc.web.core_pages import intake_tile
+from ioc.web.deps import AppRegistry, AppSettings, DbSession, Principal, require
+from ioc.web.templating import render, request_lang
+
+router = APIRouter(include_in_schema=False)
+
+Viewer = Annotated[Principal, Depends(require(Permission.VIEW, page=True))]
+ViewerApi = Annotated[Principal, Depends(require(Permission.VIEW))]
+
+VIEWS = ("tiles", "map", "alerts")
+WALL_ALERTS = 8  # rows that stay legible on one screen at 1080p and at 4K alike
+# Towns named on the wall map, so a map drawn without tiles (closed network) still reads.
+WALL_PLACES = (
+    {"name": "Buôn Ma Thuột", "lat": 12.59, "lon": 108.13},
+    {"name": "Buôn Hồ", "lat": 12.87, "lon": 108.27},
+    {"name": "Ea Kar", "lat": 12.80, "lon": 108.45},
+    {"name": "Tuy Hòa", "lat": 13.03, "lon": 109.30},
+    {"name": "Sông Cầu", "lat": 13.45, "lon": 109.22},
+)
+WEEKDAYS = {
+    "vi": ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+
+
+def clock_date(lang: str) -> str:
+    """Today in words for the wall clock: ``Thứ Ba, 10/03/2026``."""
+    local = i18n.to_local(clock.now())
+    names = WEEKDAYS.get(lang, WEEKDAYS["vi"])
+    return f"{names[local.weekday()]}, {local:%d/%m/%Y}"
+
+
+def _lang(request: Request) -> str:
+    return request_lang(request, request.app.state.settings.default_language)
+
+
+def _tiles(db: Session, registry: Registry, lang: str) -> list[Tile]:
+    tiles = []
+    for pack in registry.packs:
+        if pack.tile is not None:
+            tile = pack.tile(db, lang)
+            if tile is not None:
+                tiles.append(tile)
+    tiles.append(intake_tile(db, lang))
+    return tiles
+
+
+def _alerts_context(db: Session, lang: str) -> dict[str, Any]:
+    rows = queries.open_alerts(db, AlertFilters(), lang)
+    counts = queries.severity_counts(db)
+    now = clock.now()
+    return {
+        "worst": next((s for s in SEVERITIES if counts.get(s)), None),
+        "rows": rows[:WALL_ALERTS],
+        "more": max(0, len(rows) - WALL_ALERTS),
+        "total": len(rows),
+        "counts": counts,
+        "incidents_open": queries.incidents(db, "open").total,
+        "severities": SEVERITIES,
+        "since": lambda value: since(value, lang, now),
+        "now": now,
+    }
+
+
+def _rotate(value: str, default: int) -> int:
+    # A bad ?rotate= keeps the configured period (a wall screen has nobody to read an error).
+    value = value.strip()
+    if value.isdigit():
+        seconds = int(value)
+        return 0 if seconds == 0 else min(max(seconds, 5), 3600)
+    return default
+
+
+@router.get("/wall", response_class=HTMLResponse)
+def wall_page(
+    request: Request,
+    principal: Viewer,
+    db: DbSession,
+    registry: AppRegistry,
+    settings: AppSettings,
+    rotate: Annotated[str, Query(max_length=8)] = "",
+    view: Annotated[str, Query(max_length=10)] = "tiles",
+) -> Response:
+    """The big screen: clock, counts by severity and the three rotating views."""
+    lang = _lang(request)
+    context = _alerts_context(db, lang)
+    context.update(
+        {
+            "tiles": _tiles(db, registry, lang),
+            "views": VIEWS,
+            "view": view if view in VIEWS else VIEWS[0],
+            "rotate": _rotate(rotate, settings.wall_rotate_seconds),
+            "refresh": settings.alerts_refresh_seconds,
+            "tiles_refresh": settings.overview_refresh_seconds,
+            "clock_time": i18n.to_local(clock.now()).strftime("%H:%M"),
+            "clock_date": clock_date(lang),
+            "tile_url": settings.map_tile_url,
+        }
+    )
+    return render(request, "wall/wall.html", context, principal=principal)
+
+
+@router.get("/wall/partials/alerts", response_class=HTMLResponse)
+def wall_alerts(request: Request, principal: Viewer, db: DbSession) -> Response:
+    """The large alert list, with the counts swapped out of band (HTMX)."""
+    return render(
+        request, "wall/_alerts.html", _alerts_context(db, _lang(request)), principal=principal
+    )
+
+
+@router.get("/wall/partials/tiles", response_class=HTMLResponse)
+def wall_tiles(
+    request: Request, principal: Viewer, db: DbSession, registry: AppRegistry
+) -> Response:
+    """The packs' tiles for the wall."""
+    lang = _lang(request)
+    context = _alerts_context(db, lang)
+    context["tiles"] = _tiles(db, registry, lang)
+    return render(request, "wall/_tiles.html", context, principal=principal)
+
+
+@router.get("/wall/data")
+def wall_data(request: Request, principal: ViewerApi, db: DbSession) -> dict[str, Any]:
+    """Map data: stations (with a position) coloured by their worst open alert."""
+    lang = _lang(request)
+    rows = queries.open_alerts(db, AlertFilters(), lang)
+    markers = queries.wall_markers(db, rows)
+    return {
+        "generated_at": clock.now().isoformat(),
+        "counts": queries.severity_counts(db),
+        "severity_labels": {s: i18n.translate(f"alerts.severity.{s}", lang) for s in SEVERITIES},
+        "ok_label": i18n.translate("wall.station_ok", lang),
+        "places": list(WALL_PLACES),
+        "markers": [
+            {
+                "code": m.code,
+                "name": m.name,
+                "lat": m.lat,
+                "lon": m.lon,
+                "severity": m.severity,
+                "alerts": m.alerts,
+            }
+            for m in markers
+        ],
+    }
