@@ -34,11 +34,14 @@ class Tile:
 
 @dataclass(frozen=True)
 class NavEntry:
-    """A menu entry: path, translation key, permission needed (``public`` for everyone)."""
+    """A menu entry: path, translation key, permission needed (``public`` for everyone) and
+    the menu group it sits in: ``main`` (top level), ``domain`` (the "Lĩnh vực" menu, the
+    default for packs), ``public`` (pages for citizens) or ``admin`` (administration)."""
 
     href: str
     label_key: str
     permission: str = "view"
+    group: str = "domain"
 
 
 UnitConverter = Callable[[str, float, str], float]

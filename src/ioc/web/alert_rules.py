@@ -30,7 +30,7 @@ from ioc.engines.alerting.state import ERROR_CHOICES, NODATA_CHOICES
 from ioc.engines.jobs.models import JobRun
 from ioc.engines.jobs.scheduler import holder_of
 from ioc.web import csrf
-from ioc.web.deps import DbSession, Principal, require
+from ioc.web.deps import AppRegistry, DbSession, Principal, require
 from ioc.web.templating import render
 
 router = APIRouter()
@@ -82,6 +82,7 @@ def rules_page(
     request: Request,
     db: DbSession,
     principal: Viewer,
+    registry: AppRegistry,
     pack: Annotated[str, Query(max_length=64)] = "",
     done: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
@@ -102,6 +103,7 @@ def rules_page(
             "done": done,
             "firing": ALERTING,
             "states": INSTANCE_STATES,
+            "pack_keys": {p.name: p.title_key for p in registry.packs},
         },
         principal=principal,
     )
@@ -346,6 +348,7 @@ def import_rules(
                 "import_text": text,
                 "firing": ALERTING,
                 "states": INSTANCE_STATES,
+                "pack_keys": {},
             },
             principal=principal,
             status_code=422,

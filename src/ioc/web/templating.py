@@ -18,7 +18,17 @@ from ioc.web import csrf
 from ioc.web.deps import LANG_COOKIE, Principal
 
 # Menu entries of the shell itself (engines' pages), shown before the packs' entries.
-CORE_NAV: tuple[NavEntry, ...] = (NavEntry("/alerts", "alerts.nav", "view"),)
+CORE_NAV: tuple[NavEntry, ...] = (
+    NavEntry("/alerts", "alerts.nav", "view", "main"),
+    NavEntry("/submissions", "sub.nav", "view", "main"),
+    NavEntry("/public/air", "nav.public_air", "public", "public"),
+    NavEntry("/phan-anh", "frp.nav.public", "public", "public"),
+    NavEntry("/alerts/rules", "rules.title", "view", "admin"),
+    NavEntry("/alerts/notifications", "notify.nav", "view", "admin"),
+    NavEntry("/admin/jobs", "jobs.title", "view", "admin"),
+    NavEntry("/admin/dead-letters", "dlq.nav", "admin", "admin"),
+)
+NAV_GROUPS: tuple[str, ...] = ("main", "domain", "public", "admin")
 
 
 def make_templates(registry: Registry) -> Jinja2Templates:
@@ -72,17 +82,27 @@ def render(
     def d(value: date | None) -> str:
         return "—" if value is None else i18n.format_date(value, lang)
 
-    nav = []
+    nav: dict[str, list[dict[str, Any]]] = {group: [] for group in NAV_GROUPS}
+    seen: set[str] = set()
     entries = list(CORE_NAV) + [entry for pack in registry.packs for entry in pack.nav]
     for entry in entries:
-        if principal.can(Permission(entry.permission)):
-            nav.append(
-                {
-                    "href": entry.href,
-                    "label": t(entry.label_key),
-                    "active": request.url.path.startswith(entry.href),
-                }
-            )
+        if entry.href in seen or not principal.can(Permission(entry.permission)):
+            continue
+        seen.add(entry.href)
+        nav.setdefault(entry.group, []).append(
+            {
+                "href": entry.href,
+                "label": t(entry.label_key),
+                "active": request.url.path == entry.href
+                or request.url.path.startswith(entry.href.rstrip("/") + "/"),
+            }
+        )
+    # Only the most specific entry is marked (/alerts/rules, not also /alerts).
+    actives = [i for items in nav.values() for i in items if i["active"]]
+    if len(actives) > 1:
+        best = max(actives, key=lambda i: len(i["href"]))
+        for item in actives:
+            item["active"] = item is best
     token = csrf.form_token(request)
     nonce = csrf.nonce_for(request)
     full = {

@@ -1,0 +1,172 @@
+"""JSON API of the documents pack.
+
+* ``POST /api/v1/documents`` — a batch from the document-management system (``ingest``
+  scope): ``{"documents": [{id, direction, agency, number, type, summary, counterpart,
+  issued_on, received_at | issued_at, deadline, processed_at, signed, via_axis, source}]}``.
+  Upserted by ``id``: a batch sent again updates, never doubles. Partial mode (default) stores
+  the valid documents and answers 422 listing the invalid ones; ``atomic=true`` stores nothing
+  unless all are valid.
+* ``GET /api/v1/documents/indicators`` — per-agency figures of a period (``view``).
+* ``GET /api/v1/documents/tasks`` — directive tasks with their state (``view``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+
+from ioc.core import clock
+from ioc.core.auth import Permission
+from ioc.packs.documents import ingest, queries, tasks
+from ioc.packs.documents.indicators import DocFigures
+from ioc.packs.documents.views import PageError, agency_by_code, parse_period, scope
+from ioc.web.deps import DbSession, Principal, require
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
+
+Ingestor = Annotated[Principal, Depends(require(Permission.INGEST))]
+Reader = Annotated[Principal, Depends(require(Permission.VIEW))]
+MAX_BATCH = 5000
+
+
+def _problem(status: int, detail: str) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status)
+
+
+@router.post(
+    "",
+    summary="Gửi một lô văn bản đến/đi / send a batch of documents",
+    responses={
+        200: {"description": "Every document stored (created, updated or unchanged)"},
+        400: {"description": "Body is not a JSON object with a 'documents' list"},
+        413: {"description": "More than 5000 documents"},
+        422: {"description": "Some documents invalid: listed with row (index), field, reason"},
+    },
+)
+async def post_documents(
+    request: Request,
+    principal: Ingestor,
+    db: DbSession,
+    atomic: Annotated[bool, Query(description="true: store nothing if any is invalid")] = False,
+) -> JSONResponse:
+    """Upsert a batch of documents by the document system's id."""
+    body = await request.body()
+    try:
+        payload: Any = json.loads(body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return _problem(400, "Nội dung không phải JSON / body is not JSON")
+    items = payload.get("documents") if isinstance(payload, dict) else None
+    if not isinstance(items, list):
+        return _problem(400, 'Cần {"documents": [...]} / expected {"documents": [...]}')
+    if len(items) > MAX_BATCH:
+        return _problem(413, f"Lô có {len(items)} văn bản, tối đa {MAX_BATCH} / batch too large")
+    rows: list[tuple[int, dict[str, Any]]] = []
+    report = ingest.IngestReport()
+    for index, item in enumerate(items):
+        if isinstance(item, dict):
+            rows.append((index, item))
+        else:
+            report.errors.append(
+                ingest.RowError(index, "", "phải là một đối tượng JSON", "must be an object")
+            )
+    if atomic and report.errors:
+        return JSONResponse(report.as_dict(), status_code=422)
+    result = ingest.ingest_rows(db, principal.actor, rows, atomic=atomic)
+    result.errors = sorted(report.errors + result.errors, key=lambda e: e.row)
+    if atomic and not result.ok:
+        db.rollback()
+    else:
+        db.commit()
+    return JSONResponse(result.as_dict(), status_code=200 if result.ok else 422)
+
+
+def _figures(f: DocFigures) -> dict[str, Any]:
+    return {
+        "incoming": f.incoming,
+        "outgoing": f.outgoing,
+        "with_deadline": f.with_deadline,
+        "on_time": f.on_time,
+        "late": f.late,
+        "overdue": f.overdue,
+        "pending": f.pending,
+        "signed": f.signed,
+        "via_axis": f.via_axis,
+        "on_time_rate": f.on_time_rate.value,
+        "signature_rate": f.signature_rate.value,
+        "electronic_rate": f.electronic_rate.value,
+    }
+
+
+@router.get("/indicators", summary="Chỉ số xử lý văn bản theo cơ quan / figures per agency")
+def indicators(
+    request: Request,
+    principal: Reader,
+    db: DbSession,
+    group: Annotated[str, Query(pattern="^(all|departments|communes)$")] = "all",
+) -> JSONResponse:
+    """Per-agency figures for documents registered from ``from`` to ``to`` (local dates,
+    default the last 12 months), at the current time; rates are percentages or null."""
+    try:
+        period = parse_period(request.query_params)
+    except PageError as exc:
+        return JSONResponse(
+            {"detail": f"{exc.message} / {exc.en}", "errors": [{"field": exc.field}]}, 422
+        )
+    now = clock.now()
+    only = scope(principal)
+    rows = queries.ranking(queries.figures_by_agency(db, period, now, group))
+    if only is not None:
+        rows = [r for r in rows if r.agency_id == only]
+    return JSONResponse(
+        {
+            "from": period.start.isoformat(),
+            "to": period.end.isoformat(),
+            "as_of": now.isoformat(),
+            "agencies": [
+                {"rank": i + 1, "agency": r.code, "name": r.name, **_figures(r.figures)}
+                for i, r in enumerate(rows)
+            ],
+        }
+    )
+
+
+@router.get("/tasks", summary="Nhiệm vụ được giao / directive tasks")
+def task_list(
+    request: Request,
+    principal: Reader,
+    db: DbSession,
+    agency: Annotated[str | None, Query(max_length=64)] = None,
+) -> JSONResponse:
+    """Tasks with directive, agency, deadline (ISO 8601), progress and state at now
+    (``overdue``, ``due_soon``, ``in_progress``, ``assigned``, ``done``, ``done_late``,
+    ``cancelled``). Agency staff get their own agency's tasks only."""
+    now = clock.now()
+    only = scope(principal)
+    found = agency_by_code(db, agency)
+    agency_id = only if only is not None else (found.id if found else None)
+    rows = tasks.task_rows(db, now, agency_id=agency_id)
+    return JSONResponse(
+        {
+            "as_of": now.isoformat(),
+            "tasks": [
+                {
+                    "id": r.id,
+                    "directive": r.directive_number,
+                    "ref": r.ref,
+                    "title": r.title,
+                    "agency": r.agency_code,
+                    "due_at": r.due_at.isoformat(),
+                    "progress": r.progress,
+                    "status": r.status,
+                    "state": r.state,
+                    "working_days_left": r.days_left,
+                }
+                for r in rows
+            ],
+        }
+    )

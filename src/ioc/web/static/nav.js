@@ -1,0 +1,17 @@
+// Menu groups (<details class="nav-menu">): one open at a time, closed by a click outside or Esc.
+document.addEventListener("click", (event) => {
+  for (const menu of document.querySelectorAll("details.nav-menu[open]")) {
+    if (!menu.contains(event.target)) menu.removeAttribute("open");
+  }
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  for (const menu of document.querySelectorAll("details.nav-menu[open]")) menu.removeAttribute("open");
+});
+document.addEventListener("toggle", (event) => {
+  const menu = event.target;
+  if (!(menu instanceof HTMLDetailsElement) || !menu.open || !menu.classList.contains("nav-menu")) return;
+  for (const other of document.querySelectorAll("details.nav-menu[open]")) {
+    if (other !== menu) other.removeAttribute("open");
+  }
+}, true);
