@@ -51,7 +51,10 @@ PACKS: tuple[str, ...] = (
     "ioc.packs.education",
     "ioc.packs.tourism",
     "ioc.packs.socio_economic",
-    "ioc.packs.public_services", "ioc.packs.cybersecurity", "ioc.packs.security_traffic")
+    "ioc.packs.public_services",
+    "ioc.packs.cybersecurity",
+    "ioc.packs.security_traffic",
+)
 
 
 def load_registry(pack_modules: tuple[str, ...] = PACKS) -> Registry:
@@ -85,6 +88,8 @@ def prepare(settings: Settings, engine: Engine) -> sessionmaker[Session]:
         sync_agencies(session)
         for pack in registry.packs:
             sync_catalog(session, pack.indicators())
+            if pack.sync is not None:
+                pack.sync(session)
         background.sync_alerting(session, settings, registry)
     return factory
 

@@ -101,6 +101,9 @@ class PackManifest:
     )
     demo: Callable[..., Any] | None = None
     on_startup: Callable[[Any], None] | None = None  # called with the Settings
+    # Reference data the pack keeps in the database (categories …): called by ``prepare`` in
+    # its transaction, idempotent, never overwriting an administrator's edits.
+    sync: Callable[[Session], Any] | None = None
     # Alerting: a YAML resource of the pack (``rules:`` and ``sops:``) loaded as default rules
     # and SOP checklists, and the record sources its record rules may name ("pack.source").
     alert_rules_file: str | None = None

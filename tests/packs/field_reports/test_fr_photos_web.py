@@ -63,7 +63,7 @@ def test_public_gets_published_photos_only(
     r = web.get(f"/field-reports/photos/{pid}")
     assert r.status_code == 200
     assert r.headers["content-type"] == "image/png"
-    assert r.headers["cache-control"] == "public, max-age=3600"
+    assert r.headers["cache-control"] == "public, max-age=60"
     assert r.content == (fr_policy.data_dir / photo_of(db, report).path).read_bytes()
     # Originals are for IOC staff only.
     assert web.get(f"/field-reports/photos/{pid}?original=1").status_code == 404

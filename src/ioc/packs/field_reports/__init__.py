@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from ioc.core.indicators import IndicatorSpec
-from ioc.core.registry import PackManifest, RecordSample
+from ioc.core.registry import NavEntry, PackManifest, RecordSample
 
 __all__ = ["manifest"]
 
@@ -47,6 +47,12 @@ def _demo(*args: Any, **kwargs: Any) -> Any:
     return load_demo(*args, **kwargs)
 
 
+def _tile(session: Any, lang: str) -> Any:
+    from ioc.packs.field_reports.tile import tile
+
+    return tile(session, lang)
+
+
 def _page_router() -> Any:
     from ioc.packs.field_reports.routers import page_router
 
@@ -59,6 +65,12 @@ def _api_router() -> Any:
     return api_router()
 
 
+def _sync(session: Any) -> Any:
+    from ioc.packs.field_reports.service import sync_categories
+
+    return sync_categories(session)
+
+
 def manifest() -> PackManifest:
     """The field-reports pack's contributions."""
     return PackManifest(
@@ -67,8 +79,11 @@ def manifest() -> PackManifest:
         indicators=_indicators,
         api_router=_api_router,
         page_router=_page_router,
+        tile=_tile,
         demo=_demo,
         on_startup=_startup,
+        sync=_sync,
         alert_rules_file="alert_rules.yaml",
         record_sources={"overdue": _overdue},
+        nav=(NavEntry("/field-reports", "frp.nav.inbox", "view"),),
     )

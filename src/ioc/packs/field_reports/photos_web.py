@@ -35,7 +35,8 @@ router = APIRouter(include_in_schema=False)
 Public = Annotated[Principal, Depends(require(Permission.PUBLIC))]
 
 NOT_FOUND = "Không tìm thấy ảnh / photo not found"
-PUBLIC_CACHE = "public, max-age=3600"
+# Short: a photo redacted or unpublished after publication must disappear quickly.
+PUBLIC_CACHE = "public, max-age=60"
 PRIVATE_CACHE = "private, no-store"
 
 

@@ -12,6 +12,11 @@ def page_router() -> APIRouter:
 
     router.include_router(pages_stats.router)
     router.include_router(photos_web.router)
+    from ioc.packs.field_reports import pages_admin, pages_public, pages_staff
+
+    router.include_router(pages_public.router)
+    router.include_router(pages_admin.router)
+    router.include_router(pages_staff.router)
     return router
 
 
