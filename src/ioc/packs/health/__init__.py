@@ -1,0 +1,58 @@
+"""Giám sát hoạt động Y tế — health pack: medical facilities, beds, visits, immunisation, and
+notifiable-disease surveillance per commune with EARS outbreak detection.
+
+Public module of the pack: other packs import only what is listed in ``__all__``. Inside:
+
+* ``indicators.yaml`` — the catalog (facility figures, commune immunisation, weekly cases);
+* ``alert_rules.yaml`` — EARS C1/C2/C3 rules per disease (weekly sums per commune) and the
+  outbreak-response SOPs;
+* ``surveillance`` — weekly counts, incidence and the EARS table (statistics from
+  ``ioc.engines.alerting.ears``); ``facilities`` — the ``MedicalFacility`` entities;
+* ``pages`` — ``/health``, ``/health/surveillance``, ``/health/communes/{code}``, exports.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ioc.core.indicators import IndicatorSpec, load_catalog
+from ioc.core.registry import NavEntry, PackManifest
+
+__all__ = ["manifest"]
+
+
+def _indicators() -> list[IndicatorSpec]:
+    return load_catalog("ioc.packs.health", "health")
+
+
+def _page_router() -> Any:
+    from ioc.packs.health.pages import router
+
+    return router
+
+
+def _tile(session: Any, lang: str) -> Any:
+    from ioc.packs.health.pages import overview_tile
+
+    return overview_tile(session, lang)
+
+
+def _demo(*args: Any, **kwargs: Any) -> Any:
+    from ioc.packs.health.demo import load_demo
+
+    return load_demo(*args, **kwargs)
+
+
+def manifest() -> PackManifest:
+    """The health pack's contributions."""
+    return PackManifest(
+        name="health",
+        title_key="hl.title",
+        indicators=_indicators,
+        page_router=_page_router,
+        tile=_tile,
+        nav=(NavEntry("/health", "hl.nav"),),
+        entity_types=("MedicalFacility",),
+        demo=_demo,
+        alert_rules_file="alert_rules.yaml",
+    )

@@ -1,0 +1,63 @@
+"""Communes of the province for the health pages: name, map position and population.
+
+Positions come from the ``areas`` table when it has them, otherwise from the pack's
+``communes.yaml`` (approximate centroids). Population there is [demo] data (illustrative, not
+official statistics) used for incidence per 100,000 and beds per 10,000 people.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ioc.core.models import Area
+
+PROVINCE = "66"
+
+
+@dataclass(frozen=True)
+class Commune:
+    """A current commune or ward."""
+
+    code: str
+    name: str
+    lat: float | None
+    lon: float | None
+    population: int | None
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> dict[str, dict[str, Any]]:
+    raw: Any = yaml.safe_load(
+        (files("ioc.packs.health") / "communes.yaml").read_text(encoding="utf-8")
+    )
+    return {str(c["code"]): c for c in raw.get("communes", [])}
+
+
+def communes(session: Session) -> list[Commune]:
+    """Every current commune/ward of the province, by name."""
+    shipped = _shipped()
+    rows = session.execute(
+        select(Area.code, Area.name, Area.lat, Area.lon)
+        .where(Area.valid_to.is_(None), Area.level.in_(("commune", "ward")))
+        .order_by(Area.name_folded)
+    )
+    out = []
+    for code, name, lat, lon in rows:
+        extra = shipped.get(code, {})
+        if lat is None or lon is None:
+            lat, lon = extra.get("lat"), extra.get("lon")
+        population = extra.get("population")
+        out.append(Commune(code, name, lat, lon, int(population) if population else None))
+    return out
+
+
+def province_population(items: list[Commune]) -> int:
+    """Sum of the communes' populations (0 when none is known)."""
+    return sum(c.population or 0 for c in items)

@@ -1,0 +1,96 @@
+/*
+ * Sector pages (health, education, tourism): grouped bar charts (plan vs actual, year on year)
+ * and the drawing of every chart and map declared on the page. Needs ioc.js (IOC.lineChart,
+ * IOC.aqiMap, IOC.formatNumber) and vendor echarts/leaflet, loaded before this file.
+ *
+ *   Sectors.groupedBars(elId, cfg) -> echarts instance
+ *     cfg: {categories: ["01/2026", ...], series: [{name, data: [number|null|{value, color}],
+ *           color?}], yName?, decimals?, stack?: bool, horizontal?: bool, markLine?: number}
+ *   Sectors.drawAll(charts)  draws [data-sector-chart="key"] (line: IOC.lineChart,
+ *     data-kind="bars": groupedBars) from the charts object, and [data-sector-map]
+ *     maps from the JSON block named by the attribute ({stations, opts, places?}).
+ */
+(function (global) {
+  "use strict";
+
+  function groupedBars(elId, cfg) {
+    cfg = cfg || {};
+    var node = typeof elId === "string" ? document.getElementById(elId) : elId;
+    var old = global.echarts.getInstanceByDom(node);
+    if (old) { old.dispose(); }
+    var chart = global.echarts.init(node, null, { renderer: "canvas" });
+    var fmt = function (v) { return IOC.formatNumber(v, cfg.decimals || 0); };
+    var categoryAxis = { type: "category", data: cfg.categories || [], axisLabel: { hideOverlap: true } };
+    var valueAxis = {
+      type: "value",
+      name: cfg.yName || "",
+      nameTextStyle: { align: "left" },
+      axisLabel: { formatter: fmt }
+    };
+    if (cfg.horizontal) {
+      categoryAxis.inverse = true;
+      categoryAxis.axisLabel = { width: 170, overflow: "break", lineHeight: 14 };
+      valueAxis.max = function (v) { return Math.max(120, Math.ceil(v.max / 10) * 10 + 10); };
+      valueAxis.nameTextStyle = { align: "right" };
+    }
+    chart.setOption({
+      animation: false,
+      color: ["#9AA3AD", "#1565C0", "#2E7D32", "#E65100"],
+      grid: { left: 16, right: 24, top: 48, bottom: 16, containLabel: true },
+      legend: { top: 4, show: (cfg.series || []).length > 1 },
+      tooltip: {
+        trigger: "axis",
+        axisPointer: { type: "shadow" },
+        valueFormatter: function (v) { return fmt(v); }
+      },
+      xAxis: cfg.horizontal ? valueAxis : categoryAxis,
+      yAxis: cfg.horizontal ? categoryAxis : valueAxis,
+      series: (cfg.series || []).map(function (s, i) {
+        var data = (s.data || []).map(function (d) {
+          if (d !== null && typeof d === "object") {
+            return { value: d.value, itemStyle: d.color ? { color: d.color } : undefined };
+          }
+          return d;
+        });
+        var out = { name: s.name, type: "bar", barMaxWidth: 28, data: data };
+        if (s.color) { out.itemStyle = { color: s.color }; }
+        if (cfg.stack) { out.stack = "total"; }
+        if (cfg.horizontal) {
+          out.label = { show: true, position: "right", formatter: function (p) { return fmt(p.value); } };
+        }
+        if (i === 0 && cfg.markLine !== undefined) {
+          var line = {};
+          line[cfg.horizontal ? "xAxis" : "yAxis"] = cfg.markLine;
+          out.markLine = {
+            silent: true, symbol: "none", data: [line],
+            lineStyle: { type: "dashed", color: "#C62828" },
+            label: { formatter: fmt(cfg.markLine) }
+          };
+        }
+        return out;
+      })
+    });
+    if (global.ResizeObserver) {
+      new global.ResizeObserver(function () { chart.resize(); }).observe(node);
+    }
+    return chart;
+  }
+
+  function drawAll(charts) {
+    charts = charts || {};
+    Array.prototype.forEach.call(document.querySelectorAll("[data-sector-chart]"), function (n) {
+      var cfg = charts[n.getAttribute("data-sector-chart")];
+      if (!cfg) { return; }
+      if (n.getAttribute("data-kind") === "bars") { groupedBars(n, cfg); }
+      else { IOC.lineChart(n, cfg); }
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-sector-map]"), function (n) {
+      var src = document.getElementById(n.getAttribute("data-sector-map"));
+      var data = src ? JSON.parse(src.textContent || "{}") : {};
+      var map = IOC.aqiMap(n, data.stations || [], data.opts || {});
+      if (data.places) { IOC.placeLabels(map, data.places); }
+    });
+  }
+
+  global.Sectors = { groupedBars: groupedBars, drawAll: drawAll };
+})(window);
