@@ -1,0 +1,138 @@
+"""Syslog intake benchmark (``run_syslog``): events/s received and committed by the
+cybersecurity pack's listener on 127.0.0.1, over UDP and over TCP (octet counting), into a
+fresh SQLite database. Aim: ≥ 20,000 events/s, and no loss on TCP.
+
+The sender is a separate Python process (as a real device would be), so it does not compete
+for the listener's GIL. Each figure is ``events stored / (last commit − first send)``. UDP may
+lose datagrams when the sender outruns the kernel buffer (``IOC_SYSLOG_RCVBUF``, capped by
+``net.core.rmem_max``): ``syslog_udp_lost`` counts them. TCP never loses: the listener stops
+reading when its queue is full and TCP flow control slows the sender.
+
+Keys written (all prefixed ``syslog_``): ``events``, ``udp_events_per_s``, ``udp_lost``,
+``udp_dropped_queue``, ``tcp_events_per_s``, ``tcp_lost``, ``ratio_udp_to_aim``,
+``ratio_tcp_to_aim``.
+
+Standalone: ``.venv/bin/python bench/syslog.py [--quick]``.
+"""
+
+# ruff: noqa: E501 - the sender script builds long sample lines
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from ioc.app import prepare
+from ioc.core.db import make_engine
+from ioc.packs.cybersecurity.listener import ListenerConfig, SyslogListener
+from ioc.settings import Settings
+
+AIM_PER_S = 20000
+
+# The sender: builds N RFC 5424 lines (a mix of sshd, firewall and CEF-in-syslog events) and
+# sends them as fast as it can, over UDP (one datagram each) or TCP (octet counting).
+SENDER = r"""
+import socket, sys, time
+mode, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+lines = []
+for i in range(n):
+    k = i % 3
+    if k == 0:
+        m = "<38>1 2026-03-10T05:%02d:%02dZ fw-so-y-te.daklak.local sshd %d - - Failed password for invalid user admin from 45.134.26.%d port %d ssh2" % (i // 60 % 60, i % 60, i % 9999, i % 250, 40000 + i % 20000)
+    elif k == 1:
+        m = '<132>1 2026-03-10T05:%02d:%02dZ fw-so-xay-dung.daklak.local fortigate - - [ioc@32473 agency="so-xay-dung"] Port scan detected from 185.220.101.%d to 10.66.3.%d' % (i // 60 % 60, i % 60, i % 250, i % 200)
+    else:
+        m = "<134>Mar 10 12:00:00 waf-01 CEF:0|F5|ASM|16|200|SQL injection attempt|8|src=103.97.125.%d dst=10.66.3.4 request=/portal/search?id=%d" % (i % 250, i)
+    lines.append(m.encode())
+if mode == "udp":
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    t0 = time.perf_counter()
+    for m in lines:
+        s.sendto(m, ("127.0.0.1", port))
+else:
+    s = socket.create_connection(("127.0.0.1", port))
+    t0 = time.perf_counter()
+    chunk = []
+    for m in lines:
+        chunk.append(b"%d %s" % (len(m), m))
+        if len(chunk) == 500:
+            s.sendall(b"".join(chunk)); chunk = []
+    if chunk:
+        s.sendall(b"".join(chunk))
+s.close()
+print(time.time() - (time.perf_counter() - t0))
+"""
+
+
+def _one(settings: Settings, factory: Any, mode: str, n: int) -> tuple[float, int, int]:
+    """(events/s, lost, dropped by the queue) for one transport."""
+    config = ListenerConfig(
+        host="127.0.0.1",
+        udp_port=0 if mode == "udp" else None,
+        tcp_port=0 if mode == "tcp" else None,
+        batch_size=5000,
+        batch_ms=100,
+        rcvbuf=settings.syslog_rcvbuf,
+    )
+    listener = SyslogListener(config, factory).start()
+    try:
+        port = listener.udp_port if mode == "udp" else listener.tcp_port
+        out = subprocess.run(
+            [sys.executable, "-c", SENDER, mode, str(port), str(n)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        started = float(out.stdout.strip())  # wall-clock time of the first send
+        # Wait until nothing more arrives: everything received is committed and, for UDP,
+        # no datagram came in for a second.
+        last = -1
+        while True:
+            listener.wait_idle(120)
+            with listener.stats.lock:
+                seen = listener.stats.received
+            if seen == last or seen >= n:
+                break
+            last = seen
+            time.sleep(1.0)
+        finished = time.time()
+        stats = listener.stats
+        rate = stats.stored / max(finished - started, 1e-9)
+        return rate, n - stats.stored - stats.malformed, stats.dropped
+    finally:
+        listener.stop()
+
+
+def run_syslog(tmp: Path, results: dict[str, Any], quick: bool) -> None:
+    """Measure syslog intake over UDP and TCP into SQLite; write ``syslog_*`` keys."""
+    n = 20000 if quick else 200000
+    db = tmp / "syslog.db"
+    settings = Settings(env="test", database_url=f"sqlite:///{db}", scheduler="off")
+    engine = make_engine(settings.database_url)
+    factory = prepare(settings, engine)
+    results["syslog_events"] = n
+    udp_rate, udp_lost, udp_dropped = _one(settings, factory, "udp", n)
+    tcp_rate, tcp_lost, _ = _one(settings, factory, "tcp", n)
+    results["syslog_udp_events_per_s"] = round(udp_rate)
+    results["syslog_udp_lost"] = udp_lost
+    results["syslog_udp_dropped_queue"] = udp_dropped
+    results["syslog_tcp_events_per_s"] = round(tcp_rate)
+    results["syslog_tcp_lost"] = tcp_lost
+    results["syslog_ratio_udp_to_aim"] = round(udp_rate / AIM_PER_S, 3)
+    results["syslog_ratio_tcp_to_aim"] = round(tcp_rate / AIM_PER_S, 3)
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as d:
+        run_syslog(Path(d), out, args.quick)
+    print(json.dumps(out, indent=2))

@@ -1,0 +1,139 @@
+"""JSON API of the cybersecurity pack.
+
+* ``POST /api/v1/security/events`` (scope ``ingest``) — a batch of events from the SOC or an
+  agency's device: ``{"events": [{time, source, agency, category, severity, message,
+  src_ip?, dst_ip?, indicators?}]}`` (or a bare list). Valid events are stored; invalid ones
+  are listed with their row (1-based) and field (422 when any is invalid).
+* ``GET /api/v1/security/sites`` (view) — the website status board.
+* ``GET /api/v1/security/agencies`` (view) — indicators per agency.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+
+from ioc.core import audit, clock
+from ioc.core.auth import Permission
+from ioc.packs.cybersecurity import stats
+from ioc.packs.cybersecurity.models import CySite
+from ioc.packs.cybersecurity.parsers import normalise_json
+from ioc.packs.cybersecurity.store import store_events
+from ioc.web.deps import DbSession, Principal, require
+
+router = APIRouter(prefix="/api/v1/security", tags=["cybersecurity"])
+
+Ingestor = Annotated[Principal, Depends(require(Permission.INGEST))]
+Viewer = Annotated[Principal, Depends(require(Permission.VIEW))]
+
+MAX_EVENTS = 10000
+MAX_BODY = 20 << 20
+
+
+def _bad(status: int, detail: str) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status)
+
+
+@router.post(
+    "/events",
+    summary="Gửi sự kiện ATTT (JSON) / send security events",
+    responses={
+        200: {"description": "Every event stored"},
+        400: {"description": "Body unreadable"},
+        413: {"description": "Too many events or body too large"},
+        422: {"description": "Some events invalid: listed with row, field and reason"},
+    },
+)
+async def post_events(request: Request, principal: Ingestor, db: DbSession) -> JSONResponse:
+    """Store a batch of security events; invalid ones are listed by row and field."""
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        return _bad(413, "Nội dung quá lớn / body too large")
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        return _bad(400, f"JSON không hợp lệ / invalid JSON: {exc}")
+    items = doc.get("events") if isinstance(doc, dict) else doc
+    if not isinstance(items, list):
+        return _bad(400, 'Cần {"events": [...]} hoặc một danh sách / expected {"events": [...]}')
+    if len(items) > MAX_EVENTS:
+        return _bad(413, f"Tối đa {MAX_EVENTS} sự kiện một lần / at most {MAX_EVENTS} events")
+    received = clock.now()
+    good = []
+    errors: list[dict[str, Any]] = []
+    for number, item in enumerate(items, start=1):
+        event, problems = normalise_json(item, received)
+        if event is None:
+            errors.extend(
+                {"row": number, "field": p.field, "message": p.message, "message_en": p.message_en}
+                for p in problems
+            )
+        else:
+            good.append(event)
+    stored = store_events(db, good, transport="http", received=received)
+    audit.record(
+        db,
+        principal.actor,
+        "cy.events.ingest",
+        "batch",
+        None,
+        received=len(items),
+        stored=stored,
+        rejected=len({e["row"] for e in errors}),
+    )
+    body_out = {
+        "received": len(items),
+        "stored": stored,
+        "rejected": len({e["row"] for e in errors}),
+        "errors": errors[:1000],
+    }
+    return JSONResponse(body_out, 422 if errors else 200)
+
+
+@router.get("/sites", summary="Tình trạng cổng thông tin / website status board")
+def sites(principal: Viewer, db: DbSession) -> dict[str, Any]:
+    """Every monitored site with its last probe."""
+    out = []
+    for s in db.execute(select(CySite).order_by(CySite.name)).scalars():
+        out.append(
+            {
+                "code": s.code,
+                "name": s.name,
+                "url": s.url,
+                "agency": s.agency_code,
+                "state": s.state,
+                "http_status": s.http_status,
+                "response_ms": s.response_ms,
+                "cert_not_after": s.cert_not_after.isoformat() if s.cert_not_after else None,
+                "cert_error": s.cert_error,
+                "similarity": s.similarity,
+                "last_probe_at": s.last_probe_at.isoformat() if s.last_probe_at else None,
+            }
+        )
+    return {"items": out}
+
+
+@router.get("/agencies", summary="Chỉ số ATTT theo cơ quan / indicators per agency")
+def agencies(principal: Viewer, db: DbSession, days: int = 30) -> dict[str, Any]:
+    """Open incidents, MTTR (h), events by severity and sites down per agency."""
+    days = max(1, min(days, 366))
+    rows = stats.agency_rows(db, clock.now(), days)
+    return {
+        "days": days,
+        "items": [
+            {
+                "agency": r.code or None,
+                "name": r.name,
+                "open_incidents": r.open_incidents,
+                "mttr_hours": None if r.mttr_hours is None else round(r.mttr_hours, 2),
+                "events": r.events,
+                "sites": r.sites,
+                "sites_down": r.sites_down,
+            }
+            for r in rows
+        ],
+    }

@@ -1,0 +1,165 @@
+"""JSON API of the public order and traffic pack.
+
+* ``GET /api/v1/traffic/segments`` (view) — GeoJSON FeatureCollection of road segments with
+  speed, free-flow speed and level of service A–F.
+* ``GET /api/v1/traffic/cameras`` (view) — cameras with online/offline and stream link.
+* ``POST /api/v1/traffic/incidents`` (ingest) — ``{"incidents": [{kind, category, time, lat,
+  lon, area?, place?, count?, injured?, dead?, camera?, segment?, description?}]}`` (``area``
+  = commune/ward code); invalid items
+  are listed by row and field (422), valid ones stored.
+
+Flow readings use the common doors: ``POST /api/v1/observations`` (indicators ``st_*``, entity
+= sensor code), NGSI-LD ``TrafficFlowObserved`` and MQTT.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from ioc.core import clock
+from ioc.core.auth import Permission
+from ioc.packs.security_traffic import congestion, service
+from ioc.web.deps import DbSession, Principal, require
+
+router = APIRouter(prefix="/api/v1/traffic", tags=["traffic"])
+
+Ingestor = Annotated[Principal, Depends(require(Permission.INGEST))]
+Viewer = Annotated[Principal, Depends(require(Permission.VIEW))]
+MAX_ITEMS = 5000
+
+
+def segments_geojson(states: list[congestion.SegmentState]) -> dict[str, Any]:
+    """Segments as a GeoJSON FeatureCollection."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": s.code,
+                "geometry": s.geometry,
+                "properties": {
+                    "code": s.code,
+                    "name": s.name,
+                    "road": s.road,
+                    "speed": None if s.speed is None else round(s.speed, 1),
+                    "freeFlowSpeed": s.free_flow,
+                    "intensity": s.intensity,
+                    "level": s.level or None,
+                    "color": s.color,
+                },
+            }
+            for s in states
+            if s.geometry
+        ],
+    }
+
+
+@router.get("/segments", summary="Đoạn đường và mức ùn tắc / road segments and congestion")
+def segments(principal: Viewer, db: DbSession) -> dict[str, Any]:
+    """GeoJSON of the segments with their current level of service."""
+    return segments_geojson(congestion.segment_states(db, clock.now()))
+
+
+@router.get("/cameras", summary="Camera / cameras")
+def cameras(principal: Viewer, db: DbSession) -> dict[str, Any]:
+    """Cameras with location, owner, online status and stream link."""
+    return {
+        "items": [
+            {
+                "code": c.code,
+                "name": c.name,
+                "lat": c.lat,
+                "lon": c.lon,
+                "agency": c.agency_code,
+                "online": c.online,
+                "last_seen": c.last_seen.isoformat() if c.last_seen else None,
+                "stream_url": c.stream_url,
+            }
+            for c in service.camera_states(db, clock.now())
+        ]
+    }
+
+
+def _int(item: dict[str, Any], key: str, default: int) -> int:
+    value = item.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise service.StError(key, "phải là số nguyên", "must be an integer")
+    return value
+
+
+def _float(item: dict[str, Any], key: str) -> float | None:
+    value = item.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise service.StError(key, "phải là số", "must be a number")
+    return float(value)
+
+
+def _time(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise service.StError("time", "thiếu thời gian ISO 8601", "ISO 8601 time required")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise service.StError(
+            "time", "thời gian phải theo ISO 8601", "time must be ISO 8601"
+        ) from exc
+    if parsed.tzinfo is None:
+        raise service.StError("time", "thời gian thiếu múi giờ", "time has no UTC offset")
+    return parsed
+
+
+@router.post("/incidents", summary="Gửi vụ việc, vi phạm / send incidents and violations")
+async def post_incidents(request: Request, principal: Ingestor, db: DbSession) -> JSONResponse:
+    """Store incidents; each invalid item is reported with its row and field."""
+    try:
+        doc = orjson.loads(await request.body())
+    except orjson.JSONDecodeError as exc:
+        return JSONResponse({"detail": f"JSON không hợp lệ / invalid JSON: {exc}"}, 400)
+    items = doc.get("incidents") if isinstance(doc, dict) else doc
+    if not isinstance(items, list):
+        return JSONResponse(
+            {"detail": 'Cần {"incidents": [...]} / expected {"incidents": [...]}'}, 400
+        )
+    if len(items) > MAX_ITEMS:
+        return JSONResponse({"detail": f"Tối đa {MAX_ITEMS} / at most {MAX_ITEMS}"}, 413)
+    errors: list[dict[str, Any]] = []
+    stored = 0
+    for number, item in enumerate(items, start=1):
+        try:
+            if not isinstance(item, dict):
+                raise service.StError("*", "phải là đối tượng JSON", "must be an object")
+            with db.begin_nested():
+                service.record_incident(
+                    db,
+                    principal.actor,
+                    kind=str(item.get("kind", "")),
+                    category=str(item.get("category", "other")),
+                    occurred_at=_time(item.get("time")),
+                    lat=_float(item, "lat"),
+                    lon=_float(item, "lon"),
+                    area_code=str(item["area"]) if item.get("area") else None,
+                    place=str(item.get("place", "")),
+                    count=_int(item, "count", 1),
+                    injured=_int(item, "injured", 0),
+                    dead=_int(item, "dead", 0),
+                    camera_code=str(item["camera"]) if item.get("camera") else None,
+                    segment_code=str(item["segment"]) if item.get("segment") else None,
+                    description=str(item.get("description", "")),
+                    source="api",
+                )
+            stored += 1
+        except service.StError as exc:
+            errors.append(
+                {"row": number, "field": exc.field, "message": exc.message, "message_en": exc.en}
+            )
+    return JSONResponse(
+        {"received": len(items), "stored": stored, "rejected": len(errors), "errors": errors},
+        422 if errors else 200,
+    )
