@@ -130,9 +130,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             scheduler = background.make_scheduler(settings, factory, registry)
             scheduler.start()
         app.state.scheduler = scheduler
+        # Packs' long-running services (the syslog listener when IOC_SYSLOG_ENABLED …).
+        services = background.start_services(settings, factory, registry)
         try:
             yield
         finally:
+            for service in reversed(services):
+                service.stop()
             if scheduler is not None:
                 scheduler.stop()
             app.state.scheduler = None

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from importlib import resources
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from ioc.core.registry import Registry
+from ioc.engines import submissions
 from ioc.engines.alerting import notify
 from ioc.engines.alerting import rules as alert_rules
 from ioc.engines.alerting.evaluate import evaluate_due
@@ -65,7 +67,23 @@ def jobs(settings: Settings, registry: Registry) -> list[Job]:
         Job("jobs.prune", 3600, prune_runs),
     ]
     result.extend(_notify_jobs(settings))
+    result.append(submissions.reminder_job(registry, settings))
+    for pack in registry.packs:
+        result.extend(Job(name, every, fn) for name, every, fn in pack.jobs)
     return result
+
+
+def start_services(
+    settings: Settings, factory: sessionmaker[Session], registry: Registry
+) -> list[Any]:
+    """Start every pack's long-running services (each returns a handle with ``stop()``)."""
+    handles = []
+    for pack in registry.packs:
+        for start in pack.services:
+            handle = start(settings, factory)
+            if handle is not None:
+                handles.append(handle)
+    return handles
 
 
 def _notify_jobs(settings: Settings) -> list[Job]:

@@ -447,6 +447,30 @@ ingest_app = typer.Typer(
 app.add_typer(ingest_app, name="ingest")
 
 
+@ingest_app.command("syslog")
+def ingest_syslog() -> None:
+    """Receive security events over syslog (RFC 5424/3164, CEF; UDP and TCP, IOC_SYSLOG_*)
+    until Ctrl+C, printing the counters every 10 seconds."""
+    import signal
+    import threading
+
+    from ioc.app import boot
+    from ioc.packs.cybersecurity.listener import serve as serve_syslog
+
+    settings = get_settings()
+    boot(settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    console.print(
+        f"Nhận syslog tại {settings.syslog_host} UDP {settings.syslog_udp_port} / TCP "
+        f"{settings.syslog_tcp_port}; Ctrl+C để dừng"
+    )
+    with _factory(settings) as factory:
+        stats = serve_syslog(settings, factory, stop, report=lambda c: console.print(c))
+    console.print(stats.as_dict())
+
+
 @ingest_app.command("mqtt")
 def ingest_mqtt(
     every: Annotated[int, typer.Option(help="In một dòng sau mỗi N tin nhắn")] = 10_000,

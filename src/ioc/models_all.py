@@ -10,8 +10,13 @@ MODEL_MODULES = (
     "ioc.engines.alerting.models",
     "ioc.engines.alerting.notify.models",
     "ioc.engines.jobs.models",
+    "ioc.engines.submissions.models",
     "ioc.packs.environment.models",
     "ioc.packs.field_reports.models",
+    "ioc.packs.documents.models",
+    "ioc.packs.cybersecurity.models",
+    "ioc.packs.security_traffic.models",
+    "ioc.packs.public_services.models",
 )
 
 

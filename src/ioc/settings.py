@@ -252,6 +252,117 @@ class Settings(BaseSettings):
     """Field reports: code of the agency that receives reports before routing (the IOC); it
     answers for the intake and publishing steps in overdue lists and alerts."""
 
+    ps_due_soon_wd: int = Field(default=2, ge=0, le=30)
+    """Public services: an unfinished dossier is "due soon" (sắp đến hạn) when its deadline,
+    after the supplement deduction, falls within this many working days."""
+
+    ps_points_file: Path | None = None
+    """Public services: an operator copy of the QĐ 766 points table (YAML, same shape as the
+    pack's ``points.yaml``); empty = the packaged table (unconfirmed points marked there)."""
+
+    ps_export_max_rows: int = Field(default=200_000, ge=1)
+    """Public services: most dossier rows one list export (XLSX/CSV) may contain."""
+
+    doc_due_soon_days: int = Field(default=5, ge=1, le=60)
+    """Documents: a directive task is "due soon" when its deadline is fewer than this many
+    working days away."""
+
+    doc_evidence_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    """Documents: largest evidence file (minh chứng) attached to a task report, in bytes."""
+
+    sub_deadline_working_days: int = Field(default=5, ge=0, le=60)
+    """Submissions: a period's figures are due by the end of this working day after the period
+    ends (5 = the 5th working day of the next month for a monthly report)."""
+
+    sub_remind_days_before: int = Field(default=2, ge=0, le=30)
+    """Submissions: remind an agency that has not submitted when its deadline is this many
+    working days away or less (0 = only after the deadline)."""
+
+    sub_jump_factor: float = Field(default=1.0, gt=0)
+    """Submissions: a value that changed against the last period by more than this fraction of
+    the last value (1.0 = doubled or fell to zero) is a warning the sender must confirm; an
+    indicator's ``jump_factor`` overrides it."""
+
+    sub_warn_ratio: float = Field(default=0.9, gt=0, le=1)
+    """Plan vs actual: status is amber when the year-end forecast reaches this share of the
+    target but not the target (higher is better; the reverse for lower is better), red below."""
+
+    syslog_enabled: bool = False
+    """Cybersecurity: run the syslog listener inside ``ioc serve`` (one web worker only;
+    otherwise run ``ioc ingest syslog`` as its own process)."""
+
+    syslog_host: str = "127.0.0.1"
+    """Cybersecurity: address the syslog listener binds (``0.0.0.0`` to accept devices of the
+    network; keep it behind the firewall, syslog has no authentication)."""
+
+    syslog_protocols: str = "udp,tcp"
+    """Cybersecurity: syslog transports to open, comma-separated: ``udp``, ``tcp``."""
+
+    syslog_udp_port: int = Field(default=5514, ge=0, le=65535)
+    """Cybersecurity: UDP port of the syslog listener (514 needs root; 0 = any free port)."""
+
+    syslog_tcp_port: int = Field(default=5514, ge=0, le=65535)
+    """Cybersecurity: TCP port of the syslog listener (RFC 6587 octet counting or newline
+    framing; 0 = any free port)."""
+
+    syslog_batch_size: int = Field(default=2000, ge=1, le=100000)
+    """Cybersecurity: most syslog lines written to the database in one transaction."""
+
+    syslog_batch_ms: int = Field(default=200, ge=1, le=60000)
+    """Cybersecurity: a syslog batch is written at most this many milliseconds after its first
+    line arrived."""
+
+    syslog_max_line: int = Field(default=65536, ge=480, le=1048576)
+    """Cybersecurity: longest syslog line accepted, in bytes (longer lines are malformed)."""
+
+    syslog_dead_letters_per_batch: int = Field(default=100, ge=0)
+    """Cybersecurity: most malformed syslog lines kept as dead letters per batch (the rest are
+    only counted, so a flood of garbage cannot fill the database)."""
+
+    syslog_rcvbuf: int = Field(default=8 << 20, ge=65536)
+    """Cybersecurity: UDP receive buffer asked of the kernel, in bytes (Linux caps it at
+    ``net.core.rmem_max``: raise that sysctl too for bursts above ~20,000 events/s)."""
+
+    cy_probe_timeout_s: float = Field(default=10.0, gt=0, le=120)
+    """Cybersecurity: timeout of one website probe (connect + TLS + response), in seconds."""
+
+    cy_probe_slow_ms: int = Field(default=3000, ge=1)
+    """Cybersecurity: a portal answering slower than this (milliseconds) is ``slow``."""
+
+    cy_probe_ca_file: str = ""
+    """Cybersecurity: extra CA bundle (PEM) trusted by the website probe, e.g. a provincial CA;
+    empty = the system's trust store."""
+
+    cy_cert_warn_days: int = Field(default=14, ge=1)
+    """Cybersecurity: warn when a portal's TLS certificate expires within this many days."""
+
+    cy_deface_min_similarity: float = Field(default=0.6, ge=0, le=1)
+    """Cybersecurity: a page whose text is less similar than this to its baseline (Jaccard
+    similarity of word 3-shingles, 0–1) is flagged as possibly defaced."""
+
+    cy_deface_keywords: list[str] = [
+        "hacked by",
+        "defaced",
+        "deface by",
+        "owned by",
+        "h4ck",
+        "bị hack",
+        "greetz",
+    ]
+    """Cybersecurity: words that mark a page as defaced when they appear in it and not in its
+    baseline (case-insensitive; JSON list in the environment)."""
+
+    st_los_bands: list[float] = [85, 67, 50, 40, 30]
+    """Traffic: level-of-service bands of a road segment, average speed as % of its free-flow
+    speed: above the 1st value A, above the 2nd B, … , at or below the last F (HCM 2010
+    Exhibit 16-4 for urban streets)."""
+
+    st_flow_max_age_s: int = Field(default=1800, ge=60)
+    """Traffic: a segment's congestion level uses speed readings at most this old."""
+
+    st_camera_offline_s: int = Field(default=300, ge=30)
+    """Traffic: a camera with no heartbeat for this many seconds is shown offline."""
+
     @model_validator(mode="after")
     def _production_rules(self) -> Settings:
         if self.env == "production":

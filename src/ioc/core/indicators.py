@@ -15,6 +15,10 @@ from ioc.core.models import Indicator
 AGGREGATIONS = {"avg", "sum", "min", "max", "last"}
 DIRECTIONS = {"higher", "lower", "none"}
 TIME_LABELS = {"start", "end"}
+# Submitted indicators (engines.submissions): which areas a value is given for, and the owner
+# value meaning "each commune/ward People's Committee reports its own area".
+AREA_LEVELS = {"province", "commune"}
+COMMUNE_COMMITTEES = "commune_committees"
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,17 @@ class IndicatorSpec:
     max_value: float | None
     derived: bool
     description: str
+    # Optional, for figures agencies submit (ioc.engines.submissions); not stored in the
+    # ``indicators`` table. ``owner_agency``: code of the agency that submits the values
+    # (agencies table) or ``commune_committees``; ``area_level``: one value for the province
+    # or one per current commune/ward; ``jump_factor``: relative change against the last
+    # period that needs confirmation (overrides the engine's setting); ``forecast``: how the
+    # year end is estimated, ``run_rate`` (year to date ÷ months × 12, the default for sums)
+    # or ``level`` (the year-to-date figure, the default otherwise).
+    owner_agency: str | None = None
+    area_level: str = "province"
+    jump_factor: float | None = None
+    forecast: str | None = None
 
 
 def load_catalog(package: str, pack: str, filename: str = "indicators.yaml") -> list[IndicatorSpec]:
@@ -57,6 +72,10 @@ def load_catalog(package: str, pack: str, filename: str = "indicators.yaml") -> 
                 max_value=_number(item.get("max_value"), f"{where}: max_value"),
                 derived=bool(item.get("derived", False)),
                 description=str(item.get("description", "")),
+                owner_agency=str(item["owner_agency"]) if item.get("owner_agency") else None,
+                area_level=str(item.get("area_level", "province")),
+                jump_factor=_number(item.get("jump_factor"), f"{where}: jump_factor"),
+                forecast=str(item["forecast"]) if item.get("forecast") else None,
             )
         except KeyError as exc:
             raise ValueError(f"{where}: missing field {exc.args[0]}") from exc
@@ -66,6 +85,10 @@ def load_catalog(package: str, pack: str, filename: str = "indicators.yaml") -> 
             raise ValueError(f"{where}: direction must be one of {sorted(DIRECTIONS)}")
         if spec.time_label not in TIME_LABELS:
             raise ValueError(f"{where}: time_label must be start or end")
+        if spec.forecast not in (None, "run_rate", "level"):
+            raise ValueError(f"{where}: forecast must be run_rate or level")
+        if spec.area_level not in AREA_LEVELS:
+            raise ValueError(f"{where}: area_level must be one of {sorted(AREA_LEVELS)}")
         specs.append(spec)
     return specs
 
@@ -80,6 +103,10 @@ def _number(value: Any, where: str) -> float | None:
         raise ValueError(f"{where} must be a number, not {value!r}") from exc
 
 
+# Spec fields that are columns of ``indicators`` (submission fields live only in the catalog).
+_INDICATOR_COLUMNS = frozenset(Indicator.__table__.columns.keys())
+
+
 def sync_catalog(session: Session, specs: list[IndicatorSpec]) -> int:
     """Insert or update the indicators of a catalog; returns how many rows changed."""
     existing = {
@@ -90,7 +117,7 @@ def sync_catalog(session: Session, specs: list[IndicatorSpec]) -> int:
     }
     changed = 0
     for spec in specs:
-        values = {k: v for k, v in spec.__dict__.items() if k != "code"}
+        values = {k: v for k, v in spec.__dict__.items() if k != "code" and k in _INDICATOR_COLUMNS}
         ind = existing.get(spec.code)
         if ind is None:
             session.add(Indicator(code=spec.code, **values))

@@ -104,6 +104,11 @@ class PackManifest:
     # Reference data the pack keeps in the database (categories …): called by ``prepare`` in
     # its transaction, idempotent, never overwriting an administrator's edits.
     sync: Callable[[Session], Any] | None = None
+    # Periodic jobs for the scheduler: (name, every_s, fn(session_factory, now) -> summary).
+    jobs: tuple[tuple[str, float, Callable[..., str | None]], ...] = ()
+    # Long-running services of the web process (a syslog listener …):
+    # fn(settings, session_factory) -> a handle with ``stop()``, or None when switched off.
+    services: tuple[Callable[..., Any], ...] = ()
     # Alerting: a YAML resource of the pack (``rules:`` and ``sops:``) loaded as default rules
     # and SOP checklists, and the record sources its record rules may name ("pack.source").
     alert_rules_file: str | None = None

@@ -37,6 +37,8 @@ AdminApi = Annotated[Principal, Depends(require(Permission.ADMIN))]
 StatusFilter = Literal["new", "replayed", "discarded", "all"]
 STATUSES: tuple[str, ...] = ("new", "replayed", "discarded", "all")
 PAGE_LIMIT = 200
+# Doors whose letters the MQTT decoders can take again (a syslog line cannot be replayed).
+REPLAYABLE: tuple[str, ...] = ("mqtt",)
 PAYLOAD_SHOWN = 160
 
 
@@ -90,6 +92,7 @@ def dead_letters_page(
             "total": total,
             "status": status,
             "statuses": STATUSES,
+            "replayable": REPLAYABLE,
             "done": done if done in ("replayed", "failed", "discarded", "csrf") else None,
         },
         principal=principal,
@@ -125,6 +128,8 @@ def replay_letter(
     letter = _letter(db, letter_id)
     if letter.status != "new":
         return _back(status, "replayed" if letter.status == "replayed" else "discarded")
+    if letter.source not in REPLAYABLE:
+        return _back(status, "failed")  # e.g. a syslog line: no decoder can take it again
     result = replay(
         db,
         letter,

@@ -571,6 +571,8 @@ def _annotations(
         else:
             rendered[key] = _render(template, ctx_vi)
     subject = sample.name or labels.get("subject") or area_name
+    if sample.name is None and area_name and labels.get("subject") == labels.get("area"):
+        subject = area_name  # an area series: its name, not its code
     prefix = {NODATA: "Không có dữ liệu: ", ERROR: "Lỗi đánh giá: "}.get(state, "")
     title = f"{prefix}{rule.title}" + (f" — {subject}" if subject else "")
     if area_name and subject != area_name:

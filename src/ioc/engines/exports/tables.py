@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -44,7 +45,8 @@ def to_xlsx(table: Table) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
-    sheet.title = table.title[:31] or "Du_lieu"
+    # Excel refuses / \\ ? * [ ] : in sheet names and more than 31 characters.
+    sheet.title = re.sub(r"[\\/?*\[\]:]", "-", table.title)[:31].strip() or "Du_lieu"
     sheet.append([table.title])
     sheet["A1"].font = Font(bold=True, size=13)
     for note in table.notes:

@@ -67,6 +67,20 @@ def _record(name: str) -> Any:
     return source
 
 
+def _probe_sites(factory: Any, now: Any) -> str | None:
+    from ioc.packs.cybersecurity.probes import probe_sites
+
+    return probe_sites(factory, now)
+
+
+def _syslog_service(settings: Any, factory: Any) -> Any:
+    if not settings.syslog_enabled:
+        return None
+    from ioc.packs.cybersecurity.listener import start_listener
+
+    return start_listener(settings, factory)
+
+
 def manifest() -> PackManifest:
     """The cybersecurity pack's contributions."""
     return PackManifest(
@@ -79,6 +93,8 @@ def manifest() -> PackManifest:
         nav=(NavEntry("/cybersecurity", "cy.nav"),),
         demo=_demo,
         on_startup=_startup,
+        jobs=(("cybersecurity.probe_sites", 300.0, _probe_sites),),
+        services=(_syslog_service,),
         alert_rules_file="alert_rules.yaml",
         record_sources={
             name: _record(name)
