@@ -21,6 +21,8 @@ from ioc.core import audit, auth
 from ioc.core.db import make_sessionmaker
 from ioc.packs.field_reports import service
 
+pytestmark = pytest.mark.browser
+
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1440, "height": 900}
 BMT_POINT = (12.6676, 108.0379)  # Quảng trường 10/3, phường Buôn Ma Thuột
