@@ -1,0 +1,225 @@
+"""JSON API of the public-services pack.
+
+* ``POST /api/v1/public-services/dossiers`` — batch from iGate (scope ``ingest``):
+  ``{"procedures": [...], "dossiers": [...], "feedback": [...]}``, any of the three;
+  idempotent by dossier id, updates allowed as a dossier moves, row-level errors,
+  ``Idempotency-Key`` replays, ``atomic=true`` for all-or-nothing.
+* ``GET /api/v1/public-services/scores`` — the QĐ 766 scorecard of a scope and period, or a
+  ranking (``by=agency|area``) — scope ``view``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from ioc.core.audit import Actor
+from ioc.core.auth import Permission
+from ioc.engines.ingestion import service as ingestion
+from ioc.packs.public_services import scores
+from ioc.packs.public_services.indices import Scorecard
+from ioc.packs.public_services.ingest import ingest_batch
+from ioc.web.deps import AppSettings, DbSession, Principal, require
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1/public-services", tags=["public-services"])
+
+Ingestor = Annotated[Principal, Depends(require(Permission.INGEST))]
+Viewer = Annotated[Principal, Depends(require(Permission.VIEW))]
+SECTIONS = ("procedures", "dossiers", "feedback")
+KEY_PREFIX = "ps:"  # idempotency keys are per token; keep ours apart from other endpoints'
+
+
+@router.post(
+    "/dossiers",
+    summary="Gửi một lô hồ sơ TTHC từ iGate / send a batch of dossiers",
+    responses={
+        200: {"description": "Every row valid and stored (or unchanged)"},
+        400: {"description": "Body is not a JSON object with the expected lists"},
+        409: {"description": "Idempotency-Key reused with a different body"},
+        413: {"description": "More rows than IOC_INGEST_MAX_ROWS"},
+        422: {"description": "Some rows invalid: listed with section, row, id, field, reason"},
+    },
+)
+async def post_dossiers(
+    request: Request,
+    principal: Ingestor,
+    db: DbSession,
+    settings: AppSettings,
+    atomic: Annotated[bool, Query(description="true: store nothing if any row is invalid")] = False,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> JSONResponse:
+    """Store a batch. Dossier fields: ``id`` (iGate dossier code, required), ``procedure_code``,
+    ``procedure_name`` (required for a procedure not in the catalogue), ``agency`` (agency
+    code), ``area`` (commune code), ``channel`` (online | direct | post), ``received_at``,
+    ``due_at`` (promised return), ``time_limit_days``, ``supplements`` ([{requested_at,
+    supplied_at}]) or ``supplement_count`` + ``supplement_days``, ``finished_at``, ``result``
+    (electronic | paper), ``fee_required``, ``paid_online``, ``digitised``, ``reused_data``,
+    ``synced``, ``feedback``, ``rating`` (like | dislike), ``status`` (received | processing |
+    supplement | finished | returned | withdrawn), ``updated_at`` (source time of this state:
+    an older state than the stored one is ignored). Times ISO 8601; no offset = local time.
+    """
+    body = await request.body()
+    token_id = (
+        principal.token.id
+        if principal.token is not None
+        else -(principal.user.id if principal.user else 0)
+    )
+    status, payload, headers = await run_in_threadpool(
+        _process,
+        db,
+        body,
+        token_id,
+        idempotency_key,
+        atomic,
+        settings.ingest_max_rows,
+        principal.actor,
+    )
+    return JSONResponse(payload, status_code=status, headers=headers)
+
+
+def _process(
+    db: Session,
+    body: bytes,
+    token_id: int,
+    key: str | None,
+    atomic: bool,
+    max_rows: int,
+    actor: Actor,
+) -> tuple[int, dict[str, Any], dict[str, str]]:
+    request_hash = ingestion.body_hash(body + (b"|atomic" if atomic else b""))
+    full_key = KEY_PREFIX + key if key else None
+    if full_key:
+        previous = ingestion.find_idempotent(db, token_id, full_key)
+        if previous is not None:
+            return _replay(
+                previous.request_hash, request_hash, previous.status_code, previous.response
+            )
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        return _problem(400, f"JSON không hợp lệ / invalid JSON: {exc}")
+    if not isinstance(doc, dict) or not any(isinstance(doc.get(s), list) for s in SECTIONS):
+        return _problem(
+            400,
+            'Cần đối tượng JSON có danh sách "dossiers" (và/hoặc "procedures", "feedback") / '
+            'body must be {"dossiers": [...]}',
+        )
+    for section in SECTIONS:
+        if section in doc and not isinstance(doc[section], list):
+            return _problem(400, f'"{section}" phải là danh sách / must be a list')
+    total = sum(len(doc.get(s) or []) for s in SECTIONS)
+    if total > max_rows:
+        return _problem(413, f"Lô có {total} dòng, tối đa {max_rows} / batch too large")
+    report = ingest_batch(
+        db,
+        actor,
+        procedures=doc.get("procedures") or [],
+        dossiers=doc.get("dossiers") or [],
+        feedback=doc.get("feedback") or [],
+        atomic=atomic,
+    )
+    status = 200 if report.ok else 422
+    payload = report.as_dict()
+    if full_key:
+        ingestion.remember_idempotent(db, token_id, full_key, request_hash, status, payload)
+    try:
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        previous = ingestion.find_idempotent(db, token_id, full_key or "")
+        if previous is None:
+            return _problem(
+                409,
+                "Lô trùng hồ sơ với một lô đang ghi đồng thời, hãy gửi lại / "
+                "a concurrent batch wrote the same dossiers; retry",
+            )
+        return _replay(previous.request_hash, request_hash, previous.status_code, previous.response)
+    return status, payload, {}
+
+
+def _replay(
+    stored_hash: str, request_hash: str, status: int, response: dict[str, Any]
+) -> tuple[int, dict[str, Any], dict[str, str]]:
+    if stored_hash != request_hash:
+        return _problem(
+            409, "Idempotency-Key đã dùng cho một lô khác / key already used with a different body"
+        )
+    return status, response, {"Idempotent-Replayed": "true"}
+
+
+def _problem(status: int, detail: str) -> tuple[int, dict[str, Any], dict[str, str]]:
+    return status, {"detail": detail}, {}
+
+
+def _num(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def card_json(card: Scorecard) -> dict[str, Any]:
+    """A scorecard as JSON (rates in %, points; ``null`` where there is no value)."""
+    return {
+        "score": _num(card.score),
+        "score_100": _num(card.score_100),
+        "max_available": _num(card.max_available),
+        "indicators": {
+            k: {
+                "value": _num(r.value),
+                "igate_value": _num(r.alt_value),
+                "numerator": r.numerator,
+                "denominator": r.denominator,
+                "points": _num(r.points),
+                "max_points": _num(r.max_points),
+                "full_at": _num(r.full_at),
+                "note": r.note,
+            }
+            for k, r in card.indicators.items()
+        },
+        "counts": {
+            "received": card.counters.received,
+            "finished": card.counters.finished,
+            "on_time": card.counters.on_time,
+            "late": card.counters.late,
+            "undetermined": card.counters.undetermined,
+        },
+    }
+
+
+@router.get("/scores", summary="Điểm Bộ chỉ số 766 / QĐ 766 scores")
+def get_scores(
+    request: Request,
+    db: DbSession,
+    principal: Viewer,
+    agency: str | None = None,
+    area: str | None = None,
+    procedure: str | None = None,
+    by: Annotated[str | None, Query(pattern="^(agency|area)$")] = None,
+) -> JSONResponse:
+    """Scorecard of a scope (``agency``, ``area``, ``procedure``) over a period (``period`` =
+    month|quarter|year|range with ``month``/``quarter``/``year``/``from``+``to``), or the
+    ranking of agencies or communes with ``by``."""
+    try:
+        period = scores.parse_period(request.query_params)
+    except scores.PeriodError as exc:
+        return JSONResponse(
+            {"detail": f"{exc.message} / {exc.en}", "field": exc.field}, status_code=422
+        )
+    scope = scores.Scope(agency=agency, area=area, procedure=procedure)
+    out: dict[str, Any] = {"period": period.params()}
+    if by is None:
+        out["scorecard"] = card_json(scores.scorecard_for(db, scope, period))
+    else:
+        dim = "agency_code" if by == "agency" else "area_code"
+        out["ranking"] = [
+            {"rank": r.rank, "code": r.code, "name": r.name, **card_json(r.card)}
+            for r in scores.ranking(db, dim, period, scope)
+        ]
+    return JSONResponse(out)
