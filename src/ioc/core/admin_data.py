@@ -37,6 +37,7 @@ AgencyKind = Literal[
 DATA_PACKAGE = "ioc.data"
 AREAS_FILE = "admin_units_66.json"
 AGENCIES_FILE = "agencies_66.yaml"
+CENTROIDS_FILE = "commune_centroids_66.yaml"
 PROVINCE_COMMITTEE = "ubnd-tinh"
 
 
@@ -165,10 +166,26 @@ def _read_text(name: str) -> str:
 
 
 @cache
+def commune_centroids() -> dict[str, tuple[float, float]]:
+    """Approximate centre (lat, lon) of each current commune/ward, from
+    ``commune_centroids_66.yaml`` — for maps and a nearest-commune suggestion, not boundaries."""
+    doc = yaml.safe_load(_read_text(CENTROIDS_FILE)) or {}
+    return {str(code): (float(lat), float(lon)) for code, (lat, lon) in doc["centroids"].items()}
+
+
+@cache
 def _areas() -> tuple[AreaRecord, ...]:
     doc = json.loads(_read_text(AREAS_FILE))
     records = [_area(doc["province"], parent=None)]
-    records += [_area(raw) for raw in doc["units"]]
+    centroids = commune_centroids()
+    for raw in doc["units"]:
+        if raw.get("lat") is None and str(raw["code"]) in centroids:
+            raw = {
+                **raw,
+                "lat": centroids[str(raw["code"])][0],
+                "lon": centroids[str(raw["code"])][1],
+            }
+        records.append(_area(raw))
     records += [_area(raw) for raw in doc["legacy"]]
     return tuple(records)
 

@@ -123,7 +123,6 @@ def test_send_without_csrf_is_refused_and_keeps_the_input(
         ({"lat": "", "lon": ""}, "location", "Vui lòng chọn vị trí trên bản đồ"),
         ({"lat": "abc"}, "location", "Tọa độ không hợp lệ"),
         ({"lat": "10.0", "lon": "106.7"}, "location", "nằm ngoài địa bàn tỉnh Đắk Lắk"),
-        ({"area": ""}, "area", "Vui lòng chọn xã/phường"),
         ({"reporter_name": ""}, "reporter_name", "Vui lòng nhập họ tên"),
         ({"reporter_phone": "12ab", "reporter_email": ""}, "reporter_phone", "Số điện thoại"),
         ({"reporter_email": "khong-phai-email"}, "reporter_email", "Email không hợp lệ"),

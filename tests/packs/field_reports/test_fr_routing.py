@@ -105,7 +105,7 @@ def test_no_agency_found_asks_for_a_manual_choice(db: Session, fr: Submit) -> No
 
 
 def test_commune_resolved_from_the_point(db: Session, fr: Submit) -> None:
-    # Reference coordinates for two communes (the official data has none), restored after.
+    # Two communes placed close together (rolled back after), so the nearest one decides.
     points = {BMT: (12.6676, 108.0379), TAN_LAP: (12.6900, 108.0600)}
     try:
         for code, (lat, lon) in points.items():
@@ -116,7 +116,7 @@ def test_commune_resolved_from_the_point(db: Session, fr: Submit) -> None:
             )
         assert routing.resolve_area(db, 12.6890, 108.0590) == TAN_LAP
         assert routing.resolve_area(db, 12.6680, 108.0370) == BMT
-        assert routing.resolve_area(db, 13.5, 109.3) is None  # too far from any known point
+        assert routing.resolve_area(db, 15.2, 108.8) is None  # Quảng Ngãi: too far from any
         report = fr(area_code=None, lat=12.6890, lon=108.0590).report
         assert report.area_code == TAN_LAP
     finally:

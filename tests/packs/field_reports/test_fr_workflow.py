@@ -320,7 +320,6 @@ def test_submission_input_errors(db: Session, fr: Submit) -> None:
         ({"reporter_phone": "12ab"}, "reporter_phone"),
         ({"reporter_email": "không-phải-email"}, "reporter_email"),
         ({"area_code": "99999"}, "area"),
-        ({"area_code": None}, "area"),  # no commune coordinates to resolve the point
         ({"channel": "fax"}, "channel"),
     ]
     for overrides, field in cases:
@@ -329,6 +328,15 @@ def test_submission_input_errors(db: Session, fr: Submit) -> None:
         assert error.value.field == field, overrides
         assert str(error.value) and error.value.en
     assert db.execute(select(Report.id)).first() is None
+
+
+def test_commune_taken_from_the_point_when_not_chosen(db: Session, fr: Submit) -> None:
+    # A point next to the shipped (approximate) centre of phường Buôn Ma Thuột.
+    from ioc.core.admin_data import commune_centroids
+
+    lat, lon = commune_centroids()["24133"]
+    report = fr(area_code=None, lat=lat + 0.001, lon=lon).report
+    assert report.area_code == "24133"
 
 
 def test_public_form_rate_limit(db: Session, fr: Submit) -> None:

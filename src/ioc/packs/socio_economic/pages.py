@@ -5,11 +5,9 @@ table with drill-down, and XLSX/CSV exports of every table."""
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib.resources import files
 from typing import Annotated, Any
 
 import orjson
-import yaml
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
@@ -54,14 +52,6 @@ def catalog() -> Catalog:
 @lru_cache(maxsize=1)
 def _cached_catalog(specs: tuple[Any, ...]) -> Catalog:
     return Catalog(specs)
-
-
-@lru_cache(maxsize=1)
-def _shipped_geo() -> dict[str, tuple[float, float]]:
-    raw: Any = yaml.safe_load(
-        (files("ioc.packs.socio_economic") / "communes_geo.yaml").read_text(encoding="utf-8")
-    )
-    return {str(c["code"]): (float(c["lat"]), float(c["lon"])) for c in raw["communes"]}
 
 
 def _json(value: Any) -> str:
@@ -185,7 +175,6 @@ def _map_markers(
     values = {a: found[(code, a)].progress.ytd for a in areas if (code, a) in found}
     present = sorted(v for v in values.values() if v is not None)
     scale = SCALE_LOWER if spec.direction == "lower" else SCALE_HIGHER
-    geo = _shipped_geo()
     markers: list[dict[str, Any]] = []
     table: list[dict[str, Any]] = []
     order: dict[str, float | None] = {}
@@ -196,9 +185,9 @@ def _map_markers(
             rank = sum(1 for v in present if v <= value) / len(present)
             k = min(4, int(rank * 5 - 1e-9))
             color, text = scale[k], ("#000000" if k < 3 else "#ffffff")
-        lat, lon = (area.lat, area.lon) if area.lat is not None else geo.get(area.code, (0, 0))
+        lat, lon = area.lat, area.lon  # the shipped centroids cover every current commune
         url = f"/socio-economic?area={area.code}&year={year}"
-        if lat:
+        if lat is not None and lon is not None:
             markers.append(
                 {
                     "code": area.code,
