@@ -14,6 +14,9 @@ Figures (see bench/README.md for their exact meaning):
 4. Alert rule evaluation: 10,000 threshold rules over 10,000 series, the wall time of one
    cycle when all is quiet, in an alert storm (1,000 alerts open at once) and steady firing
    (bench/alerting.py).
+5. Public services (QĐ 766): recompute every index for a year of dossiers (about 1.5 million)
+   and an incremental batch of 10,000 dossier changes (bench/public_services.py).
+6. Syslog intake over UDP and TCP: events/s and events lost (bench/syslog_intake.py).
 
 The bench prints a table and writes ``bench/results.json``; it never fails on a timing.
 
@@ -62,7 +65,10 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-import alerting  # bench/alerting.py (the script's folder is on sys.path)
+# bench/alerting.py, public_services.py, syslog_intake.py (the script's folder is on sys.path)
+import alerting
+import public_services
+import syslog_intake
 from ioc.app import boot
 from ioc.cli import prepare_database
 from ioc.core import audit, auth, clock
@@ -98,6 +104,9 @@ AIMS: dict[str, float] = {
     "ngsi_upsert_ratio_to_stellio_best_min": 10,
     "mqtt_ingest_readings_per_s_min": 20_000,
     "alerting_cycle_s_max": 1.0,
+    "ps_recompute_all_s_max": 10.0,
+    "ps_incremental_10k_s_max": 1.0,
+    "syslog_events_per_s_min": 20_000,
 }
 
 #: Published NGSI-LD broker write rates (shared/domain/performance-anchors.md): Stellio create
@@ -1566,6 +1575,35 @@ def print_report(results: dict[str, Any], cfg: Config) -> None:
     row("alerting_pg_storm_cycle_s", "s")
     row("alerting_pg_steady_cycle_s", "s")
     table.add_section()
+    row("ps_dossiers", "dossiers")
+    row(
+        "ps_recompute_all_s",
+        "s",
+        "≤ 10",
+        None if "ps_recompute_all_s" not in r else r["ps_recompute_all_s"] <= 10,
+    )
+    row("ps_rebuild_s", "s")
+    row("ps_scores_all_s", "s")
+    row(
+        "ps_incremental_10k_s",
+        "s",
+        "≤ 1",
+        None if "ps_incremental_10k_s" not in r else r["ps_incremental_10k_s"] <= 1,
+    )
+    row("ps_insert_10k_s", "s")
+    row("ps_incremental_consistent")
+    table.add_section()
+    row("syslog_events", "events")
+    for key in ("syslog_udp_events_per_s", "syslog_tcp_events_per_s"):
+        row(key, "events/s", "≥ 20,000", None if key not in r else r[key] >= 20_000)
+    row("syslog_udp_lost")
+    row(
+        "syslog_tcp_lost",
+        "",
+        "0",
+        None if "syslog_tcp_lost" not in r else r["syslog_tcp_lost"] == 0,
+    )
+    table.add_section()
     row("total_runtime_s", "s")
     console.print(table)
     if "profile_inprocess_batch_top15" in results:
@@ -1615,6 +1653,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--only-mqtt", action="store_true", help="MQTT figures only")
     p.add_argument("--skip-alerting", action="store_true", help="no alert evaluation figures")
     p.add_argument("--only-alerting", action="store_true", help="alert evaluation figures only")
+    p.add_argument("--skip-ps", action="store_true", help="no public-services (QĐ 766) figures")
+    p.add_argument("--only-ps", action="store_true", help="public-services figures only")
+    p.add_argument("--skip-syslog", action="store_true", help="no syslog intake figures")
+    p.add_argument("--only-syslog", action="store_true", help="syslog intake figures only")
     return p.parse_args(argv)
 
 
@@ -1629,6 +1671,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         default_name = "results-mqtt.json"
     if args.only_alerting:
         default_name = "results-alerting.json"
+    if args.only_ps:
+        default_name = "results-ps.json"
+    if args.only_syslog:
+        default_name = "results-syslog.json"
     out: Path = args.out or BENCH_DIR / default_name
     started = datetime.now(UTC)
     t0 = time.perf_counter()
@@ -1642,17 +1688,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="ioc-bench-"))
     note(f"IOC bench ({cfg.mode}); temporary databases in {tmp}")
     try:
-        only = args.only_ngsi or args.only_mqtt or args.only_alerting
+        only = (
+            args.only_ngsi
+            or args.only_mqtt
+            or args.only_alerting
+            or args.only_ps
+            or args.only_syslog
+        )
         if not args.skip_ingest and not only:
             work = run_ingestion_sqlite(cfg, tmp, results, args.profile)
             if args.postgres:
                 run_ingestion_postgres(args.postgres, cfg, tmp, results, work)
-        if not args.skip_ngsi and not (args.only_mqtt or args.only_alerting):
+        if not args.skip_ngsi and (not only or args.only_ngsi):
             run_ngsi(cfg, tmp, results)
-        if not args.skip_mqtt and not (args.only_ngsi or args.only_alerting):
+        if not args.skip_mqtt and (not only or args.only_mqtt):
             run_mqtt(cfg, tmp, results)
-        if not args.skip_alerting and not (args.only_ngsi or args.only_mqtt):
+        if not args.skip_alerting and (not only or args.only_alerting):
             run_alerting(cfg, tmp, results, args.postgres)
+        if not args.skip_ps and (not only or args.only_ps):
+            note("public services: QĐ 766 recompute and incremental updates")
+            public_services.run_public_services(tmp, results, cfg.mode != "full")
+        if not args.skip_syslog and (not only or args.only_syslog):
+            note("syslog intake over UDP and TCP")
+            syslog_intake.run_syslog(tmp, results, cfg.mode != "full")
         if not args.skip_pages and not only:
             run_pages(cfg, tmp, results)
     finally:

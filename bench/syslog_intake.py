@@ -12,7 +12,7 @@ Keys written (all prefixed ``syslog_``): ``events``, ``udp_events_per_s``, ``udp
 ``udp_dropped_queue``, ``tcp_events_per_s``, ``tcp_lost``, ``ratio_udp_to_aim``,
 ``ratio_tcp_to_aim``.
 
-Standalone: ``.venv/bin/python bench/syslog.py [--quick]``.
+Standalone: ``.venv/bin/python bench/syslog_intake.py [--quick]``.
 """
 
 # ruff: noqa: E501 - the sender script builds long sample lines
