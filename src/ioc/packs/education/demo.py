@@ -15,11 +15,11 @@ from typing import Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ioc.core import communes as geo
 from ioc.core.audit import Actor
 from ioc.core.models import Entity, Indicator
 from ioc.core.series import SeriesResolver, month_bucket, write_observations
 from ioc.engines.submissions.targets import set_target
-from ioc.packs.education import geo
 from ioc.packs.education.schools import SCHOOL_TYPE, upsert_school
 
 

@@ -13,9 +13,9 @@ from typing import Any, Final
 import orjson
 from sqlalchemy.orm import Session
 
-from ioc.core import clock, i18n
+from ioc.core import clock, figures, i18n
 from ioc.engines.exports import Table
-from ioc.packs.health import figures, geo, surveillance
+from ioc.packs.health import geo, surveillance
 from ioc.packs.health.facilities import Facility, facilities
 from ioc.packs.health.surveillance import DISEASES, WEEK
 

@@ -11,11 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ioc.core import clock, i18n
+from ioc.core import communes as geo
 from ioc.core.auth import Permission
 from ioc.core.models import Area
 from ioc.core.registry import Tile
 from ioc.engines.exports import Table, to_csv, to_xlsx
-from ioc.packs.tourism import geo, plan, views
+from ioc.packs.tourism import plan, views
 from ioc.packs.tourism.places import places
 from ioc.web.deps import DbSession, Principal, require
 from ioc.web.templating import render, request_lang

@@ -12,9 +12,9 @@ from typing import Any, Final
 import orjson
 from sqlalchemy.orm import Session
 
-from ioc.core import i18n
+from ioc.core import communes as geo
+from ioc.core import figures, i18n
 from ioc.engines.exports import Table
-from ioc.packs.tourism import figures, geo
 from ioc.packs.tourism.places import ACCOMMODATION, DESTINATION, Place, places
 
 MONTHS_SHOWN: Final = 24

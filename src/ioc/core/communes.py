@@ -1,5 +1,5 @@
-"""Communes of the province for the tourism pages: name and map position (from the ``areas``
-table, whose current communes carry the approximate centroids of
+"""Current communes/wards of the province with their map position (from the ``areas`` table,
+whose current communes carry the approximate centroids of
 ``ioc/data/commune_centroids_66.yaml``)."""
 
 from __future__ import annotations

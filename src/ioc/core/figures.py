@@ -1,4 +1,4 @@
-"""Reading the pack's monthly figures from the series store (month rollups and latest values
+"""Reading a pack's monthly figures from the series store (month rollups and latest values
 only, never raw history)."""
 
 from __future__ import annotations
