@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ioc import __version__, background
@@ -54,6 +55,8 @@ PACKS: tuple[str, ...] = (
     "ioc.packs.public_services",
     "ioc.packs.cybersecurity",
     "ioc.packs.security_traffic",
+    "ioc.packs.guides",
+    "ioc.packs.reporting",
 )
 
 
@@ -180,15 +183,39 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             app.include_router(pack.page_router())
     _install_error_handlers(app)
 
+    viewers = [p.page_view for p in registry.packs if p.page_view is not None]
+
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
         response: Response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if (
+            viewers
+            and request.method == "GET"
+            and response.status_code == 200
+            and response.headers.get("content-type", "").startswith("text/html")
+        ):
+            principal = getattr(request.state, "principal", None)
+            user = getattr(principal, "user", None)
+            role = getattr(user, "role", None)
+            await run_in_threadpool(_count_view, factory, viewers, request.url.path, role)
         return response
 
     return app
+
+
+def _count_view(
+    factory: sessionmaker[Session], viewers: list[Any], path: str, role: str | None
+) -> None:
+    """Adoption statistics: count a page view (never fails the page it counts)."""
+    try:
+        with factory() as session, session.begin():
+            for viewer in viewers:
+                viewer(session, path, role)
+    except Exception as exc:  # e.g. two first views of the day racing on one row
+        log.debug("page view not counted", path=path, error=str(exc))
 
 
 def _wants_html(request: Request) -> bool:

@@ -109,6 +109,8 @@ class PackManifest:
     # Long-running services of the web process (a syslog listener …):
     # fn(settings, session_factory) -> a handle with ``stop()``, or None when switched off.
     services: tuple[Callable[..., Any], ...] = ()
+    # Called for every successful HTML page view: (session, path, role or None); best effort.
+    page_view: Callable[[Session, str, str | None], Any] | None = None
     # Alerting: a YAML resource of the pack (``rules:`` and ``sops:``) loaded as default rules
     # and SOP checklists, and the record sources its record rules may name ("pack.source").
     alert_rules_file: str | None = None
