@@ -37,7 +37,7 @@ from typing import Any, Final
 import orjson
 from jinja2 import Template
 from jinja2.sandbox import SandboxedEnvironment
-from sqlalchemy import func, select, update
+from sqlalchemy import Text, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from ioc.core.i18n import format_number
@@ -143,15 +143,17 @@ _VIEW_COLUMNS = (
     AlertRule.title,
     AlertRule.pack,
     AlertRule.kind,
-    AlertRule.query,
-    AlertRule.params,
+    # JSON read as text and decoded here with orjson: SQLAlchemy's per-value JSON processing
+    # was a fifth of a 10 000-rule cycle (PostgreSQL's driver may hand over parsed values).
+    type_coerce(AlertRule.query, Text),
+    type_coerce(AlertRule.params, Text),
     AlertRule.severity,
     AlertRule.interval_s,
     AlertRule.pending_s,
     AlertRule.keep_firing_s,
     AlertRule.nodata_state,
     AlertRule.error_state,
-    AlertRule.labels,
+    type_coerce(AlertRule.labels, Text),
     AlertRule.health,
     AlertRule.last_error,
     AlertRule.last_eval_at,
@@ -585,7 +587,13 @@ def due_rules(session: Session, now: datetime, *, force: bool = False) -> list[R
     rows = session.execute(
         select(*_VIEW_COLUMNS).where(AlertRule.enabled.is_(True)).order_by(AlertRule.id)
     )
-    rules = [RuleView(*row) for row in rows]
+    rules = []
+    for row in rows:
+        values = list(row)
+        for i in (5, 6, 13):  # query, params, labels
+            raw = values[i]
+            values[i] = orjson.loads(raw) if isinstance(raw, str | bytes) else (raw or {})
+        rules.append(RuleView(*values))
     if force:
         return rules
     now_ts = now.timestamp()
