@@ -17,6 +17,8 @@ MODEL_MODULES = (
     "ioc.packs.cybersecurity.models",
     "ioc.packs.security_traffic.models",
     "ioc.packs.public_services.models",
+    "ioc.packs.guides.models",
+    "ioc.packs.reporting.models",
 )
 
 

@@ -363,6 +363,29 @@ class Settings(BaseSettings):
     st_camera_offline_s: int = Field(default=300, ge=30)
     """Traffic: a camera with no heartbeat for this many seconds is shown offline."""
 
+    rp_deadline_day: int = Field(default=31, ge=1, le=31)
+    """Reporting: day of the yearly deadline for agencies' reports to the reviewing agency."""
+
+    rp_deadline_month: int = Field(default=10, ge=1, le=12)
+    """Reporting: month of the yearly deadline (31 October by the provincial directive)."""
+
+    rp_recipient_code: str = "so-xay-dung"
+    """Reporting: agency code of the body that reviews and consolidates (Sở Xây dựng)."""
+
+    rp_remind_before_wd: str = "5,1"
+    """Reporting: remind agencies that have not submitted this many working days before the
+    deadline (comma-separated)."""
+
+    rp_remind_after_wd: str = "1,5"
+    """Reporting: remind late agencies this many working days after the deadline
+    (comma-separated)."""
+
+    rp_signer_name: str = ""
+    """Reporting: default signer (Phó Chủ tịch UBND tỉnh) printed under the signature block."""
+
+    rp_max_attachment_mb: int = Field(default=20, ge=1, le=200)
+    """Reporting: largest file an agency may attach to its report, in megabytes."""
+
     @model_validator(mode="after")
     def _production_rules(self) -> Settings:
         if self.env == "production":

@@ -1,0 +1,468 @@
+"""The consolidated provincial report: a DOCX in the NĐ 30/2020/NĐ-CP layout (Phụ lục I) and
+an XLSX annex of every table, plus the year-on-year history of indicator totals.
+
+Layout (``shared/domain/document-format-nd30.md``): A4 portrait, margins top/bottom 20 mm,
+left 30 mm, right 15 mm; Times New Roman throughout; a borderless header table with the
+issuing body (UPPER, 13, bold, short rule under it) and "Số: …/BC-UBND" (13) on the left, the
+national motto (12 bold UPPER) and the tagline (13 bold, underlined) and the italic place and
+date line (14) on the right; "BÁO CÁO" and the summary line (14 bold) with a short rule; body
+14 pt justified, first-line indent 1.27 cm, 6 pt after; "Nơi nhận:" 12 bold italic with
+recipients at 11 ending ";" and "- Lưu: VT, …."; signature "KT. CHỦ TỊCH" / "PHÓ CHỦ TỊCH" /
+name (14 bold). Page numbers centred in the header from page 2 (none on page 1).
+"""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Mm, Pt
+from docx.text.paragraph import Paragraph
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ioc.core.models import Agency
+from ioc.engines.exports import Table, to_xlsx
+from ioc.packs.reporting import service
+from ioc.packs.reporting.models import Campaign, Submission
+
+FONT = "Times New Roman"
+ISSUER = ("ỦY BAN NHÂN DÂN", "TỈNH ĐẮK LẮK")
+PLACE = "Đắk Lắk"
+RECIPIENTS = (
+    "Bộ Xây dựng (để b/c)",
+    "TT Tỉnh ủy, TT HĐND tỉnh (để b/c)",
+    "CT, các PCT UBND tỉnh",
+    "Sở Xây dựng",
+    "Các sở, ban, ngành",
+)
+FILING = "- Lưu: VT, SXD."
+
+
+def number_line(number: str) -> str:
+    """ "Số: 0124/BC-UBND" — the number as typed, a lone digit padded; blank leaves room to
+    write it by hand."""
+    n = number.strip()
+    if len(n) == 1 and n.isdigit():
+        n = "0" + n
+    return f"Số: {n or '      '}/BC-UBND"
+
+
+def date_line(d: date) -> str:
+    """ "Đắk Lắk, ngày 05 tháng 01 năm 2026": day < 10 and months 1–2 padded."""
+    month = f"{d.month:02d}" if d.month <= 2 else str(d.month)
+    return f"{PLACE}, ngày {d.day:02d} tháng {month} năm {d.year}"
+
+
+# ------------------------------------------------------------------------- docx helpers
+
+
+def _font(run: Any, size: float, *, bold: bool = False, italic: bool = False) -> None:
+    run.font.name = FONT
+    run.font.size = Pt(size)
+    run.font.bold = bold
+    run.font.italic = italic
+    rpr = run._element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attr), FONT)
+
+
+def _para(
+    container: Any,
+    text: str,
+    size: float,
+    *,
+    bold: bool = False,
+    italic: bool = False,
+    underline: bool = False,
+    align: Any = WD_ALIGN_PARAGRAPH.CENTER,
+    after: float = 0,
+    indent: float | None = None,
+) -> Paragraph:
+    p: Paragraph = container.add_paragraph()
+    p.alignment = align
+    fmt = p.paragraph_format
+    fmt.space_before = Pt(0)
+    fmt.space_after = Pt(after)
+    if indent is not None:
+        fmt.first_line_indent = Cm(indent)
+    run = p.add_run(text)
+    _font(run, size, bold=bold, italic=italic)
+    run.font.underline = underline
+    return p
+
+
+def _rule(container: Any, width_cm: float, box_cm: float) -> Paragraph:
+    """A short centred horizontal rule (a top border on a narrow, indented empty paragraph)."""
+    p: Paragraph = container.add_paragraph()
+    side = max((box_cm - width_cm) / 2, 0)
+    p.paragraph_format.left_indent = Cm(side)
+    p.paragraph_format.right_indent = Cm(side)
+    p.paragraph_format.space_before = Pt(3)
+    p.paragraph_format.space_after = Pt(0)
+    p.paragraph_format.line_spacing = Pt(4)
+    ppr = p._p.get_or_add_pPr()
+    border = OxmlElement("w:pBdr")
+    top = OxmlElement("w:top")
+    for k, v in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
+        top.set(qn(k), v)
+    border.append(top)
+    ppr.append(border)
+    return p
+
+
+def _no_borders(table: Any) -> None:
+    tbl_pr = table._tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        el = OxmlElement(f"w:{edge}")
+        el.set(qn("w:val"), "nil")
+        borders.append(el)
+    tbl_pr.append(borders)
+
+
+def _widths(table: Any, *widths_cm: float) -> None:
+    """Fixed column widths (grid and every cell: Word and LibreOffice read different ones)."""
+    table.autofit = False
+    tbl_pr = table._tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tbl_pr.append(layout)
+    for col, width in zip(table.columns, widths_cm, strict=True):
+        col.width = Cm(width)
+        for cell in col.cells:
+            cell.width = Cm(width)
+
+
+def _cell(table: Any, row: int, col: int, width_cm: float) -> Any:
+    cell = table.cell(row, col)
+    cell.width = Cm(width_cm)
+    # python-docx starts each cell with one empty paragraph; drop it so ours come first.
+    for p in list(cell.paragraphs):
+        p._p.getparent().remove(p._p)
+    return cell
+
+
+def _page_numbers(section: Any) -> None:
+    """Centred PAGE field in the header, with a different (empty) first-page header."""
+    section.different_first_page_header_footer = True
+    p = section.header.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = p.add_run()
+    _font(run, 13)
+    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
+        if kind:
+            fld = OxmlElement("w:fldChar")
+            fld.set(qn("w:fldCharType"), kind)
+            run._r.append(fld)
+        else:
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = text
+            run._r.append(instr)
+
+
+def _body(doc: Any, text: str, *, bold: bool = False, italic: bool = False) -> None:
+    p = _para(
+        doc,
+        text,
+        14,
+        bold=bold,
+        italic=italic,
+        align=WD_ALIGN_PARAGRAPH.JUSTIFY,
+        after=6,
+        indent=1.27,
+    )
+    p.paragraph_format.line_spacing = 1.15
+
+
+# ------------------------------------------------------------------------------- content
+
+
+def accepted(session: Session, campaign: Campaign) -> list[tuple[Agency, Submission]]:
+    """Accepted submissions of the campaign with their agencies, by agency name."""
+    rows = session.execute(
+        select(Agency, Submission)
+        .join(Submission, Submission.agency_id == Agency.id)
+        .where(Submission.campaign_id == campaign.id, Submission.status == service.ACCEPTED)
+        .order_by(Agency.short_name)
+    ).all()
+    return [(agency, sub) for agency, sub in rows]
+
+
+def _fmt(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, float):
+        text = f"{value:,.2f}".rstrip("0").rstrip(".")
+        return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+    return str(value)
+
+
+def totals(session: Session, campaign: Campaign) -> dict[tuple[str, str, str], float]:
+    """Sum over accepted submissions of each numeric cell of the fixed-row tables (the mean
+    for rows in "%": a sum of rates means nothing): (section, row code, column) -> total."""
+    out: dict[tuple[str, str, str], float] = defaultdict(float)
+    seen: dict[tuple[str, str, str], int] = defaultdict(int)
+    percent = {
+        (s["key"], r["code"])
+        for s in service.table_sections(campaign)
+        for r in s.get("rows", [])
+        if r.get("unit") == "%"
+    }
+    for s in service.table_sections(campaign):
+        if not s.get("rows"):
+            continue
+        numeric = [c["key"] for c in s["columns"] if c["type"] == "number"]
+        for _agency, sub in accepted(session, campaign):
+            for row in service.content(sub).get(s["key"], {}).get("rows", []):
+                for col in numeric:
+                    if isinstance(row.get(col), (int, float)):
+                        out[(s["key"], row["code"], col)] += float(row[col])
+                        seen[(s["key"], row["code"], col)] += 1
+    return {k: round(v / seen[k], 2) if (k[0], k[1]) in percent else v for k, v in out.items()}
+
+
+def build_docx(session: Session, campaign: Campaign, on: date) -> bytes:
+    """The consolidated report as DOCX bytes."""
+    meta = service.template_meta(campaign)
+    doc = Document()
+    normal = doc.styles["Normal"]
+    normal.font.name = FONT
+    normal.font.size = Pt(14)
+    rpr = normal.element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attr), FONT)
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
+    section.left_margin, section.right_margin = Mm(30), Mm(15)
+    _page_numbers(section)
+
+    # Header: issuing body | national motto; number | place and date.
+    left_w, right_w = 6.3, 10.2
+    head = doc.add_table(rows=2, cols=2)
+    head.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _widths(head, left_w, right_w)
+    _no_borders(head)
+    c = _cell(head, 0, 0, left_w)
+    for line in ISSUER:
+        _para(c, line, 13, bold=True)
+    _rule(c, 2.0, left_w)
+    c = _cell(head, 0, 1, right_w)
+    _para(c, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 12, bold=True)
+    _para(c, "Độc lập - Tự do - Hạnh phúc", 13, bold=True, underline=True)
+    c = _cell(head, 1, 0, left_w)
+    _para(c, number_line(campaign.doc_number), 13)
+    c = _cell(head, 1, 1, right_w)
+    _para(c, date_line(campaign.doc_date or on), 14, italic=True)
+
+    _para(doc, "", 14)
+    _para(doc, "BÁO CÁO", 14, bold=True)
+    _para(doc, meta.get("summary_vi", campaign.title), 14, bold=True)
+    _rule(doc, 5.0, 16.5)
+    _para(doc, "Kính gửi: Bộ Xây dựng.", 14, after=6)
+
+    _body(
+        doc,
+        "Căn cứ Nghị định số 269/2025/NĐ-CP ngày 14/10/2025 của Chính phủ về phát triển đô thị "
+        "thông minh;",
+        italic=True,
+    )
+    _body(
+        doc,
+        "Căn cứ Quyết định số 950/QĐ-TTg ngày 01/8/2018 của Thủ tướng Chính phủ phê duyệt Đề án "
+        "phát triển đô thị thông minh bền vững Việt Nam giai đoạn 2018 - 2025 và định hướng đến "
+        "năm 2030.",
+        italic=True,
+    )
+    subs = accepted(session, campaign)
+    summary = str(meta.get("summary_vi") or campaign.title)
+    if campaign.cycle != "annual" and campaign.period_label:
+        summary += f" ({campaign.period_label})"
+    total = session.query(Submission).filter(Submission.campaign_id == campaign.id).count()
+    _body(
+        doc,
+        f"Trên cơ sở báo cáo của {len(subs)}/{total} cơ quan, đơn vị do Sở Xây dựng tổng hợp, "
+        f"Ủy ban nhân dân tỉnh Đắk Lắk báo cáo {summary[0].lower()}{summary[1:]} như sau:",
+    )
+    numerals = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
+    totals_map = totals(session, campaign)
+    for i, s in enumerate(service.sections(campaign)):
+        _body(doc, f"{numerals[i % len(numerals)]}. {s['title_vi'].upper()}", bold=True)
+        if s["kind"] == "text":
+            written = [
+                (a, service.content(sub).get(s["key"], {}).get("text", "")) for a, sub in subs
+            ]
+            written = [(a, t) for a, t in written if t]
+            if not written:
+                _body(doc, "Chưa có nội dung từ các cơ quan, đơn vị.")
+            for agency, text in written:
+                for k, chunk in enumerate(p for p in text.splitlines() if p.strip()):
+                    _body(doc, f"- {agency.short_name}: {chunk}" if k == 0 else chunk)
+        elif s.get("rows"):
+            numeric = [col for col in s["columns"] if col["type"] == "number"]
+            for row in s["rows"]:
+                keys = [(col, (s["key"], row["code"], col["key"])) for col in numeric]
+                figures = "; ".join(
+                    f"{col['title_vi'].lower()}: {_fmt(totals_map[key])}"
+                    for col, key in keys
+                    if key in totals_map
+                )
+                if figures:
+                    _body(doc, f"- {row['name_vi']} ({row.get('unit', '')}): {figures}.")
+            _body(doc, "(Chi tiết tại Phụ lục kèm theo.)", italic=True)
+        else:
+            count = sum(
+                len(service.content(sub).get(s["key"], {}).get("rows", [])) for _a, sub in subs
+            )
+            _body(doc, f"Các cơ quan, đơn vị báo cáo {count} nhiệm vụ (chi tiết tại Phụ lục).")
+
+    _para(doc, "", 14)
+    sign = doc.add_table(rows=1, cols=2)
+    _widths(sign, 8.0, 8.5)
+    _no_borders(sign)
+    c = _cell(sign, 0, 0, 8.0)
+    _para(c, "Nơi nhận:", 12, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT)
+    for r in RECIPIENTS:
+        _para(c, f"- {r};", 11, align=WD_ALIGN_PARAGRAPH.LEFT)
+    _para(c, FILING, 11, align=WD_ALIGN_PARAGRAPH.LEFT)
+    c = _cell(sign, 0, 1, 8.5)
+    _para(c, "KT. CHỦ TỊCH", 14, bold=True)
+    _para(c, "PHÓ CHỦ TỊCH", 14, bold=True)
+    for _ in range(4):
+        _para(c, "", 14)
+    _para(c, campaign.signer_name or service.policy().signer_name, 14, bold=True)
+
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------------------------- annex
+
+
+def annex_tables(session: Session, campaign: Campaign) -> list[Table]:
+    """One table per template table section (rows of every accepted agency), then the board."""
+    subs = accepted(session, campaign)
+    tables: list[Table] = []
+    for n, s in enumerate(service.table_sections(campaign), start=1):
+        fixed = {r["code"]: r for r in s.get("rows", [])}
+        header = ["Đơn vị"]
+        if fixed:
+            header += ["Mã", "Chỉ tiêu", "Đơn vị tính"]
+        header += [c["title_vi"] for c in s["columns"]]
+        rows: list[list[Any]] = []
+        for agency, sub in subs:
+            for row in service.content(sub).get(s["key"], {}).get("rows", []):
+                line: list[Any] = [agency.short_name]
+                if fixed:
+                    spec = fixed.get(row.get("code", ""), {})
+                    line += [row.get("code", ""), spec.get("name_vi", ""), spec.get("unit", "")]
+                line += [row.get(c["key"]) for c in s["columns"]]
+                rows.append(line)
+        tables.append(
+            Table(
+                title=f"Phụ lục {n}. {s['title_vi']}",
+                header=header,
+                rows=rows,
+                notes=[campaign.title, f"Kỳ báo cáo: {campaign.period_label}"],
+            )
+        )
+    on = service.today()
+    tables.append(
+        Table(
+            title="Tình hình gửi báo cáo",
+            header=["Đơn vị", "Trạng thái", "Nộp muộn", "Gửi lúc"],
+            rows=[
+                [
+                    r["agency"].short_name,
+                    r["state"],
+                    "x" if r["late"] else "",
+                    r["sub"].submitted_at,
+                ]
+                for r in service.board(session, campaign, on)
+            ],
+        )
+    )
+    return tables
+
+
+def build_xlsx(session: Session, campaign: Campaign) -> bytes:
+    """The annex: each table rendered by ``ioc.engines.exports.to_xlsx`` as one sheet of a
+    single workbook (sheets named "PL1", "PL2" … and "Tinh hinh")."""
+    book = Workbook()
+    default = book.active
+    tables = annex_tables(session, campaign)
+    for i, table in enumerate(tables, start=1):
+        source = load_workbook(io.BytesIO(to_xlsx(table))).active
+        assert source is not None
+        name = f"PL{i}" if i < len(tables) else "Tinh hinh"
+        sheet = book.create_sheet(name)
+        for row in source.iter_rows():
+            for cell in row:
+                target = sheet.cell(row=cell.row, column=cell.column, value=cell.value)
+                if cell.font is not None and cell.font.b:
+                    target.font = Font(bold=True, size=cell.font.sz)
+                if cell.number_format != "General":
+                    target.number_format = cell.number_format
+        for letter, dim in source.column_dimensions.items():
+            sheet.column_dimensions[letter].width = dim.width
+    if default is not None:
+        book.remove(default)
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+# -------------------------------------------------------------------------------- history
+
+
+def history(session: Session, template_key: str, cycle: str = "annual") -> dict[str, Any]:
+    """Indicator totals of every campaign of a template and cycle, side by side by year."""
+    campaigns = list(
+        session.execute(
+            select(Campaign)
+            .where(Campaign.template_key == template_key, Campaign.cycle == cycle)
+            .order_by(Campaign.year, Campaign.id)
+        ).scalars()
+    )
+    columns = [(c.id, c.year, c.period_label) for c in campaigns]
+    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for c in campaigns:
+        tot = totals(session, c)
+        for s in service.table_sections(c):
+            for spec in s.get("rows", []):
+                for col in s["columns"]:
+                    if col["type"] != "number":
+                        continue
+                    key = (s["key"], spec["code"], col["key"])
+                    entry = rows.setdefault(
+                        key,
+                        {
+                            "label": f"{spec['name_vi']} — {col['title_vi']}",
+                            "unit": spec.get("unit", ""),
+                            "values": {},
+                        },
+                    )
+                    entry["values"][c.id] = tot.get(key)
+    return {"columns": columns, "rows": list(rows.values())}
