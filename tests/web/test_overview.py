@@ -59,3 +59,22 @@ def test_overview_in_english(client: TestClient, make_user) -> None:  # type: ig
     login(client, "l2", make_user("l2", role="leader"))
     page = client.get("/?lang=en").text
     assert "Data intake" in page and "Overview" in page
+
+
+def test_a_failing_tile_does_not_take_the_overview_down(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
+    registry = client.app.state.registry  # type: ignore[attr-defined]
+    pack = next(p for p in registry.packs if p.name == "environment")
+    original = pack.tile
+
+    def broken(db: object, lang: str) -> None:
+        raise RuntimeError("bảng chưa có")
+
+    pack.tile = broken
+    try:
+        login(client, "lanh.dao", make_user("lanh.dao", role="leader"))
+        page = client.get("/")
+        assert page.status_code == 200
+        assert "Chưa lấy được số liệu của lĩnh vực này" in page.text
+        assert "Phản ánh hiện trường" in page.text  # the other services still show
+    finally:
+        pack.tile = original

@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
+import structlog
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from ioc import __version__
 from ioc.core import auth, clock, i18n
 from ioc.core.auth import Permission
 from ioc.core.models import Agency, Area, Indicator, Series
-from ioc.core.registry import Tile
+from ioc.core.registry import Registry, Tile
 from ioc.web import csrf
 from ioc.web.deps import (
     SESSION_COOKIE,
@@ -24,6 +26,8 @@ from ioc.web.deps import (
     require,
 )
 from ioc.web.templating import render, request_lang
+
+log = structlog.get_logger(__name__)
 
 router = APIRouter(include_in_schema=False)
 
@@ -136,18 +140,39 @@ def intake_tile(db: DbSession, lang: str) -> Tile:
     )
 
 
+def pack_tiles(db: Session, registry: Registry, lang: str) -> list[Tile]:
+    """Every pack's tile, then the data-intake tile (the overview and the wall).
+
+    A pack whose tile fails shows a grey "no figure" tile instead: one broken service must
+    not take the whole overview down.
+    """
+    tiles = []
+    for pack in registry.packs:
+        if pack.tile is None:
+            continue
+        try:
+            tile = pack.tile(db, lang)
+        except Exception:
+            log.exception("tile_failed", pack=pack.name)
+            db.rollback()  # tiles only read; PostgreSQL needs a clean transaction to go on
+            tile = Tile(
+                pack=pack.name,
+                title=i18n.translate(pack.title_key, lang),
+                figure="—",
+                caption=i18n.translate("tile.failed", lang),
+                status="none",
+                href="/",
+            )
+        if tile is not None:
+            tiles.append(tile)
+    tiles.append(intake_tile(db, lang))
+    return tiles
+
+
 def _tiles(
     request: Request, db: DbSession, registry: AppRegistry, settings: AppSettings
 ) -> list[Tile]:
-    lang = request_lang(request, settings.default_language)
-    tiles = []
-    for pack in registry.packs:
-        if pack.tile is not None:
-            tile = pack.tile(db, lang)
-            if tile is not None:
-                tiles.append(tile)
-    tiles.append(intake_tile(db, lang))
-    return tiles
+    return pack_tiles(db, registry, request_lang(request, settings.default_language))
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -23,7 +23,7 @@ from ioc.engines.alerting import queries
 from ioc.engines.alerting.models import SEVERITIES
 from ioc.engines.alerting.queries import AlertFilters
 from ioc.web.alerts import since
-from ioc.web.core_pages import intake_tile
+from ioc.web.core_pages import pack_tiles
 from ioc.web.deps import AppRegistry, AppSettings, DbSession, Principal, require
 from ioc.web.templating import render, request_lang
 
@@ -60,14 +60,7 @@ def _lang(request: Request) -> str:
 
 
 def _tiles(db: Session, registry: Registry, lang: str) -> list[Tile]:
-    tiles = []
-    for pack in registry.packs:
-        if pack.tile is not None:
-            tile = pack.tile(db, lang)
-            if tile is not None:
-                tiles.append(tile)
-    tiles.append(intake_tile(db, lang))
-    return tiles
+    return pack_tiles(db, registry, lang)
 
 
 def _alerts_context(db: Session, lang: str) -> dict[str, Any]:
