@@ -15,6 +15,7 @@ from ioc.core.models import AuditLog
 from ioc.packs.cybersecurity import incidents, stats
 from ioc.packs.cybersecurity.demo import load_demo
 from ioc.packs.cybersecurity.models import CyEvent, CyIncident, CyIncidentStep, CySite
+from ioc.packs.cybersecurity.store import insert_rows
 
 ACTOR = audit.Actor.system("test")
 
@@ -127,10 +128,36 @@ def test_page_drill_down_actions_and_exports(
     password = make_user("soc", role="operator")
     with factory() as s, s.begin():
         load_demo(factory, end=clock.now(), hours=48)
+    with factory() as s, s.begin():
+        # The demo opens incidents for up to 24 critical events; how many it draws depends on
+        # the hour it runs, so the test adds a fresh critical event of its own.
+        insert_rows(
+            s,
+            [
+                {
+                    "ts": clock.now(),
+                    "received_at": clock.now(),
+                    "transport": "test",
+                    "format": "rfc5424",
+                    "host": "fw-so-y-te.daklak.local",
+                    "app": "firewall",
+                    "agency_code": "so-y-te",
+                    "category": "malware",
+                    "severity": "critical",
+                    "severity_rank": 0,
+                    "src_ip": "185.220.101.7",
+                    "dst_ip": "10.66.3.4",
+                    "message": "Malware beacon to 185.220.101.7",
+                    "indicators": [{"type": "ip", "value": "185.220.101.7"}],
+                    "extra": {},
+                }
+            ],
+        )
     with factory() as s:
         event_id = s.execute(
             select(CyEvent.id)
             .where(CyEvent.severity_rank == 0, CyEvent.incident_id.is_(None))
+            .order_by(CyEvent.id.desc())
             .limit(1)
         ).scalar_one()
         assert s.execute(select(func.count()).select_from(CySite)).scalar_one() == 14
