@@ -9,6 +9,18 @@ from typing import Any
 import structlog
 
 
+class _CurrentStderr:
+    """Writes to whatever ``sys.stderr`` is at the time of writing: a logger configured while
+    stderr was temporarily replaced (a CLI runner, a test's capture) must not keep writing to
+    that closed stream afterwards."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(settings: Any) -> None:
     """Configure structlog and the standard library's root logger from the settings."""
     level = getattr(logging, str(settings.log_level).upper(), logging.INFO)
@@ -27,7 +39,7 @@ def configure_logging(settings: Any) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
     logging.basicConfig(
