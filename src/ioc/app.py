@@ -15,7 +15,6 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ioc import __version__, background
@@ -26,6 +25,7 @@ from ioc.core.migrate import upgrade
 from ioc.core.reference import sync_agencies, sync_areas
 from ioc.core.registry import PackManifest, Registry
 from ioc.engines.derive import DeriveWorker
+from ioc.page_views import PageViewBuffer
 from ioc.settings import Settings, get_settings
 from ioc.web import (
     alert_rules,
@@ -135,9 +135,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.state.scheduler = scheduler
         # Packs' long-running services (the syslog listener when IOC_SYSLOG_ENABLED …).
         services = background.start_services(settings, factory, registry)
+        app.state.page_views.start()
         try:
             yield
         finally:
+            app.state.page_views.stop()
             for service in reversed(services):
                 service.stop()
             if scheduler is not None:
@@ -183,7 +185,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             app.include_router(pack.page_router())
     _install_error_handlers(app)
 
-    viewers = [p.page_view for p in registry.packs if p.page_view is not None]
+    page_views = PageViewBuffer(factory, [p.page_view for p in registry.packs if p.page_view])
+    app.state.page_views = page_views
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
@@ -192,30 +195,17 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if (
-            viewers
-            and request.method == "GET"
+            request.method == "GET"
             and response.status_code == 200
             and response.headers.get("content-type", "").startswith("text/html")
         ):
             principal = getattr(request.state, "principal", None)
             user = getattr(principal, "user", None)
             role = getattr(user, "role", None)
-            await run_in_threadpool(_count_view, factory, viewers, request.url.path, role)
+            page_views.add(request.url.path, role)
         return response
 
     return app
-
-
-def _count_view(
-    factory: sessionmaker[Session], viewers: list[Any], path: str, role: str | None
-) -> None:
-    """Adoption statistics: count a page view (never fails the page it counts)."""
-    try:
-        with factory() as session, session.begin():
-            for viewer in viewers:
-                viewer(session, path, role)
-    except Exception as exc:  # e.g. two first views of the day racing on one row
-        log.debug("page view not counted", path=path, error=str(exc))
 
 
 def _wants_html(request: Request) -> bool:

@@ -191,6 +191,7 @@ def test_page_views_are_counted_by_the_app(client, make_user, factory) -> None: 
     assert client.get("/guides").status_code == 200
     assert client.get("/guides").status_code == 200
     client.get("/api/v1/alerts")  # JSON: not a page view
+    assert client.app.state.page_views.flush() == 3  # login page, then /guides twice
     with factory() as s:
         rows = {(r.prefix, r.role): r.count for r in s.execute(_select(GdPageView)).scalars()}
     assert rows.get(("guides", "leader")) == 2
