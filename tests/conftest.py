@@ -88,6 +88,7 @@ def settings(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
         data_dir=tmp_path_factory.mktemp("data"),
         # Tests drive periodic jobs themselves (a scheduler thread would race them).
         scheduler="off",
+        tile_cache_seconds=0,  # tests read figures right after changing them
     )
 
 

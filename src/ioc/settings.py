@@ -120,6 +120,10 @@ class Settings(BaseSettings):
     overview_refresh_seconds: int = 60
     """How often the overview page refreshes its tiles."""
 
+    tile_cache_seconds: float = Field(default=30.0, ge=0)
+    """How long a service's overview tile is reused before its figures are read again (the
+    overview and the wall ask every pack; 0 reads them on every request)."""
+
     data_dir: Path = Path("var")
     """Folder for the SQLite file, backups and uploads."""
 

@@ -78,3 +78,25 @@ def test_a_failing_tile_does_not_take_the_overview_down(client: TestClient, make
         assert "Phản ánh hiện trường" in page.text  # the other services still show
     finally:
         pack.tile = original
+
+
+def test_tiles_are_reused_for_the_cache_period(engine, factory) -> None:  # type: ignore[no-untyped-def]
+    from ioc.app import load_registry
+    from ioc.web.core_pages import pack_tiles
+
+    registry = load_registry()
+    pack = next(p for p in registry.packs if p.name == "environment")
+    calls: list[str] = []
+    original = pack.tile
+
+    def counting(db, lang):  # type: ignore[no-untyped-def]
+        calls.append(lang)
+        return original(db, lang) if original else None
+
+    pack.tile = counting
+    with factory() as s:
+        pack_tiles(s, registry, "vi", cache_s=60)
+        pack_tiles(s, registry, "vi", cache_s=60)
+        pack_tiles(s, registry, "en", cache_s=60)
+        pack_tiles(s, registry, "vi", cache_s=0)
+    assert calls == ["vi", "en", "vi"]  # the second "vi" came from the cache

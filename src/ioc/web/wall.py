@@ -59,8 +59,8 @@ def _lang(request: Request) -> str:
     return request_lang(request, request.app.state.settings.default_language)
 
 
-def _tiles(db: Session, registry: Registry, lang: str) -> list[Tile]:
-    return pack_tiles(db, registry, lang)
+def _tiles(db: Session, registry: Registry, lang: str, cache_s: float = 0) -> list[Tile]:
+    return pack_tiles(db, registry, lang, cache_s)
 
 
 def _alerts_context(db: Session, lang: str) -> dict[str, Any]:
@@ -104,7 +104,7 @@ def wall_page(
     context = _alerts_context(db, lang)
     context.update(
         {
-            "tiles": _tiles(db, registry, lang),
+            "tiles": _tiles(db, registry, lang, settings.tile_cache_seconds),
             "views": VIEWS,
             "view": view if view in VIEWS else VIEWS[0],
             "rotate": _rotate(rotate, settings.wall_rotate_seconds),
@@ -133,7 +133,8 @@ def wall_tiles(
     """The packs' tiles for the wall."""
     lang = _lang(request)
     context = _alerts_context(db, lang)
-    context["tiles"] = _tiles(db, registry, lang)
+    cache_s = request.app.state.settings.tile_cache_seconds
+    context["tiles"] = _tiles(db, registry, lang, cache_s)
     return render(request, "wall/_tiles.html", context, principal=principal)
 
 
