@@ -146,9 +146,14 @@ client = app
 
 @pytest.fixture
 def make_user(factory: sessionmaker[Session]):  # type: ignore[no-untyped-def]
-    """Create a user: ``make_user("ana", role="operator") -> password``."""
+    """Create a user: ``make_user("ana", role="operator", agency=None) -> password``."""
 
-    def make(username: str, role: str = "operator", password: str = "mật-khẩu-đủ-dài-123") -> str:
+    def make(
+        username: str,
+        role: str = "operator",
+        password: str = "mật-khẩu-đủ-dài-123",
+        agency: str | None = None,
+    ) -> str:
         with factory() as session, session.begin():
             auth.create_user(
                 session,
@@ -157,6 +162,7 @@ def make_user(factory: sessionmaker[Session]):  # type: ignore[no-untyped-def]
                 password=password,
                 full_name=f"Người dùng {username}",
                 role=role,
+                agency_code=agency,
             )
         return password
 
@@ -174,6 +180,21 @@ def ingest_token(factory: sessionmaker[Session], make_user) -> str:  # type: ign
             owner_username="gateway",
             name="Trạm thử",
             scopes=["ingest"],
+        )
+    return new.secret
+
+
+@pytest.fixture
+def gateway_token(factory: sessionmaker[Session], make_user) -> str:  # type: ignore[no-untyped-def]
+    """Secret of a gateway's token that also registers devices (``ingest`` and ``manage``)."""
+    make_user("registrar", role="operator")
+    with factory() as session, session.begin():
+        new = auth.create_api_token(
+            session,
+            audit.Actor.system("test"),
+            owner_username="registrar",
+            name="Cổng kết nối",
+            scopes=["ingest", "manage"],
         )
     return new.secret
 

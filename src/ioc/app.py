@@ -38,6 +38,7 @@ from ioc.web import (
     submissions,
     wall,
 )
+from ioc.web.audit_denied import audit_denied_writes
 from ioc.web.deps import LoginRequired, principal_outside_route
 from ioc.web.templating import make_templates, render
 
@@ -187,6 +188,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     page_views = PageViewBuffer(factory, [p.page_view for p in registry.packs if p.page_view])
     app.state.page_views = page_views
+
+    app.middleware("http")(audit_denied_writes)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:

@@ -101,9 +101,20 @@ def users_create(
 def tokens_create(
     owner: Annotated[str, typer.Option(help="Tên đăng nhập người chịu trách nhiệm")],
     name: Annotated[str, typer.Option(help="Mô tả, ví dụ: Trạm DL-BMT-01")],
-    scope: Annotated[list[str] | None, typer.Option(help="ingest, view")] = None,
+    scope: Annotated[list[str] | None, typer.Option(help="ingest, view, manage")] = None,
+    agency: Annotated[
+        list[str] | None,
+        typer.Option(help="Chỉ ghi dữ liệu của đơn vị này (lặp lại cho nhiều đơn vị)"),
+    ] = None,
+    entity: Annotated[
+        list[str] | None,
+        typer.Option(help="Chỉ ghi dữ liệu của trạm/đối tượng này, ví dụ DL-BMT-01"),
+    ] = None,
 ) -> None:
-    """Create an API token; it is printed once and stored only as a hash."""
+    """Create an API token; it is printed once and stored only as a hash.
+
+    ``--agency`` and ``--entity`` bind the token to its owners: it may then write only for
+    them. ``manage`` lets it change an entity's name, place, commune or agency."""
     try:
         with _factory(get_settings()) as factory, factory() as session, session.begin():
             new = auth.create_api_token(
@@ -112,6 +123,8 @@ def tokens_create(
                 owner_username=owner,
                 name=name,
                 scopes=scope or ["ingest"],
+                agency_codes=agency or [],
+                entity_codes=entity or [],
             )
     except auth.AuthError as exc:
         console.print(f"[red]{exc}[/]")

@@ -43,7 +43,7 @@ def token(factory: sessionmaker[Session], make_user) -> str:  # type: ignore[no-
             audit.Actor.system("test"),
             owner_username="ngsi-gw",
             name="NGSI-LD",
-            scopes=["ingest", "view"],
+            scopes=["ingest", "view", "manage"],
         )
     return new.secret
 
@@ -676,7 +676,7 @@ def test_output_validates_against_smart_data_models_schema(client: TestClient, t
 
 
 def test_permissions_and_problem_details(
-    client: TestClient, token: str, ingest_token: str, factory: sessionmaker[Session]
+    client: TestClient, token: str, gateway_token: str, factory: sessionmaker[Session]
 ) -> None:
     url = f"{BASE}/entities"
     is_problem(client.get(url, params={"type": TYPE}), 401)
@@ -686,12 +686,12 @@ def test_permissions_and_problem_details(
         ),
         401,
     )
-    # an ingest-only token may write but not read
+    # a gateway token (ingest + manage) may write but not read
     assert (
-        client.post(url, content=json.dumps(entity("A-1")), headers=h(ingest_token)).status_code
+        client.post(url, content=json.dumps(entity("A-1")), headers=h(gateway_token)).status_code
         == 201
     )
-    is_problem(client.get(url, params={"type": TYPE}, headers=h(ingest_token, None)), 403)
+    is_problem(client.get(url, params={"type": TYPE}, headers=h(gateway_token, None)), 403)
     with factory() as session, session.begin():
         viewer = auth.create_api_token(
             session, audit.Actor.system("test"), owner_username="ngsi-gw", name="v", scopes=["view"]

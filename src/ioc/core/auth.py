@@ -18,8 +18,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ioc.core import audit, clock
-from ioc.core.models import Agency, ApiToken, User, UserSession
+from ioc.core import audit, clock, ownership
+from ioc.core.models import Agency, ApiToken, Entity, User, UserSession
 
 
 class Role(StrEnum):
@@ -42,20 +42,36 @@ class Permission(StrEnum):
     # Handle alerts and incidents (acknowledge, assign, escalate, close). Agency staff hold it
     # too, but the alerting actions let them act only on what is assigned to their agency.
     HANDLE_ALERTS = "handle_alerts"
+    # Change an entity's metadata (name, location, commune, agency) through the data doors.
+    # Roles that write data hold it (still only for their own entities); a token needs it
+    # granted explicitly: a station's ``ingest`` token writes readings, never the station.
+    MANAGE = "manage"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.LEADER: frozenset({Permission.PUBLIC, Permission.VIEW}),
     Role.OPERATOR: frozenset(
-        {Permission.PUBLIC, Permission.VIEW, Permission.INGEST, Permission.HANDLE_ALERTS}
+        {
+            Permission.PUBLIC,
+            Permission.VIEW,
+            Permission.INGEST,
+            Permission.HANDLE_ALERTS,
+            Permission.MANAGE,
+        }
     ),
     Role.AGENCY_STAFF: frozenset(
-        {Permission.PUBLIC, Permission.VIEW, Permission.INGEST, Permission.HANDLE_ALERTS}
+        {
+            Permission.PUBLIC,
+            Permission.VIEW,
+            Permission.INGEST,
+            Permission.HANDLE_ALERTS,
+            Permission.MANAGE,
+        }
     ),
 }
 
-TOKEN_SCOPES = frozenset({Permission.INGEST.value, Permission.VIEW.value})
+TOKEN_SCOPES = frozenset({Permission.INGEST.value, Permission.VIEW.value, Permission.MANAGE.value})
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
@@ -230,8 +246,14 @@ def create_api_token(
     owner_username: str,
     name: str,
     scopes: list[str],
+    agency_codes: list[str] | None = None,
+    entity_codes: list[str] | None = None,
 ) -> NewToken:
-    """Create an API token for a machine (Tạo mã truy cập API), acting as ``owner_username``."""
+    """Create an API token for a machine (Tạo mã truy cập API), acting as ``owner_username``.
+
+    ``agency_codes`` / ``entity_codes`` bind the token to owners: it may then write only for
+    those agencies or those entities (stations, cameras…), within its user's own scope.
+    """
     bad = [s for s in scopes if s not in TOKEN_SCOPES]
     if bad or not scopes:
         raise AuthError(f"Phạm vi không hợp lệ: {', '.join(bad) or '(trống)'}")
@@ -240,6 +262,36 @@ def create_api_token(
     ).scalar_one_or_none()
     if owner is None:
         raise AuthError(f"Không có người dùng {owner_username}")
+    agencies = sorted({c.strip() for c in agency_codes or [] if c.strip()})
+    entities = sorted({c.strip() for c in entity_codes or [] if c.strip()})
+    base = ownership.user_scope(session, owner.role, owner.agency_id)
+    if agencies:
+        known = set(session.execute(select(Agency.code).where(Agency.code.in_(agencies))).scalars())
+        unknown = [c for c in agencies if c not in known]
+        if unknown:
+            raise AuthError(f"Không có đơn vị mã {', '.join(unknown)}")
+        outside = [c for c in agencies if not base.may_agency(c)]
+        if outside:
+            raise AuthError(
+                f"Người dùng {owner_username} không thuộc đơn vị {', '.join(outside)}: "
+                "mã truy cập không thể rộng hơn quyền của người chịu trách nhiệm"
+            )
+    if entities:
+        rows = session.execute(
+            select(Entity.code, Entity.agency_code, Entity.area_code).where(
+                Entity.code.in_(entities)
+            )
+        ).all()
+        found = {code for code, _a, _r in rows}
+        unknown = [c for c in entities if c not in found]
+        if unknown:
+            raise AuthError(f"Không có trạm/đối tượng mã {', '.join(unknown)}")
+        outside = [c for c, a, r in rows if not base.may_entity(c, a, r)]
+        if outside:
+            raise AuthError(
+                f"Trạm/đối tượng {', '.join(sorted(outside))} không thuộc đơn vị của "
+                f"người dùng {owner_username}"
+            )
     prefix = secrets.token_hex(4)
     secret = f"ioc_{prefix}_{secrets.token_urlsafe(32)}"
     token = ApiToken(
@@ -248,11 +300,23 @@ def create_api_token(
         token_hash=_sha256(secret),
         user_id=owner.id,
         scopes=sorted(scopes),
+        agency_codes=agencies,
+        entity_codes=entities,
         created_at=clock.now(),
     )
     session.add(token)
     session.flush()
-    audit.record(session, actor, "token.create", "api_token", token.id, name=name, scopes=scopes)
+    audit.record(
+        session,
+        actor,
+        "token.create",
+        "api_token",
+        token.id,
+        name=name,
+        scopes=scopes,
+        agencies=agencies,
+        entities=entities,
+    )
     return NewToken(token=token, secret=secret)
 
 

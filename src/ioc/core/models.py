@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -131,6 +132,10 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Owners this token may write for (agency codes; entity codes such as a station): empty
+    # means the owner user's own scope. Set at creation, never widened afterwards.
+    agency_codes: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    entity_codes: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

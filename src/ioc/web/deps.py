@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
-from ioc.core import auth
+from ioc.core import auth, ownership
 from ioc.core.audit import Actor
 from ioc.core.models import ApiToken, User
 from ioc.core.registry import Registry
@@ -79,11 +79,19 @@ class TokenInfo:
     id: int
     prefix: str
     scopes: tuple[str, ...]
+    agency_codes: tuple[str, ...] = ()
+    entity_codes: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, token: ApiToken) -> TokenInfo:
         """Copy the fields a request needs from an ``ApiToken`` row."""
-        return cls(token.id, token.prefix, tuple(token.scopes))
+        return cls(
+            token.id,
+            token.prefix,
+            tuple(token.scopes),
+            tuple(token.agency_codes or ()),
+            tuple(token.entity_codes or ()),
+        )
 
 
 @dataclass(frozen=True)
@@ -185,6 +193,29 @@ def require(permission: auth.Permission, *, page: bool = False) -> Callable[...,
 
     check.permission = permission  # type: ignore[attr-defined]  # read by the route audit test
     return check
+
+
+def write_scope(db: Session, principal: Principal) -> ownership.WriteScope:
+    """The owners ``principal`` may write for (see :mod:`ioc.core.ownership`)."""
+    if principal.user is None:
+        return ownership.WriteScope.nothing()
+    base = ownership.user_scope(db, principal.user.role, principal.user.agency_id)
+    if principal.token is None:
+        return base
+    return ownership.narrow_to_token(
+        base, principal.token.agency_codes, principal.token.entity_codes
+    )
+
+
+def forbid(
+    db: Session, principal: Principal, door: str, error: ownership.NotYourData, **detail: object
+) -> HTTPException:
+    """Undo the request's pending writes, keep an audit row of the refusal, and return the 403
+    to raise. Call as ``raise forbid(...)``."""
+    db.rollback()
+    ownership.record_denied(db, principal.actor, door, error, **detail)
+    db.commit()
+    return HTTPException(status_code=403, detail=error.text)
 
 
 def derive_after_commit(request: Request) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from ioc.core.audit import Actor
+from ioc.core import ownership
 from ioc.core.auth import Permission
 from ioc.core.clock import fixed_offset_seconds
 from ioc.core.registry import Registry
@@ -46,6 +46,7 @@ from ioc.web.deps import (
     Principal,
     derive_after_commit,
     require,
+    write_scope,
 )
 
 router = APIRouter(prefix="/ngsi-ld/v1", tags=["ngsi-ld"])
@@ -159,10 +160,21 @@ def _write(
     registry: Registry,
     mode: Mode,
     offset: int,
-    actor: Actor,
+    principal: Principal,
 ) -> BatchResult:
     try:
-        result = write_entities(db, docs, registry, mode=mode, offset=offset, actor=actor)
+        result = write_entities(
+            db,
+            docs,
+            registry,
+            mode=mode,
+            offset=offset,
+            actor=principal.actor,
+            scope=write_scope(db, principal),
+            may_manage=principal.can(Permission.MANAGE),
+        )
+        if result.denied:
+            _audit_denied(db, principal, result.denied)
         db.commit()
     except IntegrityError as exc:
         db.rollback()
@@ -170,6 +182,19 @@ def _write(
             "AlreadyExists", "an entity of this batch was created concurrently; retry"
         ) from exc
     return result
+
+
+def _audit_denied(db: Session, principal: Principal, entity_ids: list[str]) -> None:
+    ownership.record_denied(
+        db,
+        principal.actor,
+        "ngsi-ld",
+        ownership.NotYourData(
+            "Ghi đối tượng NGSI-LD không thuộc quyền",
+            "NGSI-LD entity write outside the caller's scope",
+            owners=entity_ids,
+        ),
+    )
 
 
 async def _read_entities_body(request: Request, *, array: bool) -> list[Any]:
@@ -223,7 +248,7 @@ async def batch_upsert(
             raise bad_request("options: update or replace")
         mode: Mode = "update" if "update" in options else "replace"
         offset = fixed_offset_seconds(settings.timezone)
-        result = await run_in_threadpool(_write, db, docs, registry, mode, offset, principal.actor)
+        result = await run_in_threadpool(_write, db, docs, registry, mode, offset, principal)
     except NgsiError as err:
         return problem_response(err)
     if result.stored:
@@ -254,9 +279,7 @@ async def create_entity(
         ctx.negotiate(request.headers.get("accept"), geo=False)
         docs = await _read_entities_body(request, array=False)
         offset = fixed_offset_seconds(settings.timezone)
-        result = await run_in_threadpool(
-            _write, db, docs, registry, "create", offset, principal.actor
-        )
+        result = await run_in_threadpool(_write, db, docs, registry, "create", offset, principal)
         if result.errors:
             err = result.errors[0]["error"]
             raise NgsiError(err["type"].rsplit("/", 1)[-1], err["detail"], err["status"])
@@ -356,7 +379,7 @@ async def patch_attrs(
         ctx.check_body_context(kind, [fragment])
         offset = fixed_offset_seconds(settings.timezone)
         result = await run_in_threadpool(
-            _patch, db, registry, entity_id, fragment, offset, principal.actor
+            _patch, db, registry, entity_id, fragment, offset, principal
         )
     except NgsiError as err:
         return problem_response(err)
@@ -374,9 +397,25 @@ def _patch(
     entity_id: str,
     fragment: dict[str, Any],
     offset: int,
-    actor: Actor,
+    principal: Principal,
 ) -> Any:
-    result = update_attrs(db, registry, entity_id, fragment, offset=offset, actor=actor)
+    try:
+        result = update_attrs(
+            db,
+            registry,
+            entity_id,
+            fragment,
+            offset=offset,
+            actor=principal.actor,
+            scope=write_scope(db, principal),
+            may_manage=principal.can(Permission.MANAGE),
+        )
+    except NgsiError as err:
+        if err.status == 403:
+            db.rollback()
+            _audit_denied(db, principal, [entity_id])
+            db.commit()
+        raise
     db.commit()
     return result
 

@@ -49,12 +49,13 @@ def _segments(factory: sessionmaker[Session]) -> None:
 
 
 def test_congestion_per_segment_from_api_ngsi_ld_and_mqtt_readings(
-    client: TestClient, ingest_token: str, factory: sessionmaker[Session]
+    client: TestClient, gateway_token: str, factory: sessionmaker[Session]
 ) -> None:
     _segments(factory)
     now = clock.now().replace(microsecond=0)
     when = now.isoformat()
-    auth = {"Authorization": f"Bearer {ingest_token}"}
+    # A gateway that announces new sensors holds ``manage`` as well as ``ingest``.
+    auth = {"Authorization": f"Bearer {gateway_token}"}
     # 1. The ingestion API: sensor TF-A on SEG-A at 45 km/h of 60 → B.
     r = client.post(
         "/api/v1/observations",

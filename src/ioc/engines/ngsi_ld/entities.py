@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from ioc.core import audit, clock
 from ioc.core.entities import EntityError, load_entities, upsert_entity
 from ioc.core.models import Entity, Indicator, Series
+from ioc.core.ownership import WriteScope
 from ioc.core.registry import NgsiType, Registry
 from ioc.core.series import SeriesInfo, SeriesResolver, write_observations
 from ioc.engines.ingestion.parse import RawRow
@@ -271,6 +272,8 @@ class BatchResult:
     updated: list[str] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
     stored: int = 0
+    # Entities refused because they belong to another owner (the web layer audits them).
+    denied: list[str] = field(default_factory=list)
 
     def fail(self, entity_id: Any, error: dict[str, Any]) -> None:
         """Record a failed entity."""
@@ -296,12 +299,17 @@ def write_entities(
     actor: audit.Actor | None = None,
     targets: Mapping[int, tuple[str, TypeInfo]] | None = None,
     default_time: str | None = None,
+    scope: WriteScope | None = None,
+    may_manage: bool = True,
 ) -> BatchResult:
     """Create, replace or update (merge) entities in the caller's transaction.
 
     Each entity succeeds or fails as a whole: its measurements are validated (numbers, ranges,
-    units, times) before anything is written.
+    units, times) before anything is written. ``scope`` limits the entities the caller may
+    write (default: all); without ``may_manage`` the caller sends measurements only and may
+    neither create an entity nor change its name or location.
     """
+    scope = scope or WriteScope.province()
     result = BatchResult()
     parsed: list[Incoming] = []
     for position, doc in enumerate(docs):
@@ -342,6 +350,11 @@ def write_entities(
     rows: list[RawRow] = []
     for inc in good:
         current = known.get(inc.code)
+        refusal = _refusal(inc, current, mode, scope, may_manage)
+        if refusal is not None:
+            result.fail(inc.id, problem("about:blank", refusal, 403))
+            result.denied.append(inc.id)
+            continue
         if current is not None:
             current_info = type_for_entity(registry, current)
             if mode == "create" or current_info is None:
@@ -374,6 +387,9 @@ def write_entities(
         except EntityError as exc:
             result.fail(inc.id, problem("BadRequestData", str(exc)))
             continue
+        if current is None and not scope.everything:
+            # A new entity belongs to the agency of the caller who created it.
+            known[inc.code].agency_code = _sole_agency(scope)
         if inc.code not in done:
             done.add(inc.code)
             (result.updated if inc.code in before else result.created).append(inc.id)
@@ -382,6 +398,40 @@ def write_entities(
     if rows:
         result.stored = _store(session, rows, lookups, offset, actor)
     return result
+
+
+def _sole_agency(scope: WriteScope) -> str | None:
+    return next(iter(scope.agencies)) if len(scope.agencies) == 1 else None
+
+
+def _refusal(
+    inc: Incoming, current: Entity | None, mode: Mode, scope: WriteScope, may_manage: bool
+) -> str | None:
+    """Why the caller may not write ``inc`` (``None`` when it may)."""
+    if current is None:
+        if not may_manage:
+            return (
+                f"{inc.id}: tạo đối tượng mới cần quyền manage / creating an entity needs the "
+                "manage scope"
+            )
+        if not scope.everything and (scope.entities is not None or _sole_agency(scope) is None):
+            return (
+                f"{inc.id}: mã truy cập này không được tạo đối tượng mới / this token may not "
+                "create entities"
+            )
+        return None
+    if not scope.may_entity(current.code, current.agency_code, current.area_code):
+        return f"{inc.id}: đối tượng thuộc đơn vị khác / the entity belongs to another agency"
+    if may_manage:
+        return None
+    renamed = inc.name is not None and inc.name != current.name
+    moved = inc.has_location and (inc.lat, inc.lon) != (current.lat, current.lon)
+    if renamed or moved or (mode == "replace" and inc.name is None and current.name != inc.code):
+        return (
+            f"{inc.id}: đổi tên, vị trí của đối tượng cần quyền manage / changing an entity's "
+            "name or location needs the manage scope"
+        )
+    return None
 
 
 class _BulkResolver(SeriesResolver):
@@ -702,6 +752,8 @@ def update_attrs(
     *,
     offset: int,
     actor: audit.Actor | None = None,
+    scope: WriteScope | None = None,
+    may_manage: bool = True,
 ) -> UpdateResult:
     """Update the attributes of an entity that it already has; others are reported."""
     entity, info = find_entity(session, registry, entity_id)
@@ -736,6 +788,8 @@ def update_attrs(
             actor=actor,
             targets={0: (entity_id, info)},
             default_time=now,
+            scope=scope,
+            may_manage=may_manage,
         )
         if result.errors:
             err = result.errors[0]["error"]

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Any
 
 import orjson
@@ -17,13 +18,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from ioc.core import audit, clock
+from ioc.core import audit, clock, ownership
 from ioc.core.auth import Permission
 from ioc.packs.cybersecurity import stats
 from ioc.packs.cybersecurity.models import CySite
-from ioc.packs.cybersecurity.parsers import normalise_json
+from ioc.packs.cybersecurity.parsers import SecurityEvent, normalise_json
 from ioc.packs.cybersecurity.store import store_events
-from ioc.web.deps import DbSession, Principal, require
+from ioc.web.deps import DbSession, Principal, forbid, require, write_scope
 
 router = APIRouter(prefix="/api/v1/security", tags=["cybersecurity"])
 
@@ -74,6 +75,7 @@ async def post_events(request: Request, principal: Ingestor, db: DbSession) -> J
             )
         else:
             good.append(event)
+    good = _owned_events(db, principal, good)
     stored = store_events(db, good, transport="http", received=received)
     audit.record(
         db,
@@ -92,6 +94,32 @@ async def post_events(request: Request, principal: Ingestor, db: DbSession) -> J
         "errors": errors[:1000],
     }
     return JSONResponse(body_out, 422 if errors else 200)
+
+
+def _owned_events(
+    db: DbSession, principal: Principal, events: list[SecurityEvent]
+) -> list[SecurityEvent]:
+    """The events with their agency checked against the caller: an agency's sender may only
+    report its own agency's events (an event naming no agency is charged to the sender's
+    agency); a batch charging another agency is refused whole with 403 and audited."""
+    scope = write_scope(db, principal)
+    if scope.everything:
+        return events
+    sole = next(iter(scope.agencies)) if len(scope.agencies) == 1 else None
+    out = [e if e.agency is not None else dataclasses.replace(e, agency=sole) for e in events]
+    refused = sorted({str(e.agency) for e in out if not scope.may_agency(e.agency)})
+    if refused:
+        raise forbid(
+            db,
+            principal,
+            "security.events",
+            ownership.NotYourData(
+                f"Không được gửi sự kiện cho đơn vị khác: {', '.join(refused[:20])}",
+                f"you may not report events for another agency: {', '.join(refused[:20])}",
+                owners=refused,
+            ),
+        )
+    return out
 
 
 @router.get("/sites", summary="Tình trạng cổng thông tin / website status board")

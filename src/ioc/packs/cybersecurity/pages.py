@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ioc.core import clock, i18n
+from ioc.core import clock, i18n, ownership
 from ioc.core.auth import Permission
 from ioc.core.registry import Tile
 from ioc.engines.exports import Table, to_csv, to_xlsx
@@ -21,7 +21,7 @@ from ioc.packs.cybersecurity import incidents, probes, stats
 from ioc.packs.cybersecurity.models import CyEvent, CyIncident, CySite
 from ioc.packs.cybersecurity.parsers import CATEGORIES, SEVERITIES
 from ioc.web import csrf
-from ioc.web.deps import DbSession, Principal, require
+from ioc.web.deps import DbSession, Principal, forbid, require, write_scope
 from ioc.web.templating import render, request_lang
 
 router = APIRouter(include_in_schema=False)
@@ -269,7 +269,8 @@ def incident_page(request: Request, incident_id: int, db: DbSession, principal: 
             "transitions": sorted(incidents.TRANSITIONS.get(incident.status, ())),
             "hours": incidents.resolve_hours(incident),
             "error": request.query_params.get("error"),
-            "can_handle": principal.can(Permission.HANDLE_ALERTS),
+            "can_handle": principal.can(Permission.HANDLE_ALERTS)
+            and write_scope(db, principal).may_owner(incident.agency_code),
         },
         principal=principal,
     )
@@ -279,6 +280,23 @@ def _back(path: str, **params: str) -> RedirectResponse:
     from urllib.parse import urlencode
 
     return RedirectResponse(f"{path}?{urlencode(params)}" if params else path, status_code=303)
+
+
+def _check_owner(db: Session, principal: Principal, agency_code: str | None, door: str) -> None:
+    """Agency staff handle only their own agency's incidents (an incident charged to no agency
+    is the operations centre's); operators and admins handle every agency's."""
+    scope = write_scope(db, principal)
+    if not scope.may_owner(agency_code):
+        raise forbid(
+            db,
+            principal,
+            door,
+            ownership.NotYourData(
+                "Bạn chỉ được xử lý sự cố của đơn vị mình",
+                "you may only handle your own agency's incidents",
+                owners=[agency_code or "(none)"],
+            ),
+        )
 
 
 @router.post("/cybersecurity/incidents")
@@ -302,8 +320,10 @@ def new_incident(
             event = db.get(CyEvent, event_id)
             if event is None:
                 raise HTTPException(404, "Không có sự kiện này / no such event")
+            _check_owner(db, principal, event.agency_code, "security.incident.open")
             incident = incidents.open_from_event(db, principal.actor, event)
         else:
+            _check_owner(db, principal, agency or None, "security.incident.open")
             incident = incidents.open_incident(
                 db,
                 principal.actor,
@@ -335,6 +355,9 @@ def incident_action(
     if not csrf.valid(request, csrf_token):
         return _back(path, error="csrf")
     incident = _incident(db, incident_id)
+    if action not in ("note", "status", "close", "reopen"):
+        raise HTTPException(404, "Không có thao tác này / no such action")
+    _check_owner(db, principal, incident.agency_code, f"security.incident.{action}")
     try:
         if action == "note":
             incidents.add_note(db, principal.actor, incident, text)

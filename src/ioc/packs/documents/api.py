@@ -18,12 +18,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
-from ioc.core import clock
+from ioc.core import clock, ownership
 from ioc.core.auth import Permission
 from ioc.packs.documents import ingest, queries, tasks
 from ioc.packs.documents.indicators import DocFigures
 from ioc.packs.documents.views import PageError, agency_by_code, parse_period, scope
-from ioc.web.deps import DbSession, Principal, require
+from ioc.web.deps import DbSession, Principal, forbid, require, write_scope
 
 __all__ = ["router"]
 
@@ -76,7 +76,12 @@ async def post_documents(
             )
     if atomic and report.errors:
         return JSONResponse(report.as_dict(), status_code=422)
-    result = ingest.ingest_rows(db, principal.actor, rows, atomic=atomic)
+    try:
+        result = ingest.ingest_rows(
+            db, principal.actor, rows, atomic=atomic, scope=write_scope(db, principal)
+        )
+    except ownership.NotYourData as exc:
+        raise forbid(db, principal, "documents", exc) from exc
     result.errors = sorted(report.errors + result.errors, key=lambda e: e.row)
     if atomic and not result.ok:
         db.rollback()

@@ -45,6 +45,7 @@ from sqlalchemy.orm import Session
 from ioc.core import audit, clock
 from ioc.core.calendar import WorkingCalendar, load_calendar
 from ioc.core.models import Agency
+from ioc.core.ownership import NotYourData, WriteScope
 from ioc.engines.ingestion.tabular import TableError, read_table
 from ioc.packs.documents.indicators import DeadlineError, parse_deadline
 from ioc.packs.documents.models import Document
@@ -297,9 +298,15 @@ def ingest_rows(
     *,
     atomic: bool = False,
     origin: str = "api",
+    scope: WriteScope | None = None,
 ) -> IngestReport:
     """Validate and upsert ``rows`` given as ``(position, fields)``; in ``atomic`` mode store
-    nothing when any row is invalid. One audit row per call. Never commits."""
+    nothing when any row is invalid. One audit row per call. Never commits.
+
+    ``scope`` (default: every owner) is checked first: a row naming another agency, or an
+    existing document of another agency, raises :class:`NotYourData` and nothing is stored."""
+    if scope is not None:
+        check_owners(session, scope, rows)
     report = IngestReport()
     agencies = dict(session.execute(select(Agency.code, Agency.id)).all())
     calendar = load_calendar(session)
@@ -340,6 +347,42 @@ def ingest_rows(
         rejected=len({e.row for e in report.errors}),
     )
     return report
+
+
+def check_owners(
+    session: Session, scope: WriteScope, rows: Sequence[tuple[int, Mapping[str, Any]]]
+) -> None:
+    """Raise :class:`NotYourData` when a row names, or would take over, another agency's
+    document."""
+    if scope.everything:
+        return
+    refused: set[str] = set()
+    ids: list[str] = []
+    for _position, raw in rows:
+        if not isinstance(raw, Mapping):
+            continue
+        agency = str(raw.get("agency") or "").strip() or None
+        if agency is not None and not scope.may_agency(agency):
+            refused.add(agency)
+        external_id = str(raw.get("id") or "").strip()
+        if external_id:
+            ids.append(external_id)
+    codes = dict(session.execute(select(Agency.id, Agency.code)).all())
+    for start in range(0, len(ids), 500):
+        for external_id, agency_id in session.execute(
+            select(Document.external_id, Document.agency_id).where(
+                Document.external_id.in_(ids[start : start + 500])
+            )
+        ):
+            if not scope.may_agency(codes.get(agency_id)):
+                refused.add(f"{external_id} ({codes.get(agency_id)})")
+    if refused:
+        shown = ", ".join(sorted(refused)[:20])
+        raise NotYourData(
+            f"Lô có văn bản của đơn vị khác: {shown}",
+            f"the batch holds documents of another agency: {shown}",
+            owners=refused,
+        )
 
 
 def _upsert(session: Session, valid: list[dict[str, Any]], report: IngestReport) -> None:
@@ -387,11 +430,19 @@ def _file_rows(filename: str, data: bytes) -> list[tuple[int, dict[str, Any]]]:
     ]
 
 
-def import_file(session: Session, actor: audit.Actor, filename: str, data: bytes) -> IngestReport:
+def import_file(
+    session: Session,
+    actor: audit.Actor,
+    filename: str,
+    data: bytes,
+    scope: WriteScope | None = None,
+) -> IngestReport:
     """Import a CSV/XLSX register (headers in :data:`COLUMNS`): all rows or none. Raises
     :class:`~ioc.engines.ingestion.tabular.TableError` for a file that cannot be read."""
     rows = _file_rows(filename, data)
-    return ingest_rows(session, actor, rows, atomic=True, origin=f"file:{filename[:100]}")
+    return ingest_rows(
+        session, actor, rows, atomic=True, origin=f"file:{filename[:100]}", scope=scope
+    )
 
 
 def template_header() -> list[str]:

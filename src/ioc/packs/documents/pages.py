@@ -17,7 +17,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ioc.core import clock, i18n
+from ioc.core import clock, i18n, ownership
 from ioc.core.auth import Permission
 from ioc.core.models import Agency
 from ioc.engines.exports import Table
@@ -40,7 +40,7 @@ from ioc.packs.documents.views import (
     today,
 )
 from ioc.web import csrf
-from ioc.web.deps import DbSession, Principal, require
+from ioc.web.deps import DbSession, Principal, require, write_scope
 from ioc.web.templating import render, request_lang
 
 __all__ = ["router"]
@@ -705,7 +705,17 @@ async def import_upload(
     try:
         if len(data) > 50 * 1024 * 1024:
             raise TableError("Tệp lớn hơn 50 MB (file larger than 50 MB)")
-        report = ingest.import_file(db, principal.actor, file.filename, data)
+        report = ingest.import_file(
+            db, principal.actor, file.filename, data, scope=write_scope(db, principal)
+        )
+    except ownership.NotYourData as exc:
+        db.rollback()
+        ownership.record_denied(db, principal.actor, "documents.import", exc)
+        db.commit()
+        context["file_error"] = exc.text
+        return render(
+            request, "documents/import.html", context, principal=principal, status_code=403
+        )
     except TableError as exc:
         db.rollback()
         context["file_error"] = str(exc)

@@ -11,14 +11,21 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from ioc.core import clock
+from ioc.core import clock, ownership
 from ioc.core.auth import Permission
 from ioc.core.models import Entity, Indicator, Series
 from ioc.core.series import DAY, HOUR, read_hourly_means, read_rollups
 from ioc.packs.environment import health, noise_weather, views
 from ioc.packs.environment.views import MAP_PLACES, _json
 from ioc.web import csrf
-from ioc.web.deps import DbSession, Principal, derive_after_commit, require
+from ioc.web.deps import (
+    DbSession,
+    Principal,
+    derive_after_commit,
+    forbid,
+    require,
+    write_scope,
+)
 from ioc.web.templating import render, request_lang
 
 router = APIRouter(include_in_schema=False)
@@ -123,13 +130,17 @@ async def water_import(
     settings = request.app.state.settings
 
     def work() -> water.ImportReport:
-        report = water.import_wide_xlsx(
-            db,
-            content,
-            registry=request.app.state.registry,
-            offset=fixed_offset_seconds(settings.timezone),
-            actor=principal.actor,
-        )
+        try:
+            report = water.import_wide_xlsx(
+                db,
+                content,
+                registry=request.app.state.registry,
+                offset=fixed_offset_seconds(settings.timezone),
+                actor=principal.actor,
+                scope=write_scope(db, principal),
+            )
+        except ownership.NotYourData as exc:
+            raise forbid(db, principal, "environment.water.import", exc) from exc
         db.commit()
         derive_after_commit(request)
         return report

@@ -25,7 +25,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ioc.core import audit
+from ioc.core import audit, ownership
 from ioc.core.indicators import IndicatorSpec, load_catalog
 from ioc.core.models import Entity, Indicator, Observation, Series
 from ioc.core.registry import Registry
@@ -410,6 +410,7 @@ def import_wide_xlsx(
     registry: Registry,
     offset: int,
     actor: audit.Actor | None,
+    scope: ownership.WriteScope | None = None,
 ) -> ImportReport:
     """Import lab results in the template's wide layout (sheet ``Ket_qua`` or the first one).
 
@@ -483,6 +484,11 @@ def import_wide_xlsx(
     report.received = len(raw_rows)
     if not raw_rows:
         return report
+    if scope is not None:
+        # Raises NotYourData: a file naming another agency's station stores nothing.
+        ownership.check_entities(
+            session, scope, {str(r.data["entity"]) for r in raw_rows if "entity" in r.data}
+        )
     result = ingest(session, raw_rows, registry=registry, offset=offset, actor=actor, source="file")
     report.stored = result.stored
     seen: set[tuple[int, str, str]] = set()

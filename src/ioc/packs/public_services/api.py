@@ -20,13 +20,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from ioc.core import ownership
 from ioc.core.audit import Actor
 from ioc.core.auth import Permission
 from ioc.engines.ingestion import service as ingestion
 from ioc.packs.public_services import scores
 from ioc.packs.public_services.indices import Scorecard
 from ioc.packs.public_services.ingest import ingest_batch
-from ioc.web.deps import AppSettings, DbSession, Principal, require
+from ioc.web.deps import AppSettings, DbSession, Principal, require, write_scope
 
 __all__ = ["router"]
 
@@ -82,6 +83,7 @@ async def post_dossiers(
         atomic,
         settings.ingest_max_rows,
         principal.actor,
+        write_scope(db, principal),
     )
     return JSONResponse(payload, status_code=status, headers=headers)
 
@@ -94,6 +96,7 @@ def _process(
     atomic: bool,
     max_rows: int,
     actor: Actor,
+    scope: ownership.WriteScope,
 ) -> tuple[int, dict[str, Any], dict[str, str]]:
     request_hash = ingestion.body_hash(body + (b"|atomic" if atomic else b""))
     full_key = KEY_PREFIX + key if key else None
@@ -119,14 +122,21 @@ def _process(
     total = sum(len(doc.get(s) or []) for s in SECTIONS)
     if total > max_rows:
         return _problem(413, f"Lô có {total} dòng, tối đa {max_rows} / batch too large")
-    report = ingest_batch(
-        db,
-        actor,
-        procedures=doc.get("procedures") or [],
-        dossiers=doc.get("dossiers") or [],
-        feedback=doc.get("feedback") or [],
-        atomic=atomic,
-    )
+    try:
+        report = ingest_batch(
+            db,
+            actor,
+            procedures=doc.get("procedures") or [],
+            dossiers=doc.get("dossiers") or [],
+            feedback=doc.get("feedback") or [],
+            atomic=atomic,
+            scope=scope,
+        )
+    except ownership.NotYourData as exc:
+        db.rollback()
+        ownership.record_denied(db, actor, "public-services.dossiers", exc)
+        db.commit()
+        return _problem(403, exc.text)
     status = 200 if report.ok else 422
     payload = report.as_dict()
     if full_key:

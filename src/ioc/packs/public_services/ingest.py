@@ -45,6 +45,7 @@ from sqlalchemy.orm import Session
 from ioc.core import audit, clock, i18n
 from ioc.core.calendar import load_calendar
 from ioc.core.models import Agency, Area
+from ioc.core.ownership import NotYourData, WriteScope
 from ioc.packs.public_services.indices import (
     CHANNELS,
     COUNTER_FIELDS,
@@ -834,6 +835,59 @@ def _store_feedback(session: Session, rows: list[dict[str, Any]]) -> None:
 # --------------------------------------------------------------------------- the action
 
 
+def check_owners(
+    session: Session,
+    scope: WriteScope,
+    *,
+    procedures: Sequence[Any] = (),
+    dossiers: Sequence[Any] = (),
+    feedback: Sequence[Any] = (),
+) -> None:
+    """Raise :class:`NotYourData` when the batch touches data the caller does not own: a
+    dossier or feedback row naming another agency (or, for commune staff, another commune),
+    an existing dossier of another owner (a row may not take it over), or the procedure
+    catalogue, which every agency's scores depend on and only province-wide callers change."""
+    if scope.everything:
+        return
+    if procedures:
+        raise NotYourData(
+            "Chỉ Trung tâm IOC được cập nhật danh mục thủ tục",
+            "only the province's operations centre may change the procedure catalogue",
+            owners=["procedures"],
+        )
+    refused: set[str] = set()
+    codes: list[str] = []
+    for row in [*dossiers, *feedback]:
+        if not isinstance(row, Mapping):
+            continue  # reported by validation
+        agency = _get(row, "agency", "agency_code")
+        area = _get(row, "area", "area_code", "commune")
+        if not scope.may_owner(
+            None if agency is None else str(agency), None if area is None else str(area)
+        ):
+            refused.add(str(agency or area or _id_of(row)))
+    for row in dossiers:
+        code = _id_of(row) if isinstance(row, Mapping) else None
+        if code:
+            codes.append(code)
+    for i in range(0, len(codes), CHUNK):
+        found = session.execute(
+            select(PsDossier.code, PsDossier.agency_code, PsDossier.area_code).where(
+                PsDossier.code.in_(codes[i : i + CHUNK])
+            )
+        )
+        for code, agency, area in found:
+            if not scope.may_owner(agency, area or None):
+                refused.add(f"{code} ({agency})")
+    if refused:
+        shown = ", ".join(sorted(refused)[:20])
+        raise NotYourData(
+            f"Lô có hồ sơ của đơn vị khác: {shown}",
+            f"the batch holds dossiers of another agency: {shown}",
+            owners=refused,
+        )
+
+
 def ingest_batch(
     session: Session,
     actor: audit.Actor,
@@ -845,12 +899,17 @@ def ingest_batch(
     row_numbers: Sequence[int] | None = None,
     source: str = "api",
     math: WorkdayMath | None = None,
+    scope: WriteScope | None = None,
 ) -> IngestReport:
     """Validate and store one batch (procedures first, then dossiers, then feedback).
 
     ``row_numbers`` gives each dossier's number as the user sees it (spreadsheet rows);
-    by default rows are numbered from 1 within their section.
+    by default rows are numbered from 1 within their section. ``scope`` (default: every
+    owner) is checked first: a batch touching another owner's data raises
+    :class:`NotYourData` and stores nothing.
     """
+    if scope is not None:
+        check_owners(session, scope, procedures=procedures, dossiers=dossiers, feedback=feedback)
     report = IngestReport(atomic=atomic)
     lk = _lookups(session, math)
     # Atomic batches run in a savepoint: procedures are stored before the dossiers that name

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from ioc.core import clock, i18n
+from ioc.core import clock, i18n, ownership
 from ioc.core.auth import Permission
 from ioc.core.models import Agency, Area
 from ioc.engines.exports import Table, to_csv, to_xlsx
@@ -40,7 +40,7 @@ from ioc.packs.public_services.ingest import (
 from ioc.packs.public_services.models import PsDossier, PsProcedure
 from ioc.packs.public_services.warnings import due_soon_bound, warning_counts
 from ioc.web import csrf
-from ioc.web.deps import DbSession, Principal, require
+from ioc.web.deps import DbSession, Principal, require, write_scope
 from ioc.web.templating import render, request_lang
 
 __all__ = ["router"]
@@ -642,25 +642,34 @@ async def import_upload(
         return _import_view(request, principal, flash=("error", "ps.import.too_big"), status=413)
     filename = file.filename or ""
 
-    def work() -> IngestReport | str:
+    def work() -> IngestReport | str | ownership.NotYourData:
         try:
             table = read_table(filename, content)
         except TableError as exc:
             return str(exc)
         mapping = rows_from_table(table.columns)
         rows = [{mapping[k]: v for k, v in r.values.items()} for r in table.rows]
-        report = ingest_batch(
-            db,
-            principal.actor,
-            dossiers=rows,
-            atomic=atomic,
-            row_numbers=[r.number for r in table.rows],
-            source=f"import:{filename[:80]}",
-        )
+        try:
+            report = ingest_batch(
+                db,
+                principal.actor,
+                dossiers=rows,
+                atomic=atomic,
+                row_numbers=[r.number for r in table.rows],
+                source=f"import:{filename[:80]}",
+                scope=write_scope(db, principal),
+            )
+        except ownership.NotYourData as exc:
+            db.rollback()
+            ownership.record_denied(db, principal.actor, "public-services.import", exc)
+            db.commit()
+            return exc
         db.commit()
         return report
 
     result = await run_in_threadpool(work)
+    if isinstance(result, ownership.NotYourData):
+        return _import_view(request, principal, file_error=result.text, status=403)
     if isinstance(result, str):
         return _import_view(request, principal, file_error=result, status=400)
     return _import_view(request, principal, report=result, status=200 if result.ok else 422)

@@ -21,10 +21,10 @@ import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from ioc.core import clock
+from ioc.core import clock, ownership
 from ioc.core.auth import Permission
 from ioc.packs.security_traffic import congestion, service
-from ioc.web.deps import DbSession, Principal, require
+from ioc.web.deps import DbSession, Principal, forbid, require, write_scope
 
 router = APIRouter(prefix="/api/v1/traffic", tags=["traffic"])
 
@@ -115,6 +115,33 @@ def _time(value: Any) -> datetime:
     return parsed
 
 
+def _check_owners(db: DbSession, principal: Principal, items: list[Any]) -> None:
+    """A caller bound to an agency may charge incidents only to its own cameras and road
+    segments, and commune staff only to their own commune; 403 and an audit row otherwise."""
+    scope = write_scope(db, principal)
+    if scope.everything:
+        return
+    entities: set[str] = set()
+    areas: set[str] = set()
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        entities.update(str(item[k]) for k in ("camera", "segment") if item.get(k))
+        if item.get("area"):
+            areas.add(str(item["area"]))
+    try:
+        ownership.check_entities(db, scope, entities)
+        outside = sorted(a for a in areas if not scope.may_area(a))
+        if outside:
+            raise ownership.NotYourData(
+                f"Không được ghi vụ việc của xã, phường khác: {', '.join(outside[:20])}",
+                f"you may not record incidents of another commune: {', '.join(outside[:20])}",
+                owners=outside,
+            )
+    except ownership.NotYourData as exc:
+        raise forbid(db, principal, "traffic.incidents", exc) from exc
+
+
 @router.post("/incidents", summary="Gửi vụ việc, vi phạm / send incidents and violations")
 async def post_incidents(request: Request, principal: Ingestor, db: DbSession) -> JSONResponse:
     """Store incidents; each invalid item is reported with its row and field."""
@@ -129,6 +156,7 @@ async def post_incidents(request: Request, principal: Ingestor, db: DbSession) -
         )
     if len(items) > MAX_ITEMS:
         return JSONResponse({"detail": f"Tối đa {MAX_ITEMS} / at most {MAX_ITEMS}"}, 413)
+    _check_owners(db, principal, items)
     errors: list[dict[str, Any]] = []
     stored = 0
     for number, item in enumerate(items, start=1):
