@@ -20,6 +20,8 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 
 from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -109,20 +111,29 @@ class SeriesResolver:
         info = self._cache.get(key)
         if info is not None:
             return info
-        row = self.session.execute(
-            select(Series.id).where(
-                Series.indicator_id == indicator.id,
-                Series.subject_kind == subject_kind,
-                Series.subject_code == subject_code,
-            )
-        ).scalar_one_or_none()
+        find = select(Series.id).where(
+            Series.indicator_id == indicator.id,
+            Series.subject_kind == subject_kind,
+            Series.subject_code == subject_code,
+        )
+        row = self.session.execute(find).scalar_one_or_none()
         if row is None:
-            series = Series(
-                indicator_id=indicator.id, subject_kind=subject_kind, subject_code=subject_code
+            # Two batches (HTTP and MQTT, say) may create the same new series at once: insert
+            # or do nothing, then read the id either of them made; never a unique-key error.
+            dialect = self.session.get_bind().dialect.name
+            insert = pg_insert if dialect == "postgresql" else sqlite_insert
+            self.session.execute(
+                insert(Series)
+                .values(
+                    indicator_id=indicator.id,
+                    subject_kind=subject_kind,
+                    subject_code=subject_code,
+                )
+                .on_conflict_do_nothing(
+                    index_elements=["indicator_id", "subject_kind", "subject_code"]
+                )
             )
-            self.session.add(series)
-            self.session.flush()
-            row = series.id
+            row = self.session.execute(find).scalar_one()
         info = SeriesInfo(
             id=row,
             indicator_code=indicator.code,
@@ -160,6 +171,11 @@ def write_observations(
         dedup[(row[0], row[1])] = row
     unique = list(dedup.values())
     conn = session.connection()
+    postgres = conn.dialect.name == "postgresql"
+    if postgres:
+        # Concurrent batches take row locks in one order (series, time), so they wait for each
+        # other instead of deadlocking; SQLite has one writer at a time.
+        unique.sort()
     _bulk_upsert(conn, unique)
     result.stored = len(unique)
 
@@ -178,6 +194,16 @@ def write_observations(
             cur = latest.get(sid)
             if cur is None or ts >= cur[0]:
                 latest[sid] = (ts, value)
+    if postgres:
+        # Rollups are recomputed by DELETE + INSERT of the touched buckets. Under READ COMMITTED
+        # two batches of one series would both insert the same bucket (a primary-key error):
+        # one lock per series, taken in id order and held to commit, serialises them, and the
+        # second recompute then reads the first batch's committed observations.
+        _exec(
+            conn,
+            "SELECT pg_advisory_xact_lock(:ns, s) FROM unnest(CAST(:ids AS int[])) AS s ORDER BY s",
+            {"ns": _LOCK_NAMESPACE, "ids": sorted(spans)},
+        )
     for sid, (lo, hi) in spans.items():
         result.touched[sid] = (lo, hi)
         _recompute_rollups(conn, sid, lo, hi, label_end.get(sid, False), offset)
@@ -187,7 +213,7 @@ def write_observations(
                 "UPDATE series SET latest_ts = :ts, latest_value = :v "
                 "WHERE id = :sid AND (latest_ts IS NULL OR latest_ts <= :ts)"
             ),
-            [{"ts": ts, "v": v, "sid": sid} for sid, (ts, v) in latest.items()],
+            [{"ts": ts, "v": v, "sid": sid} for sid, (ts, v) in sorted(latest.items())],
         )
     if notify:
         for listener in _listeners:
@@ -267,6 +293,9 @@ FROM (
 """
 
 
+# First key of the PostgreSQL advisory locks taken per series while its rollups are rebuilt.
+_LOCK_NAMESPACE = 0x10C
+
 _PG_PARAM = re.compile(r"(?<!:):(\w+)")
 
 
@@ -276,7 +305,7 @@ def _driver_sql(sql: str, dialect: str) -> str:
     return _PG_PARAM.sub(r"%(\1)s", sql) if dialect == "postgresql" else sql
 
 
-def _exec(conn: Connection, sql: str, params: dict[str, int]) -> None:
+def _exec(conn: Connection, sql: str, params: dict[str, int | list[int]]) -> None:
     """Run a fixed statement on the driver cursor: these run ~10 times per series per batch,
     and SQLAlchemy's per-statement overhead would cost more than the statements themselves."""
     raw = conn.connection.driver_connection

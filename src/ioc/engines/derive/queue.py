@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,6 +15,9 @@ from ioc.core import clock
 from ioc.core.models import PendingDerivation
 
 log = structlog.get_logger(__name__)
+
+# First key of the PostgreSQL advisory locks taken per derivation key (series use 0x10C).
+_LOCK_NAMESPACE = 0x10D
 
 Handler = Callable[[Session, str, int, int], None]
 
@@ -67,12 +70,22 @@ def _run_round(factory: sessionmaker[Session], limit: int) -> int:
                 if cur is None
                 else Span((*cur.ids, row.id), min(cur.lo, row.lo), max(cur.hi, row.hi))
             )
+        postgres = session.get_bind().dialect.name == "postgresql"
         # Each key in its own savepoint: one failing handler must not block the others.
-        for (kind, key), span in merged.items():
+        # Keys in a fixed order: with the per-key locks below, two runners never deadlock.
+        for (kind, key), span in sorted(merged.items()):
             handler = _handlers.get(kind)
             if handler is None:
                 log.warning("derive_no_handler", kind=kind, key=key)
                 continue
+            if postgres:
+                # Another runner may hold other queued rows of the same key (rows are claimed
+                # with SKIP LOCKED): wait for it to commit so the two never write the same
+                # derived rows at once; ours then recompute over its committed result.
+                session.execute(
+                    text("SELECT pg_advisory_xact_lock(:ns, hashtext(:k))"),
+                    {"ns": _LOCK_NAMESPACE, "k": f"{kind}:{key}"},
+                )
             try:
                 with session.begin_nested():
                     handler(session, key, span.lo, span.hi)
