@@ -176,7 +176,7 @@ def test_derived_indicator_refused(client: TestClient, station: str, ingest_toke
         (
             b'{"observations": [{"indicator": "pm25", "entity": "DL-TEST-01", "time": "2026-03-10T08:00:00+07:00", "value": 1e999}]}',
             "application/json",
-            400,
+            422,  # the row is refused (not finite), not the whole batch
         ),
         (b"\xff\xfe\x00garbage", "text/csv", 400),
         (b"a,b,c\n1,2,3\n", "text/csv", 400),
@@ -221,3 +221,57 @@ def test_each_batch_is_audited_once_with_its_sender(
     assert entry.actor.startswith("gateway (token ")
     assert entry.detail == {"source": "api", "received": 3, "stored": 2, "rejected": 1}
     assert token.last_used_at is not None
+
+
+def test_out_of_range_number_is_a_row_error_not_a_lost_batch(
+    client: TestClient, station: str, ingest_token: str, factory: sessionmaker[Session]
+) -> None:
+    """``1e309`` is valid JSON but no double: only its row is refused, the others are kept."""
+    body = (
+        b'{"observations": ['
+        b'{"indicator": "pm25", "entity": "DL-TEST-01", "time": "2026-03-01T08:00:00+07:00",'
+        b' "value": 1e309},'
+        b'{"indicator": "pm25", "entity": "DL-TEST-01", "time": "2026-03-01T09:00:00+07:00",'
+        b' "value": 31.5},'
+        b'{"indicator": "pm25", "entity": "DL-TEST-01", "time": "2026-03-01T10:00:00+07:00",'
+        b' "value": 1' + b"0" * 400 + b"}]}"
+    )
+    r = client.post(
+        "/api/v1/observations",
+        content=body,
+        headers={"Authorization": f"Bearer {ingest_token}", "Content-Type": "application/json"},
+    )
+    assert r.status_code == 422, r.text
+    doc = r.json()
+    assert doc["stored"] == 1
+    assert [(e["row"], e["field"], e["code"]) for e in doc["errors"]] == [
+        (1, "value", "not_finite"),
+        (3, "value", "not_finite"),
+    ]
+    assert sent_count(factory) == 1
+
+
+def test_duplicate_rows_in_a_batch_are_named(
+    client: TestClient, station: str, ingest_token: str, factory: sessionmaker[Session]
+) -> None:
+    row = {"indicator": "pm25", "entity": "DL-TEST-01", "time": "2026-03-01T08:00:00+07:00"}
+    r = client.post(
+        "/api/v1/observations",
+        json={"observations": [{**row, "value": 10}, {**row, "value": 12}, {**row, "value": 14}]},
+        headers={"Authorization": f"Bearer {ingest_token}"},
+    )
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert (doc["received"], doc["stored"], doc["rejected"], doc["duplicates"]) == (3, 1, 0, 2)
+    assert [(w["row"], w["code"]) for w in doc["warnings"]] == [
+        (1, "duplicate_in_batch"),
+        (2, "duplicate_in_batch"),
+    ]
+    assert "3" in doc["warnings"][0]["message"]
+    with factory() as s:
+        assert (
+            s.execute(
+                select(Series.latest_value).join(Indicator).where(Indicator.code == "pm25")
+            ).scalar_one()
+            == 14
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,12 +27,25 @@ class RawRow:
     data: dict[str, Any]
 
 
+def load_json(body: bytes) -> Any:
+    """Decode a JSON body; numbers outside the double range (``1e309``) and the ``NaN`` /
+    ``Infinity`` tokens some senders write are read as non-finite floats, so that validation
+    refuses that one row (like NaN in a CSV) instead of the whole batch being lost."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        first = exc
+    try:
+        # The standard library reads 1e309 as inf and accepts NaN/Infinity: slower, used only
+        # for bodies orjson refuses.
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        raise PayloadError(f"JSON không hợp lệ / invalid JSON: {first}") from first
+
+
 def parse_json(body: bytes) -> list[RawRow]:
     """``{"observations": [{...}, ...]}`` → rows numbered from 1 (the list index + 1)."""
-    try:
-        doc = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise PayloadError(f"JSON không hợp lệ / invalid JSON: {exc}") from exc
+    doc = load_json(body)
     if not isinstance(doc, dict) or not isinstance(doc.get("observations"), list):
         raise PayloadError(
             'Thiếu danh sách "observations" / body must be {"observations": [ ... ]}'

@@ -25,6 +25,8 @@ class IngestReport:
     stored: int
     atomic: bool
     errors: list[RowError] = field(default_factory=list)
+    # Rows stored but replaced by a later row of the same batch (same series and time).
+    warnings: list[RowError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -40,6 +42,8 @@ class IngestReport:
             "mode": "atomic" if self.atomic else "partial",
             "errors": [e.as_dict() for e in self.errors[:1000]],
             "errors_truncated": len(self.errors) > 1000,
+            "duplicates": len(self.warnings),
+            "warnings": [w.as_dict() for w in self.warnings[:1000]],
         }
 
 
@@ -70,7 +74,13 @@ def ingest(
     """
     lookups = lookups or load_lookups(session, registry)
     checked = validate_rows(rows, lookups, SeriesResolver(session))
-    report = IngestReport(received=len(rows), stored=0, atomic=atomic, errors=checked.errors)
+    report = IngestReport(
+        received=len(rows),
+        stored=0,
+        atomic=atomic,
+        errors=checked.errors,
+        warnings=checked.duplicates(),
+    )
     if atomic and checked.errors:
         return report
     result = write_observations(session, checked.rows, checked.label_end, offset)

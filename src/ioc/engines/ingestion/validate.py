@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -41,6 +41,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not_object": ("mỗi dòng phải là một đối tượng JSON", "each row must be a JSON object"),
     "extra_cells": ("dòng có nhiều ô hơn tiêu đề", "row has more cells than the header"),
     "unknown_field": ("trường không hợp lệ: {detail}", "unknown field: {detail}"),
+    "duplicate_in_batch": (
+        "trùng chỉ tiêu, đối tượng và thời gian với dòng {other}; giá trị dòng {other} được lưu",
+        "same indicator, subject and time as row {other}; the value of row {other} is kept",
+    ),
     "derived_indicator": (
         "chỉ tiêu này được hệ thống tính, không nhận dữ liệu trực tiếp",
         "this indicator is computed by the IOC and cannot be sent",
@@ -94,6 +98,22 @@ class Validated:
     label_end: dict[int, bool]
     errors: list[RowError]
     series: dict[int, SeriesInfo]
+    # The input row number of each entry of ``rows`` (same order).
+    numbers: list[int] = field(default_factory=list)
+
+    def duplicates(self) -> list[RowError]:
+        """Rows that name the same series and time as a later row of the batch: the later
+        row wins (as a re-send would), and each replaced row is named so the sender knows."""
+        last: dict[tuple[int, int], int] = {}
+        for number, row in zip(self.numbers, self.rows, strict=True):
+            last[(row[0], row[1])] = number
+        if len(last) == len(self.rows):
+            return []
+        return [
+            _err(number, "time", "duplicate_in_batch", other=last[(row[0], row[1])])
+            for number, row in zip(self.numbers, self.rows, strict=True)
+            if last[(row[0], row[1])] != number
+        ]
 
 
 def validate_rows(rows: list[RawRow], lookups: Lookups, resolver: SeriesResolver) -> Validated:
@@ -101,6 +121,7 @@ def validate_rows(rows: list[RawRow], lookups: Lookups, resolver: SeriesResolver
     out = Validated(rows=[], label_end={}, errors=[], series={})
     indicators = lookups.indicators
     append = out.rows.append
+    numbers = out.numbers
     fromiso = datetime.fromisoformat
     # A 10k-row batch usually carries a few hundred distinct times: parse each once.
     parsed: dict[str, int | str] = {}
@@ -216,6 +237,7 @@ def validate_rows(rows: list[RawRow], lookups: Lookups, resolver: SeriesResolver
         out.series[info.id] = info
         out.label_end[info.id] = info.label_end
         append((info.id, ts, value, quality))
+        numbers.append(number)
     return out
 
 
@@ -231,7 +253,11 @@ def _number(raw: Any, number: int, errors: list[RowError]) -> float | None:
         errors.append(_err(number, "value", "bad_number"))
         return None
     if isinstance(raw, int | float):
-        value = float(raw)
+        try:
+            value = float(raw)
+        except OverflowError:  # an integer beyond the double range
+            errors.append(_err(number, "value", "not_finite"))
+            return None
     else:
         text = str(raw).strip()
         # Vietnamese spreadsheets write 12,5; accept a lone decimal comma.
