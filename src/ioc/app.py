@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ioc import __version__, background
-from ioc.core.db import make_engine, make_sessionmaker
+from ioc.core.db import database_unavailable, make_engine, make_sessionmaker
 from ioc.core.indicators import sync_catalog
 from ioc.core.logging import configure_logging
 from ioc.core.migrate import upgrade
@@ -257,6 +257,19 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
+        if database_unavailable(exc):
+            # Nothing was stored (the transaction did not commit): tell the sender to retry
+            # rather than "your data is wrong". Counted for the operators' health view.
+            app.state.db_unavailable_count = getattr(app.state, "db_unavailable_count", 0) + 1
+            log.error("database_unavailable", path=request.url.path, error=type(exc).__name__)
+            return JSONResponse(
+                {
+                    "detail": "Cơ sở dữ liệu tạm thời không sẵn sàng, hãy gửi lại sau / "
+                    "the database is temporarily unavailable, retry later"
+                },
+                503,
+                headers={"Retry-After": "30"},
+            )
         # Logged with the traceback for operators; the caller gets no internals.
         log.exception("unhandled_error", path=request.url.path)
         return JSONResponse({"detail": "Lỗi hệ thống / internal error"}, 500)

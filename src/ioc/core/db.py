@@ -70,3 +70,18 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """A session factory bound to ``engine``; objects stay usable after commit."""
     return sessionmaker(bind=engine, expire_on_commit=False, future=True)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` means "the database cannot serve now, retry later" (server down or
+    restarting, connection lost, pool exhausted, disk full, SQLite busy) rather than a fault in
+    the request or the code."""
+    from sqlalchemy import exc as sa_exc
+
+    if isinstance(exc, sa_exc.TimeoutError):
+        return True
+    if isinstance(exc, sa_exc.DBAPIError):
+        return exc.connection_invalidated or isinstance(
+            exc, sa_exc.OperationalError | sa_exc.InterfaceError
+        )
+    return False

@@ -305,3 +305,13 @@ class DeadLetter(Base):
 
 
 Index("ix_audit_log_object", AuditLog.object_type, AuditLog.object_id)
+
+
+class HealthProbe(Base):
+    """One row that ``/readyz`` rewrites: proof that the database accepts and commits writes."""
+
+    __tablename__ = "health_probe"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    process: Mapped[str] = mapped_column(String(64))

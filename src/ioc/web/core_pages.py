@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
 import time
 from datetime import UTC, datetime
@@ -14,9 +16,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from ioc import __version__
-from ioc.core import auth, clock, i18n
+from ioc.core import auth, clock, i18n, migrate
 from ioc.core.auth import Permission
-from ioc.core.models import Agency, Area, Indicator, Series
+from ioc.core.models import Agency, Area, HealthProbe, Indicator, Series
 from ioc.core.registry import Registry, Tile
 from ioc.web import csrf
 from ioc.web.deps import (
@@ -30,6 +32,8 @@ from ioc.web.deps import (
 from ioc.web.templating import render, request_lang
 
 log = structlog.get_logger(__name__)
+# Which process last proved the database writable (several serve one database).
+_PROCESS = f"{socket.gethostname()}:{os.getpid()}"[:64]
 
 router = APIRouter(include_in_schema=False)
 
@@ -230,6 +234,38 @@ def overview_tiles(
         "_tiles.html",
         {"tiles": _tiles(request, db, registry, settings), "now": clock.now()},
         principal=principal,
+    )
+
+
+@router.get("/readyz")
+def ready(request: Request, principal: Anyone) -> JSONResponse:
+    """Readiness: the database accepts and commits a write (a full disk or a read-only
+    database fails it) and its schema is at the newest migration. 503 when not ready."""
+    checks: dict[str, str] = {}
+    factory = request.app.state.sessionmaker
+    try:
+        with factory() as session, session.begin():
+            probe = session.get(HealthProbe, 1)
+            if probe is None:
+                session.add(HealthProbe(id=1, checked_at=clock.now(), process=_PROCESS))
+            else:
+                probe.checked_at, probe.process = clock.now(), _PROCESS
+        checks["database_write"] = "ok"
+    except Exception as exc:
+        log.warning("readiness_write_failed", error=type(exc).__name__)
+        checks["database_write"] = "error"
+    try:
+        current = migrate.current_revision(request.app.state.engine)
+        head = migrate.head_revision()
+        checks["migrations"] = "ok" if current == head else f"at {current}, newest {head}"
+    except Exception as exc:
+        log.warning("readiness_migrations_failed", error=type(exc).__name__)
+        checks["migrations"] = "error"
+    ready = all(v == "ok" for v in checks.values())
+    return JSONResponse(
+        {"status": "ok" if ready else "not_ready", "version": __version__, **checks},
+        200 if ready else 503,
+        headers={} if ready else {"Retry-After": "30"},
     )
 
 
