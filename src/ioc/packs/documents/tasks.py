@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 
 from ioc.core import audit, clock
 from ioc.core.calendar import load_calendar
+from ioc.core.files import write_durably
 from ioc.core.models import Agency
 from ioc.core.registry import RecordSample
 from ioc.packs.documents.indicators import day_end
@@ -256,8 +257,7 @@ def _store_evidence(task: Task, evidence: Evidence | None) -> _Stored:
             )
         stored = f"{task.id}-{secrets.token_hex(8)}.{ext}"
         folder = _policy.data_dir / "documents" / "evidence"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / stored).write_bytes(evidence.data)
+        write_durably(folder / stored, evidence.data)
         out.file, out.name = stored, name
     return out
 

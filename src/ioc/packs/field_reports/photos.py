@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
+
+from ioc.core.files import write_durably
 
 __all__ = ["PhotoError", "ProcessedPhoto", "StoredPhoto", "process", "redact", "store"]
 
@@ -168,15 +169,14 @@ def store(photo: ProcessedPhoto, root: Path) -> StoredPhoto:
     relative to ``root``. Written atomically; an identical photo is stored once.
 
     A file written for a transaction that later rolls back stays as an unreferenced file; it
-    holds no metadata and is harmless (a cleanup job may remove unreferenced files).
+    holds no metadata and is harmless (a cleanup job may remove unreferenced files). The file is
+    durable (fsync) before this returns, so the row committed after it never points to nothing.
     """
     relative = SUBDIR / photo.sha256[:2] / f"{photo.sha256}.{photo.extension}"
     target = root / relative
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(target.suffix + f".{os.getpid()}.tmp")
-        tmp.write_bytes(photo.data)
-        tmp.replace(target)
+        # On disk (fsync) before the report row that points to it is committed.
+        write_durably(target, photo.data)
     return StoredPhoto(photo=photo, path=relative.as_posix())
 
 
