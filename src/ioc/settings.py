@@ -203,8 +203,10 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     """Upgrade the SMTP connection with STARTTLS before sending (and before logging in)."""
 
-    public_url: str = "http://127.0.0.1:8000"
-    """Address of the IOC as users reach it; links in e-mails and webhooks start with it."""
+    public_url: str = ""
+    """Address of the IOC as users reach it (``https://ioc.daklak.gov.vn``); links in e-mails,
+    webhooks and Open311 discovery start with it. Empty: ``http://<host>:<port>`` of this
+    process (127.0.0.1 when listening on every address)."""
 
     notify_max_attempts: int = 8
     """Delivery attempts of one notification before it is marked dead (retries back off
@@ -396,6 +398,13 @@ class Settings(BaseSettings):
             if self.secret_key == _DEV_SECRET:
                 raise ValueError("IOC_SECRET_KEY must be set to a random value in production")
             self.cookie_secure = True
+        return self
+
+    @model_validator(mode="after")
+    def _default_public_url(self) -> Settings:
+        if not self.public_url:
+            host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host  # noqa: S104
+            self.public_url = f"http://{host}:{self.port}"
         return self
 
     @property

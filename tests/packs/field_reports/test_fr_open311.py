@@ -492,3 +492,28 @@ def test_georeport_client_reads_both_formats(live_base: str, fr: Submit, db: Ses
         assert one["status_notes"] == "Đã vá ổ gà ngày 09/3"
         assert one["requested_datetime"] == "2026-03-10T12:00:00+07:00"
         assert str(one["lat"]) == "12.6676"
+
+
+def test_times_are_whole_seconds(api: TestClient, fr: Submit, db: Session) -> None:
+    """Clocks carry microseconds; Open311 times must not (``…27.677429+07:00`` was seen)."""
+    from datetime import UTC
+
+    from ioc.core import clock
+
+    clock.set_now(datetime(2026, 3, 10, 5, 0, 27, 677429, tzinfo=UTC))
+    report = fr().report
+    service.assign(db, STAFF, report)
+    db.commit()
+    (item,) = api.get(f"{BASE}/requests/{report.code}.json").json()
+    stamps = [item[k] for k in ("requested_datetime", "updated_datetime", "expected_datetime")]
+    for stamp in stamps:
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00", stamp), stamp
+    assert item["requested_datetime"] == "2026-03-10T12:00:27+07:00"
+
+
+def test_discovery_url_follows_the_port_unless_a_public_url_is_set() -> None:
+    from ioc.settings import Settings
+
+    assert Settings(port=8123).public_url == "http://127.0.0.1:8123"
+    assert Settings(host="0.0.0.0", port=9000).public_url == "http://127.0.0.1:9000"  # noqa: S104
+    assert Settings(public_url="https://ioc.example.vn").public_url == "https://ioc.example.vn"

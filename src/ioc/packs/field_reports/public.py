@@ -72,7 +72,8 @@ def mask_contacts(text: str | None, extra: Sequence[str | None] = ()) -> str | N
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(clock.local_zone()).isoformat() if value else None
+    # Whole seconds: Open311 clients and people read these, microseconds mean nothing to them.
+    return value.astimezone(clock.local_zone()).isoformat(timespec="seconds") if value else None
 
 
 def _status_label(status: str, lang: str) -> str:
