@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import importlib
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.resources import files
-from typing import Any
+from typing import Annotated, Any
 
 import structlog
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ioc import __version__, background
+from ioc.core.auth import Permission
 from ioc.core.db import database_unavailable, make_engine, make_sessionmaker
 from ioc.core.indicators import sync_catalog
 from ioc.core.logging import configure_logging
@@ -35,11 +38,12 @@ from ioc.web import (
     core_pages,
     dead_letters,
     ngsi_ld,
+    security,
     submissions,
     wall,
 )
 from ioc.web.audit_denied import audit_denied_writes
-from ioc.web.deps import LoginRequired, principal_outside_route
+from ioc.web.deps import LoginRequired, Principal, principal_outside_route, require
 from ioc.web.templating import make_templates, render
 
 log = structlog.get_logger(__name__)
@@ -158,7 +162,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         title="IOC Đắk Lắk API",
         version=__version__,
         description="Trung tâm Giám sát, điều hành đô thị thông minh tỉnh Đắk Lắk — REST API.",
-        docs_url="/api/docs",
+        docs_url=None,  # served by _api_docs (a CSP nonce on Swagger UI's inline script)
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
@@ -169,7 +173,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.registry = registry
     app.state.templates = make_templates(registry)
     app.mount("/static", StaticFiles(directory=str(files("ioc.web") / "static")), name="static")
+    app.state.csp_reports = deque(maxlen=security.KEEP_REPORTS)
     app.include_router(core_pages.router)
+    app.include_router(security.router)
+    _install_api_docs(app, settings)
     app.include_router(api_observations.router)
     app.include_router(dead_letters.router)
     app.include_router(ngsi_ld.router)
@@ -193,10 +200,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
+        # A fresh CSP nonce per request: templates put it on their inline scripts (csp_nonce).
+        nonce = security.new_nonce()
+        request.state.csp_nonce = nonce
         response: Response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
+        security.apply_headers(response, settings, nonce)
         if (
             request.method == "GET"
             and response.status_code == 200
@@ -209,6 +217,28 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         return response
 
     return app
+
+
+def _install_api_docs(app: FastAPI, settings: Settings) -> None:
+    """Swagger UI at /api/docs from the vendored ``swagger-ui-dist`` (no CDN: government networks
+    are closed and no page may load anything from outside), its inline script carrying this
+    request's CSP nonce; the online validator badge is off (it would call validator.swagger.io)."""
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs(
+        request: Request, principal: Annotated[Principal, Depends(require(Permission.PUBLIC))]
+    ) -> Response:
+        nonce: str = request.state.csp_nonce
+        page = get_swagger_ui_html(
+            openapi_url="/api/openapi.json",
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/vendor/swagger-ui/favicon-32x32.png",
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+        html = bytes(page.body).decode().replace("<script>", f'<script nonce="{nonce}">')
+        return HTMLResponse(html)
 
 
 def _wants_html(request: Request) -> bool:

@@ -470,6 +470,8 @@ ADMIN_ONLY = {
 }
 # The caller's own session or inbox.
 SELF_ONLY = {"/login", "/logout", "/guides/tour/dismiss", "/alerts/notifications/inbox/read"}
+# Browsers' Content-Security-Policy violation reports: logged, no stored object to own.
+BROWSER_REPORTS = {"/csp-report"}
 # Citizens: a new report, or their own report behind its tracking code and secret.
 CITIZENS = {
     "/phan-anh/gui",
@@ -503,6 +505,7 @@ def test_every_write_route_is_owner_checked_or_classified(client: TestClient) ->
         | set(GUARDED_ELSEWHERE)
         | ADMIN_ONLY
         | SELF_ONLY
+        | BROWSER_REPORTS
         | CITIZENS
     )
     assert sorted(writes - classified) == [], "a new write route needs an owner check and a test"

@@ -115,6 +115,9 @@ def render(
         "user": principal.user,
         "nav": nav,
         "csrf_token": token,
+        # This response's Content-Security-Policy nonce (set by the security_headers
+        # middleware): every inline <script> of a template carries nonce="{{ csp_nonce }}".
+        "csp_nonce": getattr(request.state, "csp_nonce", ""),
         "settings": settings,
         "path": request.url.path,
         "lang_url": _lang_url(request, "en" if lang == "vi" else "vi"),

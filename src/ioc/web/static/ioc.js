@@ -9,6 +9,12 @@
  *   IOC.formatNumber(value, decimals) -> "1.234,5" (vi) / "1,234.5" (en)
  *   IOC.formatTime(msOrIso, withTime) -> "28/11/2026 14:05" in Asia/Ho_Chi_Minh
  *   IOC.init(root)                    -> builds every [data-ioc] element under root
+ *   IOC.escapeHtml(value)             -> "&lt;b&gt;" — for the few APIs that insist on HTML
+ *   IOC.textElement(text, className)  -> <span> holding text (Leaflet tooltips and popups)
+ *
+ * Server values are data, never markup: give Leaflet an element built with textContent
+ * (bindTooltip/bindPopup/divIcon all take one), and wrap every value of an HTML string
+ * (ECharts tooltip formatters) in IOC.escapeHtml. tests/web/test_js_sinks.py enforces this.
  *
  * Pages may call the builders from a small inline script, or stay CSP-strict (no inline
  * script) with:  <div id="m" class="map" data-ioc="map" data-ioc-json="m-data"></div>
@@ -96,11 +102,24 @@
     return AQI_BANDS[AQI_BANDS.length - 1];
   }
 
+  var HTML_ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+  /** Text made safe to put in HTML (element content or a quoted attribute). */
+  function escapeHtml(value) {
+    return (value === null || value === undefined ? "" : String(value))
+      .replace(/[&<>"']/g, function (c) { return HTML_ESCAPES[c]; });
+  }
+
   function el(tag, className, text) {
     var e = document.createElement(tag);
     if (className) { e.className = className; }
     if (text !== undefined && text !== null) { e.textContent = String(text); }
     return e;
+  }
+
+  /** A <span> showing text as text: hand it to Leaflet instead of a string (parsed as HTML). */
+  function textElement(text, className) {
+    return el("span", className || null, text === null || text === undefined ? "" : text);
   }
 
   function byId(elId) {
@@ -183,7 +202,7 @@
       var label = L.marker(latlng, {
         icon: L.divIcon({
           className: "aqi-label",
-          html: labelNode.outerHTML,
+          html: labelNode,
           iconSize: [size, size],
           iconAnchor: [radius, radius],
           popupAnchor: [0, -radius]
@@ -375,6 +394,21 @@
     });
     var unit = cfg.unit ? " " + cfg.unit : "";
 
+    // ECharts puts this string in the page as HTML: every value is escaped; p.marker is
+    // ECharts' own colour dot (it HTML-encodes the colour itself).
+    function lineTooltip(params) {
+      if (!params || !params.length) { return ""; }
+      var html = '<div style="font-weight:600">' +
+        escapeHtml(shiftedTimeText(params[0].value[0], true)) + "</div>";
+      params.forEach(function (p) {
+        var v = p.value[1];
+        html += "<div>" + p.marker + escapeHtml(
+          (p.seriesName || "") + ": " + formatNumber(v, cfg.decimals) +
+          (v === null || v === undefined ? "" : unit)) + "</div>";
+      });
+      return html;
+    }
+
     var option = {
       animation: cfg.animation === true,
       useUTC: true,
@@ -387,21 +421,7 @@
       tooltip: {
         trigger: "axis",
         axisPointer: { type: "line" },
-        formatter: function (params) {
-          if (!params || !params.length) { return ""; }
-          var box = el("div");
-          box.appendChild(el("div", null, shiftedTimeText(params[0].value[0], true)))
-            .style.fontWeight = "600";
-          params.forEach(function (p) {
-            var line = el("div");
-            line.innerHTML = p.marker; // ECharts' own colour dot (generated, not user data)
-            line.appendChild(document.createTextNode(
-              (p.seriesName || "") + ": " + formatNumber(p.value[1], cfg.decimals) +
-              (p.value[1] === null || p.value[1] === undefined ? "" : unit)));
-            box.appendChild(line);
-          });
-          return box.innerHTML;
-        }
+        formatter: lineTooltip
       },
       xAxis: {
         type: "time",
@@ -475,23 +495,21 @@
       return item.name || item.date || "";
     }
 
+    // HTML for ECharts: every value escaped (see lineTooltip).
+    function barTooltip(p) {
+      var item = items[p.dataIndex] || {};
+      return '<div style="font-weight:600">' + escapeHtml(dayText(item, true)) + "</div>" +
+        "<div>" + p.marker + escapeHtml(
+          (cfg.seriesName || "VN_AQI") + ": " + formatNumber(item.value, 0) +
+          (item.label ? " \u2014 " + item.label : "")) + "</div>";
+    }
+
     var option = {
       animation: cfg.animation === true,
       grid: { left: 16, right: markRight(cfg), top: 36, bottom: 16, containLabel: true },
       tooltip: {
         trigger: "item",
-        formatter: function (p) {
-          var item = items[p.dataIndex] || {};
-          var box = el("div");
-          box.appendChild(el("div", null, dayText(item, true))).style.fontWeight = "600";
-          var line = el("div");
-          line.innerHTML = p.marker;
-          line.appendChild(document.createTextNode(
-            (cfg.seriesName || "VN_AQI") + ": " + formatNumber(item.value, 0) +
-            (item.label ? " \u2014 " + item.label : "")));
-          box.appendChild(line);
-          return box.innerHTML;
-        }
+        formatter: barTooltip
       },
       xAxis: {
         type: "category",
@@ -592,6 +610,8 @@
     init: init,
     formatNumber: formatNumber,
     formatTime: formatTime,
+    escapeHtml: escapeHtml,
+    textElement: textElement,
     aqiBand: aqiBand,
     AQI_BANDS: AQI_BANDS,
     resizeCharts: resizeAll

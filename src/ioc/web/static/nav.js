@@ -15,3 +15,12 @@ document.addEventListener("toggle", (event) => {
     if (other !== menu) other.removeAttribute("open");
   }
 }, true);
+
+// <form data-confirm="Question?">: ask before submitting (instead of an inline onsubmit, which
+// the Content-Security-Policy blocks). The question is read as text, never as markup or code.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement)) return;
+  const question = form.getAttribute("data-confirm");
+  if (question && !window.confirm(question)) event.preventDefault();
+});

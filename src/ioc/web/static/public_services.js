@@ -27,7 +27,7 @@
       bounds.push([it.lat, it.lon]);
       L.circleMarker([it.lat, it.lon], { radius: 8, color: "#333", weight: 1,
         fillColor: colour(it.score), fillOpacity: 0.85 })
-        .bindTooltip(it.name + ": " + IOC.formatNumber(it.score, 2)).addTo(m);
+        .bindTooltip(IOC.textElement(it.name + ": " + IOC.formatNumber(it.score, 2))).addTo(m);
     });
     if (bounds.length) { m.fitBounds(L.latLngBounds(bounds), { padding: [24, 24], maxZoom: 12 }); }
   });

@@ -3,6 +3,7 @@
  * Needs vendor/leaflet/leaflet.js for the map (the rest works without it). No inline script:
  * settings come from <body data-rotate data-view data-refresh data-tile-url>, texts from the
  * #wall-i18n JSON block. The alert list and tiles refresh themselves through HTMX attributes.
+ * Names and alert titles from /wall/data are shown with textContent only (never as HTML).
  *
  * Keys: → / ← next or previous view, space pauses the rotation, f toggles full screen.
  */
@@ -186,7 +187,11 @@
         fillOpacity: 0.95
       });
       if (alerting) {
-        marker.bindTooltip(m.name, {
+        // The name is data (an ingest token may set it): an element with textContent, never a
+        // string, which Leaflet would parse as HTML.
+        var tip = document.createElement("span");
+        tip.textContent = m.name || m.code || "";
+        marker.bindTooltip(tip, {
           permanent: true, direction: "auto", className: "wall-tip", offset: [rem * 0.8, 0]
         });
       }
