@@ -47,63 +47,107 @@ def run_pending(factory: sessionmaker[Session], *, limit: int = 5000) -> int:
     """Do all queued work (in rounds of ``limit`` rows); returns the number of rows done."""
     done = 0
     while True:
-        took = _run_round(factory, limit)
-        done += took
-        if took < limit:
+        taken, finished = _run_round(factory, limit)
+        done += finished
+        if taken < limit or finished == 0:
             return done
 
 
-def _run_round(factory: sessionmaker[Session], limit: int) -> int:
+# A key whose transaction finds SQLite's write lock held (an ingestion batch is writing) is
+# tried again after these pauses; then it stays queued for the next round.
+_BUSY_PAUSES_S = (0.05, 0.1, 0.2, 0.4, 0.8)
+
+
+def _run_round(factory: sessionmaker[Session], limit: int) -> tuple[int, int]:
+    """Read up to ``limit`` queued rows, merge them per key and derive each key in its own short
+    transaction. Returns (rows read, rows done).
+
+    One transaction per key (not one for the round) is what keeps VN_AQI current while data
+    flows on SQLite: a busy database delays one key by a fraction of a second instead of
+    discarding a whole round of work, and ingestion never waits behind a long derive.
+    """
     with factory() as session:
-        query = select(PendingDerivation).order_by(PendingDerivation.id).limit(limit)
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        rows = list(session.execute(query).scalars())
-        if not rows:
-            session.rollback()
-            return 0
-        merged: dict[tuple[str, str], Span] = {}
-        for row in rows:
-            cur = merged.get((row.kind, row.key))
-            merged[(row.kind, row.key)] = (
-                Span((row.id,), row.lo, row.hi)
-                if cur is None
-                else Span((*cur.ids, row.id), min(cur.lo, row.lo), max(cur.hi, row.hi))
+        rows = session.execute(
+            select(
+                PendingDerivation.id,
+                PendingDerivation.kind,
+                PendingDerivation.key,
+                PendingDerivation.lo,
+                PendingDerivation.hi,
             )
-        postgres = session.get_bind().dialect.name == "postgresql"
-        # Each key in its own savepoint: one failing handler must not block the others.
-        # Keys in a fixed order: with the per-key locks below, two runners never deadlock.
-        for (kind, key), span in sorted(merged.items()):
-            handler = _handlers.get(kind)
-            if handler is None:
-                log.warning("derive_no_handler", kind=kind, key=key)
-                continue
-            if postgres:
-                # Another runner may hold other queued rows of the same key (rows are claimed
-                # with SKIP LOCKED): wait for it to commit so the two never write the same
-                # derived rows at once; ours then recompute over its committed result.
-                session.execute(
-                    text("SELECT pg_advisory_xact_lock(:ns, hashtext(:k))"),
-                    {"ns": _LOCK_NAMESPACE, "k": f"{kind}:{key}"},
-                )
+            .order_by(PendingDerivation.id)
+            .limit(limit)
+        ).all()
+        session.rollback()  # no read snapshot held while deriving
+    merged: dict[tuple[str, str], Span] = {}
+    for row_id, kind, key, lo, hi in rows:
+        cur = merged.get((kind, key))
+        merged[(kind, key)] = (
+            Span((row_id,), lo, hi)
+            if cur is None
+            else Span((*cur.ids, row_id), min(cur.lo, lo), max(cur.hi, hi))
+        )
+    done = 0
+    # Keys in a fixed order: with the per-key locks below, two runners never deadlock.
+    for (kind, key), span in sorted(merged.items()):
+        handler = _handlers.get(kind)
+        if handler is None:
+            log.warning("derive_no_handler", kind=kind, key=key)
+            continue
+        done += _derive_key(factory, handler, kind, key, span)
+    return len(rows), done
+
+
+def _derive_key(
+    factory: sessionmaker[Session], handler: Handler, kind: str, key: str, span: Span
+) -> int:
+    """Derive one key over its span and delete its queue rows, in one transaction; returns the
+    number of queue rows done (0 when left queued: busy database, or the handler failed)."""
+    for attempt, pause in enumerate((*_BUSY_PAUSES_S, None)):
+        with factory() as session:
             try:
-                with session.begin_nested():
-                    handler(session, key, span.lo, span.hi)
+                if session.get_bind().dialect.name == "postgresql":
+                    # Another runner may hold rows of the same key: wait for it to commit so the
+                    # two never write the same derived rows at once.
                     session.execute(
-                        delete(PendingDerivation).where(PendingDerivation.id.in_(span.ids))
+                        text("SELECT pg_advisory_xact_lock(:ns, hashtext(:k))"),
+                        {"ns": _LOCK_NAMESPACE, "k": f"{kind}:{key}"},
                     )
+                # Rows another runner finished meanwhile are gone: derive only if some remain.
+                remaining = list(
+                    session.execute(
+                        select(PendingDerivation.id).where(PendingDerivation.id.in_(span.ids))
+                    ).scalars()
+                )
+                if not remaining:
+                    session.rollback()
+                    return 0
+                handler(session, key, span.lo, span.hi)
+                session.execute(
+                    delete(PendingDerivation).where(PendingDerivation.id.in_(remaining))
+                )
+                session.commit()
+                return len(remaining)
             except OperationalError as exc:
-                if "locked" not in str(exc):
-                    raise
-                # SQLite: an ingestion batch holds the write lock. Ingestion has priority (a
-                # sender is waiting); the work stays queued and the next round takes it.
-                log.info("derive_busy", kind=kind, key=key)
                 session.rollback()
-                return 0
+                if "locked" not in str(exc) or pause is None:
+                    if "locked" in str(exc):
+                        log.info("derive_busy", kind=kind, key=key, attempts=attempt + 1)
+                    else:
+                        log.exception("derive_failed", kind=kind, key=key, lo=span.lo, hi=span.hi)
+                    return 0
             except Exception:
+                session.rollback()
                 log.exception("derive_failed", kind=kind, key=key, lo=span.lo, hi=span.hi)
-        session.commit()
-        return len(rows)
+                return 0
+        threading.Event().wait(pause)
+    return 0
+
+
+def has_pending(factory: sessionmaker[Session]) -> bool:
+    """Whether any derivation work is queued."""
+    with factory() as session:
+        return session.execute(select(PendingDerivation.id).limit(1)).first() is not None
 
 
 class DeriveWorker:
@@ -135,11 +179,14 @@ class DeriveWorker:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
+            left = False
             try:
                 run_pending(self.factory)
+                left = has_pending(self.factory)
             except Exception:
                 log.exception("derive_round_failed")
-            self._wake.wait(self.idle)
+            # Work left (a busy database): come back after the short delay, not the idle wait.
+            self._wake.wait(self.delay if left else self.idle)
             self._wake.clear()
             # Gather the batches of a burst so each span is derived once, not once per batch.
             self._stop.wait(self.delay)
