@@ -17,6 +17,8 @@ Figures (see bench/README.md for their exact meaning):
 5. Public services (QĐ 766): recompute every index for a year of dossiers (about 1.5 million)
    and an incremental batch of 10,000 dossier changes (bench/public_services.py).
 6. Syslog intake over UDP and TCP: events/s and events lost (bench/syslog_intake.py).
+7. Point → commune: 100,000 random points in the province's bounding box placed in their
+   commune in one vectorised call, points/s (bench/geo_locate.py).
 
 The bench prints a table and writes ``bench/results.json``; it never fails on a timing.
 
@@ -26,6 +28,7 @@ Usage::
     .venv/bin/python bench/run.py --quick    # smoke run (about a minute)
     .venv/bin/python bench/run.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
     .venv/bin/python bench/run.py --only-ngsi # the NGSI-LD figures only
+    .venv/bin/python bench/run.py --only-geo  # the point → commune figures only
 """
 
 from __future__ import annotations
@@ -65,8 +68,10 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-# bench/alerting.py, public_services.py, syslog_intake.py (the script's folder is on sys.path)
+# bench/alerting.py, geo_locate.py, public_services.py, syslog_intake.py (the script's folder
+# is on sys.path)
 import alerting
+import geo_locate
 import public_services
 import syslog_intake
 from ioc.app import boot
@@ -107,6 +112,7 @@ AIMS: dict[str, float] = {
     "ps_recompute_all_s_max": 10.0,
     "ps_incremental_10k_s_max": 1.0,
     "syslog_events_per_s_min": 20_000,
+    "geo_points_per_s_min": 50_000,
 }
 
 #: Published NGSI-LD broker write rates (shared/domain/performance-anchors.md): Stellio create
@@ -1604,6 +1610,20 @@ def print_report(results: dict[str, Any], cfg: Config) -> None:
         None if "syslog_tcp_lost" not in r else r["syslog_tcp_lost"] == 0,
     )
     table.add_section()
+    row("geo_points", "points")
+    row(
+        "geo_points_per_s",
+        "points/s",
+        "≥ 50,000",
+        None
+        if "geo_points_per_s" not in r
+        else r["geo_points_per_s"] >= AIMS["geo_points_per_s_min"],
+    )
+    row("geo_placed_share")
+    row("geo_snapped", "points")
+    row("geo_build_ms", "ms")
+    row("geo_locate_one_us", "µs")
+    table.add_section()
     row("total_runtime_s", "s")
     console.print(table)
     if "profile_inprocess_batch_top15" in results:
@@ -1657,6 +1677,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--only-ps", action="store_true", help="public-services figures only")
     p.add_argument("--skip-syslog", action="store_true", help="no syslog intake figures")
     p.add_argument("--only-syslog", action="store_true", help="syslog intake figures only")
+    p.add_argument("--skip-geo", action="store_true", help="no point → commune figures")
+    p.add_argument("--only-geo", action="store_true", help="point → commune figures only")
     return p.parse_args(argv)
 
 
@@ -1675,6 +1697,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         default_name = "results-ps.json"
     if args.only_syslog:
         default_name = "results-syslog.json"
+    if args.only_geo:
+        default_name = "results-geo.json"
     out: Path = args.out or BENCH_DIR / default_name
     started = datetime.now(UTC)
     t0 = time.perf_counter()
@@ -1694,6 +1718,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             or args.only_alerting
             or args.only_ps
             or args.only_syslog
+            or args.only_geo
         )
         if not args.skip_ingest and not only:
             work = run_ingestion_sqlite(cfg, tmp, results, args.profile)
@@ -1711,6 +1736,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.skip_syslog and (not only or args.only_syslog):
             note("syslog intake over UDP and TCP")
             syslog_intake.run_syslog(tmp, results, cfg.mode != "full")
+        if not args.skip_geo and (not only or args.only_geo):
+            note("point → commune: 100,000 random points in the province's bounding box")
+            geo_locate.run_geo(tmp, results, cfg.mode != "full")
         if not args.skip_pages and not only:
             run_pages(cfg, tmp, results)
     finally:

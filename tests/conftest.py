@@ -89,6 +89,9 @@ def settings(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
         # Tests drive periodic jobs themselves (a scheduler thread would race them).
         scheduler="off",
         tile_cache_seconds=0,  # tests read figures right after changing them
+        # Webhook and website-probe tests talk to local servers on 127.0.0.1 (internal
+        # addresses are refused otherwise; tests of the refusal use their own allow-list).
+        outbound_allow=["127.0.0.1"],
     )
 
 
@@ -210,8 +213,10 @@ def station(factory: sessionmaker[Session]) -> str:
             audit.Actor.system("test"),
             code="DL-TEST-01",
             name="Trạm thử nghiệm Quảng trường 10/3",
-            lat=12.6676,
-            lon=108.0379,
+            # Inside phường Buôn Ma Thuột's stand-in cell (a station's commune is the commune of
+            # its point; the approximate centres put the square itself in Phường Thành Nhất).
+            lat=12.6745,
+            lon=108.0475,
             area_code="24133",
             agency_code="so-nong-nghiep-moi-truong",
         )

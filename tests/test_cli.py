@@ -123,3 +123,59 @@ def test_alert_rules_load_export_and_evaluate(
     assert evaluated.exit_code == 0 and "1 quy tắc" in evaluated.output
     with factory() as s:
         assert [r.uid for r in s.execute(select(AlertRule)).scalars()] == ["environment.cli_test"]
+
+
+def _fresh_env(monkeypatch: pytest.MonkeyPatch, url: str, data_dir: Path) -> None:
+    monkeypatch.setenv("IOC_DATABASE_URL", url)
+    monkeypatch.setenv("IOC_DATA_DIR", str(data_dir))
+    get_settings.cache_clear()
+
+
+def test_a_command_on_a_database_never_set_up_says_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's `ioc users create …` right after `make demo`: the CLI points at
+    var/ioc.db, the demo at var/demo.db. One clear line, no traceback, no empty file left."""
+    data = tmp_path / "var"
+    data.mkdir()
+    (data / "demo.db").write_bytes(b"SQLite format 3\x00")  # what `ioc demo` leaves
+    missing = data / "ioc.db"
+    _fresh_env(monkeypatch, f"sqlite:///{missing}", data)
+    args = ["users", "create", "a", "--name", "A", "--password", "mật-khẩu-đủ-dài-1"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    out = " ".join(result.output.split())
+    assert "Cơ sở dữ liệu chưa được khởi tạo" in out and "ioc db upgrade" in out
+    assert str(missing) in out  # which database it tried
+    assert f"IOC_DATABASE_URL=sqlite:///{data / 'demo.db'}" in out  # and how to use the demo's
+    assert "Traceback" not in result.output
+    assert not missing.exists()  # no empty file left behind
+    for other in (["tokens", "revoke", "abc"], ["alerts", "export"]):
+        again = runner.invoke(app, other)
+        assert again.exit_code == 2 and "ioc db upgrade" in again.output, again.output
+    assert not missing.exists()
+
+
+def test_an_empty_database_file_is_not_a_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = tmp_path / "ioc.db"
+    empty.write_bytes(b"")  # left by an earlier version of this command
+    _fresh_env(monkeypatch, f"sqlite:///{empty}", tmp_path)
+    result = runner.invoke(app, ["tokens", "revoke", "abc"])
+    assert result.exit_code == 2, result.output
+    assert "Cơ sở dữ liệu chưa được khởi tạo" in result.output
+    assert "demo.db" not in result.output  # no demo here: no hint about it
+    assert "Traceback" not in result.output
+
+
+def test_an_unreachable_database_is_one_line_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _fresh_env(monkeypatch, "postgresql+psycopg://ioc:bí-mật@127.0.0.1:9/ioc", tmp_path)
+    result = runner.invoke(app, ["alerts", "export"])
+    assert result.exit_code == 2, result.output
+    assert "Không kết nối được cơ sở dữ liệu" in result.output
+    assert "bí-mật" not in result.output  # the password is never printed
+    assert "Traceback" not in result.output

@@ -28,6 +28,7 @@ from ioc.core.migrate import upgrade
 from ioc.core.reference import sync_agencies, sync_areas
 from ioc.core.registry import PackManifest, Registry
 from ioc.engines.derive import DeriveWorker
+from ioc.engines.ingestion import tabular
 from ioc.page_views import PageViewBuffer
 from ioc.settings import Settings, get_settings
 from ioc.web import (
@@ -37,13 +38,14 @@ from ioc.web import (
     api_observations,
     core_pages,
     dead_letters,
+    geo,
     ngsi_ld,
     security,
     submissions,
     wall,
 )
 from ioc.web.audit_denied import audit_denied_writes
-from ioc.web.deps import LoginRequired, Principal, principal_outside_route, require
+from ioc.web.deps import LoginRequired, Principal, principal_outside_route, refuse_nul, require
 from ioc.web.templating import make_templates, render
 
 log = structlog.get_logger(__name__)
@@ -79,6 +81,7 @@ def load_registry(pack_modules: tuple[str, ...] = PACKS) -> Registry:
 def boot(settings: Settings) -> Registry:
     """Load the packs and run their start-up hooks (web app, CLI and jobs alike)."""
     configure_logging(settings)
+    tabular.configure_limits(settings)  # IOC_IMPORT_XLSX_MAX_UNZIPPED_MB for every file import
     registry = load_registry()
     for pack in registry.packs:
         if pack.on_startup is not None:
@@ -165,6 +168,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         docs_url=None,  # served by _api_docs (a CSP nonce on Swagger UI's inline script)
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        dependencies=[Depends(refuse_nul)],
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -180,6 +184,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(api_observations.router)
     app.include_router(dead_letters.router)
     app.include_router(ngsi_ld.router)
+    app.include_router(geo.router)
     # Fixed /alerts/... paths (rules, notifications) before the console's /alerts/{id}.
     app.include_router(alert_rules.router)
     app.include_router(alerting_notify_pages.router)

@@ -7,10 +7,11 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,9 +20,15 @@ from ioc.core import audit, auth, clock
 from ioc.core.db import make_engine, make_sessionmaker
 from ioc.settings import Settings, get_settings
 
+if TYPE_CHECKING:
+    from ioc.engines.alerting.notify.demo_sink import MailSink
+
 console = Console()
 app = typer.Typer(
-    help="IOC Đắk Lắk — Trung tâm giám sát, điều hành đô thị thông minh", no_args_is_help=True
+    help="IOC Đắk Lắk — Trung tâm giám sát, điều hành đô thị thông minh",
+    no_args_is_help=True,
+    # A real bug still shows its traceback, but never the local variables (URLs, passwords).
+    pretty_exceptions_show_locals=False,
 )
 db_app = typer.Typer(help="Cơ sở dữ liệu / database", no_args_is_help=True)
 users_app = typer.Typer(help="Người dùng / users", no_args_is_help=True)
@@ -31,12 +38,80 @@ app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 
 
+def demo_database(settings: Settings) -> Path:
+    """Where ``ioc demo`` keeps its SQLite database (``IOC_DATA_DIR``/demo.db)."""
+    return settings.data_dir / "demo.db"
+
+
+def _fail(message: str) -> typer.Exit:
+    """Print a user mistake as plain lines (never a traceback); ``raise _fail(...)``."""
+    console.print(f"[red]{escape(message)}[/]", soft_wrap=True, highlight=False)
+    return typer.Exit(2)
+
+
+def _not_set_up(settings: Settings) -> typer.Exit:
+    lines = [
+        "Cơ sở dữ liệu chưa được khởi tạo: chạy `ioc db upgrade` trước "
+        f"(đang dùng IOC_DATABASE_URL={_safe_url(settings.database_url)}).",
+    ]
+    demo = demo_database(settings)
+    if settings.is_sqlite and demo.exists() and not settings.database_url.endswith(str(demo)):
+        lines.append(
+            f"Bản demo (`make demo`, `ioc demo`) nằm ở {demo}: dùng nó bằng "
+            f"IOC_DATABASE_URL=sqlite:///{demo} ioc …"
+        )
+    return _fail("\n".join(lines))
+
+
+def _sqlite_file(url: str) -> Path | None:
+    if not url.startswith("sqlite") or "///" not in url:
+        return None
+    path = url.split("///", 1)[1].split("?", 1)[0]
+    return None if not path or path == ":memory:" else Path(path)
+
+
+def _require_schema(settings: Settings) -> None:
+    """Refuse, with what to do, a database that does not exist or has no schema yet. A
+    missing SQLite file is not created (connecting would leave an empty one behind)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ioc.core import migrate
+
+    path = _sqlite_file(settings.database_url)
+    if path is not None and (not path.exists() or path.stat().st_size == 0):
+        raise _not_set_up(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        revision = migrate.current_revision(engine)
+    except SQLAlchemyError as exc:
+        raise _unreachable(settings, exc) from None
+    finally:
+        engine.dispose()
+    if revision is None:
+        raise _not_set_up(settings)
+
+
+def _unreachable(settings: Settings, exc: Exception) -> typer.Exit:
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return _fail(
+        f"Không kết nối được cơ sở dữ liệu {_safe_url(settings.database_url)}: "
+        f"{reason[0] if reason else type(exc).__name__}"
+    )
+
+
 @contextmanager
 def _factory(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    """A session factory for one command; its connections are closed when the command ends."""
+    """A session factory for one command; its connections are closed when the command ends.
+    A database without schema, or one that cannot be reached, ends the command with a
+    message that says which database and what to do (exit code 2), never a traceback."""
+    from sqlalchemy.exc import OperationalError
+
+    _require_schema(settings)
     engine = make_engine(settings.database_url)
     try:
         yield make_sessionmaker(engine)
+    except OperationalError as exc:
+        raise _unreachable(settings, exc) from None
     finally:
         engine.dispose()
 
@@ -306,9 +381,42 @@ def demo(
     table.add_row("Địa chỉ / URL", f"http://{settings.host}:{settings.port}/")
     table.add_row("Trang công khai", f"http://{settings.host}:{settings.port}/public/air")
     table.add_row("Đăng nhập", f"{creds[0]} / {creds[1]}  ({password_file})")
+    if serve_after:
+        sink = start_demo_mail(data_dir)
+        if sink is not None:
+            table.add_row("Thư gửi đi / mail", f"{sink.folder} (SMTP 127.0.0.1:{sink.port})")
+        # The website probes check local simulated portals, never the real *.gov.vn ones; the
+        # simulator's loopback address goes on IOC_OUTBOUND_ALLOW for this process only.
+        from ioc.packs.cybersecurity.demo_portals import start_demo_portals
+
+        portals = start_demo_portals(factory)
+        get_settings.cache_clear()
+        table.add_row("Cổng TTĐT mô phỏng / portals", f"http://{portals.host}:{portals.http_port}/")
+        from ioc.engines.alerting import notify
+
+        # SMS to reporters go through the outbox to a sender that only logs (no gateway here).
+        notify.register_text_sender("sms", notify.LoggingTextSender("sms"))
     console.print(table)
     if serve_after:
         serve(host=None, port=None, workers=1)
+
+
+def start_demo_mail(data_dir: Path) -> MailSink | None:
+    """Start the demo's local SMTP sink (mail kept as files in ``data_dir/demo-mail``) and
+    point ``IOC_SMTP_*`` at it for this process; ``None`` when ``IOC_SMTP_HOST`` names a real
+    server (then the demo sends through it)."""
+    from ioc.engines.alerting.notify.demo_sink import MailSink
+
+    if os.environ.get("IOC_SMTP_HOST"):
+        return None
+    sink = MailSink(data_dir / "demo-mail")
+    port = sink.start()
+    os.environ["IOC_SMTP_HOST"] = "127.0.0.1"
+    os.environ["IOC_SMTP_PORT"] = str(port)
+    os.environ.pop("IOC_SMTP_STARTTLS", None)
+    os.environ.pop("IOC_SMTP_USERNAME", None)
+    get_settings.cache_clear()
+    return sink
 
 
 def _demo_other_packs(factory: sessionmaker[Session], settings: Settings, days: int) -> None:
@@ -541,6 +649,83 @@ def ingest_mqtt(
         f"Đã dừng: {stats.messages} tin nhắn, {stats.readings} giá trị, "
         f"{stats.dead_letters} thư lỗi."
     )
+
+
+geo_app = typer.Typer(help="Bản đồ, ranh giới xã/phường / maps, boundaries", no_args_is_help=True)
+geo_import_app = typer.Typer(help="Nhập lớp bản đồ / import map layers", no_args_is_help=True)
+app.add_typer(geo_app, name="geo")
+geo_app.add_typer(geo_import_app, name="import")
+
+
+@geo_import_app.command("communes")
+def geo_import_communes(
+    path: Annotated[Path, typer.Argument(help="GeoJSON FeatureCollection, WGS84, mã xã 5 số")],
+    valid_from: Annotated[
+        str | None, typer.Option(help="Ngày hiệu lực YYYY-MM-DD (mặc định: hôm nay)")
+    ] = None,
+    approximate: Annotated[
+        bool, typer.Option(help="Đánh dấu là ranh giới gần đúng (bản nháp)")
+    ] = False,
+) -> None:
+    """Import the commune boundaries (all or nothing) and make them current.
+
+    Each feature carries its 5-digit commune code in ``code``, ``ma_xa``, ``ma`` or ``MA_XA``.
+    The file is refused on any error (unknown code, invalid polygon, overlap); gaps and
+    communes without a boundary are warnings."""
+    from datetime import date
+
+    from rich.markup import escape
+    from rich.progress import TaskID
+
+    from ioc.engines import geo
+
+    settings = get_settings()
+    try:
+        start = date.fromisoformat(valid_from) if valid_from else None
+    except ValueError as exc:
+        console.print(f"[red]--valid-from phải là YYYY-MM-DD: {valid_from}[/]")
+        raise typer.Exit(2) from exc
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        console.print(f"[red]Không đọc được {path}: {exc}[/]")
+        raise typer.Exit(2) from exc
+    labels = {"check": "Kiểm tra", "overlap": "Chồng lấn", "save": "Lưu"}
+    with _factory(settings) as factory, factory() as session, _progress() as progress:
+        tasks: dict[str, TaskID] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(labels.get(stage, stage), total=total)
+            progress.update(tasks[stage], completed=done)
+
+        try:
+            summary = geo.import_boundaries(
+                session,
+                audit.Actor.system(f"cli geo import {path.name}"),
+                data,
+                valid_from=start,
+                source="approximate" if approximate else "imported",
+                progress=report if len(data) > 1_000_000 else None,
+            )
+        except geo.BoundaryImportError as exc:
+            session.rollback()
+            progress.stop()
+            console.print(f"[red]Không nhập tệp {path.name}: {len(exc.problems)} lỗi[/]")
+            for problem in exc.problems:
+                console.print(f"[red]•[/] {escape(problem)}", highlight=False)
+            raise typer.Exit(1) from exc
+        session.commit()
+    table = Table(show_header=False, title=f"Ranh giới xã/phường — {path.name}")
+    table.add_row("Đã nhập / imported", str(summary.imported))
+    table.add_row("Thay bản trước / replaced", str(summary.replaced))
+    table.add_row("Hiệu lực từ / valid from", summary.valid_from.isoformat())
+    table.add_row("Nguồn / source", summary.source)
+    table.add_row("Diện tích / area", f"{summary.total_km2:,.1f} km²")
+    table.add_row("Khoảng trống / gaps", f"{summary.gap_km2:,.2f} km² ({summary.gap_share:.2%})")
+    console.print(table)
+    for warning in summary.warnings:
+        console.print(f"[yellow]![/] {escape(warning)}", highlight=False)
 
 
 @app.command("settings")

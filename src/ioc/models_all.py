@@ -11,6 +11,7 @@ MODEL_MODULES = (
     "ioc.engines.alerting.notify.models",
     "ioc.engines.jobs.models",
     "ioc.engines.submissions.models",
+    "ioc.engines.geo.models",
     "ioc.packs.environment.models",
     "ioc.packs.field_reports.models",
     "ioc.packs.documents.models",

@@ -6,13 +6,14 @@ setting is missing from ``docs/settings.md``.
 
 from __future__ import annotations
 
+import json
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _DEV_SECRET = "development-only-secret-change-me"  # noqa: S105 - refused in production
 
@@ -66,6 +67,11 @@ class Settings(BaseSettings):
 
     ingest_max_rows: int = 50_000
     """Largest batch ``POST /api/v1/observations`` accepts in one request."""
+
+    import_xlsx_max_unzipped_mb: int = Field(default=50, ge=1, le=2048)
+    """Largest uploaded XLSX accepted, in megabytes once unzipped (the sum of its parts' sizes,
+    checked before the file is parsed: refuses "zip bombs" such as a small file of millions of
+    blank rows)."""
 
     air_nowcast_form: Literal["normalised", "literal"] = "normalised"
     """NowCast when w = 1/2: QĐ 1459 prints a sum without division; ``normalised`` divides by
@@ -208,6 +214,12 @@ class Settings(BaseSettings):
     webhooks and Open311 discovery start with it. Empty: ``http://<host>:<port>`` of this
     process (127.0.0.1 when listening on every address)."""
 
+    outbound_allow: Annotated[list[str], NoDecode] = []
+    """Hosts, addresses and CIDR networks that webhooks and website probes may reach although
+    they are internal (loopback, private, link-local, CGNAT …, refused otherwise against
+    request forgery), comma-separated or a JSON list, e.g. ``portal.daklak.local,10.20.0.0/16``.
+    Empty by default: only public addresses."""
+
     notify_max_attempts: int = 8
     """Delivery attempts of one notification before it is marked dead (retries back off
     exponentially: 30 s, 1 min, 2 min, 4 min … at most 1 h apart)."""
@@ -239,6 +251,11 @@ class Settings(BaseSettings):
     fr_photo_max_side: int = Field(default=2560, ge=320)
     """Field reports: photos larger than this many pixels on their long side are scaled down
     when re-encoded (which also strips EXIF/GPS metadata)."""
+
+    fr_photo_max_pixels: int = Field(default=50_000_000, ge=10_000, le=178_000_000)
+    """Field reports: largest photo accepted in pixels (width × height, read from the file
+    header before decoding, so a small "decompression bomb" file is refused with a clear
+    message). 50 megapixels by default."""
 
     fr_rate_limit_per_hour: int = Field(default=5, ge=0)
     """Field reports: most reports one client (IP address) may send in an hour through the
@@ -391,6 +408,33 @@ class Settings(BaseSettings):
 
     rp_max_attachment_mb: int = Field(default=20, ge=1, le=200)
     """Reporting: largest file an agency may attach to its report, in megabytes."""
+
+    geo_snap_metres: float = Field(default=500.0, ge=0, le=20_000)
+    """Maps: a point outside every commune boundary but at most this many metres from the
+    nearest one (just offshore, or in a gap between imported boundaries) is placed in that
+    commune; farther away it is refused as outside the province."""
+
+    geo_overlap_tolerance: float = Field(default=0.005, ge=0, le=0.5)
+    """Maps: ``ioc geo import communes`` refuses two boundaries that overlap by more than this
+    fraction of the smaller one's area (0.005 = 0.5 %; digitising slivers below it pass)."""
+
+    @field_validator("outbound_allow", mode="before")
+    @classmethod
+    def _split_allow(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("outbound_allow")
+    @classmethod
+    def _check_allow(cls, value: list[str]) -> list[str]:
+        from ioc.core.netguard import parse_allow
+
+        parse_allow(value)  # a bad CIDR network is refused at start-up, with its name
+        return value
 
     @model_validator(mode="after")
     def _production_rules(self) -> Settings:

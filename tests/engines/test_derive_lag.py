@@ -38,6 +38,7 @@ def _oldest_pending_age(factory: sessionmaker[Session]) -> float:
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_vn_aqi_stays_current_while_data_flows(
     settings: Settings, engine: Engine, factory: sessionmaker[Session], ingest_token: str
 ) -> None:

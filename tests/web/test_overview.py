@@ -100,3 +100,76 @@ def test_tiles_are_reused_for_the_cache_period(engine, factory) -> None:  # type
         pack_tiles(s, registry, "en", cache_s=60)
         pack_tiles(s, registry, "vi", cache_s=0)
     assert calls == ["vi", "en", "vi"]  # the second "vi" came from the cache
+
+
+# --- open alerts on the overview, and the change vs the previous period ----------------------
+
+
+def _tile_html(page: str, pack: str) -> str:
+    match = re.search(rf'<a class="tile[^"]*"[^>]*data-pack="{pack}">(.*?)</a>', page, re.S)
+    assert match, f"no {pack} tile"
+    return match.group(0)
+
+
+def _text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_the_overview_counts_open_alerts_by_severity_like_the_wall(
+    client: TestClient, make_user, factory, frozen_now: datetime
+) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from alert_console_helpers import add_alert
+
+    with factory() as s, s.begin():
+        add_alert(s, severity="critical", started=timedelta(minutes=30))
+        add_alert(s, severity="warning", started=timedelta(minutes=40))
+        add_alert(s, severity="warning", started=timedelta(days=1, hours=2))  # open since yesterday
+    login(client, "lanh.dao", make_user("lanh.dao", role="leader"))
+    page = client.get("/").text
+    tile = _tile_html(page, "alerts")
+    assert 'href="/alerts"' in tile
+    text = _text(tile)
+    assert "Cảnh báo đang mở" in text and " 3 " in f" {text} "
+    assert "1 khẩn cấp · 2 cảnh báo" in text
+    # Against the end of yesterday (1 open then): up by 2, shown as bad news, with a sparkline.
+    assert re.search(r'class="tile-trend trend-bad" data-direction="up"', tile)
+    assert "▲" in text and "+2" in text and "so với hôm qua" in text
+    assert re.search(r'<svg class="tile-spark"[^>]*>\s*<polyline points="[\d., ]+"', tile)
+    # The wall shows the same figure, from the same function.
+    wall = client.get("/wall/partials/tiles").text
+    alerts_tile = re.search(
+        r'<div class="wall-tile wall-tile-alerts[^"]*"[^>]*>(.*?)</div>\s*(?=<div class="wall-tile|</div>)',
+        wall,
+        re.S,
+    )
+    assert alerts_tile, wall
+    wall_text = _text(alerts_tile.group(0))
+    assert "1 khẩn cấp · 2 cảnh báo" in wall_text and "+2" in wall_text
+
+
+def test_a_tile_with_a_series_shows_its_change_and_sparkline(
+    client: TestClient, make_user, factory, frozen_now: datetime
+) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from ioc.packs.field_reports import service
+
+    with factory() as s, s.begin():
+        service.sync_categories(s)
+        s.flush()
+        for back in (timedelta(hours=1), timedelta(hours=2), timedelta(hours=3), timedelta(days=1)):
+            service.submit_report(
+                s, service.citizen_actor(), category_code="duong-hu-hong",
+                description="Ổ gà", lat=12.6745, lon=108.0475, reporter_name="A",
+                reporter_phone="0905123456", at=frozen_now - back,
+            )  # fmt: skip
+    login(client, "lanh.dao", make_user("lanh.dao", role="leader"))
+    tile = _tile_html(client.get("/").text, "field_reports")
+    text = _text(tile)
+    assert "+2" in text and "so với hôm qua" in text and "▲" in text
+    assert 'data-direction="up"' in tile
+    assert "<polyline" in tile
+    # A tile without a series has no arrow.
+    assert "tile-trend" not in _tile_html(client.get("/").text, "guides")

@@ -70,17 +70,18 @@ def _denials(factory: sessionmaker[Session]) -> int:
 def world(factory: sessionmaker[Session]) -> dict[str, Any]:
     """A's objects, B's station, and B's people: a commune clerk and a bearer token."""
     with factory() as s, s.begin():
-        for code, agency, area in (
-            (STATION_A, "so-nong-nghiep-moi-truong", "24133"),
-            (STATION_B, AGENCY_B, COMMUNE_B),
+        # A station's commune is the commune of its point: B's stands in phường Tân Lập.
+        for code, agency, area, (lat, lon) in (
+            (STATION_A, "so-nong-nghiep-moi-truong", "24133", (12.6756, 108.05)),
+            (STATION_B, AGENCY_B, COMMUNE_B, (12.678, 108.028)),
         ):
             env_service.upsert_station(
                 s,
                 SYSTEM,
                 code=code,
                 name=f"Trạm {code}",
-                lat=12.67,
-                lon=108.04,
+                lat=lat,
+                lon=lon,
                 area_code=area,
                 agency_code=agency,
             )
@@ -436,6 +437,9 @@ GUARDED_ELSEWHERE = {
     "/alerts/incidents/{incident_id:int}/steps/{step_id:int}/done": "web/test_alerts_console.py",
     "/alerts/incidents/{incident_id:int}/steps/{step_id:int}/reopen": "web/test_alerts_console.py",
     "/alerts/incidents/{incident_id:int}/close": "web/test_alerts_console.py",
+    # One action per alert through the same action functions (agency scope included).
+    "/alerts/groups/{key}/acknowledge": "web/test_alert_groups.py",
+    "/alerts/groups/{key}/assign": "web/test_alert_groups.py",
     "/field-reports/{code:fr_code}/act/{action}": "packs/field_reports/test_fr_pages_staff.py",
     "/documents/tasks/{task_id}/{action}": "packs/documents/test_doc_task_workflow.py",
     "/documents/directives/{directive_id}/tasks": "packs/documents/test_doc_task_workflow.py",

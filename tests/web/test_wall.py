@@ -134,7 +134,7 @@ def test_map_data_colours_stations_by_their_worst_alert(
     body = viewer.get("/wall/data").json()
     (marker,) = body["markers"]
     assert marker["code"] == station and marker["severity"] == "critical"
-    assert marker["lat"] == pytest.approx(12.6676) and marker["lon"] == pytest.approx(108.0379)
+    assert marker["lat"] == pytest.approx(12.6745) and marker["lon"] == pytest.approx(108.0475)
     assert sorted(marker["alerts"]) == ["Nhiệt độ cao", "VN_AQI 320"]
     assert body["counts"] == {"critical": 1, "high": 1, "warning": 1, "info": 0}
     assert body["severity_labels"]["critical"] == "Khẩn cấp"

@@ -46,11 +46,15 @@ class Permission(StrEnum):
     # Roles that write data hold it (still only for their own entities); a token needs it
     # granted explicitly: a station's ``ingest`` token writes readings, never the station.
     MANAGE = "manage"
+    # Read how the IOC itself runs: alert rules, notification settings (contact points,
+    # policies, silences, outbox) and scheduled jobs. The IOC's own roles hold it; agency staff
+    # do not (they see their work, not the centre's configuration). Changes need ``ADMIN``.
+    OPERATIONS = "operations"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.LEADER: frozenset({Permission.PUBLIC, Permission.VIEW}),
+    Role.LEADER: frozenset({Permission.PUBLIC, Permission.VIEW, Permission.OPERATIONS}),
     Role.OPERATOR: frozenset(
         {
             Permission.PUBLIC,
@@ -58,6 +62,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.INGEST,
             Permission.HANDLE_ALERTS,
             Permission.MANAGE,
+            Permission.OPERATIONS,
         }
     ),
     Role.AGENCY_STAFF: frozenset(

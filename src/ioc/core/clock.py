@@ -8,6 +8,22 @@ from zoneinfo import ZoneInfo
 
 _frozen: datetime | None = None
 
+# Instants the IOC accepts from callers (readings, report times, query windows). From the day
+# after the UNIX epoch: rollup buckets use integer division, exact for positive times only. To
+# the start of year 9000: date arithmetic on an accepted time (next month, a 90-day window,
+# working-day deadlines) stays far inside ``datetime``'s years 1–9999.
+EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+RANGE_TEXT = "1970-01-02 … 8999-12-31"
+
+
+def accepted(value: datetime) -> bool:
+    """Whether the aware ``value`` lies in the range of times the IOC accepts."""
+    try:
+        return EARLIEST <= value.astimezone(UTC) < LATEST
+    except OverflowError:  # beyond year 1 or 9999 once in UTC
+        return False
+
 
 def now() -> datetime:
     """Current time, aware, in UTC."""

@@ -17,9 +17,82 @@ if TYPE_CHECKING:
     from ioc.core.indicators import IndicatorSpec
 
 
+PERIODS = ("hour", "day", "week", "month", "year")
+
+
+@dataclass(frozen=True)
+class TileTrend:
+    """A tile's figure over its recent periods, oldest first; the last value is the current
+    period (today, this week …) and the one before it the previous period. The overview and
+    the wall show the change between the two — arrow, difference and percentage — and a
+    sparkline of all of them. ``better`` says which way is good news (``up``, ``down``, or
+    ``""`` when neither is), which colours the arrow; ``label`` says what the values are."""
+
+    values: tuple[float | None, ...]
+    period: str = "day"
+    better: str = ""
+    decimals: int = 0
+    label: str = ""
+
+    @property
+    def current(self) -> float | None:
+        """The value of the current period."""
+        return self.values[-1] if self.values else None
+
+    @property
+    def previous(self) -> float | None:
+        """The value of the previous period."""
+        return self.values[-2] if len(self.values) >= 2 else None
+
+    @property
+    def delta(self) -> float | None:
+        """Current minus previous (``None`` when either is unknown)."""
+        if self.current is None or self.previous is None:
+            return None
+        return round(self.current - self.previous, self.decimals)
+
+    @property
+    def percent(self) -> float | None:
+        """The change as a share of the previous value (``None`` from zero)."""
+        if self.delta is None or not self.previous:
+            return None
+        return 100 * self.delta / abs(self.previous)
+
+    @property
+    def direction(self) -> str:
+        """``up``, ``down``, ``flat`` or ``none`` (no comparison possible)."""
+        if self.delta is None:
+            return "none"
+        return "up" if self.delta > 0 else "down" if self.delta < 0 else "flat"
+
+    @property
+    def mood(self) -> str:
+        """``good``, ``bad`` or ``neutral``: how to colour the arrow."""
+        if self.direction in ("up", "down") and self.better in ("up", "down"):
+            return "good" if self.direction == self.better else "bad"
+        return "neutral"
+
+    def points(self, width: float = 100, height: float = 24) -> str:
+        """SVG polyline points of the known values (scaled to ``width`` × ``height``, the
+        highest at the top); empty with fewer than two."""
+        known = [(i, v) for i, v in enumerate(self.values) if v is not None]
+        if len(known) < 2:
+            return ""
+        low = min(v for _, v in known)
+        high = max(v for _, v in known)
+        span = (high - low) or 1.0
+        step = width / max(1, len(self.values) - 1)
+        pad = 2.0
+        return " ".join(
+            f"{i * step:.1f},{pad + (height - 2 * pad) * (1 - (v - low) / span):.1f}"
+            for i, v in known
+        )
+
+
 @dataclass(frozen=True)
 class Tile:
-    """One tile of the overview page (one per pack): status colour and a key figure."""
+    """One tile of the overview page (one per pack): status colour and a key figure, and,
+    for a figure that has a series, its :class:`TileTrend`."""
 
     pack: str
     title: str
@@ -30,6 +103,7 @@ class Tile:
     color: str | None = None
     text_color: str | None = None
     lines: tuple[str, ...] = ()
+    trend: TileTrend | None = None
 
 
 @dataclass(frozen=True)

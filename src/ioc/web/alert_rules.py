@@ -35,7 +35,8 @@ from ioc.web.templating import render
 
 router = APIRouter()
 
-Viewer = Annotated[Principal, Depends(require(Permission.VIEW, page=True))]
+# Rules and job runs are the IOC's own operation: not for agency staff (403).
+Viewer = Annotated[Principal, Depends(require(Permission.OPERATIONS, page=True))]
 Admin = Annotated[Principal, Depends(require(Permission.ADMIN, page=True))]
 AdminApi = Annotated[Principal, Depends(require(Permission.ADMIN))]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -47,7 +47,8 @@ Viewer = Annotated[Principal, Depends(require(Permission.VIEW, page=True))]
 Admin = Annotated[Principal, Depends(require(Permission.ADMIN, page=True))]
 
 BASE = "/alerts/notifications"
-TABS = ("contacts", "policies", "silences", "timings", "outbox", "inbox")
+INBOX = "inbox"
+TABS = ("contacts", "policies", "silences", "timings", "outbox", INBOX)
 OUTBOX_FILTERS = (*OUTBOX_STATUSES, "all")
 DONE = frozenset(
     {
@@ -172,7 +173,7 @@ def _page(
 ) -> Response:
     context: dict[str, Any] = {
         "tab": tab,
-        "tabs": TABS,
+        "tabs": TABS if principal.can(Permission.OPERATIONS) else (INBOX,),
         "base": BASE,
         "done": done if done in DONE else None,
         "error": error,
@@ -213,7 +214,12 @@ def notifications_page(
     status: Annotated[str, Query(max_length=20)] = "dead",
     done: Annotated[str | None, Query(max_length=30)] = None,
 ) -> Response:
-    """Thông báo: contact points, policies, silences, mute timings, outbox, inbox."""
+    """Thông báo: contact points, policies, silences, mute timings, outbox, inbox. Staff
+    outside the IOC (agency staff) read only their own inbox: the other tabs answer 403."""
+    if not principal.can(Permission.OPERATIONS):
+        if request.query_params.get("tab", INBOX) != INBOX:
+            raise HTTPException(403, "Không đủ quyền / permission denied")
+        tab = INBOX
     return _page(
         request,
         db,

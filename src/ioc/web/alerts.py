@@ -21,7 +21,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -185,6 +185,9 @@ def _console_context(
     return {
         **_helpers(request, registry),
         "rows": rows,
+        "groups": queries.group_alerts(
+            rows, queries.rule_titles(db, {r.rule_id for r in rows if r.rule_id})
+        ),
         "counts": queries.severity_counts(db, filters),
         "filters": filters,
         "query": _query(filters),
@@ -233,6 +236,7 @@ def console(
             "packs": sorted({p.name for p in registry.packs} | set(queries.packs_with_alerts(db))),
             "refresh": settings.alerts_refresh_seconds,
             "incident_count": queries.incidents(db, "open").total,
+            "can_operate": principal.can(Permission.OPERATIONS),
         }
     )
     return render(
@@ -332,6 +336,155 @@ def alerts_api(
             for r in rows
         ],
     }
+
+
+# ------------------------------------------------------------------ groups
+
+MAX_GROUP_ACTION = 1000  # alerts one group action goes through (the console shows at most 500)
+
+
+def _group_page(
+    request: Request,
+    db: Session,
+    registry: Registry,
+    principal: Principal,
+    key: str,
+    *,
+    result: dict[str, Any] | None = None,
+) -> Response:
+    lang = _lang(request)
+    group = queries.alert_group(db, key, lang)
+    if group is None and result is None:
+        raise HTTPException(404, "Không có nhóm cảnh báo này / no such alert group")
+    can_act = principal.can(Permission.HANDLE_ALERTS)
+    allowed = (
+        {
+            a.id
+            for a in group.alerts
+            if actions.may_handle(db, principal.actor, a.assignee_agency_id)
+        }
+        if group is not None and can_act
+        else set()
+    )
+    return render(
+        request,
+        "alerts/group.html",
+        {
+            **_helpers(request, registry),
+            "key": key,
+            "group": group,
+            "can_act": can_act and bool(allowed),
+            "allowed": allowed,
+            "agencies": queries.agency_options(db) if can_act else [],
+            "users": queries.assignee_options(db) if can_act else [],
+            "result": result,
+        },
+        principal=principal,
+    )
+
+
+@router.get("/alerts/groups/{key}", response_class=HTMLResponse, include_in_schema=False)
+def group_page(
+    request: Request,
+    key: Annotated[str, Path(max_length=40)],
+    principal: Viewer,
+    db: DbSession,
+    registry: AppRegistry,
+) -> Response:
+    """One group of alerts (one rule, one cause): every alert, and the forms that acknowledge
+    or assign the whole group at once."""
+    return _group_page(request, db, registry, principal, key)
+
+
+def _group_action(
+    request: Request,
+    db: Session,
+    registry: Registry,
+    principal: Principal,
+    key: str,
+    csrf_token: str,
+    alert_ids: list[int] | None,
+    action: Callable[[int], Any],
+    done: str,
+) -> Response:
+    """Run ``action`` once per posted alert of the group (each through the one action
+    function, audited, in the actor's agency scope) and show what it did and skipped."""
+    lang = _lang(request)
+    if not csrf.valid(request, csrf_token):
+        raise HTTPException(400, i18n.translate("error.csrf", lang))
+    alert_ids = (alert_ids or [])[:MAX_GROUP_ACTION]
+    group = queries.alert_group(db, key, lang)
+    members = {a.id for a in group.alerts} if group is not None else set()
+    outside = [i for i in dict.fromkeys(alert_ids) if i not in members]
+    outcome = actions.for_each_alert(db, [i for i in alert_ids if i in members], action)
+    db.commit()
+    skipped = [(i, exc.message(lang)) for i, exc in outcome.skipped]
+    skipped += [(i, i18n.translate("alerts.group.not_in_group", lang)) for i in outside]
+    return _group_page(
+        request,
+        db,
+        registry,
+        principal,
+        key,
+        result={"done": done, "n": len(outcome.done), "skipped": skipped},
+    )
+
+
+AlertIds = Annotated[list[int] | None, Form(alias="alert_id")]
+
+
+@router.post("/alerts/groups/{key}/acknowledge", include_in_schema=False)
+def group_acknowledge(
+    request: Request,
+    key: Annotated[str, Path(max_length=40)],
+    principal: Handler,
+    db: DbSession,
+    registry: AppRegistry,
+    alert_ids: AlertIds = None,
+    csrf_token: CsrfField = "",
+    note: FormText = "",
+) -> Response:
+    """Tiếp nhận cả nhóm: one acknowledgement per alert."""
+    return _group_action(
+        request,
+        db,
+        registry,
+        principal,
+        key,
+        csrf_token,
+        alert_ids,
+        lambda alert_id: actions.acknowledge(db, principal.actor, alert_id, note=note),
+        "acknowledged",
+    )
+
+
+@router.post("/alerts/groups/{key}/assign", include_in_schema=False)
+def group_assign(
+    request: Request,
+    key: Annotated[str, Path(max_length=40)],
+    principal: Handler,
+    db: DbSession,
+    registry: AppRegistry,
+    alert_ids: AlertIds = None,
+    csrf_token: CsrfField = "",
+    agency: Annotated[str, Form(max_length=64)] = "",
+    user: Annotated[str, Form(max_length=64)] = "",
+    note: FormText = "",
+) -> Response:
+    """Giao cả nhóm: one assignment per alert, to the same agency and/or person."""
+    return _group_action(
+        request,
+        db,
+        registry,
+        principal,
+        key,
+        csrf_token,
+        alert_ids,
+        lambda alert_id: actions.assign(
+            db, principal.actor, alert_id, agency_code=agency, username=user, note=note
+        ),
+        "assigned",
+    )
 
 
 # ------------------------------------------------------------------ history
@@ -460,6 +613,7 @@ def _incident_page(
             **_helpers(request, registry),
             "detail": detail,
             "can_act": can_act and detail.row.status == "open",
+            "delivery_details": principal.can(Permission.ADMIN),
             "error": error,
             "done": done if done in DONE_KEYS else None,
         },
@@ -630,6 +784,7 @@ def _alert_page(
             "users": queries.assignee_options(db) if can_act else [],
             "error": error,
             "done": done if done in DONE_KEYS else None,
+            "delivery_details": principal.can(Permission.ADMIN),
         },
         principal=principal,
         status_code=status_code,

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from ioc import __version__
 from ioc.core import auth, clock, i18n, migrate
 from ioc.core.auth import Permission
-from ioc.core.models import Agency, Area, HealthProbe, Indicator, Series
+from ioc.core.models import Agency, Area, HealthProbe, Indicator, Series, User
 from ioc.core.registry import Registry, Tile
+from ioc.engines.alerting import queries
 from ioc.web import csrf
 from ioc.web.deps import (
     SESSION_COOKIE,
@@ -89,7 +90,10 @@ def login_submit(
             status_code=401,
         )
     db.commit()
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    target = _safe_next(next)
+    if target == "/":  # nothing asked for: the page of this role's own work
+        target = home_page(db, request.app.state.registry, opened.user)
+    response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         opened.cookie,
@@ -99,6 +103,22 @@ def login_submit(
         secure=settings.cookie_secure,
     )
     return response
+
+
+def home_page(db: Session, registry: Registry, user: User) -> str:
+    """Where a role's own work is, for the landing after login: agency staff of a commune →
+    their field-report inbox (it opens on overdue work); other agency staff → the alerts of
+    their agency; operators → the alerts console; leaders and administrators → the overview."""
+    role = user.role
+    if role == auth.Role.OPERATOR:
+        return "/alerts"
+    if role != auth.Role.AGENCY_STAFF:
+        return "/"
+    agency = db.get(Agency, user.agency_id) if user.agency_id is not None else None
+    pages = {entry.href for pack in registry.packs for entry in pack.nav}
+    if agency is not None and agency.kind == "commune_committee" and "/field-reports" in pages:
+        return "/field-reports"
+    return f"/alerts?agency={agency.code}" if agency is not None else "/alerts"
 
 
 @router.post("/logout")
@@ -152,14 +172,15 @@ _TILE_LOCK = threading.Lock()
 
 
 def pack_tiles(db: Session, registry: Registry, lang: str, cache_s: float = 0) -> list[Tile]:
-    """Every pack's tile, then the data-intake tile (the overview and the wall).
+    """The open-alerts tile, every pack's tile, then the data-intake tile: the one tile
+    collector of the overview and the wall (so both show the same figures).
 
     A tile is reused for ``cache_s`` seconds (``IOC_TILE_CACHE_SECONDS``): a dozen services
     each reading a year of figures made the overview cost ~100 ms per request. A pack whose
     tile fails shows a grey "no figure" tile instead: one broken service must not take the
     whole overview down.
     """
-    tiles = []
+    tiles = [queries.alerts_tile(db, lang)]  # live: never cached
     now = time.monotonic()
     for pack in registry.packs:
         if pack.tile is None:

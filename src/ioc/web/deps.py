@@ -124,6 +124,23 @@ class Principal:
         return self.token is None or permission.value in self.token.scopes
 
 
+def refuse_nul(request: Request) -> None:
+    """Refuse a URL whose path or a query parameter holds U+0000, naming it (400). No IOC
+    parameter may contain one, and PostgreSQL cannot hold it in text: it would otherwise fail
+    deep inside a query. Installed for every route by the app."""
+    if "\x00" in request.scope.get("path", ""):
+        raise HTTPException(
+            400, "path: không được chứa ký tự NUL (\\x00) / must not contain a NUL character"
+        )
+    for name, value in request.query_params.multi_items():
+        if "\x00" in name or "\x00" in value:
+            shown = name.replace("\x00", "\\x00")
+            raise HTTPException(
+                400,
+                f"{shown}: không được chứa ký tự NUL (\\x00) / must not contain a NUL character",
+            )
+
+
 class LoginRequired(Exception):
     """Raised for a page that needs a signed-in user; the app redirects to the login page."""
 

@@ -25,7 +25,7 @@ from ioc.core import clock, i18n
 from ioc.core.auth import Permission
 from ioc.core.calendar import load_calendar
 from ioc.core.clock import fixed_offset_seconds
-from ioc.engines.exports import Table, to_csv, to_xlsx
+from ioc.engines.exports import Table, safe_row, to_csv, to_xlsx
 from ioc.engines.submissions import board as board_mod
 from ioc.engines.submissions import targets as targets_mod
 from ioc.engines.submissions import upload as upload_mod
@@ -702,11 +702,11 @@ def _plain_xlsx(table: Table) -> bytes:
     ws = book.active
     assert ws is not None
     ws.title = "Chi tieu"
-    ws.append(table.header)
+    ws.append(safe_row(table.header))
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in table.rows:
-        ws.append(row)
+        ws.append(safe_row(row))
     for letter, width in zip("ABCDEF", (24, 12, 8, 16, 40, 50), strict=True):
         ws.column_dimensions[letter].width = width
     out = io.BytesIO()

@@ -23,9 +23,9 @@ CORE_NAV: tuple[NavEntry, ...] = (
     NavEntry("/submissions", "sub.nav", "view", "main"),
     NavEntry("/public/air", "nav.public_air", "public", "public"),
     NavEntry("/phan-anh", "frp.nav.public", "public", "public"),
-    NavEntry("/alerts/rules", "rules.title", "view", "admin"),
-    NavEntry("/alerts/notifications", "notify.nav", "view", "admin"),
-    NavEntry("/admin/jobs", "jobs.title", "view", "admin"),
+    NavEntry("/alerts/rules", "rules.title", "operations", "admin"),
+    NavEntry("/alerts/notifications", "notify.nav", "operations", "admin"),
+    NavEntry("/admin/jobs", "jobs.title", "operations", "admin"),
     NavEntry("/admin/dead-letters", "dlq.nav", "admin", "admin"),
 )
 NAV_GROUPS: tuple[str, ...] = ("main", "domain", "public", "admin")

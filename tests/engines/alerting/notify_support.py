@@ -82,8 +82,9 @@ def make_alert(
 
 
 def configure(session: Session, text: str) -> None:
-    """Load a YAML notification configuration as the test's admin."""
-    load_config(session, text, ADMIN)
+    """Load a YAML notification configuration as the test's admin (webhooks to the local test
+    servers on 127.0.0.1 allowed, as ``IOC_OUTBOUND_ALLOW`` would)."""
+    load_config(session, text, ADMIN, allow=["127.0.0.1"])
 
 
 SIMPLE = """

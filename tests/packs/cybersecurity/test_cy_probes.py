@@ -25,6 +25,8 @@ from ioc.engines.alerting.models import Alert, AlertRule
 from ioc.packs.cybersecurity import probes, stats
 from ioc.packs.cybersecurity.models import CySite, CySiteCheck
 
+# The test servers listen on 127.0.0.1: on the allow-list (IOC_OUTBOUND_ALLOW) of the probes.
+LOCAL = ("127.0.0.1",)
 PAGE = (
     "<html><head><title>Cổng TTĐT tỉnh Đắk Lắk</title><script>var x = 1;</script></head><body>"
     "<h1>Cổng Thông tin điện tử tỉnh Đắk Lắk</h1><p>Tin tức sự kiện: UBND tỉnh họp phiên thường kỳ "
@@ -104,7 +106,7 @@ def test_short_lived_certificate_raises_the_expiry_alert(
 ) -> None:
     server = _Server(short_cert)
     try:
-        probes.configure(probes.ProbeConfig(timeout_s=5, ca_file=str(short_cert[0])))
+        probes.configure(probes.ProbeConfig(timeout_s=5, ca_file=str(short_cert[0]), allow=LOCAL))
         site_id = _site(factory, f"https://127.0.0.1:{server.port}/")
         now = clock.now()
         assert probes.probe_sites(factory, now) == "up=1"
@@ -138,7 +140,7 @@ def test_untrusted_certificate_is_reported_and_still_read(
 ) -> None:
     server = _Server(short_cert)
     try:
-        probes.configure(probes.ProbeConfig(timeout_s=5))  # system trust store only
+        probes.configure(probes.ProbeConfig(timeout_s=5, allow=LOCAL))  # system trust store only
         result = probes.probe_url(f"https://127.0.0.1:{server.port}/")
     finally:
         server.close()
@@ -151,7 +153,9 @@ def test_untrusted_certificate_is_reported_and_still_read(
 def test_changed_page_is_flagged_as_defaced(
     factory: sessionmaker[Session], probe_config: None
 ) -> None:
-    probes.configure(probes.ProbeConfig(timeout_s=5, keywords=("hacked by", "defaced")))
+    probes.configure(
+        probes.ProbeConfig(timeout_s=5, keywords=("hacked by", "defaced"), allow=LOCAL)
+    )
     server = _Server()
     try:
         site_id = _site(factory, f"http://127.0.0.1:{server.port}/")

@@ -60,8 +60,8 @@ def test_pupils_per_teacher_and_attendance_by_commune(
                 code=code,
                 name=f"Trường {code}",
                 kind=kind,
-                lat=12.67,
-                lon=108.04,
+                lat=12.6745,  # in phường Buôn Ma Thuột
+                lon=108.0475,
                 area_code="24133",
             )
         put(s, "TH-A", {"ed_pupils": 800, "ed_teachers": 40, "ed_attendance": 96.0})

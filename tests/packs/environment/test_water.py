@@ -378,9 +378,7 @@ def test_water_page_template_download_and_import(
     make_user,  # type: ignore[no-untyped-def]
 ) -> None:
     code = make_station(factory)
-    password = make_user(
-        "can.bo.nuoc", role="agency_staff", agency="so-nong-nghiep-moi-truong"
-    )
+    password = make_user("can.bo.nuoc", role="agency_staff", agency="so-nong-nghiep-moi-truong")
     login(client, "can.bo.nuoc", password)
     template = client.get("/environment/water/template.xlsx")
     assert template.status_code == 200

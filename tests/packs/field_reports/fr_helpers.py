@@ -15,7 +15,10 @@ from ioc.packs.field_reports.models import Report
 
 BMT = "24133"  # Phường Buôn Ma Thuột
 TAN_LAP = "24121"  # Phường Tân Lập
-BMT_POINT = (12.6676, 108.0379)  # Quảng trường 10/3
+# A point well inside phường Buôn Ma Thuột's stand-in cell (the commune of a report is the
+# commune of its point; the shipped approximate centres put Quảng trường 10/3 itself,
+# 12.6676, 108.0379, in the cell of Phường Thành Nhất).
+BMT_POINT = (12.6745, 108.0475)
 STAFF = audit.Actor(None, "test-staff")
 REPORTER = {
     "reporter_name": "Nguyễn Thị Hoa",

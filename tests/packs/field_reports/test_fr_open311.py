@@ -158,7 +158,7 @@ def test_request_fields(api: TestClient, fr: Submit, db: Session) -> None:
     assert item["requested_datetime"] == "2026-03-10T12:00:00+07:00"
     assert item["updated_datetime"] == "2026-03-10T12:00:00+07:00"  # the closing time
     assert item["expected_datetime"] is None  # no deadline once closed
-    assert item["lat"] == 12.6676 and item["long"] == 108.0379
+    assert item["lat"] == 12.6745 and item["long"] == 108.0475
     assert item["media_url"].endswith(f"/field-reports/photos/{photo_id}")
     assert item["address"] == "Đường Lê Duẩn, phường Buôn Ma Thuột"
 
@@ -173,7 +173,7 @@ def test_request_fields(api: TestClient, fr: Submit, db: Session) -> None:
     assert root.tag == "service_requests"
     (req,) = root.findall("request")
     assert req.findtext("service_request_id") == r.code and req.findtext("status") == "closed"
-    assert req.findtext("expected_datetime") == "" and req.findtext("lat") == "12.6676"
+    assert req.findtext("expected_datetime") == "" and req.findtext("lat") == "12.6745"
 
     r404 = api.get(f"{BASE}/requests/PA-2026-999999.json")
     assert r404.status_code == 404 and r404.json()[0]["code"] == 404
@@ -268,7 +268,7 @@ def post(api: TestClient, fmt: str = "json", **fields: Any) -> Any:
 
 def test_post_needs_a_valid_api_key(api: TestClient, fr: Submit, db: Session) -> None:
     db.commit()
-    form = {"service_code": "duong-hu-hong", "lat": "12.6676", "long": "108.0379"}
+    form = {"service_code": "duong-hu-hong", "lat": "12.6745", "long": "108.0475"}
     r = post(api, "xml", **form)
     assert r.status_code == 403 and xml_of(r).findtext("error/code") == "403"
     r = post(api, api_key="ioc_abcd_sai", **form)
@@ -284,8 +284,8 @@ def test_post_creates_a_report(ingest_token: str, api: TestClient, fr: Submit, d
         api,
         api_key=ingest_token,
         service_code="duong-hu-hong",
-        lat="12.6676",
-        long="108.0379",
+        lat="12.6745",
+        long="108.0475",
         address_string="Đường Lê Duẩn",
         description="Ổ gà sâu trước cổng trường",
         **{"attribute[area_code]": BMT},
@@ -315,14 +315,13 @@ def test_post_creates_a_report(ingest_token: str, api: TestClient, fr: Submit, d
     ).one()
     assert "https://anh.example.vn/o-ga.jpg" in (notes[0] or "") and notes[1] is False
 
-    # The same in XML; a commune named in the address (without diacritics) is the commune;
-    # the API key may come in the query string.
+    # The same in XML without a point: a commune named in the address (without diacritics)
+    # is the commune and its reference point the location; the API key may come in the query
+    # string.
     r = api.post(
         f"{BASE}/requests.xml?api_key={ingest_token}",
         data={
             "service_code": "rac-thai",
-            "lat": "12.69",
-            "long": "108.05",
             "address_string": "So 5 Nguyen Tat Thanh, phuong Tan Lap, Dak Lak",
             "description": "Rác tồn đọng nhiều ngày",
             "phone": "0905123457",
@@ -339,8 +338,8 @@ def test_post_input_errors(ingest_token: str, api: TestClient, fr: Submit, db: S
     good = {
         "api_key": ingest_token,
         "service_code": "duong-hu-hong",
-        "lat": "12.6676",
-        "long": "108.0379",
+        "lat": "12.6745",
+        "long": "108.0475",
         "description": "Ổ gà",
         "email": "a@example.vn",
         "attribute[area_code]": BMT,
@@ -394,8 +393,8 @@ def test_no_personal_data_in_any_response(
         api,
         api_key=ingest_token,
         service_code="duong-hu-hong",
-        lat="12.6676",
-        long="108.0379",
+        lat="12.6745",
+        long="108.0475",
         address_string="Phường Buôn Ma Thuột",
         description="Ổ gà lớn, gọi tôi 0905 123 456 hoặc hoa.nguyen@example.vn",
         first_name="Nguyễn Thị",
@@ -491,7 +490,7 @@ def test_georeport_client_reads_both_formats(live_base: str, fr: Submit, db: Ses
         assert one["service_request_id"] == first.code
         assert one["status_notes"] == "Đã vá ổ gà ngày 09/3"
         assert one["requested_datetime"] == "2026-03-10T12:00:00+07:00"
-        assert str(one["lat"]) == "12.6676"
+        assert str(one["lat"]) == "12.6745"
 
 
 def test_times_are_whole_seconds(api: TestClient, fr: Submit, db: Session) -> None:

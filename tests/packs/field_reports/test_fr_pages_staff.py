@@ -289,3 +289,26 @@ def test_pages_render_in_both_languages(
     page = client.get(f"/field-reports/{code}?lang={lang}")
     assert page.status_code == 200
     assert ("Chuyển đơn vị xử lý" if lang == "vi" else "Assign to an agency") in page.text
+
+
+def test_the_inbox_opens_on_overdue_work_first(
+    client: TestClient, db: Session, fr: Submit, factory: sessionmaker[Session]
+) -> None:
+    """Seven overdue reports, none new: the inbox opens on "Quá hạn (7)", not on
+    "Mới tiếp nhận (0)"; an explicit tab is still kept."""
+    late = []
+    for _ in range(7):
+        report = fr().report
+        service.assign(db, STAFF, report, "ubnd-24133")
+        late.append(report)
+    db.commit()
+    clock.set_now(late[0].stage_due_at + timedelta(hours=1))  # type: ignore[operator]
+    sign_in(client, factory, "can.bo.xa", "agency_staff", "ubnd-24133")
+    r = client.get("/field-reports")
+    assert re.search(r'data-tab="new">\s*Mới tiếp nhận\s*<span class="fr-count">0<', r.text)
+    active = re.search(r'class="[^"]*\bactive\b[^"]*"[^>]*data-tab="(\w+)"', r.text) or re.search(
+        r'data-tab="(\w+)"[^>]*aria-current="page"', r.text
+    )
+    assert active and active.group(1) == "overdue", r.text[:3000]
+    assert all(report.code in r.text for report in late)
+    assert late[0].code not in client.get("/field-reports?tab=new").text

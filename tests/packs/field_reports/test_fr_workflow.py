@@ -151,7 +151,9 @@ def test_full_path_and_tracking_code(db: Session, fr: Submit, frozen_now: dateti
     sub = fr()
     r = sub.report
     assert r.code == f"PA-2026-{r.id:06d}"
-    assert len(sub.secret) >= 20 and sub.secret not in r.citizen_secret_hash
+    # Short and unambiguous (8 characters, no O/0, I/l/1), kept only as a hash.
+    assert len(sub.secret) == 9 and sub.secret[4] == "-"
+    assert sub.secret.replace("-", "") not in r.citizen_secret_hash
     assert service.get_report(db, r.code.lower()) is r
     service.assign(db, STAFF, r)
     agency = db.get(Agency, r.agency_id)

@@ -158,19 +158,20 @@ def test_facility_action_checks_commune_and_kind_and_audits(
             code="X1",
             name="Phòng khám X",
             kind="private",
-            lat=12.6,
-            lon=108.0,
+            lat=12.625,  # in phường Ea Kao
+            lon=108.07,
             area_code="24169",
         )
+        # Moved to phường Buôn Ma Thuột: the commune follows the point.
         facilities.upsert_facility(
             s,
             actor,
             code="X1",
             name="Phòng khám X",
             kind="private",
-            lat=12.6,
-            lon=108.0,
-            area_code="24133",
+            lat=12.6756,
+            lon=108.05,
+            area_code="24169",
         )
     with factory() as s:
         [found] = facilities.facilities(s, "24133")

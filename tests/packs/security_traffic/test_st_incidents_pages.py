@@ -27,7 +27,7 @@ def test_incidents_api_stores_valid_items_and_names_bad_fields(
 ) -> None:
     body = {"incidents": [
         {"kind": "accident", "category": "collision", "time": "2026-03-10T07:15:00+07:00",
-         "lat": 12.6680, "lon": 108.0383, "area": "24133", "place": "Ngã Sáu", "injured": 2},
+         "lat": 12.6745, "lon": 108.0475, "area": "24133", "place": "Ngã Sáu", "injured": 2},
         {"kind": "violation", "category": "red_light", "time": "2026-03-10T08:00:00+07:00",
          "lat": 13.096, "lon": 109.30, "count": 17, "camera": "CAM-TH-1"},
         {"kind": "accident", "category": "collision", "time": "2026-03-10T08:00:00+07:00", "area": "99999"},
@@ -50,7 +50,8 @@ def test_incidents_api_stores_valid_items_and_names_bad_fields(
             .scalars()
             .all()
         )
-    # No commune given for the violation: the nearest shipped commune centre stands for it.
+    # The commune of an incident is the commune of its point: without boundaries imported, the
+    # stand-in cell of the nearest shipped commune centre.
     centres = commune_centroids()
     nearest = min(
         centres, key=lambda c: (centres[c][0] - 13.096) ** 2 + (centres[c][1] - 109.30) ** 2
@@ -65,9 +66,9 @@ def test_incidents_api_stores_valid_items_and_names_bad_fields(
 def test_status_changes_and_statistics(db: Session, frozen_now: datetime) -> None:
     at = datetime(2026, 3, 9, 0, 30, tzinfo=UTC)  # 07:30 local on 9/3
     a = service.record_incident(db, ACTOR, kind="accident", category="collision", occurred_at=at,
-                                lat=12.668, lon=108.038, area_code="24133", injured=1, dead=1)  # fmt: skip
+                                lat=12.6745, lon=108.0475, area_code="24133", injured=1, dead=1)  # fmt: skip
     service.record_incident(db, ACTOR, kind="violation", category="no_helmet", occurred_at=at,
-                            lat=12.668, lon=108.038, area_code="24133", count=5)  # fmt: skip
+                            lat=12.6745, lon=108.0475, area_code="24133", count=5)  # fmt: skip
     service.record_incident(db, ACTOR, kind="public_order", category="theft",
                             occurred_at=datetime(2026, 3, 10, 3, 0, tzinfo=UTC), lat=13.09, lon=109.30)  # fmt: skip
     service.change_incident_status(db, ACTOR, a, "handling")

@@ -6,7 +6,9 @@ and agency names, not codes). Nothing here changes state; see ``actions`` for th
 
 from __future__ import annotations
 
+import hashlib
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -15,8 +17,9 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from ioc.core import i18n
+from ioc.core import clock, i18n
 from ioc.core.models import Agency, Area, Entity, User
+from ioc.core.registry import Tile, TileTrend
 from ioc.engines.alerting.models import (
     ALERT_CLOSED,
     ALERT_STATUSES,
@@ -27,6 +30,7 @@ from ioc.engines.alerting.models import (
     Incident,
     IncidentStep,
 )
+from ioc.engines.alerting.notify.outcome import Delivery, delivery_of
 
 SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 OPEN_STATUSES = tuple(s for s in ALERT_STATUSES if s != ALERT_CLOSED)
@@ -85,6 +89,8 @@ class AlertRow:
     closed_by: str | None
     close_reason: str | None
     updated_at: datetime
+    rule_id: int = 0
+    labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def resolved(self) -> bool:
@@ -104,6 +110,8 @@ class EventRow:
     data: dict[str, Any]
     alert_id: int | None
     incident_id: int | None
+    # For a ``notified`` entry: what became of the message (queued, sent, failed …).
+    delivery: Delivery | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +126,123 @@ class AlertDetail:
     sop_key: str | None
     runbook: str | None
     timeline: list[EventRow]
+    rule_kind: str | None = None
+    rule_params: dict[str, Any] = field(default_factory=dict)
+
+
+# The label a rule or a pack sets to say what caused an alert: alerts of one rule and one cause
+# are one group on the console (Alertmanager's grouping by labels).
+CAUSE_LABEL = "cause"
+# Labels every alert carries, left out of a group's description.
+_ROUTINE_LABELS = frozenset({"alertname", "pack", "severity"})
+GROUP_KEY_PATTERN = r"[0-9]{1,12}(-[0-9a-f]{10})?"
+
+
+def group_key(rule_id: int, cause: str | None) -> str:
+    """The key of the group of a rule's alerts with ``cause`` (``"12"``, ``"12-3fa1…"``)."""
+    if not cause:
+        return str(rule_id)
+    return f"{rule_id}-{hashlib.sha256(cause.encode()).hexdigest()[:10]}"
+
+
+@dataclass(frozen=True)
+class AlertGroup:
+    """Open alerts of one rule and one cause, worst and newest first."""
+
+    key: str
+    rule_id: int
+    title: str
+    pack: str
+    cause: str | None
+    alerts: list[AlertRow]
+
+    @property
+    def count(self) -> int:
+        """How many alerts the group holds."""
+        return len(self.alerts)
+
+    @property
+    def severity(self) -> str:
+        """The worst severity in the group."""
+        return min((a.severity for a in self.alerts), key=lambda s: SEVERITY_RANK.get(s, 99))
+
+    @property
+    def first_at(self) -> datetime:
+        """When the oldest alert of the group started."""
+        return min(a.starts_at for a in self.alerts)
+
+    @property
+    def common_labels(self) -> dict[str, str]:
+        """Labels (but the routine ones) that every alert of the group shares."""
+        first = self.alerts[0].labels
+        return {
+            k: v
+            for k, v in sorted(first.items())
+            if k not in _ROUTINE_LABELS and all(a.labels.get(k) == v for a in self.alerts[1:])
+        }
+
+    @property
+    def status_counts(self) -> dict[str, int]:
+        """Alerts per handling status, in the order of the status machine."""
+        counts = dict.fromkeys(OPEN_STATUSES, 0)
+        for a in self.alerts:
+            counts[a.status] = counts.get(a.status, 0) + 1
+        return {s: n for s, n in counts.items() if n}
+
+    @property
+    def areas(self) -> list[str]:
+        """Names of the communes the group's alerts are in (each once)."""
+        return sorted({a.area_name or a.area_code for a in self.alerts if a.area_code})
+
+    @property
+    def assignees(self) -> list[str]:
+        """The agencies the group's alerts are assigned to (each once)."""
+        return sorted({a.assignee_agency for a in self.alerts if a.assignee_agency})
+
+
+def rule_titles(session: Session, rule_ids: Iterable[int]) -> dict[int, str]:
+    """Titles of the given rules (an alert's own title may name its commune or station)."""
+    wanted = set(rule_ids)
+    if not wanted:
+        return {}
+    rows = session.execute(select(AlertRule.id, AlertRule.title).where(AlertRule.id.in_(wanted)))
+    return {int(rule_id): str(title) for rule_id, title in rows.all()}
+
+
+def group_alerts(rows: list[AlertRow], titles: dict[int, str] | None = None) -> list[AlertGroup]:
+    """Rows grouped by rule and cause; a group sits where its worst, newest alert sat in
+    ``rows`` (so a list of one-alert groups keeps the order of ``rows``). ``titles`` (by rule
+    id, see :func:`rule_titles`) name the groups; else the first alert's title does."""
+    buckets: dict[str, list[AlertRow]] = {}
+    for row in rows:
+        buckets.setdefault(group_key(row.rule_id, row.labels.get(CAUSE_LABEL)), []).append(row)
+    titles = titles or {}
+    return [
+        AlertGroup(
+            key=key,
+            rule_id=members[0].rule_id,
+            title=titles.get(members[0].rule_id) or members[0].title,
+            pack=members[0].pack,
+            cause=members[0].labels.get(CAUSE_LABEL),
+            alerts=members,
+        )
+        for key, members in buckets.items()
+    ]
+
+
+def alert_group(session: Session, key: str, lang: str) -> AlertGroup | None:
+    """The open alerts of group ``key`` (``None`` when it has none, or a bad key)."""
+    if not re.fullmatch(GROUP_KEY_PATTERN, key):
+        return None
+    rule_id = int(key.split("-", 1)[0])
+    stmt = (
+        select(Alert)
+        .where(Alert.rule_id == rule_id, Alert.status != ALERT_CLOSED)
+        .order_by(_severity_order(), Alert.starts_at.desc(), Alert.id.desc())
+    )
+    rows = _rows(session, list(session.execute(stmt).scalars()), lang)
+    groups = group_alerts(rows, rule_titles(session, [rule_id]))
+    return next((g for g in groups if g.key == key), None)
 
 
 @dataclass(frozen=True)
@@ -285,6 +410,8 @@ def _rows(session: Session, alerts: list[Alert], lang: str) -> list[AlertRow]:
                 closed_by=a.closed_by,
                 close_reason=a.close_reason,
                 updated_at=a.updated_at,
+                rule_id=a.rule_id,
+                labels=dict(a.labels or {}),
             )
         )
     return out
@@ -403,11 +530,32 @@ def status_counts(session: Session) -> dict[str, int]:
 
 
 def _timeline(session: Session, condition: Any) -> list[EventRow]:
-    rows = session.execute(
-        select(AlertEvent).where(condition).order_by(AlertEvent.at, AlertEvent.id)
-    ).scalars()
+    rows = list(
+        session.execute(
+            select(AlertEvent).where(condition).order_by(AlertEvent.at, AlertEvent.id)
+        ).scalars()
+    )
+    # A "notified" entry is written when the message is queued: its outcome is the outbox's.
+    outbox_ids = [
+        int(e.data["outbox_id"])
+        for e in rows
+        if e.kind == "notified" and isinstance((e.data or {}).get("outbox_id"), int)
+    ]
+    deliveries = delivery_of(session, outbox_ids)
     return [
-        EventRow(e.id, e.at, e.kind, e.actor, e.text, dict(e.data or {}), e.alert_id, e.incident_id)
+        EventRow(
+            e.id,
+            e.at,
+            e.kind,
+            e.actor,
+            e.text,
+            dict(e.data or {}),
+            e.alert_id,
+            e.incident_id,
+            deliveries.get(int((e.data or {}).get("outbox_id") or 0))
+            if e.kind == "notified"
+            else None,
+        )
         for e in rows
     ]
 
@@ -437,6 +585,8 @@ def alert_detail(session: Session, alert_id: int, lang: str) -> AlertDetail | No
         sop_key=rule.sop_key if rule else None,
         runbook=str(runbook) if runbook else None,
         timeline=_timeline(session, condition),
+        rule_kind=rule.kind if rule else None,
+        rule_params=dict(rule.params or {}) if rule else {},
     )
 
 
@@ -626,3 +776,72 @@ def wall_markers(session: Session, alerts: list[AlertRow]) -> list[Marker]:
     # Alerting stations last, so they are drawn on top.
     markers.sort(key=lambda m: -SEVERITY_RANK.get(m.severity, 9) if m.severity else -99)
     return markers
+
+
+# ------------------------------------------------------------------ the overview's and wall's tile
+
+TILE_DAYS = 14  # days of the open-alerts sparkline
+
+
+def open_alert_counts(session: Session, ends: list[datetime]) -> list[int]:
+    """How many alerts were open (started, not yet closed) at each instant of ``ends``."""
+    if not ends:
+        return []
+    first = min(ends)
+    rows = session.execute(
+        select(Alert.starts_at, Alert.closed_at).where(
+            Alert.starts_at <= max(ends),
+            or_(Alert.closed_at.is_(None), Alert.closed_at > first),
+        )
+    ).all()
+    return [
+        sum(1 for start, closed in rows if start <= end and (closed is None or closed > end))
+        for end in ends
+    ]
+
+
+def alerts_tile(session: Session, lang: str, now: datetime | None = None) -> Tile:
+    """Cảnh báo đang mở: the open alerts by severity, for the overview and the wall alike (one
+    figure, one function), with the open count at the end of each of the last ``TILE_DAYS``
+    days as its trend (more open alerts is bad news)."""
+    now = now or clock.now()
+    counts = severity_counts(session)
+    total = sum(counts.values())
+    worst = next((s for s in SEVERITIES if counts.get(s)), None)
+    status = "bad" if worst in ("critical", "high") else "warn" if worst == "warning" else "ok"
+    caption = (
+        " · ".join(
+            f"{i18n.format_number(counts[s], lang)} "
+            f"{i18n.translate(f'alerts.severity.{s}', lang).lower()}"
+            for s in SEVERITIES
+            if counts.get(s)
+        )
+        if total
+        else i18n.translate("wall.none", lang)
+    )
+    zone = i18n.display_zone()
+    today = datetime.combine(now.astimezone(zone).date(), time(), zone)
+    # The end of each past day (midnight), the last one the end of yesterday; then now.
+    day_ends = [today - timedelta(days=n) for n in range(TILE_DAYS - 2, -1, -1)]
+    history = open_alert_counts(session, day_ends)
+    open_incidents = session.execute(
+        select(func.count()).select_from(Incident).where(Incident.status == "open")
+    ).scalar_one()
+    return Tile(
+        pack="alerts",
+        title=i18n.translate("wall.open_alerts", lang),
+        figure=i18n.format_number(total, lang),
+        caption=caption,
+        status=status,
+        href="/alerts",
+        lines=(
+            f"{i18n.translate('wall.open_incidents', lang)}: "
+            f"{i18n.format_number(open_incidents, lang)}",
+        ),
+        trend=TileTrend(
+            values=(*(float(n) for n in history), float(total)),
+            period="day",
+            better="down",
+            label=i18n.translate("trend.label.open_alerts", lang),
+        ),
+    )

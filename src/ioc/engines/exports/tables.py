@@ -1,10 +1,18 @@
-"""Tables to CSV (UTF-8 with BOM, so Excel shows Vietnamese correctly) and XLSX."""
+"""Tables to CSV (UTF-8 with BOM, so Excel shows Vietnamese correctly) and XLSX.
+
+Every CSV or XLSX the app writes goes through :func:`safe_cell` (directly via ``to_csv`` /
+``to_xlsx``, or via :func:`safe_row` for the few hand-built workbooks such as the submission
+templates): a text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+would be read by Excel or LibreOffice as a formula (``=HYPERLINK(...)``, DDE), so it gets a
+leading single quote (OWASP "CSV injection"). Numbers, dates and empty cells are unchanged.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,20 +31,37 @@ class Table:
     notes: list[str] = field(default_factory=list)
 
 
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """``value`` made safe for a spreadsheet cell: text that a spreadsheet would run as a
+    formula (it starts with = + - @, a tab or a carriage return) gets a leading ``'``; every
+    other value (numbers, including negative ones, dates, None) is returned unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def safe_row(row: Iterable[Any]) -> list[Any]:
+    """:func:`safe_cell` of each value of ``row`` (for ``sheet.append`` / ``writer.writerow``)."""
+    return [safe_cell(v) for v in row]
+
+
 def _cell(value: Any) -> Any:
     if isinstance(value, datetime):
         # Excel has no time zones: write local wall time, and say which zone in the header.
         return value.replace(tzinfo=None)
-    return value
+    return safe_cell(value)
 
 
 def to_csv(table: Table) -> bytes:
     """CSV with a BOM and comma separators; times as ISO 8601 with their offset."""
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(table.header)
+    writer.writerow(safe_row(table.header))
     for row in table.rows:
-        writer.writerow([v.isoformat() if isinstance(v, datetime) else v for v in row])
+        writer.writerow([v.isoformat() if isinstance(v, datetime) else safe_cell(v) for v in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
@@ -47,12 +72,12 @@ def to_xlsx(table: Table) -> bytes:
     assert sheet is not None
     # Excel refuses / \\ ? * [ ] : in sheet names and more than 31 characters.
     sheet.title = re.sub(r"[\\/?*\[\]:]", "-", table.title)[:31].strip() or "Du_lieu"
-    sheet.append([table.title])
+    sheet.append([safe_cell(table.title)])
     sheet["A1"].font = Font(bold=True, size=13)
     for note in table.notes:
-        sheet.append([note])
+        sheet.append([safe_cell(note)])
     sheet.append([])
-    sheet.append(table.header)
+    sheet.append(safe_row(table.header))
     header_row = sheet.max_row
     for cell in sheet[header_row]:
         cell.font = Font(bold=True)

@@ -56,8 +56,8 @@ def entity_code(entity_id: str, type_name: str) -> str:
     return entity_id
 
 
-def _value(raw: Any) -> tuple[Any, str | None, str | None]:
-    """(value, unit, observedAt) of a key-values or normalized attribute."""
+def _value(raw: Any, name: str) -> tuple[Any, str | None, str | None]:
+    """(value, unit, observedAt) of a key-values or normalized attribute ``name``."""
     if isinstance(raw, dict):
         if "value" in raw:
             value = raw["value"]
@@ -68,12 +68,14 @@ def _value(raw: Any) -> tuple[Any, str | None, str | None]:
         if isinstance(value, dict) and "@value" in value:
             value = value["@value"]
         unit = raw.get("unitCode")
+        if unit is not None and not isinstance(unit, str):
+            raise SdmError(f"{name}.unitCode: phải là chuỗi / must be a string")
         return value, UNIT_CODES.get(unit, unit) if unit else None, raw.get("observedAt")
     return raw, None, None
 
 
 def _location(raw: Any) -> tuple[float | None, float | None]:
-    value, _, _ = _value(raw)
+    value, _, _ = _value(raw, "location")
     if isinstance(value, dict) and value.get("type") == "Point":
         coords = value.get("coordinates")
         if (
@@ -98,16 +100,20 @@ def read_entity(entity: Any, mapping: NgsiType) -> SdmEntity:
         raise SdmError("id: thiếu / missing")
     if not isinstance(type_name, str) or not type_name:
         raise SdmError("type: thiếu / missing")
+    if "\x00" in entity_id:  # PostgreSQL cannot store it
+        raise SdmError("id: chứa ký tự NUL (\\x00) / contains a NUL character")
     out = SdmEntity(id=entity_id, type=type_name, code=entity_code(entity_id, type_name))
     out.lat, out.lon = _location(entity.get("location"))
-    name, _, _ = _value(entity.get("name"))
+    name, _, _ = _value(entity.get("name"), "name")
+    if isinstance(name, str) and "\x00" in name:
+        raise SdmError("name: chứa ký tự NUL (\\x00) / contains a NUL character")
     out.name = name if isinstance(name, str) else None
-    when_raw, _, _ = _value(entity.get(mapping.time_attribute))
+    when_raw, _, _ = _value(entity.get(mapping.time_attribute), mapping.time_attribute)
     default_time = when_raw if isinstance(when_raw, str) else None
     for attr, indicator in mapping.attributes.items():
         if attr not in entity:
             continue
-        value, unit, observed_at = _value(entity[attr])
+        value, unit, observed_at = _value(entity[attr], attr)
         when = observed_at or default_time
         if when is None:
             raise SdmError(f"{mapping.time_attribute}: thiếu thời điểm đo / missing time")
@@ -123,5 +129,5 @@ def read_entity(entity: Any, mapping: NgsiType) -> SdmEntity:
         out.rows.append(row)
     for key in ("batteryLevel", "deviceState", "reliability", "rssi"):
         if key in entity:
-            out.attributes[key], _, _ = _value(entity[key])
+            out.attributes[key], _, _ = _value(entity[key], key)
     return out

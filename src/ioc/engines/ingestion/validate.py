@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ioc.core import clock
 from ioc.core.models import Indicator
 from ioc.core.registry import UnitConverter
 from ioc.core.series import QUALITY_CODES, SeriesInfo, SeriesResolver
@@ -29,6 +30,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "missing_offset": (
         "thời gian thiếu múi giờ (+07:00 hoặc Z)",
         "time has no UTC offset (+07:00 or Z)",
+    ),
+    "time_out_of_range": (
+        f"thời gian ngoài khoảng cho phép {clock.RANGE_TEXT}",
+        f"time outside the accepted range {clock.RANGE_TEXT}",
     ),
     "bad_number": ("giá trị không phải là số", "value is not a number"),
     "not_finite": ("giá trị không hữu hạn (NaN/Infinity)", "value is not finite (NaN/Infinity)"),
@@ -192,6 +197,8 @@ def validate_rows(rows: list[RawRow], lookups: Lookups, resolver: SeriesResolver
                 outcome = "bad_time"
             elif dt.tzinfo is None:
                 outcome = "missing_offset"
+            elif not clock.accepted(dt):
+                outcome = "time_out_of_range"
             else:
                 outcome = int(dt.timestamp())
             if isinstance(when, str):

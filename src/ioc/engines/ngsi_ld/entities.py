@@ -27,6 +27,7 @@ from ioc.core.models import Entity, Indicator, Series
 from ioc.core.ownership import WriteScope
 from ioc.core.registry import NgsiType, Registry
 from ioc.core.series import SeriesInfo, SeriesResolver, write_observations
+from ioc.engines import geo
 from ioc.engines.ingestion.parse import RawRow
 from ioc.engines.ingestion.sdm import SdmError, entity_code, read_entity
 from ioc.engines.ingestion.service import load_lookups
@@ -347,6 +348,7 @@ def write_entities(
     known = load_entities(session, [inc.code for inc in good])
     before = set(known)
     done: set[str] = set()
+    locator: geo.Locator | None = None
     rows: list[RawRow] = []
     for inc in good:
         current = known.get(inc.code)
@@ -390,6 +392,14 @@ def write_entities(
         if current is None and not scope.everything:
             # A new entity belongs to the agency of the caller who created it.
             known[inc.code].agency_code = _sole_agency(scope)
+        if lat is not None and lon is not None and (current is None or inc.has_location):
+            # The commune of a placed entity is the commune of its point (none outside the
+            # province), decided here like every other point entering the IOC.
+            locator = locator or geo.current_locator(session)
+            try:
+                known[inc.code].area_code = locator.locate(lat, lon).code
+            except geo.GeoError:
+                known[inc.code].area_code = None
         if inc.code not in done:
             done.add(inc.code)
             (result.updated if inc.code in before else result.created).append(inc.id)

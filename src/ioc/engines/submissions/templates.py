@@ -22,6 +22,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy.orm import Session
 
 from ioc.core import i18n
+from ioc.engines.exports import safe_row
 from ioc.engines.submissions.catalog import AreaBook, Catalog, Obligation
 from ioc.engines.submissions.periods import Period
 from ioc.engines.submissions.values import read_values
@@ -100,17 +101,19 @@ def build_template(
             prev = stored.get((spec.code, area, period.previous().key))
             current = stored.get((spec.code, area, period.key))
             ws.append(
-                [
-                    spec.code,
-                    spec.name_vi,
-                    spec.unit,
-                    area,
-                    info.name if info else area,
-                    period.key,
-                    prev,
-                    current,
-                    None,
-                ]
+                safe_row(
+                    [
+                        spec.code,
+                        spec.name_vi,
+                        spec.unit,
+                        area,
+                        info.name if info else area,
+                        period.key,
+                        prev,
+                        current,
+                        None,
+                    ]
+                )
             )
             row = ws.max_row
             for i, col in enumerate(COLUMNS, start=1):
@@ -185,13 +188,13 @@ def _help_sheet(workbook: Workbook, obligation: Obligation, deadline_text: str) 
         ["Mã chỉ tiêu", "Tên chỉ tiêu", "Đơn vị tính", "Tối thiểu", "Tối đa"],
     ]
     for line in lines:
-        ws.append(line)
+        ws.append(safe_row(line))
     ws["A1"].font = Font(bold=True, size=13)
     for row in (6, 14, len(lines)):
         for cell in ws[row]:
             cell.font = Font(bold=True)
     for spec in obligation.indicators:
-        ws.append([spec.code, spec.name_vi, spec.unit, spec.min_value, spec.max_value])
+        ws.append(safe_row([spec.code, spec.name_vi, spec.unit, spec.min_value, spec.max_value]))
     for row in ws.iter_rows(min_row=7, max_row=20, min_col=2, max_col=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True)

@@ -2,7 +2,8 @@
 Yên), devices of the agencies, security events and incidents over recent weeks.
 
 Figures are invented (a plausible day/night rhythm, scans and brute force dominating, a few
-malware and web-attack bursts); names and sites are the real portals. Idempotent.
+malware and web-attack bursts); the site names are the real portals, their URLs the local
+portal simulator of ``demo_portals`` (loopback only, never the real ``*.gov.vn``). Idempotent.
 """
 
 # ruff: noqa: E501 - data tables read best one record per line
@@ -19,25 +20,29 @@ from sqlalchemy.orm import Session, sessionmaker
 from ioc.core.audit import Actor
 from ioc.core.models import Agency
 from ioc.packs.cybersecurity import incidents
+from ioc.packs.cybersecurity.demo_portals import DEFACED, DOWN, EXPIRING, SLOW, demo_url
 from ioc.packs.cybersecurity.models import CyEvent, CyHost, CySite, CySiteCheck
 from ioc.packs.cybersecurity.parsers import SEVERITY_RANK
 from ioc.packs.cybersecurity.store import insert_rows
 
-SITES: tuple[tuple[str, str, str, str], ...] = (
-    ("daklak", "Cổng Thông tin điện tử tỉnh Đắk Lắk", "https://daklak.gov.vn", "van-phong-ubnd-tinh"),
-    ("dvc", "Cổng Dịch vụ công tỉnh Đắk Lắk", "https://dichvucong.daklak.gov.vn", "van-phong-ubnd-tinh"),
-    ("phuyen", "Cổng TTĐT tỉnh Phú Yên (trước 01/7/2025)", "https://phuyen.gov.vn", "van-phong-ubnd-tinh"),
-    ("skhcn", "Sở Khoa học và Công nghệ", "https://skhcn.daklak.gov.vn", "so-khoa-hoc-cong-nghe"),
-    ("soyte", "Sở Y tế", "https://soyte.daklak.gov.vn", "so-y-te"),
-    ("sgddt", "Sở Giáo dục và Đào tạo", "https://sgddt.daklak.gov.vn", "so-giao-duc-dao-tao"),
-    ("sxd", "Sở Xây dựng", "https://sxd.daklak.gov.vn", "so-xay-dung"),
-    ("snnmt", "Sở Nông nghiệp và Môi trường", "https://snnmt.daklak.gov.vn", "so-nong-nghiep-moi-truong"),
-    ("stc", "Sở Tài chính", "https://stc.daklak.gov.vn", "so-tai-chinh"),
-    ("snv", "Sở Nội vụ", "https://snv.daklak.gov.vn", "so-noi-vu"),
-    ("sct", "Sở Công Thương", "https://sct.daklak.gov.vn", "so-cong-thuong"),
-    ("svhttdl", "Sở Văn hóa, Thể thao và Du lịch", "https://svhttdl.daklak.gov.vn", "so-van-hoa-the-thao-du-lich"),
-    ("stp", "Sở Tư pháp", "https://stp.daklak.gov.vn", "so-tu-phap"),
-    ("bmt", "Phường Buôn Ma Thuột", "https://buonmathuot.daklak.gov.vn", "van-phong-ubnd-tinh"),
+# (code, name, agency). The names are the province's real portals, but the demo never probes
+# them: every site's URL points at the local portal simulator (``demo_portals``) that
+# ``ioc demo`` starts — the demo sends no traffic off the machine.
+SITES: tuple[tuple[str, str, str], ...] = (
+    ("daklak", "Cổng Thông tin điện tử tỉnh Đắk Lắk", "van-phong-ubnd-tinh"),
+    ("dvc", "Cổng Dịch vụ công tỉnh Đắk Lắk", "van-phong-ubnd-tinh"),
+    ("phuyen", "Cổng TTĐT tỉnh Phú Yên (trước 01/7/2025)", "van-phong-ubnd-tinh"),
+    ("skhcn", "Sở Khoa học và Công nghệ", "so-khoa-hoc-cong-nghe"),
+    ("soyte", "Sở Y tế", "so-y-te"),
+    ("sgddt", "Sở Giáo dục và Đào tạo", "so-giao-duc-dao-tao"),
+    ("sxd", "Sở Xây dựng", "so-xay-dung"),
+    ("snnmt", "Sở Nông nghiệp và Môi trường", "so-nong-nghiep-moi-truong"),
+    ("stc", "Sở Tài chính", "so-tai-chinh"),
+    ("snv", "Sở Nội vụ", "so-noi-vu"),
+    ("sct", "Sở Công Thương", "so-cong-thuong"),
+    ("svhttdl", "Sở Văn hóa, Thể thao và Du lịch", "so-van-hoa-the-thao-du-lich"),
+    ("stp", "Sở Tư pháp", "so-tu-phap"),
+    ("bmt", "Phường Buôn Ma Thuột", "van-phong-ubnd-tinh"),
 )  # fmt: skip
 
 # (category, share, severities with weights, message templates)
@@ -75,19 +80,18 @@ def load_demo(
             return 0
         known = set(session.execute(select(Agency.code)).scalars())
         sites = []
-        for code, name, url, agency in SITES:
+        for code, name, agency in SITES:
             site = CySite(
-                code=code, name=name, url=url, agency_code=agency if agency in known else None
+                code=code,
+                name=name,
+                url=demo_url(code),
+                agency_code=agency if agency in known else None,
             )
             session.add(site)
             sites.append(site)
         session.flush()
-        for i, site in enumerate(sites):
-            state = "up"
-            if i == 2:
-                state = "down"
-            elif i == 9:
-                state = "slow"
+        for site in sites:
+            state = {DOWN: "down", SLOW: "slow", DEFACED: "defaced"}.get(site.code, "up")
             site.state = state
             site.http_status = None if state == "down" else 200
             site.response_ms = (
@@ -95,18 +99,22 @@ def load_demo(
                 if state == "down"
                 else round(rng.uniform(180, 900) * (5 if state == "slow" else 1))
             )
-            site.cert_not_after = end + timedelta(days=9 if i == 5 else rng.randint(40, 300))
+            expiring = site.code == EXPIRING
+            site.cert_not_after = end + timedelta(days=9 if expiring else rng.randint(40, 300))
             site.last_probe_at = end - timedelta(minutes=3)
             site.down_since = end - timedelta(minutes=47) if state == "down" else None
             site.baseline_at = end - timedelta(days=20)
             site.similarity = None if state == "down" else round(rng.uniform(0.86, 0.99), 3)
+            if state == "defaced":
+                site.similarity = 0.08
+                site.keywords_found = ["hacked by"]
             if state == "down":
                 site.error = "timeout: timed out"
             for h in range(0, min(hours, 24 * 7), 1):
                 at = end - timedelta(hours=h)
                 session.add(CySiteCheck(site_id=site.id, at=at, state="up", http_status=200,
                                         response_ms=round(rng.uniform(150, 1200))))  # fmt: skip
-        agencies = [a for a in {s[3] for s in SITES} if a in known]
+        agencies = [a for a in {s[2] for s in SITES} if a in known]
         hosts: list[tuple[str, str]] = []
         for agency in agencies:
             for kind in ("fw", "web", "mail"):

@@ -161,6 +161,8 @@ def index(
             "cat_json": _json(cat_chart),
             "done": request.query_params.get("done"),
             "can_handle": principal.can(Permission.HANDLE_ALERTS),
+            # A probe's error text tells which internal ports answer: administrators only.
+            "show_probe_errors": principal.can(Permission.ADMIN),
         },
         principal=principal,
     )

@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from ioc.core import clock
+
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "info")
 SEVERITY_RANK: dict[str, int] = {s: i for i, s in enumerate(SEVERITIES)}  # 0 = most severe
 _SYSLOG_SEVERITY = ("critical", "critical", "critical", "high", "medium", "low", "info", "info")
@@ -556,12 +558,18 @@ class FieldError:
     message_en: str
 
 
+class _TimeOutOfRange(ValueError):
+    """A readable time outside :data:`ioc.core.clock.RANGE_TEXT`."""
+
+
 def _parse_time(value: Any) -> datetime:
     if not isinstance(value, str):
         raise ValueError
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if parsed.tzinfo is None:
         raise ValueError
+    if not clock.accepted(parsed):
+        raise _TimeOutOfRange
     return parsed.astimezone(UTC)
 
 
@@ -575,6 +583,14 @@ def normalise_json(doc: Any, received: datetime) -> tuple[SecurityEvent | None, 
     if doc.get("time") not in (None, ""):
         try:
             when = _parse_time(doc["time"])
+        except _TimeOutOfRange:
+            errors.append(
+                FieldError(
+                    "time",
+                    f"thời gian ngoài khoảng cho phép {clock.RANGE_TEXT}",
+                    f"time outside the accepted range {clock.RANGE_TEXT}",
+                )
+            )
         except ValueError:
             errors.append(
                 FieldError(
@@ -620,6 +636,15 @@ def normalise_json(doc: Any, received: datetime) -> tuple[SecurityEvent | None, 
     for key, value in (("source", source), ("agency", agency)):
         if value is not None and not isinstance(value, str):
             errors.append(FieldError(key, "phải là chuỗi", "must be a string"))
+    strings = (
+        ("message", message),
+        ("source", source),
+        ("agency", agency),
+        ("app", doc.get("app")),
+    )
+    for key, value in strings:
+        if isinstance(value, str) and "\x00" in value:  # PostgreSQL cannot store it
+            errors.append(FieldError(key, "chứa ký tự NUL (\\x00)", "contains a NUL character"))
     given = doc.get("indicators", [])
     if not isinstance(given, list) or not all(isinstance(v, str | dict) for v in given):
         errors.append(

@@ -1,9 +1,15 @@
 """Website monitoring of government portals: availability, response time, HTTP status, TLS
 certificate expiry and defacement. Standard library only (``http.client``, ``ssl``).
 
-One probe (:func:`probe_url`) = a GET of the page (up to 3 redirects), timed from the start of
+One probe (:func:`probe_url`) = a GET of the page (up to 5 redirects), timed from the start of
 the connection to the end of the body; the certificate is read from the TLS peer even when it
 does not verify (the verification error is kept), its ``notAfter`` decoded from DER here.
+
+Every target and every redirect goes through ``ioc.core.netguard``: http(s) only, no internal
+address (loopback, private, link-local, CGNAT …) unless on ``IOC_OUTBOUND_ALLOW``, and the
+connection is made to the address that was checked. Targets are checked when saved
+(:func:`add_site`) and on every probe. The error text of a failed probe is for
+administrators (the pages show others a generic "could not connect").
 
 Verdict (:func:`verdict`), in this order:
 
@@ -33,16 +39,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ioc.core import audit, clock
+from ioc.core import audit, clock, netguard
 from ioc.packs.cybersecurity.models import CySite, CySiteCheck
 
 MAX_BODY = 2 << 20
-MAX_REDIRECTS = 3
+MAX_REDIRECTS = netguard.MAX_REDIRECTS
 USER_AGENT = "IOC-DakLak-Monitor/1.0 (+giam sat cong thong tin)"
 STATES: tuple[str, ...] = ("up", "slow", "defaced", "down", "unknown")
 
@@ -58,6 +64,7 @@ class ProbeConfig:
     keywords: tuple[str, ...] = ("hacked by", "defaced")
     cert_warn_days: int = 14
     workers: int = 8
+    allow: tuple[str, ...] = ()  # IOC_OUTBOUND_ALLOW: internal targets that may be probed
 
     @classmethod
     def from_settings(cls, settings: Any) -> ProbeConfig:
@@ -69,6 +76,7 @@ class ProbeConfig:
             min_similarity=settings.cy_deface_min_similarity,
             keywords=tuple(k.lower() for k in settings.cy_deface_keywords if k.strip()),
             cert_warn_days=settings.cy_cert_warn_days,
+            allow=tuple(settings.outbound_allow),
         )
 
 
@@ -206,23 +214,55 @@ def _charset(content_type: str | None) -> str:
     return m.group(1) if m else "utf-8"
 
 
+class ProbeTargetError(ValueError):
+    """A probe target that may not be saved; ``field`` names the form/record field."""
+
+    def __init__(self, message: str, field: str = "url") -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+def check_target(url: str, allow: tuple[str, ...] | None = None) -> None:
+    """Refuse a probe target that is not http(s) or reaches an internal address (allow-list:
+    ``allow``, by default the configured ``IOC_OUTBOUND_ALLOW``). Raises
+    :class:`ProbeTargetError` naming the ``url`` field."""
+    try:
+        netguard.validate_url(url, _config.allow if allow is None else allow)
+    except netguard.BlockedTarget as exc:
+        raise ProbeTargetError(str(exc)) from exc
+
+
+def add_site(
+    session: Session,
+    actor: audit.Actor,
+    *,
+    code: str,
+    name: str,
+    url: str,
+    agency_code: str | None = None,
+    allow: tuple[str, ...] | None = None,
+) -> CySite:
+    """Add a monitored site after :func:`check_target` (audited); the caller commits."""
+    check_target(url, allow)
+    site = CySite(code=code, name=name, url=url, agency_code=agency_code)
+    session.add(site)
+    session.flush()
+    audit.record(session, actor, "cy.site.add", "cy_site", site.id, url=url)
+    return site
+
+
 def _get(
     url: str, config: ProbeConfig, verify: bool
 ) -> tuple[int, dict[str, str], bytes, bytes | None]:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("URL phải là http(s)://… / URL must be http(s)://…")
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    conn: http.client.HTTPConnection
-    if parts.scheme == "https":
-        conn = http.client.HTTPSConnection(
-            parts.hostname,
-            parts.port,
-            timeout=config.timeout_s,
-            context=_context(config.ca_file, verify),
-        )
-    else:
-        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=config.timeout_s)
+    # Checked on every request (also each redirect): scheme, and every address of the host;
+    # the connection is pinned to the checked address (no second DNS answer is used).
+    target = netguard.check_url(url, config.allow)
+    conn = netguard.connection(
+        target,
+        timeout=config.timeout_s,
+        context=_context(config.ca_file, verify) if target.scheme == "https" else None,
+    )
+    path = target.path
     try:
         conn.connect()
         der = None
@@ -238,13 +278,16 @@ def _get(
 
 
 def probe_url(url: str, config: ProbeConfig | None = None) -> ProbeResult:
-    """GET ``url`` (following up to 3 redirects); never raises."""
+    """GET ``url`` (following up to 5 redirects, each checked by ``netguard``); never
+    raises."""
     config = config or _config
     result = ProbeResult(url=url)
     started = time.perf_counter()
     current = url
     try:
-        for _ in range(MAX_REDIRECTS + 1):
+        for hop in range(MAX_REDIRECTS + 2):
+            if hop > MAX_REDIRECTS:
+                raise ValueError(f"quá {MAX_REDIRECTS} lần chuyển hướng / too many redirects")
             try:
                 status, headers, body, der = _get(current, config, verify=True)
             except ssl.SSLCertVerificationError as exc:

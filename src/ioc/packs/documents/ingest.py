@@ -161,11 +161,24 @@ def _text(raw: Mapping[str, Any], key: str) -> str:
     limit = LIMITS.get(key)
     if limit is not None and len(text) > limit:
         raise _Bad(key, f"dài quá {limit} ký tự", f"longer than {limit} characters")
+    if "\x00" in text:  # PostgreSQL cannot store it
+        raise _Bad(key, "chứa ký tự NUL (\\x00)", "contains a NUL character")
     return text
 
 
 def _moment(raw: Mapping[str, Any], key: str) -> tuple[datetime | None, bool]:
     """(aware datetime, date_only) from an ISO/``dd/mm/yyyy [HH:MM]`` text or a cell value."""
+    moment, date_only = _read_moment(raw, key)
+    if moment is not None and not clock.accepted(moment):
+        raise _Bad(
+            key,
+            f"ngày giờ ngoài khoảng cho phép {clock.RANGE_TEXT}",
+            f"date/time outside the accepted range {clock.RANGE_TEXT}",
+        )
+    return moment, date_only
+
+
+def _read_moment(raw: Mapping[str, Any], key: str) -> tuple[datetime | None, bool]:
     value = raw.get(key)
     zone = clock.local_zone()
     if value is None or (isinstance(value, str) and not value.strip()):

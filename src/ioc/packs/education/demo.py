@@ -19,6 +19,7 @@ from ioc.core import communes as geo
 from ioc.core.audit import Actor
 from ioc.core.models import Entity, Indicator
 from ioc.core.series import SeriesResolver, month_bucket, write_observations
+from ioc.engines.geo import current_locator
 from ioc.engines.submissions.targets import set_target
 from ioc.packs.education.schools import SCHOOL_TYPE, upsert_school
 
@@ -265,15 +266,18 @@ def load_demo(
                         rng.randint(lo, hi),
                     )
                 )
+        # Each demo point stays inside its commune, whatever boundaries are loaded.
+        locator = current_locator(session)
         for s in schools:
+            lat, lon = locator.point_in(s.commune, s.lat, s.lon)
             upsert_school(
                 session,
                 actor,
                 code=s.code,
                 name=s.name,
                 kind=s.kind,
-                lat=s.lat,
-                lon=s.lon,
+                lat=lat,
+                lon=lon,
                 area_code=s.commune,
                 agency_code="so-giao-duc-dao-tao",
                 attributes={"demo": True},

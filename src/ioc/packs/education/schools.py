@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from ioc.core import audit
 from ioc.core.entities import EntityError, upsert_entity
 from ioc.core.models import Area, Entity, Indicator, Series
+from ioc.engines import geo
 
 PACK: Final = "education"
 SCHOOL_TYPE: Final = "School"
@@ -42,11 +43,16 @@ def upsert_school(
     agency_code: str | None = None,
     attributes: dict[str, Any] | None = None,
 ) -> Entity:
-    """Thêm/cập nhật trường học: create or update a school in commune ``area_code``."""
+    """Thêm/cập nhật trường học: create or update a school in commune ``area_code`` — with a
+    point, in the commune of the point (a point outside the province is refused)."""
     if kind not in KINDS:
         raise EntityError(f"kind: cấp học không hợp lệ {kind!r} / one of {', '.join(KINDS)}")
     if session.execute(select(Area.id).where(Area.code == area_code)).first() is None:
         raise EntityError(f"area_code: không có xã/phường {area_code} / unknown commune")
+    try:  # the point decides the commune; area_code stands when there is no point
+        area_code = geo.commune_for_point(session, lat, lon, area_code) or area_code
+    except geo.GeoError as exc:
+        raise EntityError(f"lat/lon: {exc}") from exc
     entity, _ = upsert_entity(
         session,
         actor,

@@ -13,6 +13,7 @@ from ioc.core.audit import Actor
 from ioc.core.models import Indicator
 from ioc.core.series import SeriesResolver, write_observations
 from ioc.engines.derive import run_pending
+from ioc.engines.geo import current_locator
 from ioc.packs.environment import demo_networks, service
 from ioc.packs.environment.demo_data import DEMO_STATIONS, expected_rows, generate_hourly
 from ioc.packs.environment.demo_networks import NETWORK_STATIONS
@@ -41,14 +42,17 @@ def load_demo(
     if networks:
         stations += [(ns, ns.entity_type, {}) for ns in NETWORK_STATIONS]
     with factory() as session, session.begin():
+        # Each demo station stays inside its commune, whatever boundaries are loaded.
+        locator = current_locator(session)
         for st, entity_type, attributes in stations:
+            lat, lon = locator.point_in(st.commune_code, st.lat, st.lon)
             service.upsert_station(
                 session,
                 actor,
                 code=st.code,
                 name=st.name,
-                lat=st.lat,
-                lon=st.lon,
+                lat=lat,
+                lon=lon,
                 area_code=st.commune_code,
                 agency_code=st.agency_code,
                 attributes=attributes,

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from ioc.core import clock, i18n
 from ioc.core.auth import Permission
-from ioc.core.registry import Tile
-from ioc.core.series import DAY, HOUR, hour_bucket, read_hourly_means, read_rollups
+from ioc.core.registry import Tile, TileTrend
+from ioc.core.series import DAY, HOUR, day_bucket, hour_bucket, read_hourly_means, read_rollups
 from ioc.packs.environment import aqi, service, views
 from ioc.packs.environment.views import MAP_PLACES, _json
 from ioc.web.deps import DbSession, Principal, require
@@ -49,6 +49,35 @@ def overview_tile(session: Session, lang: str) -> Tile:
         color=cat.color,
         text_color=cat.text_color,
         lines=lines,
+        trend=_daily_worst_aqi(session, [s["code"] for s in summaries], lang),
+    )
+
+
+TREND_DAYS = 14
+
+
+def _daily_worst_aqi(session: Session, codes: list[str], lang: str) -> TileTrend | None:
+    """The highest hourly VN_AQI of any station on each of the last ``TREND_DAYS`` local days
+    (today so far last), from the day rollups of the derived hourly series."""
+    series = service.pollutant_series(session, codes)
+    sids = [by[service.AQI_HOUR].id for by in series.values() if service.AQI_HOUR in by]
+    if not sids:
+        return None
+    offset = clock.fixed_offset_seconds()
+    today = day_bucket(int(clock.now().timestamp()), offset)
+    first = today - (TREND_DAYS - 1) * DAY
+    worst: dict[int, float] = {}
+    for buckets in read_rollups(session.connection(), "day", sids, first, today + DAY).values():
+        for b in buckets:
+            worst[b.start] = max(worst.get(b.start, b.vmax), b.vmax)
+    values = tuple(worst.get(first + i * DAY) for i in range(TREND_DAYS))
+    if sum(v is not None for v in values) < 2:
+        return None
+    return TileTrend(
+        values=values,
+        period="day",
+        better="down",
+        label=i18n.translate("trend.label.aqi_max", lang),
     )
 
 

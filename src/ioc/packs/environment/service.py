@@ -26,6 +26,7 @@ from ioc.core.series import (
     read_hourly_means,
     write_observations,
 )
+from ioc.engines import geo
 from ioc.engines.derive import enqueue
 from ioc.packs.environment import aqi
 from ioc.packs.environment.aqi import Category
@@ -89,7 +90,8 @@ def upsert_station(
 ) -> Entity:
     """Create or update a monitoring station (by default an air station, Trạm quan trắc không
     khí); ``entity_type`` names another kind (e.g. ``WaterQualityStation``). A code already used
-    by an entity of another type is refused."""
+    by an entity of another type is refused. The station's commune is the commune of its point
+    (``area_code`` is only checked to exist); a point outside the province is refused."""
     code = code.strip()
     if not code or len(code) > 64:
         raise StationError("code: mã trạm không hợp lệ")
@@ -100,6 +102,10 @@ def upsert_station(
     entity = session.execute(select(Entity).where(Entity.code == code)).scalar_one_or_none()
     if entity is not None and entity.type != entity_type:
         raise StationError(f"code: mã {code} đã dùng cho đối tượng loại {entity.type}")
+    try:
+        area_code = geo.commune_for_point(session, lat, lon, area_code)
+    except geo.GeoError as exc:
+        raise StationError(f"lat/lon: {exc}") from exc
     values = {
         "name": name,
         "name_folded": i18n.fold(name),

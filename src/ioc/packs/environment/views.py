@@ -119,13 +119,15 @@ def parse_time(value: str, field: str) -> int:
     """An ISO 8601 date or datetime (with offset) as UNIX seconds; dates are local midnight."""
     try:
         if len(value) == 10:
-            d = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=clock.local_tz())
-            return int(d.timestamp())
-        dt = datetime.fromisoformat(value)
+            dt = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=clock.local_tz())
+        else:
+            dt = datetime.fromisoformat(value)
     except ValueError as exc:
         raise ValueError(f"{field}: cần ISO 8601, ví dụ 2026-03-01T00:00:00+07:00") from exc
     if dt.tzinfo is None:
         raise ValueError(f"{field}: thiếu múi giờ (+07:00)")
+    if not clock.accepted(dt):
+        raise ValueError(f"{field}: ngoài khoảng cho phép {clock.RANGE_TEXT}")
     return int(dt.astimezone(UTC).timestamp())
 
 

@@ -286,13 +286,15 @@ def xlsx_template() -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from ioc.engines.exports import safe_cell, safe_row
+
     specs = water_indicators()
     codes = [STATION_COLUMN, TIME_COLUMN, *(s.code for s in specs)]
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
     sheet.title = RESULTS_SHEET
-    sheet.append(codes)
+    sheet.append(safe_row(codes))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "C2"
@@ -316,18 +318,20 @@ def xlsx_template() -> bytes:
         "",
     ]
     for line in lines:
-        guide.append([line])
+        guide.append([safe_cell(line)])
     guide["A1"].font = Font(bold=True)
     header = ["Cột (mã)", "Thông số", "Đơn vị", "Nhóm VN_WQI / ghi chú"]
-    guide.append(header)
+    guide.append(safe_row(header))
     for cell in guide[guide.max_row]:
         cell.font = Font(bold=True)
     for spec in specs:
-        guide.append([spec.code, spec.name_vi, spec.unit, _group_label(spec.code)])
+        guide.append(safe_row([spec.code, spec.name_vi, spec.unit, _group_label(spec.code)]))
     guide.append([])
     guide.append(["Ví dụ một dòng của trang " + RESULTS_SHEET + ":"])
-    guide.append(codes)
-    guide.append(["DL-NM-01", "2026-03-10T09:00:00+07:00", *(_EXAMPLE.get(s.code) for s in specs)])
+    guide.append(safe_row(codes))
+    guide.append(
+        safe_row(["DL-NM-01", "2026-03-10T09:00:00+07:00", *(_EXAMPLE.get(s.code) for s in specs)])
+    )
     guide.column_dimensions["A"].width = 16
     guide.column_dimensions["B"].width = 36
     guide.column_dimensions["C"].width = 12
@@ -390,6 +394,13 @@ def _cell_text(cell: object) -> str:
 def _read_sheet(source: Path | str | bytes) -> list[tuple[Any, ...]]:
     from openpyxl import load_workbook
 
+    from ioc.engines.ingestion.tabular import MAX_ROWS, TableError, check_xlsx_size
+
+    if isinstance(source, bytes):
+        try:
+            check_xlsx_size(source)  # a zip bomb is refused before openpyxl parses it
+        except TableError as exc:
+            raise PayloadError(str(exc)) from exc
     try:
         handle: Any = io.BytesIO(source) if isinstance(source, bytes) else Path(source)
         workbook = load_workbook(handle, read_only=True, data_only=True)
@@ -398,7 +409,14 @@ def _read_sheet(source: Path | str | bytes) -> list[tuple[Any, ...]]:
     try:
         names = workbook.sheetnames
         sheet = workbook[RESULTS_SHEET] if RESULTS_SHEET in names else workbook.worksheets[0]
-        return [tuple(r) for r in sheet.iter_rows(values_only=True)]
+        rows: list[tuple[Any, ...]] = []
+        for r in sheet.iter_rows(values_only=True):
+            if len(rows) > MAX_ROWS:  # blank rows count: a file of empty rows stops here
+                raise PayloadError(
+                    f"Tệp có hơn {MAX_ROWS} dòng / more than {MAX_ROWS} rows (blank included)"
+                )
+            rows.append(tuple(r))
+        return rows
     finally:
         workbook.close()
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ioc.core.audit import Actor
+from ioc.engines.geo import current_locator
 from ioc.packs.field_reports import routing, service
 from ioc.packs.field_reports.models import Report
 
@@ -139,13 +140,19 @@ def _one(
     category = _pick(rng, CATEGORY_WEIGHTS)
     street = rng.choice(commune.streets)
     text = rng.choice(TEXTS[category]).format(street=street)
+    # The point stays inside the demo commune, whatever boundaries are loaded.
+    lat, lon = current_locator(session).point_in(
+        commune.code,
+        commune.lat + rng.uniform(-0.008, 0.008),
+        commune.lon + rng.uniform(-0.008, 0.008),
+    )
     submission = service.submit_report(
         session,
         service.citizen_actor(),
         category_code=category,
         description=text,
-        lat=commune.lat + rng.uniform(-0.008, 0.008),
-        lon=commune.lon + rng.uniform(-0.008, 0.008),
+        lat=lat,
+        lon=lon,
         area_code=commune.code,
         address=f"Đường {street}, {commune.name}",
         reporter_name=f"{rng.choice(FAMILY)} {rng.choice(GIVEN)}",

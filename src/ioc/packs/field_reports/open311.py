@@ -30,11 +30,13 @@ Choices (documented for integrators):
   must be able to reach the reporter, so ``email`` or ``phone`` is required (400 otherwise);
   without a name the report is filed as "Người dùng ứng dụng (Open311)".
 * **Location**: ``lat`` + ``long`` (WGS84, inside the province) are needed, since a report is
-  a point on the map. The commune (which decides the handling agency) comes from
-  ``attribute[area_code]``, else from a commune/ward named in ``address_string`` (compared
-  without diacritics), else from the point (only once communes have reference points); none
-  of these gives 400 naming ``attribute[area_code]``. Without a point, a commune with a
-  reference point stands for it. ``address_id`` is not supported.
+  a point on the map. The commune (which decides the handling agency) is the commune of the
+  point, decided by the server (commune boundaries, or stand-in cells until the province has
+  imported them): an ``attribute[area_code]`` that names another commune is ignored (an
+  unknown code is still a 400); a point outside the province gives 400 naming ``lat``.
+  Without a point, the commune from ``attribute[area_code]``, else from a commune/ward named
+  in ``address_string`` (compared without diacritics), is kept and its reference point stands
+  for the location. ``address_id`` is not supported.
 * **media_url** is not fetched (no server-side requests to arbitrary URLs) and not
   republished (photos are public only after moderation): it is kept as an internal note for
   the IOC staff. Published photos appear as ``media_url`` of a request.
@@ -82,6 +84,7 @@ JURISDICTION_ID = "daklak.gov.vn"
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 MAX_DAYS = 90
 MAX_RESULTS = 1000
+MAX_PAGE = 1_000_000
 ANONYMOUS_NAME = "Người dùng ứng dụng (Open311)"
 AREA_CODE = "area_code"
 AREA_FIELD = f"attribute[{AREA_CODE}]"
@@ -142,6 +145,8 @@ def _param(params: Mapping[str, Any], name: str) -> str | None:
     if value is None:
         return None
     text = str(value).strip()
+    if "\x00" in text:  # in a form body (the URL is checked for every route)
+        raise _bad(name, "chứa ký tự NUL (\\x00)", "contains a NUL character")
     return text or None
 
 
@@ -361,6 +366,12 @@ def parse_w3c(value: str, field: str) -> datetime:
         ) from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=clock.local_zone())
+    if not clock.accepted(parsed):
+        raise _bad(
+            field,
+            f"ngoài khoảng cho phép {clock.RANGE_TEXT}",
+            f"out of the accepted range {clock.RANGE_TEXT}",
+        )
     return parsed.astimezone(UTC)
 
 
@@ -406,6 +417,8 @@ def _paging(params: Mapping[str, Any]) -> tuple[int, int]:
             raise _bad(name, "phải là số nguyên dương", "must be a positive integer") from exc
         if value < 1:
             raise _bad(name, "phải là số nguyên dương", "must be a positive integer")
+        if top is None and value > MAX_PAGE:  # the row offset must fit a database integer
+            raise _bad(name, f"tối đa {MAX_PAGE}", f"at most {MAX_PAGE}")
         out.append(min(value, top) if top else value)
     return out[0], out[1]
 
@@ -552,8 +565,9 @@ def _float(value: str, field: str) -> float:
 
 
 def _location(session: Session, form: Mapping[str, Any]) -> dict[str, Any]:
-    """Point, commune and address of a POST: the commune from ``attribute[area_code]``, else
-    from a commune named in ``address_string``, else (by ``submit_report``) from the point."""
+    """Point, commune and address of a POST. With a point, ``submit_report`` places it in its
+    commune; without one, the commune from ``attribute[area_code]``, else from a commune named
+    in ``address_string``, is kept and its reference point stands for the location."""
     lat_raw, lon_raw = _param(form, "lat"), _param(form, "long")
     address = _param(form, "address_string") or ""
     area: Area | None = None
@@ -574,8 +588,8 @@ def _location(session: Session, form: Mapping[str, Any]) -> dict[str, Any]:
             )
         return {**out, "lat": _float(lat_raw, "lat"), "lon": _float(lon_raw, "long")}
     if area is not None and area.lat is not None and area.lon is not None:
-        # No point given: the commune's reference point stands for it.
-        return {**out, "lat": area.lat, "lon": area.lon}
+        # No point given: the commune's reference point stands for it, and the commune stays.
+        return {**out, "lat": area.lat, "lon": area.lon, "point_from_area": True}
     if _param(form, "address_id") is not None:
         raise _bad(
             "address_id",

@@ -28,7 +28,8 @@ from sqlalchemy.orm import Session
 from ioc.core import i18n
 from ioc.core.auth import Permission
 from ioc.core.models import Area
-from ioc.packs.field_reports import duplicates, public, routing, service
+from ioc.packs.field_reports import duplicates, public, routing, service, upload_slots
+from ioc.packs.field_reports import photos as photo_files
 from ioc.packs.field_reports.errors import FieldReportError
 from ioc.packs.field_reports.models import Category, Report
 from ioc.web import csrf
@@ -224,9 +225,13 @@ def _form_page(
     values: dict[str, str],
     errors: dict[str, str],
     status_code: int = 200,
+    *,
+    slot: str | None = None,
+    kept: list[upload_slots.KeptPhoto] | None = None,
 ) -> Response:
     lang = _lang(request)
     pol = service.policy()
+    kept = kept or []
     return render(
         request,
         "field_reports/public/send.html",
@@ -239,6 +244,9 @@ def _form_page(
             "photo_max_mb": max(1, pol.photo_max_bytes // (1024 * 1024)),
             "photo_max_bytes": pol.photo_max_bytes,
             "photo_max_count": pol.photo_max_count,
+            "photo_room": max(0, pol.photo_max_count - len(kept)),
+            "photo_slot": slot if kept else None,
+            "kept_photos": kept,
         },
         principal=principal,
         status_code=status_code,
@@ -259,9 +267,16 @@ def send_form(
 def _read_photos(files: list[UploadFile], lang: str) -> list[bytes]:
     """The uploaded photos' bytes; empty file inputs skipped; too many or too big refused
     before anything is decoded (the service checks the content)."""
+    return [data for _name, data in _read_named_photos(files, lang)]
+
+
+def _read_named_photos(
+    files: list[UploadFile], lang: str, already: int = 0
+) -> list[tuple[str, bytes]]:
+    """``(file name, bytes)`` of the uploaded photos (``already`` kept ones count too)."""
     pol = service.policy()
     chosen = [f for f in files if f.filename]
-    if len(chosen) > pol.photo_max_count:
+    if already + len(chosen) > pol.photo_max_count:
         raise FieldReportError(
             f"Tối đa {pol.photo_max_count} ảnh cho một phản ánh",
             f"At most {pol.photo_max_count} photos per report",
@@ -278,8 +293,36 @@ def _read_photos(files: list[UploadFile], lang: str) -> list[bytes]:
                 field="photos",
             )
         if data:
-            out.append(data)
+            out.append((upload.filename or "anh", data))
     return out
+
+
+def _keep_for_retry(
+    values: list[tuple[str, bytes]], errors: dict[str, str], lang: str
+) -> tuple[str | None, list[upload_slots.KeptPhoto]]:
+    """After a form error: keep the photos that pass the photo checks in a new upload slot
+    (cleaned of metadata); a photo that does not is named in ``errors["photos"]``."""
+    pol = service.policy()
+    good: list[tuple[str, bytes]] = []
+    refused: list[str] = []
+    for name, blob in values:
+        try:
+            cleaned = photo_files.process(
+                blob,
+                max_bytes=pol.photo_max_bytes,
+                max_side=pol.photo_max_side,
+                max_pixels=pol.photo_max_pixels,
+            )
+        except photo_files.PhotoError as exc:
+            reason = exc.en if lang == "en" else str(exc)
+            refused.append(i18n.translate("frn.photo_refused", lang, name=name, reason=reason))
+            continue
+        good.append((name, cleaned.data))
+    if refused and "photos" not in errors:
+        errors["photos"] = " ".join(refused)
+    token = upload_slots.save(pol.data_dir, good)
+    kept = upload_slots.load(pol.data_dir, token) if token else []
+    return token, kept
 
 
 def _float(value: str) -> float | None:
@@ -338,9 +381,15 @@ def send_report(
     reporter_email: Annotated[str, Form(max_length=400)] = "",
     share_identity: Annotated[str, Form(max_length=10)] = "",
     photos: Annotated[list[UploadFile] | None, File()] = None,
+    photo_slot: Annotated[str, Form(max_length=80)] = "",
+    keep_photo: Annotated[list[int] | None, Form()] = None,
 ) -> Response:
-    """Send the report; on success show the tracking code and the one-time secret."""
+    """Send the report; on success show the tracking code and the one-time secret. On an
+    error the form comes back filled in, with the photos kept (``upload_slots``)."""
     lang = _lang(request)
+    pol = service.policy()
+    ticked = set(keep_photo or [])
+    kept = [k for k in upload_slots.load(pol.data_dir, photo_slot) if k.index in ticked]
     values = {
         "category": category,
         "description": description,
@@ -362,11 +411,26 @@ def send_report(
             {"form": i18n.translate("frp.error.csrf", lang)},
             status_code=400,
         )
+    try:
+        chosen = [(k.name, k.data) for k in kept]
+        chosen += _read_named_photos(photos or [], lang, already=len(kept))
+    except FieldReportError as exc:
+        # Too many or too large: the new ones are refused, the ones kept so far stay.
+        errors = {"photos": error_text(exc, lang)}
+        token, still = _keep_for_retry([(k.name, k.data) for k in kept], errors, lang)
+        upload_slots.discard(pol.data_dir, photo_slot)
+        return _form_page(
+            request, db, principal, values, errors, status_code=422, slot=token, kept=still
+        )
     missing = _missing(values, lang)
     if missing:
-        return _form_page(request, db, principal, values, missing, status_code=422)
+        token, still = _keep_for_retry(chosen, missing, lang)
+        upload_slots.discard(pol.data_dir, photo_slot)
+        return _form_page(
+            request, db, principal, values, missing, status_code=422, slot=token, kept=still
+        )
     try:
-        blobs = _read_photos(photos or [], lang)
+        blobs = [data for _name, data in chosen]
         submission = service.submit_report(
             db,
             service.citizen_actor(),
@@ -383,6 +447,7 @@ def send_report(
             photos=blobs,
             channel="web",
             client_key=request.client.host if request.client else None,
+            lang=lang,
         )
     except FieldReportError as exc:
         db.rollback()
@@ -392,14 +457,13 @@ def send_report(
             field = "location"
         if exc.field == "rate_limit":
             field = "form"
+        errors = {field or "form": error_text(exc, lang)}
+        token, still = _keep_for_retry(chosen, errors, lang)
+        upload_slots.discard(pol.data_dir, photo_slot)
         return _form_page(
-            request,
-            db,
-            principal,
-            values,
-            {field or "form": error_text(exc, lang)},
-            status_code=422,
+            request, db, principal, values, errors, status_code=422, slot=token, kept=still
         )
+    upload_slots.discard(pol.data_dir, photo_slot)
     report = submission.report
     view = public.public_report(db, report, lang)
     return render(

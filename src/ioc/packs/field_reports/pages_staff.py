@@ -64,6 +64,9 @@ register_url_convertor("fr_code", ReportCode())
 
 PAGE_SIZE = 50
 TABS = ("new", "progress", "due_soon", "overdue", "to_publish", "closed")
+# The tab the inbox opens on: the first with reports, most urgent first (overdue work before
+# reports about to fall due, before new ones waiting for a decision).
+OPENING_ORDER = ("overdue", "due_soon", "new", "progress", "to_publish")
 TAB_STATUSES: dict[str, tuple[str, ...]] = {
     "new": (service.RECEIVED,),
     "progress": (service.ASSIGNED, service.IN_PROGRESS, service.INFO_REQUESTED),
@@ -191,18 +194,17 @@ def inbox(
     request: Request,
     db: DbSession,
     principal: Staff,
-    tab: Annotated[str, Query(max_length=20)] = "new",
+    tab: Annotated[str, Query(max_length=20)] = "",
     category: Annotated[str, Query(max_length=64)] = "",
     area: Annotated[str, Query(max_length=16)] = "",
     agency: Annotated[str, Query(max_length=64)] = "",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> Response:
-    """Hộp phản ánh: the reports the user handles, by tab, filtered, oldest deadline first."""
+    """Hộp phản ánh: the reports the user handles, by tab, filtered, oldest deadline first.
+    Without a tab it opens on the most urgent work there is (``OPENING_ORDER``)."""
     lang = _lang(request)
     viewer = viewer_of(db, principal)
     now = clock.now()
-    if tab not in TABS:
-        tab = "new"
     conds = _base_conditions(db, viewer, category, area, agency)
     counts = {
         key: db.execute(
@@ -210,6 +212,8 @@ def inbox(
         ).scalar_one()
         for key in TABS
     }
+    if tab not in TABS:
+        tab = next((key for key in OPENING_ORDER if counts[key]), "new")
     order: tuple[Any, ...] = (
         (Report.updated_at.desc(), Report.id.desc())
         if tab == "closed"
@@ -239,7 +243,8 @@ def inbox(
             "due": due_class(r.stage_due_at, r.status, now),
             "track": r.track,
             "hidden": r.hidden,
-            "description": r.description,
+            # The one staff masking (phones, e-mails) unless the viewer may see the identity.
+            "description": privacy.staff_text(viewer, r, r.description),
         }
         for r, cat_vi, cat_en, area_name, agency_name in rows[:PAGE_SIZE]
     ]

@@ -28,7 +28,8 @@ FORMATS: dict[str, tuple[str, str]] = {
     "PNG": ("image/png", "png"),
     "WEBP": ("image/webp", "webp"),
 }
-# Refuse decompression bombs well before they exhaust memory (about 50 megapixels).
+# Refuse decompression bombs well before they exhaust memory (about 50 megapixels by default;
+# ``IOC_FR_PHOTO_MAX_PIXELS``).
 MAX_PIXELS = 50_000_000
 SUBDIR = Path("field_reports") / "photos"
 
@@ -63,7 +64,15 @@ class StoredPhoto:
     path: str
 
 
-def _open(data: bytes) -> Image.Image:
+def _too_many_pixels(max_pixels: int) -> PhotoError:
+    mega = max(1, max_pixels // 1_000_000)
+    return PhotoError(
+        f"Ảnh có kích thước quá lớn: tối đa {mega} megapixel",
+        f"The image has too many pixels: at most {mega} megapixels",
+    )
+
+
+def _open(data: bytes, max_pixels: int = MAX_PIXELS) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -73,11 +82,15 @@ def _open(data: bytes) -> Image.Image:
                     "Ảnh phải là JPEG, PNG hoặc WebP",
                     "The photo must be a JPEG, PNG or WebP image",
                 )
-            if image.width * image.height > MAX_PIXELS:
-                raise PhotoError("Ảnh có kích thước quá lớn", "The image has too many pixels")
+            # Checked from the header, before a single pixel is decoded.
+            if image.width * image.height > max_pixels:
+                raise _too_many_pixels(max_pixels)
             image.load()  # a full decode: a truncated or forged file fails here
     except PhotoError:
         raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Pillow's own guard (more than ~89/179 megapixels) fires inside Image.open.
+        raise _too_many_pixels(max_pixels) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Warning) as exc:
         raise PhotoError(
             "Tệp không phải là ảnh hợp lệ (JPEG, PNG, WebP)",
@@ -86,9 +99,13 @@ def _open(data: bytes) -> Image.Image:
     return image
 
 
-def process(data: bytes, *, max_bytes: int, max_side: int = 2560) -> ProcessedPhoto:
-    """Verify ``data`` is a real JPEG/PNG/WebP of at most ``max_bytes`` and re-encode it
-    without any metadata (scaled down to ``max_side`` pixels on its long side)."""
+def process(
+    data: bytes, *, max_bytes: int, max_side: int = 2560, max_pixels: int = MAX_PIXELS
+) -> ProcessedPhoto:
+    """Verify ``data`` is a real JPEG/PNG/WebP of at most ``max_bytes`` and ``max_pixels``
+    (width × height, read from the header before decoding: a small file can claim a huge
+    picture) and re-encode it without any metadata (scaled down to ``max_side`` pixels on its
+    long side)."""
     if not data:
         raise PhotoError("Tệp ảnh rỗng", "The photo file is empty")
     if len(data) > max_bytes:
@@ -96,7 +113,7 @@ def process(data: bytes, *, max_bytes: int, max_side: int = 2560) -> ProcessedPh
             f"Ảnh quá lớn: tối đa {max_bytes // (1024 * 1024) or 1} MB",
             f"The photo is too large: at most {max_bytes} bytes",
         )
-    image = _open(data)
+    image = _open(data, max_pixels)
     fmt = str(image.format)
     upright = ImageOps.exif_transpose(image)
     has_alpha = upright.mode in ("RGBA", "LA") or (

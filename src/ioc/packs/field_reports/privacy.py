@@ -27,6 +27,7 @@ __all__ = [
     "identity",
     "moderation_log",
     "staff_report",
+    "staff_text",
     "viewer_for_user",
 ]
 
@@ -88,6 +89,21 @@ def identity(viewer: Viewer, report: Report) -> dict[str, Any] | None:
     }
 
 
+def staff_text(viewer: Viewer, report: Report, text: str | None) -> str | None:
+    """THE masking of citizen-written text (description, address, supplements, comments,
+    notes) for every staff view: list, page, export, map data, tile or alert annotation.
+
+    Shown as written only to a viewer who may see the reporter's identity
+    (:func:`can_see_identity`: IOC staff, or the handling agency when the reporter ticked
+    ``share_identity_with_agency``); for everyone else phone numbers, e-mail addresses and the
+    reporter's own name and contacts are masked as on public pages."""
+    if text is None or can_see_identity(viewer, report):
+        return text
+    return public.mask_contacts(
+        text, [report.reporter_name, report.reporter_phone, report.reporter_email]
+    )
+
+
 def staff_report(
     session: Session, viewer: Viewer, report: Report, lang: str = "vi"
 ) -> dict[str, Any]:
@@ -97,18 +113,11 @@ def staff_report(
     if not can_view(viewer, report):
         raise PermissionError("Phản ánh không thuộc đơn vị của bạn")
     out = public.report_fields(session, report, lang)
+
     # Without the right to see the identity, free texts are masked as for the public (the
     # reporter may have typed a phone number; a colleague may have noted one).
-    if can_see_identity(viewer, report):
-
-        def shown(text: str | None) -> str | None:
-            return text
-
-    else:
-        private = [report.reporter_name, report.reporter_phone, report.reporter_email]
-
-        def shown(text: str | None) -> str | None:
-            return public.mask_contacts(text, private)
+    def shown(text: str | None) -> str | None:
+        return staff_text(viewer, report, text)
 
     photos = session.execute(
         select(Photo).where(Photo.report_id == report.id).order_by(Photo.id)

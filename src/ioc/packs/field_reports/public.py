@@ -42,9 +42,10 @@ PUBLIC_STATUSES_WITH_ANSWER = frozenset({"published", "rated"})
 COORD_DECIMALS = 4
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# Vietnamese phone numbers: +84 or 0 then 8–10 digits, with spaces, dots or dashes between.
+# Vietnamese phone numbers: +84, (+84), 84 or 0 then 8–10 digits, with spaces, dots or dashes
+# between (0912 345 678, 0912.345.678, +84 912345678, (+84) 912 345 678, 0262-3852-852).
 _ADDRESS_FORMS = "anh|chị|em|ông|bà|cô|chú|bác|cậu|dì|người dân|công dân"
-_PHONE = re.compile(r"(?<!\d)(?:\+?84|0)(?:[\s.\-]?\d){8,10}(?!\d)")
+_PHONE = re.compile(r"(?<!\d)(?:\(?\+?84\)?|0)(?:[\s.\-]?\d){8,10}(?!\d)")
 
 
 def mask_contacts(text: str | None, extra: Sequence[str | None] = ()) -> str | None:

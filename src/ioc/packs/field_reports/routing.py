@@ -1,4 +1,8 @@
-"""Where a report goes: its commune (from the point or chosen) and the responsible agency.
+"""Where a report goes: its commune (from the point, on the server) and the responsible agency.
+
+The commune of a report is the commune of its point (:func:`place`, through
+:mod:`ioc.engines.geo`: imported boundaries, or stand-in cells until the province imports
+them); a commune sent with the point is only checked to exist, never trusted over the point.
 
 Routing rules map category × commune to an agency; either side may be "any" (NULL). The
 responsible agency of a report of category C in commune A is, first match wins:
@@ -22,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from ioc.core import audit, clock
 from ioc.core.models import Agency, Area
+from ioc.engines import geo
 from ioc.packs.field_reports.errors import FieldReportError
 from ioc.packs.field_reports.models import Category, RoutingRule
 
@@ -32,6 +37,7 @@ __all__ = [
     "commune",
     "delete_rule",
     "distance_m",
+    "place",
     "resolve_area",
     "route",
     "set_rule",
@@ -41,9 +47,6 @@ PROVINCE_CODE = "66"
 # Bounding box of Đắk Lắk after the 2025 merger with Phú Yên (lat_min, lon_min, lat_max,
 # lon_max), with a margin; points outside are refused as "not in the province".
 PROVINCE_BOUNDS = (11.9, 107.2, 13.9, 109.7)
-# Farthest a point may be from a commune's reference point to be placed in it by
-# resolve_area (communes of the province are at most about 30 km across).
-MAX_RESOLVE_KM = 25.0
 COMMUNE_LEVELS = ("commune", "ward", "special_zone")
 
 
@@ -103,30 +106,24 @@ def commune(session: Session, code: str) -> Area | None:
     ).scalar_one_or_none()
 
 
+def place(session: Session, lat: float, lon: float) -> str:
+    """The commune of the point (lat, lon): the one whose boundary contains it, or the nearest
+    within ``IOC_GEO_SNAP_METRES``. Raises FieldReportError (field ``location``) for a point
+    outside the province."""
+    try:
+        return geo.locate(session, lat, lon).code
+    except geo.GeoError as exc:
+        raise FieldReportError(
+            "Vị trí nằm ngoài địa bàn tỉnh Đắk Lắk", exc.en, field="location"
+        ) from exc
+
+
 def resolve_area(session: Session, lat: float, lon: float) -> str | None:
-    """The current commune whose reference point is nearest to (lat, lon), within
-    ``MAX_RESOLVE_KM``; None when no commune has coordinates there (the citizen then picks
-    the commune). Boundaries are not stored, so this is an approximation the citizen or the
-    IOC can correct."""
-    rows = session.execute(
-        select(Area.code, Area.lat, Area.lon).where(
-            Area.parent_code == PROVINCE_CODE,
-            Area.level.in_(COMMUNE_LEVELS),
-            Area.valid_to.is_(None),
-            Area.lat.is_not(None),
-            Area.lon.is_not(None),
-        )
-    ).all()
-    best: tuple[float, str] | None = None
-    for code, a_lat, a_lon in rows:
-        if a_lat is None or a_lon is None:
-            continue
-        d = distance_m(lat, lon, float(a_lat), float(a_lon))
-        if best is None or d < best[0]:
-            best = (d, code)
-    if best is None or best[0] > MAX_RESOLVE_KM * 1000:
+    """The commune of the point (see :func:`place`), or None outside the province."""
+    try:
+        return geo.locate(session, lat, lon).code
+    except geo.GeoError:
         return None
-    return best[1]
 
 
 def _agency(session: Session, code: str) -> Agency | None:

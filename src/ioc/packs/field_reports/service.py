@@ -127,6 +127,8 @@ __all__ = [
     "hide",
     "is_citizen",
     "merge_duplicate",
+    "new_secret",
+    "normalize_secret",
     "policy",
     "policy_from_settings",
     "provide_info",
@@ -236,11 +238,16 @@ class Policy:
     photo_max_bytes: int = 8 * 1024 * 1024
     photo_max_count: int = 5
     photo_max_side: int = 2560
+    photo_max_pixels: int = 50_000_000
     rate_limit_per_hour: int = 5
     duplicate_radius_m: int = 50
     duplicate_days: int = 30
     due_soon_hours: int = 24
     intake_agency: str = "trung-tam-ioc"
+    # Tell reporters of each public status change (by e-mail, by SMS when a sender is
+    # installed); links in those messages start with ``public_url`` (``IOC_PUBLIC_URL``).
+    notify_reporters: bool = True
+    public_url: str = ""
 
 
 _policy = Policy()
@@ -253,11 +260,13 @@ def policy_from_settings(settings: Settings) -> Policy:
         photo_max_bytes=settings.fr_photo_max_bytes,
         photo_max_count=settings.fr_photo_max_count,
         photo_max_side=settings.fr_photo_max_side,
+        photo_max_pixels=settings.fr_photo_max_pixels,
         rate_limit_per_hour=settings.fr_rate_limit_per_hour,
         duplicate_radius_m=settings.fr_duplicate_radius_m,
         duplicate_days=settings.fr_duplicate_days,
         due_soon_hours=settings.fr_due_soon_hours,
         intake_agency=settings.fr_intake_agency,
+        public_url=settings.public_url,
     )
 
 
@@ -302,9 +311,32 @@ def _hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+# The reporter's secret: 8 characters a citizen can read aloud and type on a phone without
+# doubt — no O/0, no I/l/1 (Crockford's idea, stricter) — shown in two groups, ``K7QM-4WHT``.
+# 31^8 ≈ 8.5·10^11 combinations, and a guess needs the report's code too.
+SECRET_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # noqa: S105 - an alphabet, not a secret
+SECRET_LENGTH = 8
+
+
+def new_secret() -> str:
+    """A fresh reporter's secret, ``XXXX-XXXX``."""
+    chars = "".join(secrets.choice(SECRET_ALPHABET) for _ in range(SECRET_LENGTH))
+    return f"{chars[:4]}-{chars[4:]}"
+
+
+def normalize_secret(secret: str) -> str:
+    """The secret as typed (any case, with or without the dash or spaces), in canonical form."""
+    return re.sub(r"[\s\-–—.]", "", secret or "").upper()
+
+
 def verify_secret(report: Report, secret: str) -> bool:
-    """True when ``secret`` is the reporter's secret of ``report``."""
-    return hmac.compare_digest(report.citizen_secret_hash, _hash_secret(secret or ""))
+    """True when ``secret`` is the reporter's secret of ``report``: a new short secret
+    however it is typed, or an older long one exactly."""
+    stored = report.citizen_secret_hash
+    short = normalize_secret(secret)
+    if len(short) == SECRET_LENGTH and hmac.compare_digest(stored, _hash_secret(short)):
+        return True
+    return bool(secret) and hmac.compare_digest(stored, _hash_secret(secret.strip()))
 
 
 def _check_reporter(report: Report, actor: audit.Actor, secret: str | None) -> None:
@@ -461,7 +493,32 @@ def _move(
     )
     session.flush()
     _audit(session, actor, action, report, status_from=before, status_to=to, **(data or {}))
+    _tell_reporter(session, report, event, actor, _policy)
     return event
+
+
+def _tell_reporter(
+    session: Session, report: Report, event: ReportEvent, actor: audit.Actor, pol: Policy
+) -> None:
+    """Queue the messages that tell the reporter of this step (``citizen_notice``)."""
+    if not pol.notify_reporters:
+        return
+    from ioc.packs.field_reports import citizen_notice
+
+    citizen_notice.status_changed(
+        session,
+        report,
+        event,
+        actor,
+        public_url=pol.public_url or _default_public_url(),
+        citizen=is_citizen(actor),
+    )
+
+
+def _default_public_url() -> str:
+    from ioc.settings import get_settings
+
+    return get_settings().public_url
 
 
 # --- categories and templates ----------------------------------------------------------------
@@ -713,7 +770,10 @@ def _process_photos(data: Sequence[bytes], existing: int, pol: Policy) -> list[A
         try:
             out.append(
                 photo_files.process(
-                    blob, max_bytes=pol.photo_max_bytes, max_side=pol.photo_max_side
+                    blob,
+                    max_bytes=pol.photo_max_bytes,
+                    max_side=pol.photo_max_side,
+                    max_pixels=pol.photo_max_pixels,
                 )
             )
         except photo_files.PhotoError as exc:
@@ -759,6 +819,7 @@ def submit_report(
     reporter_phone: str | None = None,
     reporter_email: str | None = None,
     area_code: str | None = None,
+    point_from_area: bool = False,
     address: str = "",
     share_identity_with_agency: bool = False,
     urgent: bool | None = None,
@@ -767,12 +828,20 @@ def submit_report(
     client_key: str | None = None,
     at: datetime | None = None,
     pol: Policy | None = None,
+    lang: str = "vi",
 ) -> Submission:
     """Gửi phản ánh: validate and store a new report in ``received``.
 
-    ``area_code`` is the commune the reporter chose; without it the commune is resolved from
-    the point. ``urgent`` None takes the category's default track. ``client_key`` (the
-    client's IP address) feeds the hourly rate limit of the public form and is stored hashed.
+    ``lang`` is the language the reporter wrote in (``vi`` or ``en``): the messages telling
+    them of progress use it (see ``citizen_notice``).
+
+    The commune is the commune of the point, decided on the server (``routing.place``); an
+    ``area_code`` sent with the point is checked to exist and otherwise ignored, so a point in
+    one commune is never filed under another. ``point_from_area`` says the caller had no point
+    and sent the reference point of ``area_code`` instead (Open311 without ``lat``/``long``):
+    then ``area_code`` is kept. ``urgent`` None takes the category's default track.
+    ``client_key`` (the client's IP address) feeds the hourly rate limit of the public form and
+    is stored hashed.
     Returns the report and the reporter's secret.
     """
     pol = pol or _policy
@@ -800,21 +869,12 @@ def submit_report(
     address = (address or "").strip()
     if len(address) > 500:
         raise FieldReportError("Địa chỉ quá dài", "Address too long", field="address")
-    if area_code:
-        if routing.commune(session, area_code) is None:
-            raise FieldReportError(
-                "Xã/phường không hợp lệ", f"Unknown commune {area_code}", field="area"
-            )
-        area = area_code
-    else:
-        resolved = routing.resolve_area(session, lat_f, lon_f)
-        if resolved is None:
-            raise FieldReportError(
-                "Vui lòng chọn xã/phường nơi xảy ra sự việc",
-                "Choose the commune where the problem is",
-                field="area",
-            )
-        area = resolved
+    if area_code and routing.commune(session, area_code) is None:
+        raise FieldReportError(
+            "Xã/phường không hợp lệ", f"Unknown commune {area_code}", field="area"
+        )
+    # The point decides the commune, unless it only stands for the commune the caller named.
+    area = area_code if point_from_area and area_code else routing.place(session, lat_f, lon_f)
     if channel not in ("web", "app", "hotline", "open311", "staff"):
         raise FieldReportError("Kênh tiếp nhận không hợp lệ", "Invalid channel", field="channel")
     client_hash = _client_hash(client_key)
@@ -823,7 +883,7 @@ def submit_report(
 
     track = URGENT if (category.urgent_default if urgent is None else urgent) else NORMAL
     cal = load_calendar(session)
-    secret = secrets.token_urlsafe(18)
+    secret = new_secret()
     report = Report(
         code=f"TMP-{secrets.token_hex(8)}",
         category_id=category.id,
@@ -837,7 +897,7 @@ def submit_report(
         reporter_phone=phone,
         reporter_email=email,
         share_identity_with_agency=bool(share_identity_with_agency),
-        citizen_secret_hash=_hash_secret(secret),
+        citizen_secret_hash=_hash_secret(normalize_secret(secret)),
         client_hash=client_hash,
         track=track,
         status=RECEIVED,
@@ -861,7 +921,7 @@ def submit_report(
     local_year = now.astimezone(clock.local_zone()).year
     report.code = f"PA-{local_year}-{report.id:06d}"
     _attach_photos(session, report, processed, now, pol, "citizen")
-    _event(
+    event = _event(
         session,
         report,
         "submitted",
@@ -869,10 +929,16 @@ def submit_report(
         now,
         status_from=None,
         public=True,
-        data={"track": track, "photos": len(processed), "channel": channel},
+        data={
+            "track": track,
+            "photos": len(processed),
+            "channel": channel,
+            "lang": "en" if lang == "en" else "vi",
+        },
     )
     session.flush()
     _audit(session, actor, "submit", report, category=category.code, area=area, track=track)
+    _tell_reporter(session, report, event, actor, pol)
     return Submission(report=report, secret=secret)
 
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ioc.core import clock, i18n
@@ -455,16 +455,27 @@ class TileFigures:
     today: int
     overdue: int
     on_time: Rate
+    daily: tuple[int, ...] = ()  # reports received each local day, oldest first, today last
+
+
+TILE_DAYS = 14
 
 
 def tile_figures(session: Session, now: datetime | None = None) -> TileFigures:
-    """Reports received today (local day), overdue now, on-time rate of the last 30 days."""
+    """Reports received today (local day) and on each of the days before it (``TILE_DAYS``
+    in all), overdue now, on-time rate of the last 30 days."""
     now = now or clock.now()
     zone = clock.local_zone()
     midnight = datetime.combine(now.astimezone(zone).date(), time(0), zone).astimezone(UTC)
-    today = session.execute(
-        select(func.count(Report.id)).where(Report.received_at >= midnight)
-    ).scalar_one()
+    first = midnight - timedelta(days=TILE_DAYS - 1)
+    daily = [0] * TILE_DAYS
+    for (received,) in session.execute(
+        select(Report.received_at).where(Report.received_at >= first, Report.received_at <= now)
+    ):
+        index = (received.astimezone(zone).date() - first.astimezone(zone).date()).days
+        if 0 <= index < TILE_DAYS:
+            daily[index] += 1
+    today = daily[-1]
     since = now - timedelta(days=30)
     answered = session.execute(
         select(Report.answered_at, Report.due_at).where(
@@ -476,5 +487,8 @@ def tile_figures(session: Session, now: datetime | None = None) -> TileFigures:
         total += 1
         hits += 1 if due_at is None or (answered_at is not None and answered_at <= due_at) else 0
     return TileFigures(
-        today=int(today), overdue=len(deadlines.overdue(session, now)), on_time=Rate(hits, total)
+        today=int(today),
+        overdue=len(deadlines.overdue(session, now)),
+        on_time=Rate(hits, total),
+        daily=tuple(daily),
     )

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from ioc.core import i18n
-from ioc.core.registry import Tile
+from ioc.core.registry import Tile, TileTrend
 from ioc.packs.field_reports.stats import tile_figures
 
 __all__ = ["BAD_AT", "HREF", "tile"]
@@ -47,4 +47,12 @@ def tile(session: Session, lang: str, now: datetime | None = None) -> Tile:
                 n=i18n.format_number(figures.on_time.total, lang),
             ),
         ),
+        # New reports per day: today against yesterday, and the last two weeks.
+        trend=TileTrend(
+            values=tuple(float(n) for n in figures.daily),
+            period="day",
+            label=i18n.translate("trend.label.fr_new", lang),
+        )
+        if figures.daily
+        else None,
     )

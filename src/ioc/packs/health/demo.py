@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ioc.core.audit import Actor
 from ioc.core.models import Entity, Indicator
 from ioc.core.series import SeriesResolver, month_bucket, write_observations
+from ioc.engines.geo import current_locator
 from ioc.engines.submissions.targets import set_target
 from ioc.packs.health import geo
 from ioc.packs.health.facilities import FACILITY_TYPE, upsert_facility
@@ -333,15 +334,18 @@ def load_demo(
                     0.0,
                 )
             )
+        # Each demo point stays inside its commune, whatever boundaries are loaded.
+        locator = current_locator(session)
         for f in facilities:
+            lat, lon = locator.point_in(f.commune, f.lat, f.lon)
             upsert_facility(
                 session,
                 actor,
                 code=f.code,
                 name=f.name,
                 kind=f.kind,
-                lat=f.lat,
-                lon=f.lon,
+                lat=lat,
+                lon=lon,
                 area_code=f.commune,
                 agency_code="so-y-te",
                 attributes={"demo": True, "owner": "private" if f.kind == "private" else "public"},

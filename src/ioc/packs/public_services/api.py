@@ -56,7 +56,8 @@ async def post_dossiers(
     db: DbSession,
     settings: AppSettings,
     atomic: Annotated[bool, Query(description="true: store nothing if any row is invalid")] = False,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    # Stored with KEY_PREFIX in a 200-character column.
+    idempotency_key: Annotated[str | None, Header(max_length=200 - len(KEY_PREFIX))] = None,
 ) -> JSONResponse:
     """Store a batch. Dossier fields: ``id`` (iGate dossier code, required), ``procedure_code``,
     ``procedure_name`` (required for a procedure not in the catalogue), ``agency`` (agency

@@ -243,6 +243,8 @@ def _text(
     text = str(value).strip()
     if len(text) > size:
         raise _Invalid(name, f"dài quá {size} ký tự", f"longer than {size} characters")
+    if "\x00" in text:  # PostgreSQL cannot store it
+        raise _Invalid(name, "chứa ký tự NUL (\\x00)", "contains a NUL character")
     return text
 
 
@@ -271,6 +273,12 @@ def _time(
         raise _Invalid(name, "phải là thời điểm ISO 8601", "must be an ISO 8601 time")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
+    if not clock.accepted(moment):
+        raise _Invalid(
+            name,
+            f"thời điểm ngoài khoảng cho phép {clock.RANGE_TEXT}",
+            f"time outside the accepted range {clock.RANGE_TEXT}",
+        )
     return moment.astimezone(UTC)
 
 

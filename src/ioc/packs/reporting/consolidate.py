@@ -32,7 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ioc.core.models import Agency
-from ioc.engines.exports import Table, to_xlsx
+from ioc.engines.exports import Table, safe_cell, to_xlsx
 from ioc.packs.reporting import service
 from ioc.packs.reporting.models import Campaign, Submission
 
@@ -420,7 +420,10 @@ def build_xlsx(session: Session, campaign: Campaign) -> bytes:
         sheet = book.create_sheet(name)
         for row in source.iter_rows():
             for cell in row:
-                target = sheet.cell(row=cell.row, column=cell.column, value=cell.value)
+                # The values come from to_xlsx (already neutralised); safe_cell again so a
+                # copied text can never turn into a formula here.
+                value = safe_cell(cell.value)
+                target = sheet.cell(row=cell.row, column=cell.column, value=value)
                 if cell.font is not None and cell.font.b:
                     target.font = Font(bold=True, size=cell.font.sz)
                 if cell.number_format != "General":

@@ -97,6 +97,12 @@ def _demo(*args: Any, **kwargs: Any) -> Any:
     return load_demo(*args, **kwargs)
 
 
+def _demo_feed(factory: Any, now: datetime) -> str | None:
+    from ioc.packs.security_traffic.demo import feed_live
+
+    return feed_live(factory, now)
+
+
 def _severe(session: Any, now: datetime) -> list[RecordSample]:
     from ioc.packs.security_traffic.congestion import severe_segments
 
@@ -121,4 +127,6 @@ def manifest() -> PackManifest:
         on_startup=_startup,
         alert_rules_file="alert_rules.yaml",
         record_sources={"congestion_severe": _severe},
+        # Keeps the demo's sensors and cameras current; a no-op without demo data.
+        jobs=(("security_traffic.demo_feed", 60.0, _demo_feed),),
     )

@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse
 
 from ioc.core import clock, ownership
 from ioc.core.auth import Permission
+from ioc.engines import geo
 from ioc.packs.security_traffic import congestion, service
 from ioc.web.deps import DbSession, Principal, forbid, require, write_scope
 
@@ -115,9 +116,22 @@ def _time(value: Any) -> datetime:
     return parsed
 
 
+def _item_area(db: DbSession, item: dict[str, Any]) -> str | None:
+    """The commune ``record_incident`` will file the item under (None when its point is
+    invalid or outside the province: that row is refused there)."""
+    lat, lon = item.get("lat"), item.get("lon")
+    if lat is not None and lon is not None:
+        try:
+            return geo.locate(db, float(lat), float(lon)).code
+        except (geo.GeoError, TypeError, ValueError):
+            return None
+    return str(item["area"]) if item.get("area") else None
+
+
 def _check_owners(db: DbSession, principal: Principal, items: list[Any]) -> None:
     """A caller bound to an agency may charge incidents only to its own cameras and road
-    segments, and commune staff only to their own commune; 403 and an audit row otherwise."""
+    segments, and commune staff only to their own commune — the commune the incident will be
+    filed under, i.e. that of its point when it has one; 403 and an audit row otherwise."""
     scope = write_scope(db, principal)
     if scope.everything:
         return
@@ -127,8 +141,9 @@ def _check_owners(db: DbSession, principal: Principal, items: list[Any]) -> None
         if not isinstance(item, dict):
             continue
         entities.update(str(item[k]) for k in ("camera", "segment") if item.get(k))
-        if item.get("area"):
-            areas.add(str(item["area"]))
+        area = _item_area(db, item)
+        if area:
+            areas.add(area)
     try:
         ownership.check_entities(db, scope, entities)
         outside = sorted(a for a in areas if not scope.may_area(a))

@@ -104,6 +104,17 @@ def index(
     def tr(key: str, **kw: Any) -> str:
         return i18n.translate(key, lang, **kw)
 
+    segment_names = {s.code: s.name for s in states}
+
+    def place_of(incident: Any) -> str:
+        """Where an incident happened, in words: a segment's road name, never its code."""
+        place = str(incident.place or "")
+        if place in segment_names:
+            return segment_names[place]
+        if not place and incident.segment_code:
+            return segment_names.get(incident.segment_code, str(incident.segment_code))
+        return place
+
     hour_total = [sum(st.by_hour[k][h] for k in service.KINDS) for h in range(24)]
     day_total = [sum(st.by_day_counts[k][i] for k in service.KINDS) for i in range(len(st.by_day))]
     map_data = {
@@ -115,7 +126,7 @@ def index(
                 i.kind,
                 i.id,
                 tr(f"st.cat.{i.category}"),
-                i.place,
+                place_of(i),
                 i.occurred_at.isoformat(),
             ]
             for i in items
@@ -184,6 +195,7 @@ def index(
             "kinds": service.KINDS,
             "st": st,
             "items": items[:100],
+            "place_of": place_of,
             "states": states,
             "cameras": cameras,
             "levels": congestion.LEVELS,

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from ioc.core import audit, clock
 from ioc.core.entities import upsert_entity
 from ioc.core.models import Area, Entity, Indicator, Series
+from ioc.engines import geo
 from ioc.packs.security_traffic.congestion import policy
 from ioc.packs.security_traffic.models import StIncident
 
@@ -63,7 +64,9 @@ def upsert_segment(
     lanes: int = 2,
     area_code: str | None = None,
 ) -> Entity:
-    """Create or update a road segment (GeoJSON LineString of [lon, lat] points)."""
+    """Create or update a road segment (GeoJSON LineString of [lon, lat] points). A segment
+    may cross communes: ``area_code`` names the one it is filed under; without it, the commune
+    of its middle point (none when that is outside the province)."""
     if len(coordinates) < 2 or not all(len(p) == 2 for p in coordinates):
         raise StError("coordinates", "cần ít nhất 2 điểm [kinh độ, vĩ độ]", "need 2+ [lon, lat]")
     if free_flow_kmh <= 0:
@@ -87,7 +90,7 @@ def upsert_segment(
             "length": round(length, 2),
         },
     )
-    entity.area_code = area_code
+    entity.area_code = area_code or nearest_commune(session, mid[1], mid[0])
     return entity
 
 
@@ -101,7 +104,8 @@ def upsert_sensor(
     lat: float,
     lon: float,
 ) -> Entity:
-    """Create or update a traffic flow sensor placed on a segment."""
+    """Create or update a traffic flow sensor placed on a segment (filed under the commune of
+    its point; none outside the province)."""
     entity, _ = upsert_entity(
         session,
         actor,
@@ -113,6 +117,7 @@ def upsert_sensor(
         lon=lon,
         attributes={"refRoadSegment": f"urn:ngsi-ld:RoadSegment:{segment_code}"},
     )
+    entity.area_code = nearest_commune(session, lat, lon)
     return entity
 
 
@@ -128,9 +133,15 @@ def upsert_camera(
     area_code: str | None = None,
     stream_url: str | None = None,
 ) -> Entity:
-    """Create or update a camera (owner agency, optional stream link)."""
+    """Create or update a camera (owner agency, optional stream link). Its commune is the
+    commune of its point (``area_code`` is ignored when they differ); a point outside the
+    province is refused."""
     if stream_url and not stream_url.startswith(("http://", "https://", "rtsp://")):
         raise StError("stream_url", "đường dẫn phải là http(s):// hoặc rtsp://", "bad URL")
+    try:
+        area_code = geo.commune_for_point(session, lat, lon, area_code)
+    except geo.GeoError as exc:
+        raise StError("lat", exc.message, exc.en) from exc
     entity, _ = upsert_entity(
         session,
         actor,
@@ -221,9 +232,10 @@ def record_incident(
     description: str = "",
     source: str = "manual",
 ) -> StIncident:
-    """Record an incident or event (status ``open``). ``area_code`` is a current commune or
-    ward; when not given it is the commune whose centre is nearest to the coordinates, if the
-    reference data has centres (today's admin-unit file has none: senders give the code)."""
+    """Record an incident or event (status ``open``). With coordinates, the commune is the
+    commune of the point (an ``area_code`` sent with them is only checked to exist) and a point
+    outside the province is refused; without them, ``area_code`` (a current commune or ward)
+    is kept."""
     if kind not in KINDS:
         raise StError(
             "kind", "loại vụ việc không hợp lệ", f"kind must be one of {', '.join(KINDS)}"
@@ -245,14 +257,23 @@ def record_incident(
     for name, value in (("count", count), ("injured", injured), ("dead", dead)):
         if value < 0 or value > 100000:
             raise StError(name, "số không hợp lệ", "invalid number")
+    for name, code in (("camera", camera_code), ("segment", segment_code)):
+        if code is not None and len(code) > 64:
+            raise StError(name, "mã dài quá 64 ký tự", "code longer than 64 characters")
+    texts = (("place", place), ("description", description), ("camera", camera_code or ""))
+    for name, text in (*texts, ("segment", segment_code or "")):
+        if "\x00" in text:  # PostgreSQL cannot store it
+            raise StError(name, "chứa ký tự NUL (\\x00)", "contains a NUL character")
     if area_code is not None:
         known = session.execute(
             select(Area.code).where(Area.code == area_code, Area.valid_to.is_(None))
         ).first()
         if known is None:
             raise StError("area", "không có xã/phường mã này", "no current commune with this code")
-    elif lat is not None and lon is not None:
-        area_code = nearest_commune(session, lat, lon)
+    try:
+        area_code = geo.commune_for_point(session, lat, lon, area_code)
+    except geo.GeoError as exc:
+        raise StError("lat", exc.message, exc.en) from exc
     incident = StIncident(
         kind=kind,
         category=category,
@@ -301,22 +322,13 @@ def change_incident_status(
     )
 
 
-_centres: list[tuple[str, float, float]] | None = None
-
-
 def nearest_commune(session: Session, lat: float, lon: float) -> str | None:
-    """Code of the current commune/ward whose centre is nearest (a light stand-in for a
-    point-in-polygon test: the IOC has centres, not boundaries)."""
-    global _centres
-    if _centres is None:
-        rows = session.execute(
-            select(Area.code, Area.lat, Area.lon).where(
-                Area.level.in_(("commune", "ward")), Area.valid_to.is_(None)
-            )
-        ).all()
-        _centres = [(c, a, o) for c, a, o in rows if a is not None and o is not None]
-    best = min(_centres, key=lambda c: (c[1] - lat) ** 2 + (c[2] - lon) ** 2, default=None)
-    return best[0] if best else None
+    """Code of the commune of the point (its boundary, or the nearest within the snap distance;
+    see :mod:`ioc.engines.geo`), None outside the province."""
+    try:
+        return geo.locate(session, lat, lon).code
+    except geo.GeoError:
+        return None
 
 
 def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -18,6 +18,7 @@ from ioc.core import communes as geo
 from ioc.core.audit import Actor
 from ioc.core.models import Entity, Indicator
 from ioc.core.series import SeriesResolver, month_bucket, write_observations
+from ioc.engines.geo import current_locator
 from ioc.engines.submissions.targets import set_target
 from ioc.packs.tourism.places import ACCOMMODATION, DESTINATION, TYPES, upsert_place
 
@@ -210,7 +211,10 @@ def load_demo(
     end_ts = int(end.timestamp())
     actor = Actor.system("demo")
     with factory() as session, session.begin():
+        # Each demo point stays inside its commune, whatever boundaries are loaded.
+        locator = current_locator(session)
         for p in PLACES:
+            lat, lon = locator.point_in(p.commune, p.lat, p.lon)
             upsert_place(
                 session,
                 actor,
@@ -218,8 +222,8 @@ def load_demo(
                 code=p.code,
                 name=p.name,
                 kind=p.kind,
-                lat=p.lat,
-                lon=p.lon,
+                lat=lat,
+                lon=lon,
                 area_code=p.commune,
                 agency_code="so-van-hoa-the-thao-du-lich",
                 attributes={"demo": True},

@@ -3,7 +3,7 @@ every table."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
@@ -14,7 +14,7 @@ from ioc.core import clock, i18n
 from ioc.core import communes as geo
 from ioc.core.auth import Permission
 from ioc.core.models import Area
-from ioc.core.registry import Tile
+from ioc.core.registry import Tile, TileTrend
 from ioc.engines.exports import Table, to_csv, to_xlsx
 from ioc.packs.tourism import plan, views
 from ioc.packs.tourism.places import places
@@ -153,4 +153,19 @@ def overview_tile(session: Session, lang: str) -> Tile:
             for k in (international, occupancy)
             if k is not None
         ),
+        trend=_domestic_trend(data.charts, lang),
+    )
+
+
+def _domestic_trend(charts: dict[str, Any], lang: str) -> TileTrend | None:
+    """Domestic visitors of each month shown on the page (the tile's figure is the last)."""
+    series = (charts.get("arrivals") or {}).get("series") or []
+    values = tuple(series[0].get("data") or ()) if series else ()
+    if sum(v is not None for v in values) < 2:
+        return None
+    return TileTrend(
+        values=tuple(None if v is None else float(v) for v in values),
+        period="month",
+        better="up",
+        label=i18n.translate("trend.label.tr_domestic", lang),
     )

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from ioc.core import audit
 from ioc.core.entities import EntityError, upsert_entity
 from ioc.core.models import Area, Entity, Indicator, Series
+from ioc.engines import geo
 
 PACK: Final = "tourism"
 DESTINATION: Final = "TouristDestination"
@@ -43,13 +44,18 @@ def upsert_place(
     attributes: dict[str, Any] | None = None,
 ) -> Entity:
     """Thêm/cập nhật điểm du lịch, cơ sở lưu trú: create or update a place in commune
-    ``area_code``."""
+    ``area_code`` — with a point, in the commune of the point (a point outside the province is
+    refused)."""
     if type not in KINDS:
         raise EntityError(f"type: loại không hợp lệ {type!r} / one of {', '.join(TYPES)}")
     if kind not in KINDS[type]:
         raise EntityError(f"kind: loại không hợp lệ {kind!r} / one of {', '.join(KINDS[type])}")
     if session.execute(select(Area.id).where(Area.code == area_code)).first() is None:
         raise EntityError(f"area_code: không có xã/phường {area_code} / unknown commune")
+    try:  # the point decides the commune; area_code stands when there is no point
+        area_code = geo.commune_for_point(session, lat, lon, area_code) or area_code
+    except geo.GeoError as exc:
+        raise EntityError(f"lat/lon: {exc}") from exc
     entity, _ = upsert_entity(
         session,
         actor,

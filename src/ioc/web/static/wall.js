@@ -5,6 +5,9 @@
  * #wall-i18n JSON block. The alert list and tiles refresh themselves through HTMX attributes.
  * Names and alert titles from /wall/data are shown with textContent only (never as HTML).
  *
+ * Tiles: each tile's text shrinks until it fits its tile (fitTiles), at start, after every
+ * refresh of the tiles, on resize and when the tiles view is shown.
+ *
  * Keys: → / ← next or previous view, space pauses the rotation, f toggles full screen.
  */
 (function (global) {
@@ -63,6 +66,56 @@
       pad2(d.getUTCHours()) + ":" + pad2(d.getUTCMinutes()) + ":" + pad2(d.getUTCSeconds()));
   }
 
+  // ------------------------------------------------------------------ tiles fit their screen
+
+  // Each tile's type scales with --fit (wall.css): the largest scale at which every text of
+  // the tile fits — nothing cut, nothing over the next line — found by bisection, per tile.
+  var TILE_TEXTS = ".wall-tile-title, .wall-tile-figure, .wall-tile-caption, .wall-tile-foot, .tile-trend";
+  var MIN_FIT = 0.3;
+
+  function tileFits(tile) {
+    if (tile.scrollHeight > tile.clientHeight + 1 || tile.scrollWidth > tile.clientWidth + 1) {
+      return false;
+    }
+    var texts = tile.querySelectorAll(TILE_TEXTS);
+    for (var i = 0; i < texts.length; i++) {
+      var el = texts[i];
+      if (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  function fitTile(tile) {
+    tile.style.setProperty("--fit", "1");
+    if (tileFits(tile)) { return 1; }
+    var lo = MIN_FIT;
+    var hi = 1;
+    for (var step = 0; step < 9; step++) {
+      var mid = (lo + hi) / 2;
+      tile.style.setProperty("--fit", mid.toFixed(4));
+      if (tileFits(tile)) { lo = mid; } else { hi = mid; }
+    }
+    tile.style.setProperty("--fit", lo.toFixed(4));
+    return lo;
+  }
+
+  function fitTiles() {
+    var grid = document.getElementById("wall-tiles");
+    if (!grid || grid.offsetParent === null) { return; } // hidden view: fit when shown
+    // Each tile as large as it fits: read from across the room, size matters more than
+    // every tile sharing one scale.
+    Array.prototype.forEach.call(grid.querySelectorAll(".wall-tile"), fitTile);
+    grid.setAttribute("data-fitted", "1");
+  }
+
+  var fitTimer = null;
+  function fitSoon() {
+    if (fitTimer) { global.clearTimeout(fitTimer); }
+    fitTimer = global.setTimeout(function () { fitTimer = null; fitTiles(); }, 50);
+  }
+
   // ------------------------------------------------------------------ rotation
 
   var views = Array.prototype.slice.call(document.querySelectorAll(".wall-view"));
@@ -100,6 +153,7 @@
       if (on && nameEl) { nameEl.textContent = d.textContent; }
     });
     if (name === "map") { showMap(); }
+    if (name === "tiles") { fitTiles(); }
     schedule();
   }
 
@@ -292,7 +346,14 @@
       else if (e.key === "f") { fullscreen(); }
     });
     document.addEventListener("htmx:afterSwap", stamp);
-    global.addEventListener("resize", function () { if (map) { showMap(); } });
+    document.addEventListener("htmx:afterSwap", function (e) {
+      if (e.target && e.target.id === "view-tiles") { fitTiles(); }
+    });
+    global.addEventListener("resize", function () {
+      if (map) { showMap(); }
+      fitSoon();
+    });
+    if (document.fonts && document.fonts.ready) { document.fonts.ready.then(fitTiles); }
     body.classList.toggle("wall-paused", paused);
     show(indexOf(body.getAttribute("data-view") || "tiles"));
     fetchData();
@@ -305,5 +366,5 @@
     start();
   }
 
-  global.IOCWall = { show: show, refresh: fetchData };
+  global.IOCWall = { show: show, refresh: fetchData, fit: fitTiles };
 })(window);

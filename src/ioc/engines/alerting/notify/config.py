@@ -33,7 +33,7 @@ loading the same file twice changes nothing (and writes no audit rows).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -43,7 +43,7 @@ import yaml
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ioc.core import audit, clock
+from ioc.core import audit, clock, netguard
 from ioc.core.auth import Role
 from ioc.engines.alerting.notify import messages
 from ioc.engines.alerting.notify.matchers import MatcherError, normalize
@@ -121,8 +121,12 @@ def parse_duration(value: Any, where: str) -> int:
 # --- contact points -------------------------------------------------------------------------
 
 
-def check_contact_settings(kind: str, settings: Any, where: str) -> dict[str, Any]:
-    """Validated settings of a contact point of ``kind``."""
+def check_contact_settings(
+    kind: str, settings: Any, where: str, allow: Iterable[str] = ()
+) -> dict[str, Any]:
+    """Validated settings of a contact point of ``kind``. A webhook URL must be http(s) and
+    not reach an internal address (``ioc.core.netguard``) unless ``allow``
+    (``IOC_OUTBOUND_ALLOW``) lets it; it is checked again at every delivery."""
     if kind not in CONTACT_KINDS:
         raise ConfigError(
             f"{where}: kind phải là email, webhook hoặc inapp / invalid kind {kind!r}"
@@ -146,6 +150,10 @@ def check_contact_settings(kind: str, settings: Any, where: str) -> dict[str, An
         url = settings.get("url")
         if not isinstance(url, str) or not re.match(r"^https?://[^\s]+$", url):
             raise ConfigError(f"{where}.settings.url: cần URL http(s) / http(s) URL required")
+        try:
+            netguard.validate_url(url, allow)
+        except netguard.BlockedTarget as exc:
+            raise ConfigError(f"{where}.settings.url: {exc}") from exc
         out["url"] = url
     else:
         roles = settings.get("roles") or []
@@ -177,14 +185,16 @@ def upsert_contact_point(
     send_resolved: bool = True,
     disabled: bool = False,
     title: str | None = None,
+    allow: Iterable[str] = (),
 ) -> bool:
-    """Create or update a contact point; returns True when something changed (audited)."""
+    """Create or update a contact point; returns True when something changed (audited).
+    ``allow``: internal hosts/networks a webhook may reach (``IOC_OUTBOUND_ALLOW``)."""
     where = f"contact_points[{name}]"
     if not isinstance(name, str) or not _NAME.match(name):
         raise ConfigError(
             f"{where}: tên chỉ gồm chữ thường, số, . _ - / name: lowercase letters, digits, . _ -"
         )
-    clean = check_contact_settings(kind, settings, where)
+    clean = check_contact_settings(kind, settings, where, allow)
     row = session.execute(
         select(ContactPoint).where(ContactPoint.name == name)
     ).scalar_one_or_none()
@@ -450,10 +460,17 @@ def _read(path_or_text: str | Path) -> Any:
         raise ConfigError(f"YAML không đọc được / unreadable YAML: {exc}") from exc
 
 
-def load_config(session: Session, path_or_text: str | Path, actor: audit.Actor) -> ConfigResult:
+def load_config(
+    session: Session,
+    path_or_text: str | Path,
+    actor: audit.Actor,
+    *,
+    allow: Iterable[str] = (),
+) -> ConfigResult:
     """Upsert contact points, mute timings, inhibition rules and the policy tree from YAML
     (a path or the text itself). Idempotent; raises :class:`ConfigError` before changing
-    anything the caller would commit when the file is invalid (the caller rolls back)."""
+    anything the caller would commit when the file is invalid (the caller rolls back).
+    ``allow`` is ``IOC_OUTBOUND_ALLOW`` (webhooks to internal addresses are refused)."""
     raw = _read(path_or_text)
     if not isinstance(raw, Mapping):
         raise ConfigError("Tệp cấu hình phải là một bảng / the file must be a mapping")
@@ -473,6 +490,7 @@ def load_config(session: Session, path_or_text: str | Path, actor: audit.Actor) 
             send_resolved=bool(cp.get("send_resolved", True)),
             disabled=bool(cp.get("disabled", False)),
             title=cp.get("title"),
+            allow=allow,
         ):
             result.changed.append(f"contact_point:{cp['name']}")
     for i, mt in enumerate(raw.get("mute_timings") or []):
@@ -513,11 +531,12 @@ def ensure_config(session: Session, settings: Settings) -> ConfigResult:
     """Start-up hook: load ``IOC_NOTIFY_CONFIG_FILE`` if set, else the packaged default when
     no policy exists yet (an admin's later changes are never overwritten by the default)."""
     actor = audit.Actor.system("config")
+    allow = settings.outbound_allow
     if settings.notify_config_file:
-        return load_config(session, Path(settings.notify_config_file), actor)
+        return load_config(session, Path(settings.notify_config_file), actor, allow=allow)
     if session.execute(select(func.count()).select_from(NotificationPolicy)).scalar_one():
         return ConfigResult()
-    return load_config(session, default_config_text(), actor)
+    return load_config(session, default_config_text(), actor, allow=allow)
 
 
 # --- test notifications ----------------------------------------------------------------------

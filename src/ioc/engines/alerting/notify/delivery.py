@@ -25,13 +25,15 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from ioc.core import audit, clock
+from ioc.core import audit, clock, netguard
 from ioc.core.models import Agency, User
+from ioc.engines.alerting.notify.channels import TEXT_CHANNELS, text_sender
+from ioc.engines.alerting.notify.direct import DIRECT_PREFIX
 from ioc.engines.alerting.notify.models import (
     DEAD,
     EMAIL,
@@ -151,10 +153,20 @@ def deliver_one(
         if row is None or row.status != SENDING or row.locked_until != lease:
             return None
         kind, payload, name = row.kind, dict(row.payload or {}), row.contact_point
-        point = session.execute(
-            select(ContactPoint).where(ContactPoint.name == name)
-        ).scalar_one_or_none()
-        target = None if point is None else (point.kind, dict(point.settings or {}), point.disabled)
+        if name.startswith(DIRECT_PREFIX):
+            # A direct message (``notify.enqueue_message``): its recipients travel with it.
+            target: tuple[str, dict[str, Any], bool] | None = (
+                kind,
+                {"addresses": list(payload.get("to") or [])},
+                False,
+            )
+        else:
+            point = session.execute(
+                select(ContactPoint).where(ContactPoint.name == name)
+            ).scalar_one_or_none()
+            target = (
+                None if point is None else (point.kind, dict(point.settings or {}), point.disabled)
+            )
     error: DeliveryError | None = None
     try:
         if target is None:
@@ -168,7 +180,11 @@ def deliver_one(
             kind = point_kind
         if kind == INAPP:
             return _deliver_inapp(factory, row_id, lease, now, payload, point_settings)
-        sender = (senders or {}).get(kind) or {EMAIL: send_email, WEBHOOK: send_webhook}.get(kind)
+        sender = (
+            (senders or {}).get(kind)
+            or {EMAIL: send_email, WEBHOOK: send_webhook}.get(kind)
+            or (send_text if kind in TEXT_CHANNELS else None)
+        )
         if sender is None:
             raise DeliveryError(f"Loại điểm nhận lạ {kind!r} / unknown kind", permanent=True)
         sender(settings, point_settings, payload)
@@ -302,29 +318,70 @@ def send_email(settings: Settings, point_settings: dict[str, Any], payload: dict
         ) from exc
 
 
+def send_text(settings: Settings, point_settings: dict[str, Any], payload: dict[str, Any]) -> None:
+    """Hand a text message (SMS, Zalo OA) to the sender registered for its channel."""
+    channel = str(payload.get("channel") or point_settings.get("channel") or "")
+    recipients = [str(a) for a in point_settings.get("addresses") or [] if str(a).strip()]
+    sender = text_sender(channel)
+    if sender is None:
+        raise DeliveryError(
+            f"Chưa cài đặt kênh gửi {channel!r} / no sender for {channel!r}", permanent=True
+        )
+    if not recipients:
+        raise DeliveryError("Không có người nhận / no recipients", permanent=True)
+    sender.send(
+        recipients, str(payload.get("text", "")), reference=str(payload.get("reference", ""))
+    )
+
+
 def send_webhook(
     settings: Settings, point_settings: dict[str, Any], payload: dict[str, Any]
 ) -> None:
-    """POST the payload's ``body`` as JSON; 2xx is success, 4xx (but 408/429) is permanent."""
+    """POST the payload's ``body`` as JSON; 2xx is success, 4xx (but 408/429) is permanent.
+
+    The URL is checked against internal addresses (``ioc.core.netguard``, allow-list
+    ``IOC_OUTBOUND_ALLOW``) and the POST goes to the address that was checked; a redirect is
+    not followed blindly: its target is checked the same way and the POST sent again there,
+    at most ``netguard.MAX_REDIRECTS`` times. A refused address is a permanent failure."""
     url = str(point_settings.get("url", ""))
-    if urlsplit(url).scheme not in ("http", "https"):
-        raise DeliveryError(f"URL webhook không hợp lệ {url!r} / invalid URL", permanent=True)
     data = json.dumps(payload.get("body", {}), ensure_ascii=False).encode()
-    request = urllib.request.Request(  # noqa: S310 - scheme checked above
-        url,
-        data=data,
-        method="POST",
-        headers={"Content-Type": "application/json; charset=utf-8", "User-Agent": "IOC-DakLak"},
+    for _hop in range(netguard.MAX_REDIRECTS + 1):
+        try:
+            target = netguard.check_url(url, settings.outbound_allow)
+        except netguard.BlockedTarget as exc:
+            raise DeliveryError(
+                f"URL webhook bị từ chối / refused URL: {exc}", permanent=True
+            ) from exc
+        except netguard.ResolveError as exc:
+            raise DeliveryError(str(exc)) from exc
+        request = urllib.request.Request(  # noqa: S310 - scheme checked by netguard
+            url,
+            data=data,
+            method="POST",
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "User-Agent": "IOC-DakLak",
+            },
+        )
+        try:
+            with netguard.opener(target).open(
+                request, timeout=settings.notify_timeout_s
+            ) as response:
+                response.read(1024)
+            return
+        except urllib.error.HTTPError as exc:
+            location = exc.headers.get("Location") if exc.headers else None
+            exc.close()  # the error carries the open response; free its socket now
+            if exc.code in netguard.REDIRECT_CODES and location:
+                url = urljoin(url, location)
+                continue
+            permanent = 400 <= exc.code < 500 and exc.code not in (408, 429)
+            raise DeliveryError(f"HTTP {exc.code} {exc.reason}", permanent=permanent) from exc
+        except (urllib.error.URLError, OSError) as exc:
+            raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
+    raise DeliveryError(
+        f"Quá {netguard.MAX_REDIRECTS} lần chuyển hướng / too many redirects", permanent=True
     )
-    try:
-        with urllib.request.urlopen(request, timeout=settings.notify_timeout_s) as response:  # noqa: S310
-            response.read(1024)
-    except urllib.error.HTTPError as exc:
-        exc.close()  # the error carries the open response; free its socket now
-        permanent = 400 <= exc.code < 500 and exc.code not in (408, 429)
-        raise DeliveryError(f"HTTP {exc.code} {exc.reason}", permanent=permanent) from exc
-    except (urllib.error.URLError, OSError) as exc:
-        raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
 
 
 def retry_outbox(session: Session, actor: audit.Actor, outbox_id: int) -> Outbox:
