@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from helpers import sent_count
+from ioc import cli
 from ioc.cli import app
 from ioc.core.models import ApiToken, User
 from ioc.settings import get_settings
@@ -179,3 +181,54 @@ def test_an_unreachable_database_is_one_line_not_a_traceback(
     assert "Không kết nối được cơ sở dữ liệu" in result.output
     assert "bí-mật" not in result.output  # the password is never printed
     assert "Traceback" not in result.output
+
+
+def test_settings_never_prints_a_password_or_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ioc settings` is pasted into tickets: passwords, secrets and the password inside the
+    database URL are masked; everything else is shown."""
+    monkeypatch.setenv("IOC_SMTP_PASSWORD", "smtp-pw-7Q2")
+    monkeypatch.setenv("IOC_MQTT_PASSWORD", "mqtt-pw-8R3")
+    monkeypatch.setenv("IOC_SECRET_KEY", "sk-9S4-not-for-printing")
+    monkeypatch.setenv("IOC_DATABASE_URL", "postgresql+psycopg://ioc:db-pw-6P1@db.local:5432/ioc")
+    monkeypatch.setenv("IOC_SMTP_USERNAME", "ioc-mailer")
+    monkeypatch.setattr(cli.console, "_width", 400)  # one line per setting: nothing wraps
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["settings"])
+    assert result.exit_code == 0, result.output
+    for secret in ("smtp-pw-7Q2", "mqtt-pw-8R3", "sk-9S4", "db-pw-6P1"):
+        assert secret not in result.output, secret
+    assert "postgresql+psycopg://ioc:***@db.local:5432/ioc" in result.output
+    assert "ioc-mailer" in result.output  # not a secret: still shown
+
+
+def test_users_unlock(factory: sessionmaker[Session]) -> None:
+    from ioc.core import auth
+    from ioc.core.models import AuditLog
+
+    created = runner.invoke(
+        app, ["users", "create", "bi.khoa", "--name", "B", "--password", "một-mật-khẩu-dài"]
+    )
+    assert created.exit_code == 0, created.output
+    with factory() as s, s.begin():
+        for _ in range(10):
+            with contextlib.suppress(auth.LoginLocked):  # the 10th failure locks
+                auth.login(s, username="bi.khoa", password="sai-mat-khau", session_hours=1)
+    with factory() as s, pytest.raises(auth.LoginLocked):
+        auth.login(s, username="bi.khoa", password="một-mật-khẩu-dài", session_hours=1)
+    result = runner.invoke(app, ["users", "unlock", "bi.khoa"])
+    assert result.exit_code == 0, result.output
+    assert "Đã mở khóa" in result.output
+    with factory() as s, s.begin():
+        opened = auth.login(s, username="bi.khoa", password="một-mật-khẩu-dài", session_hours=1)
+        assert opened is not None
+        unlocked = s.execute(
+            select(AuditLog).where(AuditLog.action == "user.unlocked")
+        ).scalar_one()
+        assert unlocked.actor == "cli"
+    # An address, and a name that is not locked (nothing to do, said so).
+    assert runner.invoke(app, ["users", "unlock", "--address", "203.0.113.5"]).exit_code == 0
+    idle = runner.invoke(app, ["users", "unlock", "bi.khoa"])
+    assert idle.exit_code == 0 and "không bị khóa" in idle.output
+    missing = runner.invoke(app, ["users", "unlock", "khong.co"])
+    assert missing.exit_code == 2
+    assert runner.invoke(app, ["users", "unlock"]).exit_code == 2

@@ -39,6 +39,7 @@ from ioc.web import (
     core_pages,
     dead_letters,
     geo,
+    guards,
     ngsi_ld,
     security,
     submissions,
@@ -201,6 +202,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     page_views = PageViewBuffer(factory, [p.page_view for p in registry.packs if p.page_view])
     app.state.page_views = page_views
 
+    app.middleware("http")(guards.api_guard)  # JSON only; cookie writes same-origin
     app.middleware("http")(audit_denied_writes)
 
     @app.middleware("http")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -172,6 +173,43 @@ def users_create(
     console.print(f"[green]Đã tạo người dùng {username}[/] ({role})")
 
 
+@users_app.command("unlock")
+def users_unlock(
+    username: Annotated[str | None, typer.Argument(help="Tên đăng nhập bị khóa")] = None,
+    address: Annotated[
+        str | None, typer.Option(help="Mở khóa một địa chỉ IP (đăng nhập sai từ địa chỉ đó)")
+    ] = None,
+) -> None:
+    """Lift the login lock of an account (or of a client address) set by repeated failed logins;
+    recorded in the audit log."""
+    if not username and not address:
+        raise _fail("Cho biết tên đăng nhập hoặc --address / give a username or --address")
+    from sqlalchemy import select
+
+    from ioc.core.models import LoginLock, User
+
+    with _factory(get_settings()) as factory, factory() as session, session.begin():
+        if (
+            username
+            and not session.execute(
+                select(User.id).where(User.username == username.strip())
+            ).first()
+        ):
+            locked = session.execute(
+                select(LoginLock.id).where(
+                    LoginLock.kind == auth.ACCOUNT, LoginLock.subject == username.strip()
+                )
+            ).first()
+            if not locked:
+                raise _fail(f"Không có người dùng {username}")
+        lifted = auth.unlock(session, audit.Actor.system("cli"), username=username, address=address)
+    who = " ".join(part for part in (username, address) if part)
+    if lifted:
+        console.print(f"[green]Đã mở khóa đăng nhập / unlocked:[/] {escape(who)}")
+    else:
+        console.print(f"{escape(who)} không bị khóa / is not locked (đã xóa số lần sai)")
+
+
 @tokens_app.command("create")
 def tokens_create(
     owner: Annotated[str, typer.Option(help="Tên đăng nhập người chịu trách nhiệm")],
@@ -311,7 +349,10 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
-        proxy_headers=True,
+        # X-Forwarded-For/-Proto only from IOC_TRUSTED_PROXIES (as ioc.web.proxies reads them);
+        # none trusted by default, so nobody can claim another address.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies) or None,
         log_level=settings.log_level.lower(),
     )
 
@@ -342,7 +383,7 @@ def demo(
             select(User).where(User.username == "admin")
         ).scalar_one_or_none()
         if existing is None:
-            password = secrets.token_urlsafe(9)
+            password = secrets.token_urlsafe(12)  # 16 characters (at least 12 are required)
             auth.create_user(
                 session,
                 audit.Actor.system("demo"),
@@ -734,10 +775,25 @@ def show_settings() -> None:
     settings = get_settings()
     table = Table("IOC_*", "giá trị / value", "ý nghĩa / meaning")
     for name, field in Settings.model_fields.items():
-        value = getattr(settings, name)
-        shown = "••••" if name in ("secret_key", "mqtt_password") and value else str(value)
+        shown = escape(shown_setting(name, getattr(settings, name)))
         table.add_row(f"IOC_{name.upper()}", shown, field.description or "")
     console.print(table)
+
+
+_SECRET_WORDS = frozenset({"password", "secret", "token", "key"})
+
+
+def shown_setting(name: str, value: object) -> str:
+    """A setting's value as ``ioc settings`` prints it: a setting named for a password, secret,
+    token or key is masked, and so is the password inside any URL (``user:***@host``)."""
+    if _SECRET_WORDS & set(name.lower().split("_")):
+        return "••••" if value else ""
+    return mask_url_passwords(str(value))
+
+
+def mask_url_passwords(text: str) -> str:
+    """``scheme://user:password@host`` → ``scheme://user:***@host`` wherever it occurs."""
+    return re.sub(r"(\w[\w+.-]*://[^\s:/@]*:)[^\s@/]+(@)", r"\1***\2", text)
 
 
 def main() -> None:

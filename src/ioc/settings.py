@@ -6,7 +6,9 @@ setting is missing from ``docs/settings.md``.
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import math
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -32,7 +34,9 @@ class Settings(BaseSettings):
     """SQLAlchemy URL: a SQLite file by default, or ``postgresql+psycopg://user@host/db``."""
 
     secret_key: str = _DEV_SECRET
-    """Secret for signing; required (not the default) when ``IOC_ENV=production``."""
+    """Secret for signing; when ``IOC_ENV=production`` at least 32 random characters (not the
+    default, not a placeholder), e.g. from
+    ``python -c "import secrets; print(secrets.token_urlsafe(48))"``."""
 
     host: str = "127.0.0.1"
     """Address ``ioc serve`` listens on."""
@@ -54,6 +58,21 @@ class Settings(BaseSettings):
 
     session_hours: int = 12
     """How long a login session lasts without activity, in hours (one operator shift)."""
+
+    login_max_failures: int = Field(default=10, ge=1)
+    """Failed logins of one account within ``IOC_LOGIN_FAILURE_WINDOW_MINUTES`` that lock it
+    (even the right password is refused until the lock ends or ``ioc users unlock``)."""
+
+    login_max_failures_per_address: int = Field(default=30, ge=1)
+    """Failed logins from one client address (any account) within the window that lock that
+    address: password guessing across many accounts. Higher than the per-account limit, since an
+    office may share one address."""
+
+    login_failure_window_minutes: int = Field(default=15, ge=1, le=1440)
+    """Window in which failed logins are counted, in minutes."""
+
+    login_lock_minutes: int = Field(default=15, ge=1, le=1440)
+    """How long a lock lasts, in minutes (recorded in the audit log when set and lifted)."""
 
     default_language: Literal["vi", "en"] = "vi"
     """Language of pages when the visitor has not chosen one."""
@@ -220,6 +239,14 @@ class Settings(BaseSettings):
     request forgery), comma-separated or a JSON list, e.g. ``portal.daklak.local,10.20.0.0/16``.
     Empty by default: only public addresses."""
 
+    trusted_proxies: Annotated[list[str], NoDecode] = []
+    """Addresses and CIDR networks of the reverse proxies in front of the IOC (nginx …),
+    comma-separated or a JSON list, e.g. ``127.0.0.1`` or ``10.20.0.0/24``. Only a connection from
+    one of them may name the client in ``X-Forwarded-For`` (the right-most address that is not a
+    trusted proxy is the client; ``X-Forwarded-Proto`` is honoured too); rate limits and the
+    login lock count per client address. Empty (the default): the header is ignored and the
+    connecting address is the client — behind a proxy, every client would share one address."""
+
     notify_max_attempts: int = 8
     """Delivery attempts of one notification before it is marked dead (retries back off
     exponentially: 30 s, 1 min, 2 min, 4 min … at most 1 h apart)."""
@@ -258,8 +285,17 @@ class Settings(BaseSettings):
     message). 50 megapixels by default."""
 
     fr_rate_limit_per_hour: int = Field(default=5, ge=0)
-    """Field reports: most reports one client (IP address) may send in an hour through the
-    public form; 0 = no limit."""
+    """Field reports: most reports one client (IP address, see ``IOC_TRUSTED_PROXIES``) may send
+    in an hour through the public form; 0 = no limit. Over it: 429 with Retry-After."""
+
+    fr_open311_rate_per_key: int = Field(default=60, ge=0)
+    """Field reports: most Open311 POSTs (``/open311/v2/requests``) one ``api_key`` may make in a
+    minute, refused or not; 0 = no limit. Over it: 429 with Retry-After. Counted in the database
+    (shared by every web process)."""
+
+    fr_open311_rate_per_address: int = Field(default=30, ge=0)
+    """Field reports: most Open311 POSTs one client address may make in a minute, whatever the
+    key; 0 = no limit."""
 
     fr_duplicate_radius_m: int = Field(default=50, ge=1)
     """Field reports: radius of the "is this yours?" search for open reports of the same
@@ -418,7 +454,7 @@ class Settings(BaseSettings):
     """Maps: ``ioc geo import communes`` refuses two boundaries that overlap by more than this
     fraction of the smaller one's area (0.005 = 0.5 %; digitising slivers below it pass)."""
 
-    @field_validator("outbound_allow", mode="before")
+    @field_validator("outbound_allow", "trusted_proxies", mode="before")
     @classmethod
     def _split_allow(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -436,11 +472,27 @@ class Settings(BaseSettings):
         parse_allow(value)  # a bad CIDR network is refused at start-up, with its name
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(
+                    f"IOC_TRUSTED_PROXIES: {item!r} is not an IP address or CIDR network"
+                ) from exc
+        return value
+
     @model_validator(mode="after")
     def _production_rules(self) -> Settings:
         if self.env == "production":
-            if self.secret_key == _DEV_SECRET:
-                raise ValueError("IOC_SECRET_KEY must be set to a random value in production")
+            problem = weak_secret(self.secret_key)
+            if problem is not None:
+                raise ValueError(
+                    f"IOC_SECRET_KEY {problem}: production needs at least 32 random characters, "
+                    'e.g. from  python -c "import secrets; print(secrets.token_urlsafe(48))"'
+                )
             self.cookie_secure = True
         return self
 
@@ -455,6 +507,36 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         """True when the database is SQLite."""
         return self.database_url.startswith("sqlite")
+
+
+# Words of secrets copied from examples instead of generated (compared without case).
+_PLACEHOLDERS = ("changeme", "change-me", "change_me", "replaceme", "replace-me", "example")
+
+
+def weak_secret(value: str) -> str | None:
+    """Why ``value`` cannot sign production sessions, or ``None`` when it looks random: at
+    least 32 characters, not the default or a placeholder, at least 8 distinct characters, no
+    8-character run repeated, and ≥ 128 bits estimated as length × log2(alphabet of the
+    character classes it uses). ``secrets.token_urlsafe(48)`` and ``token_hex(16)`` pass."""
+    lowered = value.lower()
+    if value == _DEV_SECRET or any(word in lowered for word in _PLACEHOLDERS):
+        return "is the default or a placeholder"
+    if len(value) < 32:
+        return f"is too short ({len(value)} characters)"
+    if len(set(value)) < 8:
+        return "uses too few distinct characters"
+    runs = [value[i : i + 8] for i in range(len(value) - 7)]
+    if len(set(runs)) < len(runs):
+        return "repeats itself"
+    alphabet = (
+        26 * any(c.islower() for c in value)
+        + 26 * any(c.isupper() for c in value)
+        + 10 * any(c.isdigit() for c in value)
+        + 33 * any(not c.isalnum() for c in value)
+    )
+    if len(value) * math.log2(max(alphabet, 2)) < 128:
+        return "has too little entropy"
+    return None
 
 
 @lru_cache(maxsize=1)

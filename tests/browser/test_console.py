@@ -244,14 +244,17 @@ def test_wall_is_legible_at_full_hd_and_4k(
             active = page.locator(f".wall-view.is-active[data-view={view}]")
             expect(active).to_be_visible()
             if view == "map":
-                # Every station with a position (air, water, noise … of the demo), the three
-                # with alerts labelled by name.
+                # Every open alert at its place (three stations, one commune's centre), each
+                # place listed beside the map and named on it unless names would overlap.
+                expect(page.locator("#wall-map")).to_have_attribute("data-map-ready", "1")
                 data = page.request.get(live_server.url("/wall/data")).json()
-                stations = len(data["markers"])
-                assert stations >= 10
-                expect(page.locator("#wall-map path.leaflet-interactive")).to_have_count(stations)
-                expect(page.locator("#wall-map .wall-tip")).to_have_count(3)
-                expect(page.locator("#wall-side-list li")).to_have_count(3)
+                assert (data["placed"], data["unplaced"]) == (4, 0)
+                expect(page.locator("#wall-map-placed")).to_have_attribute("data-n", "4")
+                dots = page.locator("#wall-map .ioc-dot-marker").count()
+                piled = page.locator("#wall-map .ioc-cluster").all_inner_texts()
+                assert dots + sum(int(n) for n in piled) == 4
+                expect(page.locator("#wall-side-list li")).to_have_count(4)
+                assert page.locator("#wall-map .wall-tip").count() in (3, 4)
             elif view == "tiles":
                 expect(page.locator(".wall-tile[data-pack=environment]")).to_be_visible()
             else:

@@ -244,8 +244,9 @@ def test_public_list_and_validation_on_phone_and_desktop(
             watch = watch_page(page)
             page.goto(live_server.url("/phan-anh/danh-sach"))
             expect(page.locator("#fr-list .fr-card").first).to_be_visible()
+            # The reports on the map: a marker each, or a cluster where they pile up.
             expect(
-                page.locator(".fr-map.leaflet-container path.leaflet-interactive").first
+                page.locator(".fr-map.leaflet-container").locator(".ioc-marker, .ioc-cluster").first
             ).to_be_attached()
             page.screenshot(path=str(shots / f"{name}-list.png"), full_page=True)
             if name == "desktop":

@@ -64,13 +64,27 @@ def latest_hourly_aqi(page: Any, server: Any, code: str) -> int:
     return value
 
 
+def map_markers(page: Any) -> list[dict[str, Any]]:
+    """Every station marker the map holds (static/map.js), drawn or gathered in a cluster."""
+    expect(page.locator("#map")).to_have_attribute("data-map-ready", "1")
+    held: dict[str, Any] = page.locator("#map").evaluate("n => n._ioc.describe()")
+    drawn = page.locator("#map .aqi-label").count()
+    # Stations that overlap are one cluster: together they account for every station.
+    assert sum(held["clusters"]) + drawn == len(DEMO_STATIONS), (held["clusters"], drawn)
+    markers: list[dict[str, Any]] = held["markers"]
+    return markers
+
+
 def map_labels(page: Any) -> dict[str, str]:
-    """Station name (marker title) -> number drawn on its map circle."""
-    expect(page.locator("#map .aqi-label")).to_have_count(len(DEMO_STATIONS))
+    """Station name (marker title) -> number on its marker; a marker drawn on the map shows
+    the same number as the component holds for it."""
+    labels = {m["title"]: m["label"] for m in map_markers(page)}
     pairs = page.locator("#map .aqi-label").evaluate_all(
         "els => els.map(e => [e.title, e.textContent.trim()])"
     )
-    return dict(pairs)
+    for title, text in pairs:
+        assert labels[title] == text, (title, text)
+    return labels
 
 
 def expected_labels(stations: list[dict[str, Any]]) -> dict[str, str]:
@@ -159,10 +173,8 @@ def test_environment_map_and_table_match_api(page: Any, watch: Any, live_server:
     assert sum(s["current"] for s in stations) >= len(DEMO_CODES) // 2  # a meaningful check
 
     assert map_labels(page) == expected_labels(stations)
-    # One circle per station, filled with the official colour of its category.
-    fills = page.locator("#map path.leaflet-interactive").evaluate_all(
-        "els => els.map(e => e.getAttribute('fill').toUpperCase())"
-    )
+    # One marker per station, filled with the official colour of its category.
+    fills = [m["color"].upper() for m in map_markers(page)]
     assert sorted(fills) == sorted(
         aqi.category(s["aqi"]["aqi"]).color if s["current"] else "#C4CAD1" for s in stations
     )
@@ -342,7 +354,7 @@ def test_wall_sized_screenshots(
         sign_in(page, "/")
         for name, path, ready in (
             ("overview", "/", "#tiles a.tile[data-pack=environment]"),
-            ("environment", "/environment", "#map .aqi-label >> nth=9"),
+            ("environment", "/environment", "#map[data-map-ready='1'] .aqi-label >> nth=0"),
         ):
             page.goto(live_server.url(path))
             expect(page.locator(ready)).to_be_visible()

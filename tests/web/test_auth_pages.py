@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from fastapi.routing import APIRoute
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+import pytest
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.routing import Mount
 
 from helpers import csrf, login
-from ioc.core import audit, auth
+from ioc.app import create_app
+from ioc.core import audit, auth, clock
+from ioc.core.auth import Permission
 from ioc.core.models import ApiToken, AuditLog, User
+from ioc.settings import Settings
+from ioc.web.deps import Principal, require
 
 
 def test_anonymous_is_sent_to_login(client: TestClient) -> None:
@@ -88,6 +99,125 @@ def test_weak_password_and_unknown_role_refused(factory: sessionmaker[Session]) 
             raise AssertionError(f"accepted {kwargs}")
 
 
+@pytest.mark.parametrize(
+    "weak",
+    [
+        "mười-một-kt",  # 11 characters
+        "password12",
+        "1234567890",
+        "123456789012",
+        "MatKhau123456",  # the list is compared without case …
+        "Mật-khẩu-mới".replace("-", "") + "123456",  # … and without diacritics (matkhaumoi…)
+        "Qwertyuiop12",
+        "admin1234567",
+    ],
+)
+def test_short_or_common_passwords_are_refused(factory: sessionmaker[Session], weak: str) -> None:
+    with factory() as s, pytest.raises(auth.AuthError) as refused:
+        auth.create_user(
+            s, audit.Actor.system("t"), username="x", full_name="X", password=weak, role="operator"
+        )
+    assert "12" in str(refused.value) or "phổ biến" in str(refused.value)
+
+
+def test_the_common_password_list_ships_with_the_package() -> None:
+    common = auth.common_passwords()
+    assert len(common) > 9000
+    assert {"password12", "matkhau123456", "qwertyuiop12", "admin1234567"} <= common
+    auth.check_password("một câu dài dễ nhớ 2026")  # a passphrase passes
+
+
+def _locked(response: object) -> bool:
+    return response.status_code == 429 and "tạm khóa" in response.text  # type: ignore[attr-defined]
+
+
+def test_repeated_failures_lock_the_account_even_for_the_right_password(
+    client: TestClient, make_user: Any, factory: sessionmaker[Session], frozen_now: datetime
+) -> None:
+    password = make_user("bi.do")
+    for attempt in range(1, 10):
+        r = login(client, "bi.do", f"sai-mat-khau-{attempt}")
+        assert r.status_code == 401  # type: ignore[attr-defined]
+    tenth = login(client, "bi.do", "sai-mat-khau-10")
+    assert _locked(tenth)  # the 10th failure locks, and says so
+    right = login(client, "bi.do", password)
+    assert _locked(right)  # even the right password is refused …
+    assert "15 phút" in right.text  # type: ignore[attr-defined]  # … for 15 minutes
+    assert right.headers["retry-after"] == "900"  # type: ignore[attr-defined]
+    assert "ioc_session" not in right.headers.get("set-cookie", "")  # type: ignore[attr-defined]
+    english = client.post(
+        "/login?lang=en",
+        data={"username": "bi.do", "password": password, "csrf_token": csrf(client)},
+    )
+    assert english.status_code == 429 and "locked" in english.text
+    with factory() as s:
+        actions = [a for (a,) in s.execute(select(AuditLog.action).order_by(AuditLog.id))]
+    assert actions.count("user.locked") == 1
+    # The lock ends by itself.
+    clock.set_now(frozen_now + timedelta(minutes=16))
+    assert login(client, "bi.do", password).status_code == 303  # type: ignore[attr-defined]
+
+
+def test_an_administrator_unlocks_an_account(
+    client: TestClient, make_user: Any, factory: sessionmaker[Session], frozen_now: datetime
+) -> None:
+    password = make_user("bi.khoa")
+    for attempt in range(10):
+        login(client, "bi.khoa", f"sai-{attempt}")
+    assert _locked(login(client, "bi.khoa", password))
+    with factory() as s, s.begin():
+        assert auth.unlock(s, audit.Actor.system("admin"), username="bi.khoa") == 1
+    assert login(client, "bi.khoa", password).status_code == 303  # type: ignore[attr-defined]
+    with factory() as s:
+        actions = [a for (a,) in s.execute(select(AuditLog.action))]
+    assert "user.locked" in actions and "user.unlocked" in actions
+
+
+def test_the_count_is_shared_by_every_web_process(
+    settings: Settings, engine: Engine, make_user: Any, frozen_now: datetime
+) -> None:
+    """Two workers (two apps on one database) count the same failures."""
+    password = make_user("bi.chung")
+    workers = [TestClient(create_app(settings, engine)) for _ in range(2)]
+    for attempt in range(10):
+        login(workers[attempt % 2], "bi.chung", f"sai-{attempt}")
+    assert _locked(login(workers[0], "bi.chung", password))
+    assert _locked(login(workers[1], "bi.chung", password))
+
+
+def test_password_guessing_across_accounts_locks_the_address(
+    settings: Settings, engine: Engine, make_user: Any, frozen_now: datetime
+) -> None:
+    """Behind the trusted proxy, the citizen's address counts, not the proxy's."""
+    password = make_user("nan.nhan")
+    served = settings.model_copy(
+        update={"trusted_proxies": ["10.0.0.7"], "login_max_failures_per_address": 3}
+    )
+    proxy = TestClient(create_app(served, engine), client=("10.0.0.7", 40000))
+    attacker = {"X-Forwarded-For": "203.0.113.66"}
+    for name in ("a1", "a2", "a3"):
+        r = proxy.post(
+            "/login",
+            data={"username": name, "password": "doan-mo-1234", "csrf_token": csrf(proxy)},
+            headers=attacker,
+        )
+    assert r.status_code == 429 and "địa chỉ này" in r.text
+    r = proxy.post(
+        "/login",
+        data={"username": "nan.nhan", "password": password, "csrf_token": csrf(proxy)},
+        headers=attacker,
+        follow_redirects=False,
+    )
+    assert r.status_code == 429  # the address is locked, whatever the account
+    r = proxy.post(
+        "/login",
+        data={"username": "nan.nhan", "password": password, "csrf_token": csrf(proxy)},
+        headers={"X-Forwarded-For": "198.51.100.20"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303  # another citizen behind the same proxy signs in
+
+
 def test_api_token_stored_hashed_and_revocable(
     client: TestClient, factory: sessionmaker[Session], ingest_token: str, station: str
 ) -> None:
@@ -117,20 +247,94 @@ def test_leader_cannot_ingest_with_session(client: TestClient, make_user, statio
     assert client.post("/api/v1/observations", json=body).status_code == 403
 
 
+# Routes that are not FastAPI endpoints and so cannot carry a dependency: the OpenAPI document
+# (public by nature: it describes the API) and the static files.
+NOT_ENDPOINTS = frozenset({"/api/openapi.json", "/static"})
+
+
+def _permissions(dependant: Any) -> list[object]:
+    """Permissions declared by ``require(...)`` anywhere in a dependency tree."""
+    found = []
+    for dep in dependant.dependencies:
+        if getattr(dep.call, "permission", None) is not None:
+            found.append(dep.call.permission)
+        found.extend(_permissions(dep))
+    return found
+
+
+def route_tree(app: Any) -> list[tuple[str, str, Any]]:
+    """Every route the application answers, as (methods, path, effective dependant or None).
+
+    Walks the real tree: this FastAPI keeps included routers as ``_IncludedRouter`` entries of
+    ``app.routes`` (no ``APIRoute`` at the top), so routers are expanded into the routes they
+    serve, with the dependencies of the app, of each ``include_router`` and of the route itself;
+    mounted sub-applications are entered too."""
+    out: list[tuple[str, str, Any]] = []
+
+    def walk(routes: Any, prefix: str) -> None:
+        for context in iter_route_contexts(routes):
+            route = context.original_route
+            path = prefix + (context.path or "")
+            methods = ",".join(sorted(context.methods or ()))
+            if isinstance(route, APIRoute):
+                out.append((methods, path, context.dependant))
+            elif isinstance(route, Mount) and route.routes:
+                walk(route.routes, path)
+            else:
+                out.append((methods, path, None))
+
+    walk(app.routes, "")
+    return out
+
+
+def unguarded(app: Any) -> list[str]:
+    """Routes without a ``require(...)`` dependency (None when the app has none at all)."""
+    return [
+        f"{methods} {path}"
+        for methods, path, dependant in route_tree(app)
+        if path not in NOT_ENDPOINTS and (dependant is None or not _permissions(dependant))
+    ]
+
+
 def test_every_route_declares_its_permission(client: TestClient) -> None:
     """A route without ``require(...)`` would be reachable by anyone: refuse to ship it."""
-    missing = []
-    for route in client.app.routes:  # type: ignore[attr-defined]
-        if not isinstance(route, APIRoute):
-            continue
-        declared = [
-            d.call
-            for d in route.dependant.dependencies
-            if getattr(d.call, "permission", None) is not None
-        ]
-        if not declared:
-            missing.append(route.path)
-    assert missing == []
+    routes = route_tree(client.app)
+    assert len(routes) > 100  # the walk reached the routers' routes, not just the top level
+    assert {"/login", "/api/v1/observations", "/open311/v2/requests.{fmt}"} <= {
+        path for _m, path, _d in routes
+    }
+    assert unguarded(client.app) == []
+
+
+def test_the_permission_check_finds_an_unguarded_route() -> None:
+    """The check above is not vacuous: an included router's route without ``require(...)``,
+    a nested one, and one added to the app directly are all reported."""
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    inner = APIRouter(prefix="/inner")
+
+    @inner.get("/open")
+    def open_inner() -> dict[str, str]:
+        return {}
+
+    outer = APIRouter(prefix="/outer")
+
+    @outer.get("/guarded")
+    def guarded(_p: Annotated[Principal, Depends(require(Permission.VIEW))]) -> dict[str, str]:
+        return {}
+
+    @outer.post("/open")
+    def open_outer() -> dict[str, str]:
+        return {}
+
+    outer.include_router(inner)
+    app.include_router(outer)
+
+    @app.get("/direct")
+    def direct() -> dict[str, str]:
+        return {}
+
+    reported = {line.split(" ", 1)[1] for line in unguarded(app)}
+    assert reported == {"/direct", "/outer/open", "/outer/inner/open"}  # not /outer/guarded
 
 
 def test_public_pages_need_no_login(client: TestClient) -> None:

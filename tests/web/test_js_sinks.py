@@ -85,13 +85,14 @@ ALLOWED: tuple[Allowed, ...] = (
     ),
     Allowed(
         "src/ioc/web/static/ioc.js",
-        r"html: labelNode\b",
-        "divIcon html is a <span> element built with createElement + textContent (a number).",
+        r"marker\.bindPopup\(popup\)",
+        "popup is a <div> built with createElement + textContent (station name, code, …).",
     ),
     Allowed(
-        "src/ioc/web/static/ioc.js",
-        r"(circle|label)\.bindPopup\(popup\)",
-        "popup is a <div> built with createElement + textContent (station name, code, …).",
+        "src/ioc/web/static/overview_map.js",
+        r"m\.bindPopup\(popupOf\(p, labels, linkText\)\)",
+        "popupOf() builds a <div> with createElement + textContent (title, place, severity); "
+        "the link is set through a.href (a server-built /alerts/… path).",
     ),
     Allowed(
         "src/ioc/web/static/ioc.js",
@@ -108,11 +109,6 @@ ALLOWED: tuple[Allowed, ...] = (
         "src/ioc/web/static/wall.js",
         r"marker\.bindTooltip\(tip,",
         "tip is a <span> built with createElement + textContent (the station name).",
-    ),
-    Allowed(
-        "src/ioc/web/static/public_services.js",
-        r"\.bindTooltip\(IOC\.textElement\(",
-        "IOC.textElement returns a <span> whose textContent is the commune name and score.",
     ),
     Allowed(
         "src/ioc/web/static/field_reports.js",

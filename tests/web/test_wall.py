@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -14,6 +15,7 @@ from alert_console_helpers import PASSWORD, add_alert, make_person
 from helpers import login
 from ioc.app import create_app
 from ioc.core.audit import Actor
+from ioc.core.models import Area
 from ioc.engines.alerting import actions
 from ioc.settings import Settings
 
@@ -120,6 +122,32 @@ def test_tiles_partial(viewer: TestClient, factory: sessionmaker[Session]) -> No
     assert '<span class="wall-tile-figure">2</span>' in part
     assert "1 khẩn cấp · 1 cảnh báo" in part
     assert 'data-pack="environment"' in part and 'data-pack="core"' in part
+
+
+def test_map_data_places_every_open_alert_or_counts_it_unplaced(
+    viewer: TestClient, factory: sessionmaker[Session], station: str
+) -> None:
+    with factory() as s, s.begin():
+        add_alert(s, severity="critical", station=station, summary="VN_AQI 320")
+        on_area = add_alert(s, severity="high", area_code="24373", summary="Cháy rừng")
+        add_alert(s, severity="warning", area_code=None, pack="documents")
+        add_alert(s, severity="info", area_code=None, station="TRAM-KHONG-CO")
+        actions.escalate(s, Actor.system(), on_area.id)
+        centre = s.execute(
+            select(Area.lat, Area.lon).where(Area.code == "24373", Area.valid_to.is_(None))
+        ).one()
+    body = viewer.get("/wall/data").json()
+    # Every open alert is either on the map or counted as having no place.
+    assert (body["placed"], body["unplaced"], body["total"]) == (2, 2, 4)
+    assert body["total"] == sum(body["counts"].values())
+    at = {a["how"]: a for a in body["alerts"]}
+    assert at["entity"]["lat"] == pytest.approx(12.6745)  # the station's own position
+    assert at["entity"]["place"] == "Trạm thử nghiệm Quảng trường 10/3"
+    assert (at["commune"]["lat"], at["commune"]["lon"]) == pytest.approx(tuple(centre))
+    assert at["commune"]["place"] == "Xã Ea Kar" and at["commune"]["url"].startswith("/alerts/")
+    (incident,) = body["incidents"]
+    assert (incident["lat"], incident["lon"]) == pytest.approx(tuple(centre))
+    assert incident["code"] == "SC-2026-0001"
 
 
 def test_map_data_colours_stations_by_their_worst_alert(

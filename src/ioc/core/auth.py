@@ -1,25 +1,32 @@
 """Users, roles, passwords (argon2id), login sessions, CSRF tokens and API tokens.
 
-Each state change is one action function (``create_user``, ``login``, ``logout``,
+Each state change is one action function (``create_user``, ``login``, ``logout``, ``unlock``,
 ``create_api_token``, ``revoke_api_token``) that validates, changes state and writes the audit row.
+Passwords: at least 12 characters and none of the ~10,000 common ones (``check_password``).
+Failed logins lock an account or a client address for a while (``LoginThrottle``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
+import unicodedata
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
+from importlib.resources import files
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ioc.core import audit, clock, ownership
-from ioc.core.models import Agency, ApiToken, Entity, User, UserSession
+from ioc.core import audit, clock, ownership, throttle
+from ioc.core.models import Agency, ApiToken, Entity, LoginLock, User, UserSession
 
 
 class Role(StrEnum):
@@ -98,6 +105,40 @@ def verify_password(stored_hash: str, password: str) -> bool:
         return False
 
 
+MIN_PASSWORD = 12
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The ~10,000 common passwords shipped in ``ioc/data/common_passwords.txt`` (lower-case,
+    see ``scripts/common_passwords.py``)."""
+    text = (files("ioc.data") / "common_passwords.txt").read_text(encoding="utf-8")
+    return frozenset(line for line in text.splitlines() if line and not line.startswith("# "))
+
+
+def _folded(password: str) -> str:
+    """Lower-case without Vietnamese diacritics: ``Mậtkhẩu123456`` → ``matkhau123456``."""
+    decomposed = unicodedata.normalize("NFD", password.lower().replace("đ", "d"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def check_password(password: str) -> None:
+    """Refuse a password shorter than :data:`MIN_PASSWORD` characters or one of the common
+    passwords (compared without case and without diacritics). Every place that sets a password
+    calls it."""
+    if len(password) < MIN_PASSWORD:
+        raise AuthError(
+            f"Mật khẩu phải có ít nhất {MIN_PASSWORD} ký tự / "
+            f"the password needs at least {MIN_PASSWORD} characters"
+        )
+    common = common_passwords()
+    if password.lower() in common or _folded(password) in common:
+        raise AuthError(
+            "Mật khẩu quá phổ biến, dễ bị đoán: hãy chọn mật khẩu khác (ví dụ một câu dài) / "
+            "this password is too common: choose another (a long sentence, for example)"
+        )
+
+
 def _sha256(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
@@ -125,8 +166,7 @@ def create_user(
     username = username.strip()
     if not username or len(username) > 64:
         raise AuthError("Tên đăng nhập không hợp lệ (1–64 ký tự)")
-    if len(password) < 10:
-        raise AuthError("Mật khẩu phải có ít nhất 10 ký tự")
+    check_password(password)
     try:
         role_value = Role(role)
     except ValueError as exc:
@@ -166,22 +206,187 @@ class NewSession:
     user: User
 
 
-def login(
-    session: Session, *, username: str, password: str, session_hours: int
-) -> NewSession | None:
-    """Check the password and open a session (Đăng nhập); ``None`` when refused."""
-    user = session.execute(
-        select(User).where(User.username == username.strip())
+@dataclass(frozen=True)
+class LoginThrottle:
+    """Login lock rules (``IOC_LOGIN_*``): ``max_failures`` failed logins of one account, or
+    ``max_failures_per_address`` from one client address, within ``window`` lock that account or
+    address for ``lock``."""
+
+    max_failures: int = 10
+    max_failures_per_address: int = 30
+    window: timedelta = timedelta(minutes=15)
+    lock: timedelta = timedelta(minutes=15)
+
+    @classmethod
+    def of(cls, settings: Any) -> LoginThrottle:
+        """The rules from the application's settings."""
+        return cls(
+            max_failures=settings.login_max_failures,
+            max_failures_per_address=settings.login_max_failures_per_address,
+            window=timedelta(minutes=settings.login_failure_window_minutes),
+            lock=timedelta(minutes=settings.login_lock_minutes),
+        )
+
+
+class LoginLocked(AuthError):
+    """A login refused, whatever the password, because the account (``kind`` ``account``) or
+    the client address (``address``) is locked until ``until``."""
+
+    def __init__(self, kind: str, until: datetime) -> None:
+        super().__init__(
+            "Tạm khóa đăng nhập do sai quá nhiều lần / locked after too many failed logins"
+        )
+        self.kind = kind
+        self.until = until
+
+    def retry_after(self, now: datetime | None = None) -> int:
+        """Seconds until the lock ends (for ``Retry-After``), at least 1."""
+        return max(1, math.ceil((self.until - (now or clock.now())).total_seconds()))
+
+
+ACCOUNT, ADDRESS = "account", "address"
+_BUCKET = {ACCOUNT: "login.account", ADDRESS: "login.address"}
+_LOCK_ACTION = {
+    ACCOUNT: ("user.locked", "user.unlocked"),
+    ADDRESS: ("login.address_locked", "login.address_unlocked"),
+}
+
+
+def _active_lock(session: Session, subjects: dict[str, str], now: datetime) -> LoginLock | None:
+    found: LoginLock | None = None
+    for kind, subject in subjects.items():
+        lock = session.execute(
+            select(LoginLock)
+            .where(
+                LoginLock.kind == kind,
+                LoginLock.subject == subject,
+                LoginLock.until > now,
+                LoginLock.unlocked_at.is_(None),
+            )
+            .order_by(LoginLock.until.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        if lock is not None and (found is None or lock.until > found.until):
+            found = lock
+    return found
+
+
+def _count_failure(
+    session: Session,
+    kind: str,
+    subject: str,
+    limit: int,
+    rules: LoginThrottle,
+    now: datetime,
+    user: User | None,
+    address: str | None,
+) -> LoginLock | None:
+    """Count one failure of ``subject``; lock it when it reaches ``limit`` in the window (the
+    failures before its last lock do not count again)."""
+    bucket = _BUCKET[kind]
+    throttle.record(session, bucket, subject, now)
+    last_lock = session.execute(
+        select(func.max(LoginLock.locked_at)).where(
+            LoginLock.kind == kind, LoginLock.subject == subject
+        )
     ).scalar_one_or_none()
+    since = now - rules.window
+    if last_lock is not None and last_lock > since:
+        since = last_lock
+    failures, _oldest = throttle.count(session, bucket, subject, since)
+    if failures < limit:
+        return None
+    lock = LoginLock(
+        kind=kind, subject=subject, locked_at=now, until=now + rules.lock, failures=failures
+    )
+    session.add(lock)
+    session.flush()
+    audit.record(
+        session,
+        audit.Actor.system("login"),
+        _LOCK_ACTION[kind][0],
+        "user" if kind == ACCOUNT else "address",
+        (user.id if user is not None else subject) if kind == ACCOUNT else subject,
+        username=user.username if user is not None else None,
+        address=address,
+        failures=failures,
+        until=lock.until.isoformat(),
+    )
+    return lock
+
+
+def _failed(
+    session: Session,
+    name: str,
+    user: User | None,
+    address: str | None,
+    rules: LoginThrottle,
+    now: datetime,
+) -> None:
+    """Record a failed login; raise :class:`LoginLocked` when it locked the account/address."""
+    locks = [_count_failure(session, ACCOUNT, name, rules.max_failures, rules, now, user, address)]
+    if address:
+        locks.append(
+            _count_failure(
+                session,
+                ADDRESS,
+                address,
+                rules.max_failures_per_address,
+                rules,
+                now,
+                user,
+                address,
+            )
+        )
+    made = [lock for lock in locks if lock is not None]
+    if made:
+        latest = max(made, key=lambda lock: lock.until)
+        raise LoginLocked(latest.kind, latest.until)
+
+
+def login(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    session_hours: int,
+    address: str | None = None,
+    rules: LoginThrottle | None = None,
+) -> NewSession | None:
+    """Check the password and open a session (Đăng nhập); ``None`` when refused.
+
+    Failed logins are counted per account and per client ``address`` (in the database, so
+    every web process counts together); past :class:`LoginThrottle`'s limits the account or the
+    address is locked and :class:`LoginLocked` is raised — for that failure and, whatever the
+    password, until the lock ends or :func:`unlock`. Commit the session after either outcome:
+    the failures, locks and audit rows must be kept."""
+    rules = rules or LoginThrottle()
+    name = username.strip()[:64]
+    now = clock.now()
+    subjects = {ACCOUNT: name, **({ADDRESS: address[:64]} if address else {})}
+    locked = _active_lock(session, subjects, now)
+    if locked is not None:
+        raise LoginLocked(locked.kind, locked.until)
+    address = address[:64] if address else None
+    user = session.execute(select(User).where(User.username == name)).scalar_one_or_none()
     if user is None:
-        # Spend the same time as a real check so usernames cannot be probed by timing.
+        # Spend the same time as a real check so usernames cannot be probed by timing; an
+        # unknown name is counted and locked like a real one (no probing by the lock either).
         verify_password(_DUMMY_HASH, password)
+        _failed(session, name, None, address, rules, now)
         return None
     if not user.is_active or not verify_password(user.password_hash, password):
         audit.record(
-            session, audit.Actor(user.id, user.username), "user.login_failed", "user", user.id
+            session,
+            audit.Actor(user.id, user.username),
+            "user.login_failed",
+            "user",
+            user.id,
+            address=address,
         )
+        _failed(session, name, user, address, rules, now)
         return None
+    throttle.forget(session, _BUCKET[ACCOUNT], name)  # a success starts the account's count anew
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     cookie = secrets.token_urlsafe(32)
@@ -200,6 +405,46 @@ def login(
 
 
 _DUMMY_HASH = _hasher.hash("not-a-real-password-used-for-timing")
+
+
+def unlock(
+    session: Session, actor: audit.Actor, *, username: str | None = None, address: str | None = None
+) -> int:
+    """Lift the login lock of ``username`` and/or of a client ``address`` (Mở khóa đăng nhập)
+    and forget their counted failures; returns how many active locks were lifted. Each lifted
+    lock leaves an audit row."""
+    now = clock.now()
+    lifted = 0
+    for kind, subject in ((ACCOUNT, username), (ADDRESS, address)):
+        if not subject:
+            continue
+        subject = subject.strip()[:64]
+        throttle.forget(session, _BUCKET[kind], subject)
+        locks = session.execute(
+            select(LoginLock).where(
+                LoginLock.kind == kind,
+                LoginLock.subject == subject,
+                LoginLock.until > now,
+                LoginLock.unlocked_at.is_(None),
+            )
+        ).scalars()
+        for lock in locks:
+            lock.unlocked_at, lock.unlocked_by = now, actor.label[:200]
+            lifted += 1
+            user_id = None
+            if kind == ACCOUNT:
+                user_id = session.execute(
+                    select(User.id).where(User.username == subject)
+                ).scalar_one_or_none()
+            audit.record(
+                session,
+                actor,
+                _LOCK_ACTION[kind][1],
+                "user" if kind == ACCOUNT else "address",
+                user_id if user_id is not None else subject,
+                subject=subject,
+            )
+    return lifted
 
 
 def session_user(

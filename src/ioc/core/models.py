@@ -315,3 +315,39 @@ class HealthProbe(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
     process: Mapped[str] = mapped_column(String(64))
+
+
+class ThrottleHit(Base):
+    """One counted event of a rate limit or of the login lock (``ioc.core.throttle``): kept in
+    the database so every web process counts the same events. ``subject`` is a hash of who is
+    counted (an API key, a client address, a username); rows older than a day are purged."""
+
+    __tablename__ = "throttle_hits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+Index("ix_throttle_hits_bucket_subject_at", ThrottleHit.bucket, ThrottleHit.subject, ThrottleHit.at)
+
+
+class LoginLock(Base):
+    """Khóa đăng nhập: too many failed logins locked an account (``kind`` = ``account``,
+    ``subject`` = the username) or a client address (``address``) until ``until``, or until an
+    administrator unlocked it (``ioc users unlock``)."""
+
+    __tablename__ = "login_locks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(64))
+    locked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
+    failures: Mapped[int] = mapped_column(Integer)
+    unlocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unlocked_by: Mapped[str | None] = mapped_column(String(200))
+
+
+Index("ix_login_locks_kind_subject", LoginLock.kind, LoginLock.subject)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 import threading
@@ -20,7 +21,8 @@ from ioc.core import auth, clock, i18n, migrate
 from ioc.core.auth import Permission
 from ioc.core.models import Agency, Area, HealthProbe, Indicator, Series, User
 from ioc.core.registry import Registry, Tile
-from ioc.engines.alerting import queries
+from ioc.engines.alerting import places, queries
+from ioc.engines.alerting.models import SEVERITIES
 from ioc.web import csrf
 from ioc.web.deps import (
     SESSION_COOKIE,
@@ -30,6 +32,7 @@ from ioc.web.deps import (
     Principal,
     require,
 )
+from ioc.web.proxies import client_address
 from ioc.web.templating import render, request_lang
 
 log = structlog.get_logger(__name__)
@@ -77,9 +80,31 @@ def login_submit(
             principal=principal,
             status_code=400,
         )
-    opened = auth.login(
-        db, username=username, password=password, session_hours=settings.session_hours
-    )
+    try:
+        opened = auth.login(
+            db,
+            username=username,
+            password=password,
+            session_hours=settings.session_hours,
+            address=client_address(request),
+            rules=auth.LoginThrottle.of(settings),
+        )
+    except auth.LoginLocked as locked:
+        db.commit()  # keep the counted failure, the lock and their audit rows
+        wait = locked.retry_after()
+        page = render(
+            request,
+            "login.html",
+            {
+                "next": _safe_next(next),
+                "error": "login.locked" if locked.kind == auth.ACCOUNT else "login.address_locked",
+                "error_params": {"minutes": math.ceil(wait / 60)},
+            },
+            principal=principal,
+            status_code=429,
+        )
+        page.headers["Retry-After"] = str(wait)
+        return page
     if opened is None:
         db.commit()  # keep the audit row of the failed attempt
         return render(
@@ -237,10 +262,26 @@ def overview(
         ).scalar_one(),
         "series": db.execute(select(func.count()).select_from(Series)).scalar_one(),
     }
+    lang = request_lang(request, settings.default_language)
+    # The province map: every open alert at its place (its entity, else its commune's centre)
+    # and the open incidents, with how many alerts have no place (engines.alerting.places).
+    alerts = queries.open_alerts(db, queries.AlertFilters(), lang, limit=100_000)
+    points = places.alert_points(db, alerts).as_json()
+    points["severity_labels"] = {
+        s: i18n.translate(f"alerts.severity.{s}", lang) for s in SEVERITIES
+    }
+    points["tileUrl"] = settings.map_tile_url
+    points["tileAttribution"] = settings.map_tile_attribution
     return render(
         request,
         "overview.html",
-        {"tiles": _tiles(request, db, registry, settings), "facts": facts, "now": clock.now()},
+        {
+            "tiles": _tiles(request, db, registry, settings),
+            "facts": facts,
+            "now": clock.now(),
+            "map_data": points,
+            "severities": SEVERITIES,
+        },
         principal=principal,
     )
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ioc.core import clock, i18n
 from ioc.core.auth import Permission
 from ioc.core.registry import Registry, Tile
-from ioc.engines.alerting import queries
+from ioc.engines.alerting import places, queries
 from ioc.engines.alerting.models import SEVERITIES
 from ioc.engines.alerting.queries import AlertFilters
 from ioc.web.alerts import since
@@ -34,6 +34,7 @@ ViewerApi = Annotated[Principal, Depends(require(Permission.VIEW))]
 
 VIEWS = ("tiles", "map", "alerts")
 WALL_ALERTS = 8  # rows that stay legible on one screen at 1080p and at 4K alike
+MAP_ALERTS = 100_000  # the map counts every open alert (placed or not), not the first 500
 # Towns named on the wall map, so a map drawn without tiles (closed network) still reads.
 WALL_PLACES = (
     {"name": "Buôn Ma Thuột", "lat": 12.59, "lon": 108.13},
@@ -140,11 +141,14 @@ def wall_tiles(
 
 @router.get("/wall/data")
 def wall_data(request: Request, principal: ViewerApi, db: DbSession) -> dict[str, Any]:
-    """Map data: stations (with a position) coloured by their worst open alert."""
+    """Map data: every open alert at its place (its entity, else the centre of its commune)
+    and how many have no place, the open incidents, and the stations (with a position)
+    coloured by their worst open alert."""
     lang = _lang(request)
-    rows = queries.open_alerts(db, AlertFilters(), lang)
+    rows = queries.open_alerts(db, AlertFilters(), lang, limit=MAP_ALERTS)
     markers = queries.wall_markers(db, rows)
     return {
+        **places.alert_points(db, rows).as_json(),
         "generated_at": clock.now().isoformat(),
         "counts": queries.severity_counts(db),
         "severity_labels": {s: i18n.translate(f"alerts.severity.{s}", lang) for s in SEVERITIES},

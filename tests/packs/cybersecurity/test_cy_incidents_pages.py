@@ -51,7 +51,11 @@ def test_json_events_api_stores_good_rows_and_names_bad_fields(
     assert events[1].indicators == [{"type": "domain", "value": "evil-c2.example.net"}]
     # No token: refused; not JSON: a clear 400.
     assert client.post("/api/v1/security/events", json=body).status_code == 401
-    bad = client.post("/api/v1/security/events", content=b"{oops", headers=_bearer(ingest_token))
+    bad = client.post(
+        "/api/v1/security/events",
+        content=b"{oops",
+        headers={**_bearer(ingest_token), "Content-Type": "application/json"},
+    )
     assert bad.status_code == 400 and "JSON" in bad.json()["detail"]
 
 

@@ -139,8 +139,11 @@ def test_batch_shape_and_authentication(client: TestClient, ingest_token: str) -
     headers = {"Authorization": f"Bearer {ingest_token}"}
     r = client.post("/api/v1/documents", json=[doc()], headers=headers)
     assert r.status_code == 400 and "documents" in r.json()["detail"]
-    r = client.post("/api/v1/documents", content=b"{not json", headers=headers)
+    json_type = {**headers, "Content-Type": "application/json"}
+    r = client.post("/api/v1/documents", content=b"{not json", headers=json_type)
     assert r.status_code == 400
+    r = client.post("/api/v1/documents", content=b"{not json", headers=headers)
+    assert r.status_code == 415  # no Content-Type: not taken for JSON (tests/web/test_guards.py)
 
 
 def xlsx(rows: list[list[Any]]) -> bytes:

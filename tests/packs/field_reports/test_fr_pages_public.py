@@ -186,7 +186,8 @@ def test_rate_limit_per_client(
     service.configure(service.with_policy(rate_limit_per_hour=1))
     assert send(client).status_code == 200
     r = send(client)
-    assert r.status_code == 422 and "quá nhiều phản ánh" in r.text
+    assert r.status_code == 429 and "quá nhiều phản ánh" in r.text
+    assert int(r.headers["retry-after"]) > 0
     assert report_count(db) == 1
 
 

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from ioc.core import clock, ownership
+from ioc.core import clock, i18n, ownership
 from ioc.core.auth import Permission
 from ioc.core.models import Entity, Indicator, Series
 from ioc.core.series import DAY, HOUR, read_hourly_means, read_rollups
@@ -300,6 +300,7 @@ def _network_view(
             "indicators": [indicators[c] for c in network.indicators if c in indicators],
             "markers_json": _json(markers),
             "places_json": _json(MAP_PLACES),
+            "stations_label": i18n.translate(network.title_key, lang),
             "tile_url": request.app.state.settings.map_tile_url,
             "tile_attribution": request.app.state.settings.map_tile_attribution,
             "name_attr": "name_vi" if lang == "vi" else "name_en",

@@ -124,6 +124,8 @@ def _map_page(request: Request, db: Session, principal: Principal, public: bool)
             "stations": summaries,
             "markers_json": _json(markers),
             "places_json": _json(MAP_PLACES),
+            "choropleth_json": _json(views.commune_aqi(db, summaries, lang)),
+            "stations_label": i18n.translate("map.stations", lang),
             "chart_json": _json(chart),
             "categories": aqi.CATEGORIES,
             "worst": worst,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from sqlalchemy.orm import Session
 
-from ioc.core import clock
+from ioc.core import clock, i18n
+from ioc.core.communes import communes
 from ioc.core.models import Area, Entity
 from ioc.packs.environment import aqi, service
 
@@ -101,6 +103,67 @@ def map_markers(summaries: list[dict[str, Any]], url_prefix: str) -> list[dict[s
             }
         )
     return markers
+
+
+# A commune whose centre is farther than this from every station has no station to stand for
+# it on the map ("không có số liệu"): the air 40 km away says little about the commune.
+NEAREST_STATION_KM = 25.0
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in kilometres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def commune_aqi(session: Session, summaries: list[dict[str, Any]], lang: str) -> dict[str, Any]:
+    """The map's choropleth "VN_AQI by nearest station": each commune takes the current index
+    of the station nearest to its centre (within :data:`NEAREST_STATION_KM`). The figures are
+    the stations' own from ``summaries`` (:func:`station_summaries`, the station table's); here
+    they are only assigned to communes. A commune whose nearest station has no current index,
+    or with no station near, has ``None`` (drawn as "không có số liệu", never as 0)."""
+    t = i18n.translate
+    placed = [s for s in summaries if s["lat"] is not None and s["lon"] is not None]
+    values: dict[str, int | None] = {}
+    notes: dict[str, str] = {}
+    for c in communes(session):
+        if c.lat is None or c.lon is None:
+            values[c.code] = None
+            continue
+        lat, lon = c.lat, c.lon
+        nearest = min(placed, key=lambda s: _km(lat, lon, s["lat"], s["lon"]), default=None)
+        km = _km(lat, lon, nearest["lat"], nearest["lon"]) if nearest else None
+        if nearest is None or km is None or km > NEAREST_STATION_KM:
+            values[c.code] = None
+            notes[c.code] = t("map.aqi.none_near", lang, km=int(NEAREST_STATION_KM))
+            continue
+        values[c.code] = nearest["aqi"]["aqi"] if nearest["current"] and nearest["aqi"] else None
+        notes[c.code] = t(
+            "map.aqi.nearest", lang, name=nearest["name"], km=i18n.format_number(km, lang, 0)
+        )
+    bands = aqi.CATEGORIES
+    classes = []
+    for i, band in enumerate(bands):
+        top = bands[i + 1].min_aqi - 1 if i + 1 < len(bands) else None
+        span = f"{band.min_aqi}–{top}" if top is not None else f"{band.min_aqi}+"
+        classes.append(
+            {
+                "max": top,
+                "color": band.color,
+                "label": f"{span} {band.name_vi if lang == 'vi' else band.name_en}",
+            }
+        )
+    return {
+        "name": t("map.aqi.layer", lang),
+        "title": t("map.aqi.title", lang, km=int(NEAREST_STATION_KM)),
+        "values": values,
+        "notes": notes,
+        "classes": classes,
+        "decimals": 0,
+        "opacity": 0.55,
+    }
 
 
 def entity_json(e: Entity) -> dict[str, Any]:

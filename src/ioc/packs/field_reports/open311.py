@@ -24,7 +24,9 @@ Choices (documented for integrators):
 * **Writing needs an API key** (the spec makes ``api_key`` required; missing or wrong gives
   403): an IOC API token (``ioc_…``) with the ``ingest`` scope, of an active user whose role may
   ingest. Such apps relay many citizens, so the per-client hourly limit of the web form does
-  not apply; the token owner is the audit actor, the channel is ``open311``.
+  not apply; the token owner is the audit actor, the channel is ``open311``. POSTs are limited
+  per minute per ``api_key`` and per client address (``IOC_FR_OPEN311_RATE_PER_KEY``,
+  ``IOC_FR_OPEN311_RATE_PER_ADDRESS``): over either, 429 with ``Retry-After``.
 * **Reporter's contacts**: ``first_name``/``last_name``, ``email`` and ``phone`` are stored as
   the reporter's private identity (IOC staff only) and never appear in any response. The IOC
   must be able to reach the reporter, so ``email`` or ``phone`` is required (400 otherwise);
@@ -49,7 +51,8 @@ Choices (documented for integrators):
 * ``lang=en`` (an extension) gives English service names and status labels; Vietnamese is
   the default.
 * Errors are ``errors/error*`` (``code`` = HTTP status, bilingual ``description`` naming the
-  field) in the requested format: 404 unknown resource, 403 API key, 400 anything else.
+  field) in the requested format: 404 unknown resource, 403 API key, 429 too many POSTs, 400
+  anything else.
 """
 
 from __future__ import annotations
@@ -65,7 +68,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from ioc.core import audit, auth, clock, i18n
+from ioc.core import audit, auth, clock, i18n, throttle
 from ioc.core.auth import Permission
 from ioc.core.models import Area
 from ioc.packs.field_reports import public, routing, service
@@ -73,6 +76,7 @@ from ioc.packs.field_reports.errors import FieldReportError
 from ioc.packs.field_reports.models import Category, Report, ReportEvent
 from ioc.packs.field_reports.open311_xml import FORMATS, error_response, render
 from ioc.web.deps import DbSession, Principal, require
+from ioc.web.proxies import client_address
 
 __all__ = ["JURISDICTION_ID", "router"]
 
@@ -661,6 +665,27 @@ def create_request(session: Session, form: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def rate_limited(session: Session, request: Request, api_key: str | None) -> int | None:
+    """Count this POST against ``IOC_FR_OPEN311_RATE_PER_KEY`` (per ``api_key``) and
+    ``IOC_FR_OPEN311_RATE_PER_ADDRESS`` (per client address), per minute and in the database
+    (every web process counts together; a refused or failed call counts too). ``None`` when
+    admitted, else the seconds to wait. Apps relay many citizens, so these limits are higher
+    than the web form's. Commits ``session``: the count stays whatever the request's outcome."""
+    settings = request.app.state.settings
+    window = timedelta(minutes=1)
+    checks = [("open311.key", api_key or "", settings.fr_open311_rate_per_key)]
+    address = client_address(request)
+    if address:
+        checks.append(("open311.address", address, settings.fr_open311_rate_per_address))
+    waits = [
+        throttle.hit(session, bucket, subject, limit=limit, window=window)
+        for bucket, subject, limit in checks
+    ]
+    session.commit()
+    refused = [w for w in waits if w is not None]
+    return max(refused) if refused else None
+
+
 @router.post("/requests.{fmt}")
 async def post_request(fmt: str, request: Request, db: DbSession, _p: Public) -> Response:
     """Create a service request (form-urlencoded body, ``api_key`` required)."""
@@ -674,6 +699,16 @@ async def post_request(fmt: str, request: Request, db: DbSession, _p: Public) ->
     # in the query string, so those fill in what the body lacks.
     fields = dict(request.query_params)
     fields.update({key: value for key, value in form.items() if isinstance(value, str)})
+    api_key = str(fields.get("api_key") or "").strip()
+    wait = await run_in_threadpool(rate_limited, db, request, api_key)
+    if wait is not None:
+        refused = error_response(
+            fmt,
+            429,
+            f"Quá nhiều yêu cầu, thử lại sau {wait} giây / too many requests, retry in {wait} s",
+        )
+        refused.headers["Retry-After"] = str(wait)
+        return refused
     try:
         item = await run_in_threadpool(create_request, db, fields)
     except Open311Error as exc:

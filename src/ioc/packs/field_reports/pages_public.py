@@ -34,6 +34,7 @@ from ioc.packs.field_reports.errors import FieldReportError
 from ioc.packs.field_reports.models import Category, Report
 from ioc.web import csrf
 from ioc.web.deps import DbSession, Principal, require
+from ioc.web.proxies import client_address
 from ioc.web.templating import render, request_lang
 
 router = APIRouter(include_in_schema=False)
@@ -446,7 +447,7 @@ def send_report(
             share_identity_with_agency=bool(share_identity),
             photos=blobs,
             channel="web",
-            client_key=request.client.host if request.client else None,
+            client_key=client_address(request),  # behind a trusted proxy: the citizen's
             lang=lang,
         )
     except FieldReportError as exc:
@@ -460,9 +461,19 @@ def send_report(
         errors = {field or "form": error_text(exc, lang)}
         token, still = _keep_for_retry(chosen, errors, lang)
         upload_slots.discard(pol.data_dir, photo_slot)
-        return _form_page(
-            request, db, principal, values, errors, status_code=422, slot=token, kept=still
+        page = _form_page(
+            request,
+            db,
+            principal,
+            values,
+            errors,
+            status_code=422 if exc.retry_after is None else 429,
+            slot=token,
+            kept=still,
         )
+        if exc.retry_after is not None:
+            page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     upload_slots.discard(pol.data_dir, photo_slot)
     report = submission.report
     view = public.public_report(db, report, lang)

@@ -12,9 +12,11 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from ioc.core import clock, i18n
 from ioc.core.auth import Permission
+from ioc.core.communes import communes
 from ioc.engines.exports import to_csv, to_xlsx
 from ioc.packs.field_reports import stats
 from ioc.packs.field_reports.errors import FieldReportError
@@ -44,6 +46,36 @@ def _bar(rows: list[stats.Row], series: str) -> dict[str, Any]:
         "seriesName": series,
         "yName": series,
     }
+
+
+def area_choropleths(
+    db: Session, rows: list[stats.Row], period_label: str, lang: str
+) -> list[dict[str, Any]]:
+    """The map's layers "still open" and "overdue now" per commune: the rows of the page's
+    commune table (``stats.compute(...).by_area``), for every current commune — one with no
+    row received no report in the period and has none overdue (0: the IOC holds every
+    report, so zero is a count here, not a missing value)."""
+    by_code = {r.key: r for r in rows}
+    codes = [c.code for c in communes(db)]
+    out = []
+    for key, attr, active in (
+        ("frs.col.still_open", "still_open", True),
+        ("frs.col.overdue_now", "overdue_now", False),
+    ):
+        name = i18n.translate(key, lang)
+        out.append(
+            {
+                "name": name,
+                "title": f"{name} — {period_label}"
+                if attr == "still_open"
+                else i18n.translate("map.fr.overdue_title", lang, name=name),
+                "values": {c: getattr(by_code[c], attr) if c in by_code else 0 for c in codes},
+                "scale": "count",
+                "active": active,
+                "decimals": 0,
+            }
+        )
+    return out
 
 
 def _form(request: Request, period: stats.Period) -> dict[str, str]:
@@ -102,6 +134,8 @@ def stats_page(request: Request, db: DbSession, principal: Viewer) -> Response:
                 "tileUrl": settings.map_tile_url,
                 "tileAttribution": settings.map_tile_attribution,
                 "label": received,
+                "heatName": i18n.translate("map.fr.heat", lang),
+                "choropleths": area_choropleths(db, result.by_area, period.label(lang), lang),
             }
         ),
     }

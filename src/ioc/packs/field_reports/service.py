@@ -75,6 +75,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import re
 import secrets
 from collections.abc import Sequence
@@ -745,16 +746,18 @@ def _check_rate_limit(
 ) -> None:
     if client_hash is None or pol.rate_limit_per_hour <= 0:
         return
-    recent = session.execute(
-        select(func.count(Report.id)).where(
+    recent, oldest = session.execute(
+        select(func.count(Report.id), func.min(Report.received_at)).where(
             Report.client_hash == client_hash, Report.received_at > now - timedelta(hours=1)
         )
-    ).scalar_one()
+    ).one()
     if recent >= pol.rate_limit_per_hour:
+        wait = ((oldest or now) + timedelta(hours=1) - now).total_seconds()
         raise FieldReportError(
             "Bạn đã gửi quá nhiều phản ánh trong một giờ; vui lòng thử lại sau",
             "Too many reports from this client in an hour; try again later",
             field="rate_limit",
+            retry_after=max(1, math.ceil(wait)),
         )
 
 

@@ -121,6 +121,7 @@ def health_surveillance(
                     "stations": data["markers"],
                     "opts": _map_opts(request, lang, "hl.map_label_incidence"),
                     "places": views.MAP_PLACES,
+                    "choropleths": data["choropleths"],
                 }
             ),
             "classes": views.INCIDENCE_CLASSES,

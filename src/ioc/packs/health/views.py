@@ -526,6 +526,7 @@ def surveillance_page(session: Session, disease: str, now_ts: int, lang: str) ->
         for d in DISEASES
     }
     return {
+        "choropleths": [ears_choropleth(surv[d], lang, active=d == disease) for d in DISEASES],
         "disease": disease,
         "diseases": DISEASES,
         "table": table,
@@ -535,6 +536,44 @@ def surveillance_page(session: Session, disease: str, now_ts: int, lang: str) ->
         "alarms": current.alarms,
         "week": week_text(current.weeks[-1]),
         "params": params,
+    }
+
+
+# Colours of the EARS map: how many of C1, C2, C3 are at or over their threshold.
+EARS_SIGNAL_COLORS: Final = ("#E3F1DF", "#FDAE61", "#F46D43", "#A50026")
+
+
+def ears_choropleth(surv: surveillance.Surveillance, lang: str, active: bool) -> dict[str, Any]:
+    """The map's layer "EARS signals" of one disease: per commune, how many of the EARS
+    methods breach their threshold in the last complete week — from the rows of
+    :func:`surveillance.surveillance` (the commune table's); ``None`` for a commune that
+    reports no case series (drawn "không có số liệu", never as 0)."""
+    t = i18n.translate
+    values: dict[str, int | None] = {}
+    notes: dict[str, str] = {}
+    for r in surv.rows:
+        if not r.reported:
+            values[r.code] = None
+            continue
+        values[r.code] = sum(1 for m in surveillance.METHODS if r.breaches.get(m))
+        stats = " · ".join(
+            f"{m.upper()} = {i18n.format_number(r.stats.get(m), lang, 2)}"
+            for m in surveillance.METHODS
+        )
+        alarm = f" — {t('hl.alarm', lang)}" if r.alarm else ""
+        notes[r.code] = f"{stats}{alarm}"
+    name = disease_name(surv.disease, lang)
+    return {
+        "name": t("map.ears.layer", lang, disease=name),
+        "title": t("map.ears.title", lang, disease=name, week=week_text(surv.weeks[-1])),
+        "values": values,
+        "notes": notes,
+        "classes": [
+            {"max": n, "color": color, "label": t(f"map.ears.n{n}", lang)}
+            for n, color in enumerate(EARS_SIGNAL_COLORS)
+        ],
+        "active": active,
+        "decimals": 0,
     }
 
 

@@ -175,6 +175,35 @@ def rerank(rows: list[scores.Ranked]) -> list[scores.Ranked]:
     return out
 
 
+# The 766 colour bands of the page (public_services.css: ps-good, ps-fair, ps-poor).
+ON_TIME_CLASSES: Final = ((75.0, "#c62828", "< 75 %"), (90.0, "#b26a00", "75–90 %"))
+ON_TIME_TOP: Final = ("#2e7d32", "≥ 90 %")
+
+
+def _on_time_choropleth(items: list[dict[str, Any]], lang: str) -> dict[str, Any]:
+    """The map's layer "on time" (indicator 2.1 of QĐ 766) per commune, from the commune
+    ranking of the page (``scores.ranking`` by ``area_code``, the same cards as its table);
+    a commune without a dossier in the period is ``None`` ("không có số liệu")."""
+    t = i18n.translate
+    return {
+        "name": t("map.ps.layer", lang),
+        "title": t("map.ps.title", lang),
+        "values": {it["code"]: it["on_time"] for it in items},
+        "notes": {
+            it["code"]: t(
+                "map.ps.score",
+                lang,
+                score="—" if it["score"] is None else i18n.format_number(it["score"], lang, 2),
+            )
+            for it in items
+        },
+        "classes": [{"lt": lt, "color": c, "label": label} for lt, c, label in ON_TIME_CLASSES]
+        + [{"max": None, "color": ON_TIME_TOP[0], "label": ON_TIME_TOP[1]}],
+        "unit": "%",
+        "decimals": 1,
+    }
+
+
 @router.get("/public-services", response_class=HTMLResponse)
 def overview(request: Request, db: DbSession, principal: Viewer) -> Response:
     """Tổng quan DVC: scores, rankings, trend, commune map, early warning."""
@@ -223,11 +252,11 @@ def overview(request: Request, db: DbSession, principal: Viewer) -> Response:
         "map_json": _json(
             {
                 "items": map_items,
+                "choropleth": _on_time_choropleth(map_items, lang),
                 "tileUrl": request.app.state.settings.map_tile_url,
                 "tileAttribution": request.app.state.settings.map_tile_attribution,
             }
         ),
-        "has_coords": any(i["lat"] is not None for i in map_items),
     }
     return render(
         request,

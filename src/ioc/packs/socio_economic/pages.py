@@ -303,6 +303,7 @@ def index(
                         "tileAttribution": settings.map_tile_attribution,
                         "aqiLabel": map_spec.unit if map_spec else "",
                         "radius": 13,
+                        "cluster": False,  # one marker per commune: nothing piles up
                         "linkText": i18n.translate("se.drill", lang),
                     },
                 }

@@ -1,11 +1,14 @@
 /*
  * Phản ánh hiện trường — behaviour of the field-report pages (citizen and staff).
- * Needs vendor/leaflet/leaflet.js before it; htmx (from base.html) for the "is this yours?"
- * call. No inline handlers, no network access but the IOC's own pages; maps work without
- * tiles (town labels on a plain background) and use tiles when the IOC configures a server.
+ * Needs the map component before it (templates/_map_scripts.html: Leaflet, markercluster,
+ * ioc.js, map.js); htmx (from base.html) for the "is this yours?" call. No inline handlers, no
+ * network access but the IOC's own pages and API; maps draw the province, communes and roads
+ * without tiles and add tiles when the IOC configures a server.
  *
  * Declarative hooks:
- *   [data-fr-map="pick"]     send form: tap to set the pin (#fr-lat, #fr-lon), #fr-geo button
+ *   [data-fr-map="pick"]     send form: tap (or drag) to set the pin (#fr-lat, #fr-lon), #fr-geo
+ *                            button; #fr-commune shows the commune the server will file the
+ *                            report under (GET /api/v1/geo/commune), refreshed as the pin moves
  *   [data-fr-map="point"]    one report's pin (data-lat, data-lon)
  *   [data-fr-map="reports"]  list map; markers from the JSON block named in data-fr-json
  *   [data-fr-filter=ID]      search box filtering the options of <select id=ID> (no diacritics)
@@ -34,42 +37,17 @@
   }
 
   function baseMap(node, zoom) {
-    var L = window.L;
     var o = mapOpts();
-    var map = L.map(node, {
-      center: o.center || [12.95, 108.55],
-      zoom: zoom || 8,
-      minZoom: 6,
-      maxZoom: 18,
-      zoomSnap: 0.5,
-      attributionControl: !!o.tileUrl
-    });
-    if (o.tileUrl) {
-      L.tileLayer(o.tileUrl, { maxZoom: 18, attribution: o.tileAttribution || "" }).addTo(map);
-    } else {
-      node.classList.add("map-offline");
-    }
+    var ctl = window.IOC.map.create(node, { tileUrl: o.tileUrl, tileAttribution: o.tileAttribution });
     // Without a zoom of its own the map first shows the whole province, whatever its size.
-    if (!zoom && o.bounds) { map.fitBounds(o.bounds, { padding: [4, 4] }); }
-    (o.places || []).forEach(function (p) {
-      var m = L.marker([p.lat, p.lon], {
-        interactive: false, keyboard: false, zIndexOffset: -1000,
-        icon: L.divIcon({ className: "map-place", html: "", iconSize: null })
-      }).addTo(map);
-      m.getElement().textContent = p.name;
-      L.circleMarker([p.lat, p.lon], {
-        radius: 3, color: "#5b6777", weight: 1, fillColor: "#5b6777", fillOpacity: 0.8,
-        interactive: false
-      }).addTo(map);
-    });
-    return map;
+    if (zoom && o.center) { ctl.map.setView(o.center, zoom, { animate: false }); }
+    window.IOC.placeLabels(ctl.map, o.places || []);
+    return ctl;
   }
 
-  function pin(map, latlng, current) {
+  function pin(ctl, latlng, current) {
     if (current) { current.setLatLng(latlng); return current; }
-    return window.L.circleMarker(latlng, {
-      radius: 11, color: "#ffffff", weight: 3, fillColor: "#c62828", fillOpacity: 1
-    }).addTo(map);
+    return ctl.dotMarker(latlng, { color: "#c62828", size: 24, className: "fr-pin" }).addTo(ctl.map);
   }
 
   // ------------------------------------------------------------------ send form
@@ -85,30 +63,100 @@
     window.htmx.ajax("GET", url, { target: "#fr-nearby", swap: "innerHTML" });
   }
 
+  // The commune the server will file the report under: asked of the server for every position
+  // of the pin (the server decides, from its boundaries), the newest answer wins.
+  var communeAsked = 0;
+
+  function showCommune(lat, lon) {
+    var box = document.getElementById("fr-commune");
+    if (!box || !window.fetch) { return; }
+    var ask = ++communeAsked;
+    box.classList.remove("is-set", "is-out");
+    box.setAttribute("data-state", "wait");
+    box.textContent = box.getAttribute("data-msg-wait");
+    window.fetch("/api/v1/geo/commune?lat=" + encodeURIComponent(lat.toFixed(6)) +
+      "&lon=" + encodeURIComponent(lon.toFixed(6)), {
+      credentials: "same-origin", headers: { Accept: "application/json" }
+    }).then(function (r) {
+      if (r.status === 404) { return { outside: true }; }
+      if (!r.ok) { throw new Error("geo/commune " + r.status); }
+      return r.json();
+    }).then(function (found) {
+      if (ask !== communeAsked) { return; } // the pin moved again meanwhile
+      box.textContent = "";
+      if (found.outside) {
+        box.classList.add("is-out");
+        box.setAttribute("data-state", "outside");
+        box.removeAttribute("data-code");
+        box.textContent = box.getAttribute("data-msg-out");
+        return;
+      }
+      box.classList.add("is-set");
+      box.setAttribute("data-state", "set");
+      box.setAttribute("data-code", found.code);
+      box.appendChild(document.createTextNode(box.getAttribute("data-msg-set") + " "));
+      var name = document.createElement("strong");
+      name.textContent = found.name;
+      box.appendChild(name);
+      if (found.approximate) {
+        var approx = document.createElement("span");
+        approx.className = "fr-commune-approx";
+        approx.textContent = " (" + box.getAttribute("data-msg-approx") + ")";
+        box.appendChild(approx);
+      }
+      // The list below follows the pin: the same commune the server will use.
+      var select = document.getElementById("fr-area");
+      if (select && Array.prototype.some.call(select.options, function (o) {
+        return o.value === found.code;
+      })) {
+        select.value = found.code;
+      }
+    }).catch(function () {
+      if (ask !== communeAsked) { return; }
+      box.setAttribute("data-state", "error");
+      box.textContent = box.getAttribute("data-msg-error");
+    });
+  }
+
   function initPick(node) {
     var latIn = document.getElementById("fr-lat");
     var lonIn = document.getElementById("fr-lon");
     var state = document.getElementById("fr-pin-state");
-    var map = baseMap(node, null);
+    var ctl = baseMap(node, null);
+    var map = ctl.map;
     var marker = null;
+
+    function place(lat, lon) {
+      var fresh = !marker;
+      marker = pin(ctl, [lat, lon], marker);
+      if (fresh) {
+        marker.dragging.enable();
+        marker.on("dragend", function () {
+          var ll = marker.getLatLng();
+          setPoint(ll.lat, ll.lng, null);
+        });
+      }
+    }
 
     function setPoint(lat, lon, zoom) {
       latIn.value = lat.toFixed(6);
       lonIn.value = lon.toFixed(6);
-      marker = pin(map, [lat, lon], marker);
+      place(lat, lon);
       if (zoom) { map.setView([lat, lon], zoom); }
       if (state) {
         state.textContent = state.getAttribute("data-msg-set") + " " +
           lat.toFixed(5) + ", " + lon.toFixed(5);
         state.classList.add("is-set");
       }
+      showCommune(lat, lon);
       checkNearby();
     }
 
     if (latIn.value && lonIn.value && isFinite(latIn.value) && isFinite(lonIn.value)) {
-      marker = pin(map, [Number(latIn.value), Number(lonIn.value)], null);
+      place(Number(latIn.value), Number(lonIn.value));
       map.setView([Number(latIn.value), Number(lonIn.value)], 14);
       if (state) { state.classList.add("is-set"); }
+      showCommune(Number(latIn.value), Number(lonIn.value));
     }
     map.on("click", function (e) { setPoint(e.latlng.lat, e.latlng.lng, null); });
 
@@ -176,25 +224,28 @@
   function initPoint(node) {
     var lat = Number(node.getAttribute("data-lat"));
     var lon = Number(node.getAttribute("data-lon"));
-    var map = baseMap(node, 14);
+    var ctl = baseMap(node, 14);
     if (isFinite(lat) && isFinite(lon)) {
-      pin(map, [lat, lon], null);
-      map.setView([lat, lon], 14);
+      pin(ctl, [lat, lon], null);
+      ctl.fitTo([[lat, lon]], 14);
     }
   }
 
   function initReports(node) {
-    var L = window.L;
     var src = document.getElementById(node.getAttribute("data-fr-json") || "");
     var items = src ? JSON.parse(src.textContent || "[]") : [];
-    var map = baseMap(node, null);
+    var ctl = baseMap(node, null);
+    // Reports at one place (a pothole reported by several people) gather in a cluster.
+    var group = ctl.markers(node.getAttribute("aria-label") || "", {
+      radius: 36,
+      clusterColor: function () { return { fill: "#41566f", text: "#ffffff" }; }
+    });
     var points = [];
     items.forEach(function (r) {
       if (r.lat === null || r.lon === null) { return; }
-      var m = L.circleMarker([r.lat, r.lon], {
-        radius: 9, color: "#ffffff", weight: 2,
-        fillColor: COLORS[r.status] || "#6b7785", fillOpacity: 0.95
-      }).addTo(map);
+      var m = ctl.dotMarker([r.lat, r.lon], {
+        color: COLORS[r.status] || "#6b7785", size: 18, title: r.code
+      });
       var box = document.createElement("div");
       var a = document.createElement("a");
       a.href = r.url;
@@ -209,13 +260,10 @@
       st.textContent = r.label || "";
       box.appendChild(st);
       m.bindPopup(box);
+      group.addLayer(m);
       points.push([r.lat, r.lon]);
     });
-    if (points.length > 1) {
-      map.fitBounds(L.latLngBounds(points), { padding: [30, 30], maxZoom: 12 });
-    } else if (points.length === 1) {
-      map.setView(points[0], 12);
-    }
+    if (points.length) { ctl.fitTo(points, 12, 48); }
   }
 
   // ------------------------------------------------------------------ small helpers
@@ -291,7 +339,7 @@
 
   function init() {
     Array.prototype.forEach.call(document.querySelectorAll("[data-fr-map]"), function (node) {
-      if (!window.L) { return; }
+      if (!window.L || !window.IOC || !window.IOC.map) { return; }
       var kind = node.getAttribute("data-fr-map");
       if (kind === "pick") { initPick(node); }
       else if (kind === "point") { initPoint(node); }

@@ -131,87 +131,70 @@
   // ------------------------------------------------------------------ map
 
   /**
-   * Leaflet map of monitoring stations coloured by VN_AQI.
+   * Map of monitoring stations coloured by VN_AQI (or any figure drawn the same way), built
+   * with the map component (static/map.js: province outline, communes, roads, clusters).
    * stations: [{code, name, lat, lon, aqi, category, category_label?, color, text_color, url,
    *             time?}] — color/text_color default to the official band of aqi.
    * opts: {tileUrl: "" (offline: no tile layer), tileAttribution, maxZoom: 18,
-   *        center: [lat, lon], zoom (used when there are no stations), fitMaxZoom: 12,
-   *        radius: 16, linkText: "Xem chi tiết"/"Details", aqiLabel: "VN_AQI"}
+   *        fit: "province" | "markers" (default "markers" when fitMaxZoom is given),
+   *        fitMaxZoom: 12, radius: 16, linkText: "Xem chi tiết"/"Details", aqiLabel: "VN_AQI",
+   *        layerName (the layer control's name of the markers), cluster: false (one marker
+   *        per commune: nothing to pile up), markersOn: false (off until ticked),
+   *        choropleth(s): see map.js}
+   * Returns the L.Map; IOC.map.of(elId) gives the component.
    */
   function aqiMap(elId, stations, opts) {
-    if (!global.L) { throw new Error("IOC.aqiMap needs vendor/leaflet/leaflet.js"); }
-    var L = global.L;
+    if (!global.L || !global.IOC.map) {
+      throw new Error("IOC.aqiMap needs vendor/leaflet, leaflet.markercluster and map.js");
+    }
     var node = byId(elId);
     opts = opts || {};
     stations = stations || [];
-    if (node._iocMap) { node._iocMap.remove(); node._iocMap = null; }
-
-    var map = L.map(node, {
-      center: opts.center || [12.9, 108.4],
-      zoom: opts.zoom || 8,
-      maxZoom: opts.maxZoom || 18,
-      minZoom: opts.minZoom || 5,
-      attributionControl: !!opts.tileUrl,
-      zoomSnap: 0.5
+    var ctl = global.IOC.map.create(node, {
+      tileUrl: opts.tileUrl,
+      tileAttribution: opts.tileAttribution,
+      maxZoom: opts.maxZoom,
+      minZoom: opts.minZoom,
+      layersExpanded: opts.layersExpanded
     });
-    node._iocMap = map;
-
-    if (opts.tileUrl) {
-      L.tileLayer(opts.tileUrl, {
-        maxZoom: opts.maxZoom || 18,
-        attribution: opts.tileAttribution || ""
-      }).addTo(map);
-      node.classList.remove("map-offline");
-    } else {
-      node.classList.add("map-offline"); // plain light background, see ioc.css
-    }
 
     var radius = opts.radius || 16;
     var linkText = opts.linkText || (isVi() ? "Xem chi tiết" : "Details");
     var aqiLabel = opts.aqiLabel || "VN_AQI";
-    var points = [];
-    // Draw worst stations last so they stay on top where circles overlap.
-    var ordered = stations.slice().sort(function (a, b) {
-      return (a.aqi === null || a.aqi === undefined ? -1 : a.aqi) -
-        (b.aqi === null || b.aqi === undefined ? -1 : b.aqi);
+    var byAqi = opts.clusterBy !== "none";
+    var group = ctl.markers(opts.layerName || aqiLabel, {
+      cluster: opts.cluster !== false,
+      on: opts.markersOn !== false,
+      radius: Math.max(48, radius * 3),
+      // A cluster shows the worst (highest) value of its stations in that value's colour.
+      clusterColor: function (markers) {
+        var worst = null;
+        markers.forEach(function (m) {
+          var v = m.options.iocValue;
+          if (v !== null && v !== undefined && (worst === null || v > worst.options.iocValue)) {
+            worst = m;
+          }
+        });
+        if (!byAqi || !worst) { return { fill: "#5b6777", text: "#ffffff" }; }
+        return { fill: worst.options.iocColor, text: worst.options.iocTextColor };
+      }
     });
+    var points = [];
 
-    ordered.forEach(function (s) {
-      var lat = Number(s.lat);
-      var lon = Number(s.lon);
-      if (!isFinite(lat) || !isFinite(lon) || s.lat === null || s.lon === null) { return; }
+    stations.forEach(function (s) {
       var band = aqiBand(s.aqi);
-      var fill = s.color || band.color;
-      var textColor = s.text_color || band.text;
       var hasValue = s.aqi !== null && s.aqi !== undefined && isFinite(s.aqi);
-      var latlng = [lat, lon];
-      points.push(latlng);
-
-      var circle = L.circleMarker(latlng, {
+      var marker = ctl.stationMarker({
+        lat: s.lat, lon: s.lon, name: s.name, code: s.code,
+        value: hasValue ? s.aqi : null,
+        color: s.color || band.color,
+        text_color: s.text_color || band.text
+      }, {
         radius: radius,
-        color: "#1b2430",
-        weight: 1.5,
-        opacity: 0.9,
-        fillColor: fill,
-        fillOpacity: hasValue ? 0.95 : 0.7
+        alt: (s.name || "") + " " + aqiLabel + " " + (hasValue ? s.aqi : NO_VALUE)
       });
-
-      var size = radius * 2;
-      var labelNode = el("span", null, hasValue ? formatNumber(s.aqi, 0) : NO_VALUE);
-      labelNode.style.color = textColor;
-      var label = L.marker(latlng, {
-        icon: L.divIcon({
-          className: "aqi-label",
-          html: labelNode,
-          iconSize: [size, size],
-          iconAnchor: [radius, radius],
-          popupAnchor: [0, -radius]
-        }),
-        title: s.name || s.code || "",
-        alt: (s.name || "") + " " + aqiLabel + " " + (hasValue ? s.aqi : NO_VALUE),
-        keyboard: true,
-        riseOnHover: true
-      });
+      if (!marker) { return; }
+      points.push(marker.getLatLng());
 
       var popup = el("div", "aqi-popup");
       popup.appendChild(el("div", "aqi-popup-name", s.name || s.code));
@@ -219,8 +202,8 @@
       var row = el("div", "aqi-popup-value");
       var badge = el("span", "badge aqi-" + (s.category || band.key),
         hasValue ? formatNumber(s.aqi, 0) : NO_VALUE);
-      badge.style.background = fill;
-      badge.style.color = textColor;
+      badge.style.background = s.color || band.color;
+      badge.style.color = s.text_color || band.text;
       row.appendChild(el("span", null, aqiLabel));
       row.appendChild(badge);
       if (s.category_label) { row.appendChild(el("span", null, s.category_label)); }
@@ -231,21 +214,18 @@
         a.href = s.url;
         popup.appendChild(a);
       }
-      circle.bindPopup(popup);
-      label.bindPopup(popup);
-      circle.addTo(map);
-      label.addTo(map);
+      marker.bindPopup(popup);
+      group.addLayer(marker);
     });
 
-    if (points.length > 1) {
-      map.fitBounds(L.latLngBounds(points), {
-        padding: [radius * 2, radius * 2],
-        maxZoom: opts.fitMaxZoom || 12
-      });
-    } else if (points.length === 1) {
-      map.setView(points[0], opts.fitMaxZoom || 12);
+    [].concat(opts.choropleths || [], opts.choropleth ? [opts.choropleth] : [])
+      .forEach(function (cfg) { ctl.choropleth(cfg); });
+
+    var fit = opts.fit || (opts.fitMaxZoom ? "markers" : "province");
+    if (fit === "markers" && points.length) {
+      ctl.fitTo(points, opts.fitMaxZoom || 12, radius * 2);
     }
-    return map;
+    return ctl.map;
   }
 
   // ------------------------------------------------------------------ charts

@@ -14,7 +14,8 @@
  *                             opts: {cluster (default true), radius (px), clusterColor(markers)
  *                             -> {fill, text}, on (default true), control (default true)}
  *   m.stationMarker(s, opts)  the round, coloured, numbered marker of a station / commune
- *   m.dotMarker(latlng, opts) a small round marker (alerts, incidents, reports)
+ *   m.dotMarker(latlng, opts) a small round marker (alerts, incidents, reports); opts: {severity
+ *                             | color, size, label, title, className, shift: [dx, dy] px}
  *   m.choropleth(cfg)         per-commune colours: {name, values: {code: number|null},
  *                             notes?: {code: text}, classes?: [{max|lt, color, label}] or
  *                             scale: "count", unit?, decimals?, active? (default true)}
@@ -173,11 +174,11 @@
     var bg = document.createElementNS(ns, "rect");
     bg.setAttribute("width", "6");
     bg.setAttribute("height", "6");
-    bg.setAttribute("fill", "#e4e7eb");
+    bg.setAttribute("fill", "#eceef1");
     var line = document.createElementNS(ns, "rect");
-    line.setAttribute("width", "2");
+    line.setAttribute("width", "1.5");
     line.setAttribute("height", "6");
-    line.setAttribute("fill", "#9aa3ad");
+    line.setAttribute("fill", "#b9c0c8");
     pattern.appendChild(bg);
     pattern.appendChild(line);
     defs.appendChild(pattern);
@@ -235,7 +236,7 @@
 
   // ------------------------------------------------------------------ marker icons
 
-  function dotIcon(size, fill, text, label, className) {
+  function dotIcon(size, fill, text, label, className, shift) {
     var dot = document.createElement("span");
     dot.className = "ioc-dot";
     dot.style.background = fill;
@@ -245,7 +246,8 @@
       className: className || "ioc-marker",
       html: dot,
       iconSize: [size, size],
-      iconAnchor: [size / 2, size / 2],
+      // shift [dx, dy] draws the icon beside its point (an incident next to its alert).
+      iconAnchor: [size / 2 - (shift ? shift[0] : 0), size / 2 - (shift ? shift[1] : 0)],
       popupAnchor: [0, -size / 2],
       tooltipAnchor: [size / 2, 0]
     });
@@ -403,6 +405,7 @@
 
   Controller.prototype.remove = function () {
     if (this.resizer) { this.resizer.disconnect(); }
+    if (this.legend && this.legend.parentNode) { this.legend.parentNode.removeChild(this.legend); }
     this.map.remove();
     this.node._ioc = null;
   };
@@ -556,7 +559,7 @@
     var size = opts.size || (this.dark ? 26 : 20);
     return L.marker(latlng, {
       icon: dotIcon(size, look.fill, look.text, opts.label || "",
-        "ioc-marker ioc-dot-marker" + (opts.className ? " " + opts.className : "")),
+        "ioc-marker ioc-dot-marker" + (opts.className ? " " + opts.className : ""), opts.shift),
       title: opts.title || "",
       alt: opts.title || "",
       keyboard: opts.keyboard !== false,
@@ -640,14 +643,10 @@
       this.noFill.addTo(this.map);
     }
     if (!this.legend) {
-      this.legend = L.control({ position: "bottomleft" });
-      this.legend.onAdd = function () {
-        var div = L.DomUtil.create("div", "ioc-map-legend");
-        L.DomEvent.disableClickPropagation(div);
-        L.DomEvent.disableScrollPropagation(div);
-        return div;
-      };
-      this.legend.addTo(this.map);
+      // Under the map, not on it: a legend over a small map would hide communes.
+      this.legend = document.createElement("div");
+      this.legend.className = "ioc-map-legend";
+      this.node.parentNode.insertBefore(this.legend, this.node.nextSibling);
       this.map.on("baselayerchange", function () { self.updateLegend(); });
     }
     if (this.map.hasLayer(layer) && this.map.hasLayer(this.noFill)) {
@@ -658,8 +657,8 @@
   };
 
   Controller.prototype.updateLegend = function () {
-    if (!this.legend || !this.legend.getContainer()) { return; }
-    var box = this.legend.getContainer();
+    if (!this.legend) { return; }
+    var box = this.legend;
     var t = this.texts;
     var map = this.map;
     var active = this.choropleths.filter(function (l) { return map.hasLayer(l); })[0];

@@ -8,7 +8,8 @@
  *           color?}], yName?, decimals?, stack?: bool, horizontal?: bool, markLine?: number}
  *   Sectors.drawAll(charts)  draws [data-sector-chart="key"] (line: IOC.lineChart,
  *     data-kind="bars": groupedBars) from the charts object, and [data-sector-map]
- *     maps from the JSON block named by the attribute ({stations, opts, places?}).
+ *     maps from the JSON block named by the attribute ({stations, opts, places?,
+ *     choropleths?}) with the map component (IOC.aqiMap, static/map.js).
  */
 (function (global) {
   "use strict";
@@ -87,7 +88,13 @@
     Array.prototype.forEach.call(document.querySelectorAll("[data-sector-map]"), function (n) {
       var src = document.getElementById(n.getAttribute("data-sector-map"));
       var data = src ? JSON.parse(src.textContent || "{}") : {};
-      var map = IOC.aqiMap(n, data.stations || [], data.opts || {});
+      var opts = data.opts || {};
+      if (data.choropleths) { opts.choropleths = data.choropleths; }
+      // data-cluster="off": one marker per commune (nothing piles up); data-markers="off":
+      // the markers wait in the layer control (the choropleth is the map's figure).
+      if (n.getAttribute("data-cluster") === "off") { opts.cluster = false; }
+      if (n.getAttribute("data-markers") === "off") { opts.markersOn = false; }
+      var map = IOC.aqiMap(n, data.stations || [], opts);
       if (data.places) { IOC.placeLabels(map, data.places); }
     });
   }

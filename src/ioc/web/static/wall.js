@@ -1,6 +1,7 @@
 /*
  * IOC Đắk Lắk — big-screen mode (/wall): clock, view rotation, live map.
- * Needs vendor/leaflet/leaflet.js for the map (the rest works without it). No inline script:
+ * Needs the map component for the map (vendor/leaflet, leaflet.markercluster, ioc.js, map.js;
+ * the rest works without them). No inline script:
  * settings come from <body data-rotate data-view data-refresh data-tile-url>, texts from the
  * #wall-i18n JSON block. The alert list and tiles refresh themselves through HTMX attributes.
  * Names and alert titles from /wall/data are shown with textContent only (never as HTML).
@@ -174,133 +175,192 @@
 
   // ------------------------------------------------------------------ map
 
-  var map = null;
-  var layer = null;
+  // The province map (static/map.js, dark): every open alert at its place — its entity, else
+  // the centre of its commune — clustered where they pile up and coloured by the worst; the
+  // open incidents as squares; the places with the worst alerts named on the map and listed
+  // beside it, with how many alerts have a place and how many have none.
+  var ctl = null;
+  var alertLayer = null;
+  var incidentLayer = null;
+  var tipLayer = null;
   var lastData = null;
-  var fitted = false;
+  var MAP_TIPS = 5; // places named on the map (the worst first)
+  var SIDE_PLACES = 8;
 
   function remPx() {
     return parseFloat(global.getComputedStyle(document.documentElement).fontSize) || 16;
   }
 
-  function sevColor(sev) {
-    var probe = document.createElement("span");
-    probe.className = "sev-" + (sev || "ok");
-    body.appendChild(probe);
-    var color = global.getComputedStyle(probe).getPropertyValue("--sev").trim();
-    body.removeChild(probe);
-    return color || "#2ecc71";
+  function fill(template, n) {
+    return (template || "").replace("{n}", String(n));
   }
 
   function ensureMap() {
-    if (map || !global.L) { return map; }
+    if (ctl || !global.L || !global.IOC || !global.IOC.map) { return ctl; }
     var node = document.getElementById("wall-map");
     if (!node) { return null; }
-    map = global.L.map(node, {
-      center: [12.9, 108.4],
-      zoom: 8,
+    var rem = remPx();
+    ctl = global.IOC.map.create(node, {
+      dark: true,
+      tileUrl: tileUrl,
       zoomControl: false,
-      attributionControl: false,
-      zoomSnap: 0.25,
+      layersControl: false,
       // No animations: a wall repaints on its own, and an interrupted zoom animation (hidden
       // view, reduced-motion CSS) would leave the overlay scaled.
-      zoomAnimation: false,
-      fadeAnimation: false,
-      markerZoomAnimation: false
+      animate: false
     });
-    if (tileUrl) {
-      global.L.tileLayer(tileUrl, { maxZoom: 18 }).addTo(map);
-    }
-    layer = global.L.layerGroup().addTo(map);
-    return map;
+    alertLayer = ctl.markers("", { control: false, radius: rem * 2.2, clusterSize: rem * 2.1 });
+    incidentLayer = ctl.markers("", { control: false, cluster: false });
+    tipLayer = global.L.layerGroup().addTo(ctl.map);
+    return ctl;
+  }
+
+  /** Alerts grouped by place, worst severity first, then most alerts. */
+  function byPlace(alerts) {
+    var groups = {};
+    var list = [];
+    alerts.forEach(function (a) {
+      var key = a.lat.toFixed(4) + "," + a.lon.toFixed(4) + "," + a.place;
+      var g = groups[key];
+      if (!g) {
+        g = groups[key] = { place: a.place, lat: a.lat, lon: a.lon, how: a.how, alerts: [] };
+        list.push(g);
+      }
+      g.alerts.push(a);
+    });
+    list.forEach(function (g) {
+      g.severity = g.alerts.map(function (a) { return a.severity; }).sort(function (x, y) {
+        return SEVERITY_ORDER.indexOf(x) - SEVERITY_ORDER.indexOf(y);
+      })[0];
+    });
+    list.sort(function (a, b) {
+      return SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) ||
+        b.alerts.length - a.alerts.length;
+    });
+    return list;
   }
 
   function drawMarkers(data) {
     if (!ensureMap()) { return; }
-    layer.clearLayers();
+    var L = global.L;
     var rem = remPx();
-    var points = [];
-    (data.places || []).forEach(function (p) {
-      global.L.marker([p.lat, p.lon], {
-        interactive: false,
-        keyboard: false,
-        icon: global.L.divIcon({ className: "wall-place", html: "", iconSize: null })
-      }).addTo(layer).getElement().textContent = p.name;
-      points.push([p.lat, p.lon]); // the towns frame the map too
-    });
-    var colors = {};
-    (data.markers || []).forEach(function (m) {
-      var key = m.severity || "ok";
-      if (!colors[key]) { colors[key] = sevColor(m.severity); }
-      var alerting = !!m.severity;
-      var marker = global.L.circleMarker([m.lat, m.lon], {
-        radius: alerting ? rem * 0.75 : rem * 0.4,
-        color: alerting ? "#ffffff" : "#0a1322",
-        weight: alerting ? rem * 0.12 : 1,
-        fillColor: colors[key],
-        fillOpacity: 0.95
+    alertLayer.clearLayers();
+    incidentLayer.clearLayers();
+    tipLayer.clearLayers();
+    var markers = (data.alerts || []).map(function (a) {
+      return ctl.dotMarker([a.lat, a.lon], {
+        severity: a.severity, size: rem * 1.05, title: a.place + " \u2014 " + a.title,
+        keyboard: false
       });
-      if (alerting) {
-        // The name is data (an ingest token may set it): an element with textContent, never a
-        // string, which Leaflet would parse as HTML.
-        var tip = document.createElement("span");
-        tip.textContent = m.name || m.code || "";
-        marker.bindTooltip(tip, {
-          permanent: true, direction: "auto", className: "wall-tip", offset: [rem * 0.8, 0]
-        });
-      }
-      marker.addTo(layer);
-      points.push([m.lat, m.lon]);
     });
-    if (points.length && (!fitted || map.getSize().x > 0)) {
-      map.invalidateSize(false);
-      if (map.getSize().x > 0) {
-        map.fitBounds(global.L.latLngBounds(points), {
-          padding: [rem * 3, rem * 3], maxZoom: 12, animate: false
-        });
-        fitted = true;
-      }
-    }
+    alertLayer.addLayers(markers);
+    (data.incidents || []).forEach(function (i) {
+      incidentLayer.addLayer(ctl.dotMarker([i.lat, i.lon], {
+        severity: i.severity, size: rem * 1.4, label: "!", className: "wall-incident",
+        shift: [rem * 0.9, -rem * 0.9],
+        title: (i.code ? i.code + " " : "") + i.title, keyboard: false
+      }));
+    });
+    ctl.map.invalidateSize(false);
+    ctl.fitProvince(Math.round(rem * 0.8));
+    // The worst places named on the map, none over another. The name is data (an ingest token
+    // may set it): an element with textContent, never a string, which Leaflet parses as HTML.
+    var named = [];
+    byPlace(data.alerts || []).forEach(function (g) {
+      if (named.length >= MAP_TIPS) { return; }
+      var at = ctl.map.latLngToContainerPoint([g.lat, g.lon]);
+      var clash = named.some(function (p) {
+        return Math.abs(p.y - at.y) < rem * 1.8 && Math.abs(p.x - at.x) < rem * 14;
+      });
+      if (clash) { return; }
+      named.push(at);
+      var marker = L.marker([g.lat, g.lon], {
+        interactive: false, keyboard: false,
+        icon: L.divIcon({ className: "wall-tip-anchor", html: "", iconSize: [0, 0] })
+      });
+      var tip = document.createElement("span");
+      tip.className = "sev-" + g.severity;
+      tip.textContent = g.place;
+      marker.bindTooltip(tip, {
+        permanent: true, direction: "right", className: "wall-tip sev-" + g.severity,
+        offset: [rem * 1.4, 0]
+      });
+      marker.addTo(tipLayer);
+    });
   }
 
   function drawSide(data) {
     var list = document.getElementById("wall-side-list");
-    var count = document.getElementById("wall-station-count");
-    var markers = data.markers || [];
-    if (count && texts.stations) {
-      count.textContent = texts.stations.replace("{n}", String(markers.length));
+    var placed = document.getElementById("wall-map-placed");
+    var unplaced = document.getElementById("wall-map-unplaced");
+    var incidents = document.getElementById("wall-map-incidents");
+    var alerts = data.alerts || [];
+    if (placed) {
+      placed.setAttribute("data-n", String(data.placed || 0));
+      placed.textContent = fill(texts.placed, data.placed || 0);
+    }
+    if (unplaced) {
+      unplaced.setAttribute("data-n", String(data.unplaced || 0));
+      unplaced.classList.toggle("is-zero", !data.unplaced);
+      unplaced.textContent = data.unplaced ? fill(texts.unplaced, data.unplaced)
+        : (data.total ? texts.all_placed || "" : "");
+    }
+    if (incidents) {
+      var n = (data.incidents || []).length;
+      incidents.setAttribute("data-n", String(n));
+      incidents.textContent = n ? fill(texts.incidents, n) : "";
     }
     if (!list) { return; }
-    var alerting = markers.filter(function (m) { return !!m.severity; });
-    alerting.sort(function (a, b) {
-      return SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity);
-    });
     list.textContent = "";
-    if (!alerting.length) {
+    if (!data.total) {
       var none = document.createElement("li");
       none.className = "sev-ok";
       none.textContent = texts.none || "";
       list.appendChild(none);
       return;
     }
-    alerting.forEach(function (m) {
+    var groups = byPlace(alerts);
+    groups.slice(0, SIDE_PLACES).forEach(function (g) {
       var li = document.createElement("li");
-      li.className = "sev-" + m.severity;
+      li.className = "sev-" + g.severity;
       var name = document.createElement("strong");
-      name.textContent = m.name;
+      name.textContent = g.place;
       li.appendChild(name);
-      li.appendChild(document.createTextNode(
-        (data.severity_labels || {})[m.severity] + " · " + (m.alerts || []).join("; ")));
+      var text = document.createElement("span");
+      text.className = "wall-side-text";
+      text.textContent = fill(texts.alerts_n, g.alerts.length) + " \u00b7 " +
+        ((data.severity_labels || {})[g.severity] || "") + " \u00b7 " + g.alerts[0].title;
+      li.appendChild(text);
       list.appendChild(li);
     });
+    var shown = Math.min(groups.length, SIDE_PLACES);
+    // Only whole entries: drop the last places until the list fits its panel.
+    while (list.children.length > 1 && list.scrollHeight > list.clientHeight + 1) {
+      list.removeChild(list.lastChild);
+      shown -= 1;
+    }
+    if (groups.length > shown) {
+      var more = document.createElement("li");
+      more.className = "wall-side-more";
+      more.textContent = fill(texts.more, groups.length - shown);
+      list.appendChild(more);
+      if (list.children.length > 2 && list.scrollHeight > list.clientHeight + 1) {
+        list.removeChild(list.children[list.children.length - 2]);
+        more.textContent = fill(texts.more, groups.length - shown + 1);
+      }
+    }
   }
 
   function showMap() {
     ensureMap();
-    if (map) {
-      map.invalidateSize(false);
-      fitted = false;
-      if (lastData) { drawMarkers(lastData); }
+    if (ctl) {
+      ctl.map.invalidateSize(false);
+      if (lastData) {
+        drawSide(lastData); // the list fits its panel once the panel is shown
+        drawMarkers(lastData);
+      } else {
+        ctl.fitProvince(Math.round(remPx() * 0.8));
+      }
     }
   }
 
@@ -350,7 +410,7 @@
       if (e.target && e.target.id === "view-tiles") { fitTiles(); }
     });
     global.addEventListener("resize", function () {
-      if (map) { showMap(); }
+      if (ctl) { showMap(); }
       fitSoon();
     });
     if (document.fonts && document.fonts.ready) { document.fonts.ready.then(fitTiles); }
