@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ioc import __version__, background
+from ioc.core import freshness
 from ioc.core.auth import Permission
 from ioc.core.db import database_unavailable, make_engine, make_sessionmaker
 from ioc.core.indicators import sync_catalog
@@ -83,6 +84,7 @@ def boot(settings: Settings) -> Registry:
     """Load the packs and run their start-up hooks (web app, CLI and jobs alike)."""
     configure_logging(settings)
     tabular.configure_limits(settings)  # IOC_IMPORT_XLSX_MAX_UNZIPPED_MB for every file import
+    freshness.configure(settings)  # IOC_FRESHNESS_* for the data-intake tile
     registry = load_registry()
     for pack in registry.packs:
         if pack.on_startup is not None:

@@ -149,6 +149,14 @@ class Settings(BaseSettings):
     """How long a service's overview tile is reused before its figures are read again (the
     overview and the wall ask every pack; 0 reads them on every request)."""
 
+    freshness_grace: float = Field(default=1.5, ge=1.0, le=10.0)
+    """Grace factor of the data-intake tile: a series is late once its newest value is older
+    than its indicator's expected interval (catalog ``frequency``) times this factor."""
+
+    freshness_sampled_days: int = Field(default=35, ge=1, le=400)
+    """Expected days between two values of a ``sampled`` series (laboratory water samples on
+    a monthly programme), before the grace factor."""
+
     data_dir: Path = Path("var")
     """Folder for the SQLite file, backups and uploads."""
 

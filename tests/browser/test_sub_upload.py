@@ -77,7 +77,7 @@ def test_agency_uploads_fixes_and_leader_sees_the_figure(
         page.click("#download-template")
     template = tmp_path / info.value.suggested_filename
     info.value.save_as(template)
-    assert template.name.startswith("mau-so-lieu_so-cong-thuong_")
+    assert template.name.startswith("mau-so-lieu-so-cong-thuong-")
 
     first, exports_row = _fill(template, bad_row=None)
     bad, _ = _fill(template, bad_row=exports_row)

@@ -163,7 +163,8 @@ def test_alert_page_shows_labels_timeline_and_forms(
     html = page.text
     assert "VN_AQI 172 tại trạm Quảng trường" in html
     assert "Mô tả: VN_AQI 172 tại trạm Quảng trường" in html
-    assert "<code>station</code></th><td>DL-TEST-01</td>" in html
+    # Labels by name (an unknown station keeps its code as the value).
+    assert '<tr data-label="station"><th scope="row">Trạm</th><td>DL-TEST-01</td></tr>' in html
     assert "Phát sinh cảnh báo" in html  # the fired event on the timeline
     for form in ("acknowledge", "escalate", "assign", "comment", "close"):
         assert f'id="form-{form}"' in html

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ioc.core import clock
+from ioc.core import clock, i18n
 from ioc.core.models import Indicator, Series
 from ioc.core.series import month_bucket, next_month, read_rollups
 
@@ -33,13 +33,23 @@ def last_months(now_ts: int, count: int) -> list[int]:
 
 
 def month_label(start: int) -> str:
-    """``2026-02-01`` for a month bucket (the chart helpers read ISO dates)."""
-    return datetime.fromtimestamp(start + offset(), tz=UTC).date().isoformat()
+    """``2026-02-01T00:00:00+07:00`` for a month bucket: the chart helpers read ISO times, and a
+    point at a month's first midnight in Vietnam makes the chart name months (``T2/2026``)."""
+    off = offset()
+    local = datetime.fromtimestamp(start + off, tz=UTC).date().isoformat()
+    sign = "+" if off >= 0 else "-"
+    return f"{local}T00:00:00{sign}{abs(off) // 3600:02d}:{abs(off) % 3600 // 60:02d}"
 
 
 def month_text(start: int) -> str:
     """``02/2026`` for a month bucket."""
     return datetime.fromtimestamp(start + offset(), tz=UTC).strftime("%m/%Y")
+
+
+def month_name(start: int, lang: str) -> str:
+    """``T2/2026`` (``Feb 2026`` in English) for a month bucket: chart categories and legends."""
+    local = datetime.fromtimestamp(start + offset(), tz=UTC)
+    return i18n.format_month(local.year, local.month, lang)
 
 
 def series_of(

@@ -132,6 +132,82 @@ def format_number(value: float | int | None, lang: str, decimals: int = 0) -> st
     return text
 
 
+# Units counted in whole things (visitors, beds, cases …): shown without decimals, whatever the
+# stored value (a monthly sum is stored as a float).
+COUNT_UNITS: Final = frozenset(
+    {
+        "lượt",
+        "người",
+        "giường",
+        "phòng",
+        "ca",
+        "lớp",
+        "học sinh",
+        "giáo viên",
+        "bác sĩ",
+        "xe",
+        "doanh nghiệp",
+        "ngày khách",
+        "hồ sơ",
+        "văn bản",
+        "trường",
+        "cơ sở",
+        "dự án",
+        "hộ",
+        "lao động",
+        "sự cố",
+        "cảnh báo",
+        "phản ánh",
+        "nhiệm vụ",
+        "trạm",
+        "lần",
+    }
+)
+
+
+def unit_decimals(unit: str) -> int:
+    """Decimals a figure in ``unit`` (an indicator's catalog unit) is shown with: counts 0,
+    scores (``điểm``) 2, everything else — %, money, rates per population, measurements — 1."""
+    u = " ".join(unit.strip().lower().split())
+    if u in COUNT_UNITS:
+        return 0
+    if u == "điểm":
+        return 2
+    return 1
+
+
+class Quantity(float):
+    """A number that knows how many decimals it is shown with (a table cell: exports write the
+    number, pages show ``format_number(value, lang, decimals)``)."""
+
+    decimals: int
+
+    def __new__(cls, value: float, decimals: int) -> Quantity:
+        out = super().__new__(cls, value)
+        out.decimals = decimals
+        return out
+
+
+def quantity(value: float | int | None, unit: str) -> int | Quantity | None:
+    """``value`` of an indicator in ``unit`` ready for a table cell: a whole number for counts,
+    else a :class:`Quantity` rounded to the unit's decimals (``None`` stays ``None``)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    decimals = unit_decimals(unit)
+    if decimals == 0:
+        return int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return Quantity(round(float(value), decimals), decimals)
+
+
+def format_measure(value: float | int | None, lang: str, unit: str) -> str:
+    """An indicator's value as every page shows it: the unit's decimals (:func:`unit_decimals`)
+    in the locale of ``lang`` — ``7.712.581`` visitors, ``60,0`` %, ``NO_VALUE`` when missing.
+    The one formatting of a catalog figure (key-figure tiles, tables, overview tiles)."""
+    return format_number(value, lang, unit_decimals(unit))
+
+
 @lru_cache(maxsize=1)
 def display_zone() -> tzinfo:
     """The display time zone; a fixed UTC+07:00 if the system has no IANA database."""
@@ -165,6 +241,17 @@ def format_date(d: date, lang: str) -> str:
         return format_datetime(d, lang, with_time=False)
     normalize_lang(lang)
     return d.strftime("%d/%m/%Y")
+
+
+MONTHS_EN: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_month(year: int, month: int, lang: str) -> str:
+    """A month as charts and tables name it: ``T4/2026`` in Vietnamese, ``Apr 2026`` in
+    English — never a day such as ``01/04`` (static/ioc.js ``IOC.formatMonth`` is the same)."""
+    if normalize_lang(lang) == "vi":
+        return f"T{month}/{year}"
+    return f"{MONTHS_EN[month - 1]} {year}"
 
 
 def fold(text: str) -> str:

@@ -10,6 +10,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ioc.core.freshness import SAMPLED, interval_seconds
 from ioc.core.models import Indicator
 
 AGGREGATIONS = {"avg", "sum", "min", "max", "last"}
@@ -65,7 +66,7 @@ def load_catalog(package: str, pack: str, filename: str = "indicators.yaml") -> 
                 name_en=str(item["name_en"]),
                 unit=str(item["unit"]),
                 aggregation=str(item.get("aggregation", "avg")),
-                frequency=str(item.get("frequency", "PT1H")),
+                frequency=str(item["frequency"]),
                 direction=str(item.get("direction", "lower")),
                 time_label=str(item.get("time_label", "start")),
                 min_value=_number(item.get("min_value"), f"{where}: min_value"),
@@ -83,6 +84,11 @@ def load_catalog(package: str, pack: str, filename: str = "indicators.yaml") -> 
             raise ValueError(f"{where}: aggregation must be one of {sorted(AGGREGATIONS)}")
         if spec.direction not in DIRECTIONS:
             raise ValueError(f"{where}: direction must be one of {sorted(DIRECTIONS)}")
+        if interval_seconds(spec.frequency, 1) is None:
+            raise ValueError(
+                f"{where}: frequency must be an ISO 8601 duration (PT5M, PT1H, P1D, P1W, P1M, "
+                f"P3M, P1Y) or {SAMPLED}"
+            )
         if spec.time_label not in TIME_LABELS:
             raise ValueError(f"{where}: time_label must be start or end")
         if spec.forecast not in (None, "run_rate", "level"):

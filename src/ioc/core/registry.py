@@ -189,6 +189,9 @@ class PackManifest:
     # and SOP checklists, and the record sources its record rules may name ("pack.source").
     alert_rules_file: str | None = None
     record_sources: dict[str, RecordSource] = field(default_factory=dict)
+    # Names the values of the alert labels this pack sets (a field report's ``category``, a
+    # disease, a website): (session, label, value, language) -> name, or None when not its own.
+    label_names: Callable[[Session, str, str, str], str | None] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -228,6 +231,15 @@ class Registry:
         pack, _, source = name.partition(".")
         manifest = self._packs.get(pack)
         return manifest.record_sources.get(source) if manifest else None
+
+    def label_value_name(self, session: Session, label: str, value: str, lang: str) -> str | None:
+        """The name a pack gives the value of an alert label, if one does."""
+        for pack in self._packs.values():
+            if pack.label_names is not None:
+                name = pack.label_names(session, label, value, lang)
+                if name:
+                    return name
+        return None
 
     def unit_converter_for(self, pack: str) -> UnitConverter | None:
         """The unit converter a pack registered, if any."""

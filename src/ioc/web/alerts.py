@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from ioc.core import clock, i18n
 from ioc.core.auth import Permission
 from ioc.core.registry import Registry
-from ioc.engines.alerting import actions, queries
+from ioc.engines.alerting import actions, label_names, queries
 from ioc.engines.alerting.models import ALERT_STATUSES, SEVERITIES, IncidentStep
 from ioc.engines.alerting.queries import AlertFilters, FilterError
 from ioc.web import csrf
@@ -100,10 +100,20 @@ def _lang(request: Request) -> str:
     return request_lang(request, request.app.state.settings.default_language)
 
 
-def _helpers(request: Request, registry: Registry) -> dict[str, Any]:
+def _helpers(request: Request, registry: Registry, db: Session | None = None) -> dict[str, Any]:
     lang = _lang(request)
     now = clock.now()
+    helpers: dict[str, Any] = {}
+    if db is not None:
+        # Labels are shown by name (``Bệnh: Sởi``), never as ``disease=measles``.
+        names = label_names.LabelNamer(db, registry, lang)
+        helpers = {
+            "label_name": names.name,
+            "label_value": names.value,
+            "label_pairs": names.pairs,
+        }
     return {
+        **helpers,
         "since": lambda value: since(value, lang, now),
         "pack_label": pack_labeler(registry, lang),
         "severities": SEVERITIES,
@@ -183,7 +193,7 @@ def _console_context(
     lang = _lang(request)
     rows = queries.open_alerts(db, filters, lang)
     return {
-        **_helpers(request, registry),
+        **_helpers(request, registry, db),
         "rows": rows,
         "groups": queries.group_alerts(
             rows, queries.rule_titles(db, {r.rule_id for r in rows if r.rule_id})
@@ -370,7 +380,7 @@ def _group_page(
         request,
         "alerts/group.html",
         {
-            **_helpers(request, registry),
+            **_helpers(request, registry, db),
             "key": key,
             "group": group,
             "can_act": can_act and bool(allowed),
@@ -610,7 +620,7 @@ def _incident_page(
         request,
         "alerts/incident.html",
         {
-            **_helpers(request, registry),
+            **_helpers(request, registry, db),
             "detail": detail,
             "can_act": can_act and detail.row.status == "open",
             "delivery_details": principal.can(Permission.ADMIN),
@@ -776,7 +786,7 @@ def _alert_page(
         request,
         "alerts/detail.html",
         {
-            **_helpers(request, registry),
+            **_helpers(request, registry, db),
             "detail": detail,
             "row": detail.row,
             "can_act": can_act,

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from ioc import __version__
-from ioc.core import auth, clock, i18n, migrate
+from ioc.core import auth, clock, freshness, i18n, migrate
 from ioc.core.auth import Permission
 from ioc.core.models import Agency, Area, HealthProbe, Indicator, Series, User
 from ioc.core.registry import Registry, Tile
@@ -163,20 +163,18 @@ def logout(
     return response
 
 
-FRESH_SECONDS = 2 * 3600
-
-
 def intake_tile(db: DbSession, lang: str) -> Tile:
-    """Tiếp nhận dữ liệu: share of measured series that reported in the last two hours."""
+    """Tiếp nhận dữ liệu: share of measured series that are on time, each judged against its
+    indicator's expected interval with the grace factor (:mod:`ioc.core.freshness`)."""
     now = int(clock.now().timestamp())
     rows = db.execute(
-        select(Series.latest_ts)
+        select(Series.latest_ts, Indicator.frequency, Indicator.time_label)
         .join(Indicator, Indicator.id == Series.indicator_id)
         .where(Indicator.derived.is_(False))
     ).all()
     total = len(rows)
-    fresh = sum(1 for (ts,) in rows if ts is not None and now - ts <= FRESH_SECONDS)
-    newest = max((ts for (ts,) in rows if ts is not None), default=None)
+    fresh = sum(1 for ts, frequency, label in rows if freshness.on_time(frequency, label, ts, now))
+    newest = max((ts for ts, _, _ in rows if ts is not None), default=None)
     share = fresh / total if total else 0.0
     status = "ok" if share >= 0.9 else "warn" if share >= 0.5 else "alarm"
     last = i18n.format_datetime(datetime.fromtimestamp(newest, tz=UTC), lang) if newest else "—"

@@ -424,7 +424,8 @@ def submission_page(
     names = {i.id: i for i in indicators.values()}
     changes = [
         {
-            "indicator": names[h.indicator_id].code if h.indicator_id in names else "",
+            "code": names[h.indicator_id].code if h.indicator_id in names else "",
+            "indicator": _name(names[h.indicator_id], lang) if h.indicator_id in names else "",
             "area": book.by_code[h.area_code].name if h.area_code in book.by_code else h.area_code,
             "old": value_text(h.old_value, lang),
             "new": value_text(h.new_value, lang),
@@ -500,6 +501,11 @@ def cancel_submission(
 ) -> Response:
     """Hủy lần nộp đang chờ xác nhận."""
     return _decide(request, principal, db, sub_id, csrf_token, "cancel")
+
+
+def _name(indicator: Any, lang: str) -> str:
+    """An indicator's name in ``lang`` (pages never show its code)."""
+    return str(indicator.name_vi if lang == "vi" else indicator.name_en)
 
 
 # ------------------------------------------------------------------ history

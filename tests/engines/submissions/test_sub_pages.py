@@ -55,7 +55,7 @@ def test_agency_staff_download_upload_fix_and_upload_again(
     assert 'data-agency="so-tai-chinh"' not in page.text
     template = client.get("/submissions/template?period=2026-02")
     assert template.status_code == 200
-    assert "mau-so-lieu_so-cong-thuong_2026-02.xlsx" in template.headers["content-disposition"]
+    assert "mau-so-lieu-so-cong-thuong-2026-02.xlsx" in template.headers["content-disposition"]
 
     bad = fill(template.content, lambda c, a, r: "12,5 tỷ" if r == 3 else 150.0)
     r = _upload(client, bad)

@@ -127,8 +127,8 @@ def test_demo_pages_drill_down_and_exports(
     plan = load_workbook(io.BytesIO(viewer.get("/education/export/plan").content)).active
     assert plan is not None
     rows = {r[0]: r for r in ([c.value for c in row] for row in plan.iter_rows()) if r[0]}
-    lower = rows["ed_enrolment_lower_secondary"]
-    assert lower[4:7] == [94.6, 95.0, round(94.6 / 95.0 * 100, 1)]
+    lower = rows["Tỷ lệ trẻ 11–14 tuổi đi học THCS"]
+    assert lower[3:6] == [94.6, 95.0, round(94.6 / 95.0 * 100, 1)]
     schools = viewer.get("/education/export/schools?format=csv&commune=24133")
     body = schools.content.decode("utf-8-sig")
     assert "THPT-CNGUYENDU" in body and "TH-22015" not in body

@@ -214,7 +214,8 @@ def test_import_xlsx_with_vietnamese_headers(
     errors = re.search(r'<table class="data-table" id="import-errors">.*?</table>', r.text, re.S)
     assert (
         errors is not None
-        and '<td class="num">3</td><td>I2</td><td>channel</td>' in errors.group(0)
+        and '<td class="num">3</td><td>I2</td><td data-field="channel">Kênh nộp</td>'
+        in errors.group(0)
     )
     stored = db.execute(select(PsDossier).where(PsDossier.code == "I1")).scalar_one()
     # Excel times without a zone are Vietnam time.

@@ -105,8 +105,10 @@ def test_leader_page_shows_year_to_date_and_plan_vs_actual(
     row = re.search(r'<tr data-code="se_budget_revenue".*?</tr>', page.text, re.S)
     assert row is not None and "Tháng 02/2026" in row.group(0) and "1.750" in row.group(0)
     bars = json.loads(re.search(r'id="bars-data">(.*?)</script>', page.text, re.S).group(1))  # type: ignore[union-attr]
-    assert {"name": "budget_revenue", "value": 105.0}.items() <= next(
-        b for b in bars["data"] if b["name"] == "budget_revenue"
+    # Bars are named by the indicator, never by its code.
+    revenue = "Thu ngân sách nhà nước trên địa bàn"
+    assert {"name": revenue, "value": 105.0}.items() <= next(
+        b for b in bars["data"] if b["name"] == revenue
     ).items()
     markers = json.loads(re.search(r'id="map-data">(.*?)</script>', page.text, re.S).group(1))  # type: ignore[union-attr]
     ward = next(m for m in markers["stations"] if m["code"] == "24133")

@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from helpers import login
-from ioc.app import load_registry
 from ioc.core import audit, clock
 from ioc.core.entities import EntityError
 from ioc.core.models import Entity, Indicator
@@ -60,11 +59,13 @@ def test_plan_vs_actual_of_submitted_arrivals(factory: sessionmaker[Session], no
         write_observations(s, rows, {info.id: False}, OFFSET)
         set_target(s, actor, indicator=ind, area_code="66", year=2026, value=8_000_000.0)
     with factory() as s:
-        table, chart = plan.plan_vs_actual(s, load_registry(), "66", NOW, "vi")
-    [row] = [r for r in table.rows if r[0] == "tr_visitors_domestic"]
-    # Through February: 1.5 M of 8 M = 18.75 %; same period 2025: 1.2 M (+25 %).
-    assert row[3] == "Tháng 02/2026"
-    assert row[4:9] == [1_500_000.0, 8_000_000.0, 18.8, 1_200_000.0, 25.0]
+        table, chart = plan.plan_vs_actual(s, "66", NOW, "vi")
+    [row] = [r for r in table.rows if r[0] == "Lượt khách du lịch nội địa"]
+    # Through February: 1.5 M of 8 M = 18.75 %; same period 2025: 1.2 M (+25 %); February
+    # alone 0.9 M. Visitors are counts: whole numbers.
+    assert row[2] == "Tháng 02/2026"
+    assert row[3:9] == [900_000, 1_500_000, 8_000_000, 18.8, 1_200_000, 25.0]
+    assert all(type(v) is int for v in (row[3], row[4], row[5], row[7]))
     # Rated on the run-rate forecast: 1.5 M × 12 / 2 = 9 M ≥ 8 M.
     assert row[9] == "Đạt"
     assert chart["categories"][0] == "Lượt khách du lịch nội địa"

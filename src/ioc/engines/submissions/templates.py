@@ -63,7 +63,7 @@ _REF_FILL = PatternFill("solid", fgColor="EEF1F5")
 
 def template_filename(agency_code: str, period: Period) -> str:
     """Download name of the template."""
-    return f"mau-so-lieu_{agency_code}_{period.key}.xlsx"
+    return f"mau-so-lieu-{agency_code}-{period.key}.xlsx"
 
 
 def build_template(

@@ -81,6 +81,18 @@ def _syslog_service(settings: Any, factory: Any) -> Any:
     return start_listener(settings, factory)
 
 
+def _label_names(session: Any, label: str, value: str, lang: str) -> str | None:
+    """Alert labels of this pack: a monitored website's name."""
+    if label != "site":
+        return None
+    from sqlalchemy import select
+
+    from ioc.packs.cybersecurity.models import CySite
+
+    name = session.execute(select(CySite.name).where(CySite.code == value)).scalar_one_or_none()
+    return None if name is None else str(name)
+
+
 def manifest() -> PackManifest:
     """The cybersecurity pack's contributions."""
     return PackManifest(
@@ -96,6 +108,7 @@ def manifest() -> PackManifest:
         jobs=(("cybersecurity.probe_sites", 300.0, _probe_sites),),
         services=(_syslog_service,),
         alert_rules_file="alert_rules.yaml",
+        label_names=_label_names,
         record_sources={
             name: _record(name)
             for name in ("critical_events", "sites_down", "sites_defaced", "cert_expiring")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
@@ -84,6 +84,27 @@ def overview_tile(session: Session, lang: str) -> Tile:
     )
 
 
+# A failed probe's reason in words, from the kind of error it recorded ("timeout: …").
+PROBE_ERRORS: Final = (
+    ("timeout", "cy.probe.error.timeout"),
+    ("ConnectionRefused", "cy.probe.error.refused"),
+    ("gaierror", "cy.probe.error.dns"),
+    ("SSL", "cy.probe.error.tls"),
+    ("Certificate", "cy.probe.error.tls"),
+    ("ProbeTarget", "cy.probe.error.target"),
+    ("NotAllowed", "cy.probe.error.target"),
+)
+
+
+def probe_error_key(error: str | None) -> str:
+    """Message key of a probe error's kind (the generic "could not connect" otherwise)."""
+    kind = (error or "").split(":", 1)[0]
+    for prefix, key in PROBE_ERRORS:
+        if kind.startswith(prefix) or prefix in kind:
+            return key
+    return "cy.probe.error_generic"
+
+
 def _sites(db: Session, now: Any) -> list[dict[str, Any]]:
     warn = now + timedelta(days=probes.current_config().cert_warn_days)
     out = []
@@ -94,6 +115,7 @@ def _sites(db: Session, now: Any) -> list[dict[str, Any]]:
         out.append(
             {
                 "site": s,
+                "error_key": probe_error_key(s.error),
                 "badge": STATE_BADGES.get(s.state, "badge-muted"),
                 "days_left": days_left,
                 "cert_warn": s.cert_not_after is not None and s.cert_not_after < warn,

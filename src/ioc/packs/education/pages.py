@@ -61,10 +61,12 @@ def _commune(db: Session, code: str) -> Area:
 def _page(request: Request, db: Session, principal: Principal, code: str | None) -> Response:
     lang = _lang(request)
     area = _commune(db, code) if code is not None else None
-    data = views.overview(db, int(clock.now().timestamp()), lang, commune=code)
-    plan_table, plan_chart = plan.plan_vs_actual(
-        db, request.app.state.registry, code or geo.PROVINCE, clock.now(), lang
+    now = clock.now()
+    rows = plan.rows(db, code or geo.PROVINCE, now)  # read once: tiles and table agree
+    data = views.overview(
+        db, int(now.timestamp()), lang, commune=code, official=plan.figures(rows, lang)
     )
+    plan_table, plan_chart = plan.plan_vs_actual(db, code or geo.PROVINCE, now, lang, rows)
     # The province map shows upper-secondary schools (the others are in the table and on each
     # commune's page, where every school is drawn).
     shown = [
@@ -111,9 +113,7 @@ def _table(request: Request, db: Session, name: str, lang: str, commune: str | N
     if name == "schools":
         return views.overview(db, now_ts, lang, commune=commune).schools
     if name == "plan":
-        return plan.plan_vs_actual(
-            db, request.app.state.registry, commune or geo.PROVINCE, clock.now(), lang
-        )[0]
+        return plan.plan_vs_actual(db, commune or geo.PROVINCE, clock.now(), lang)[0]
     raise HTTPException(404, f"Không có bảng {name!r} / no such table (communes, schools, plan)")
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from ioc.core import communes as geo
 from ioc.core import figures, i18n
 from ioc.engines.exports import Table
+from ioc.engines.submissions.plan import Figure
 from ioc.packs.education.schools import School, schools
 
 MONTHS_SHOWN: Final = 24
@@ -108,6 +109,18 @@ def _weighted(items: list[School], code: str) -> float | None:
     return round(num / den, 1) if den else None
 
 
+def _pass_rate(fig: Figure | None, upper: list[School], lang: str) -> Kpi:
+    """Upper-secondary graduation: the submitted province rate (the plan table's), else the
+    pupil-weighted pass rate of the schools shown."""
+    if fig is not None:
+        return Kpi(i18n.translate("ed.kpi.pass_rate", lang), fig.text(lang), "%", note=fig.period)
+    return Kpi(
+        i18n.translate("ed.kpi.pass_rate_schools", lang),
+        i18n.format_measure(_weighted(upper, "ed_exam_pass_rate"), lang, "%"),
+        "%",
+    )
+
+
 def school_markers(items: list[School], lang: str) -> list[dict[str, Any]]:
     """Schools for ``IOC.aqiMap``: coloured by level, labelled with pupils per teacher."""
     t = i18n.translate
@@ -179,8 +192,19 @@ def school_table(items: list[School], names: dict[str, str], lang: str) -> Table
     )
 
 
-def overview(session: Session, now_ts: int, lang: str, commune: str | None = None) -> Overview:
-    """The province page (or, with ``commune``, that commune's page)."""
+def overview(
+    session: Session,
+    now_ts: int,
+    lang: str,
+    commune: str | None = None,
+    official: dict[str, Figure] | None = None,
+) -> Overview:
+    """The province page (or, with ``commune``, that commune's page).
+
+    ``official``: the area's submitted figures (:func:`ioc.packs.education.plan.figures`,
+    read once with the plan table): the graduation tile shows the province's submitted rate,
+    as the plan table does; a commune page (no submitted rate) shows its schools' pass rate,
+    named as such."""
     t = i18n.translate
     all_communes = geo.communes(session)
     names = {c.code: c.name for c in all_communes}
@@ -215,11 +239,7 @@ def overview(session: Session, now_ts: int, lang: str, commune: str | None = Non
             "%",
             status="warn" if last_att is not None and last_att < 95 else "",
         ),
-        Kpi(
-            t("ed.kpi.pass_rate", lang),
-            i18n.format_number(_weighted(upper, "ed_exam_pass_rate"), lang, 1),
-            "%",
-        ),
+        _pass_rate((official or {}).get("ed_graduation_rate"), upper, lang),
     ]
     month_x = [figures.month_label(m) for m in months]
     by_level: dict[str, list[float]] = {lv: [0.0, 0.0] for lv in LEVELS}
@@ -243,7 +263,7 @@ def overview(session: Session, now_ts: int, lang: str, commune: str | None = Non
             "yMin": 80,
             "decimals": 1,
             "dataZoom": False,
-            "markLines": [{"value": 95, "label": t("ed.attendance_target", lang)}],
+            "markLines": [{"value": 95, "label": t("ed.attendance_target", lang), "unit": "%"}],
         },
         "pupils": {
             "series": [
@@ -259,12 +279,12 @@ def overview(session: Session, now_ts: int, lang: str, commune: str | None = Non
             "categories": [t(f"ed.level.{lv}", lang) for lv in levels],
             "series": [
                 {
-                    "name": figures.month_text(months[-13]),
+                    "name": figures.month_name(months[-13], lang),
                     "data": [round(by_level[lv][0]) for lv in levels],
                     "color": "#9AA3AD",
                 },
                 {
-                    "name": figures.month_text(months[-1]),
+                    "name": figures.month_name(months[-1], lang),
                     "data": [round(by_level[lv][1]) for lv in levels],
                     "color": "#1565C0",
                 },

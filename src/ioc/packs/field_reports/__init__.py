@@ -71,6 +71,20 @@ def _sync(session: Any) -> Any:
     return sync_categories(session)
 
 
+def _label_names(session: Any, label: str, value: str, lang: str) -> str | None:
+    """Alert labels of this pack: a report category's name."""
+    if label != "category":
+        return None
+    from sqlalchemy import select
+
+    from ioc.packs.field_reports.models import Category
+
+    row = session.execute(
+        select(Category.name_vi, Category.name_en).where(Category.code == value)
+    ).first()
+    return None if row is None else str(row[0] if lang == "vi" else row[1])
+
+
 def manifest() -> PackManifest:
     """The field-reports pack's contributions."""
     return PackManifest(
@@ -85,5 +99,6 @@ def manifest() -> PackManifest:
         sync=_sync,
         alert_rules_file="alert_rules.yaml",
         record_sources={"overdue": _overdue},
+        label_names=_label_names,
         nav=(NavEntry("/field-reports", "frp.nav.inbox", "view"),),
     )

@@ -43,6 +43,14 @@ def _demo(*args: Any, **kwargs: Any) -> Any:
     return load_demo(*args, **kwargs)
 
 
+def _label_names(session: Any, label: str, value: str, lang: str) -> str | None:
+    """Alert labels of this pack: a disease's name."""
+    from ioc.core import i18n
+
+    key = f"hl.disease.{value}"
+    return i18n.translate(key, lang) if label == "disease" and key in i18n.catalog() else None
+
+
 def manifest() -> PackManifest:
     """The health pack's contributions."""
     return PackManifest(
@@ -55,4 +63,5 @@ def manifest() -> PackManifest:
         entity_types=("MedicalFacility",),
         demo=_demo,
         alert_rules_file="alert_rules.yaml",
+        label_names=_label_names,
     )

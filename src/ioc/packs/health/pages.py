@@ -67,10 +67,10 @@ def _commune(db: Session, code: str) -> Area:
 def health_index(request: Request, db: DbSession, principal: Viewer) -> Response:
     """Y tế: key figures, trends, facilities and communes on maps, commune table."""
     lang = _lang(request)
-    data = views.overview(db, _now_ts(), lang)
-    plan_table, plan_chart = plan.plan_vs_actual(
-        db, request.app.state.registry, geo.PROVINCE, clock.now(), lang
-    )
+    now = clock.now()
+    rows = plan.rows(db, geo.PROVINCE, now)  # read once: tiles and table agree
+    data = views.overview(db, int(now.timestamp()), lang, official=plan.figures(rows, lang))
+    plan_table, plan_chart = plan.plan_vs_actual(db, geo.PROVINCE, now, lang, rows)
     return render(
         request,
         "health/index.html",
@@ -135,11 +135,11 @@ def health_commune(request: Request, code: str, db: DbSession, principal: Viewer
     """Drill-down to one commune: its facilities, figures and weekly cases per disease."""
     lang = _lang(request)
     area = _commune(db, code)
-    now_ts = _now_ts()
-    data = views.overview(db, now_ts, lang, commune=code)
-    plan_table, plan_chart = plan.plan_vs_actual(
-        db, request.app.state.registry, code, clock.now(), lang
-    )
+    now = clock.now()
+    now_ts = int(now.timestamp())
+    rows = plan.rows(db, code, now)
+    data = views.overview(db, now_ts, lang, commune=code, official=plan.figures(rows, lang))
+    plan_table, plan_chart = plan.plan_vs_actual(db, code, now, lang, rows)
     charts = {
         **data.charts,
         "plan": plan_chart,
@@ -180,9 +180,7 @@ def _table(
     if name == "facilities":
         return views.overview(db, now_ts, lang, commune=commune).facilities
     if name == "plan":
-        return plan.plan_vs_actual(
-            db, request.app.state.registry, commune or geo.PROVINCE, clock.now(), lang
-        )[0]
+        return plan.plan_vs_actual(db, commune or geo.PROVINCE, clock.now(), lang)[0]
     if name == "surveillance":
         table: Table = views.surveillance_page(db, _disease(disease), now_ts, lang)["table"]
         return table

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ioc.core import clock, figures, i18n
 from ioc.engines.exports import Table
+from ioc.engines.submissions.plan import Figure
 from ioc.packs.health import geo, surveillance
 from ioc.packs.health.facilities import Facility, facilities
 from ioc.packs.health.surveillance import DISEASES, WEEK
@@ -86,13 +87,14 @@ def week_text(start: int) -> str:
 
 @dataclass
 class Kpi:
-    """A key figure."""
+    """A key figure (``code``: the catalog indicator it shows, when it is one)."""
 
     label: str
     value: str
     unit: str = ""
     note: str = ""
     status: str = ""
+    code: str = ""
 
 
 @dataclass
@@ -114,6 +116,35 @@ class Overview:
 
 def _ratio(part: float, population: int) -> float | None:
     return round(part / population * 10_000, 1) if population else None
+
+
+def _per_10k(
+    fig: Figure | None,
+    label: str,
+    label_facilities: str,
+    computed: float | None,
+    lang: str,
+    note: str = "",
+) -> Kpi:
+    """Beds or physicians per 10,000: the submitted figure (what the plan table shows) when
+    the area has one, else the figure computed from the facilities, labelled as such."""
+    if fig is not None:
+        return Kpi(label, fig.text(lang), note=fig.period, code=fig.code)
+    return Kpi(label_facilities, i18n.format_number(computed, lang, 1), note=note)
+
+
+def _vaccination(fig: Figure | None, computed: float | None, month: str, lang: str) -> Kpi:
+    """Full immunisation: the area's submitted figure (the plan table's), else the communes'
+    population-weighted figure of the last month."""
+    value = fig.value if fig is not None else computed
+    return Kpi(
+        i18n.translate("hl.kpi.vaccination", lang),
+        fig.text(lang) if fig is not None else i18n.format_measure(computed, lang, "%"),
+        "%",
+        note=fig.period if fig is not None else month,
+        status="warn" if value is not None and value < 95 else "",
+        code="hl_vaccination_coverage",
+    )
 
 
 def _facility_summary(f: Facility, lang: str) -> str:
@@ -199,8 +230,19 @@ def _round(value: float | None, decimals: int = 1) -> float | None:
     return None if value is None else round(value, decimals)
 
 
-def overview(session: Session, now_ts: int, lang: str, commune: str | None = None) -> Overview:
-    """The province page (or, with ``commune``, that commune's page)."""
+def overview(
+    session: Session,
+    now_ts: int,
+    lang: str,
+    commune: str | None = None,
+    official: dict[str, Figure] | None = None,
+) -> Overview:
+    """The province page (or, with ``commune``, that commune's page).
+
+    ``official``: the area's submitted figures (:func:`ioc.packs.health.plan.figures`, read
+    once with the plan table) — the one source of the beds, physicians and immunisation tiles,
+    so they show what the plan table shows. Beds and physicians per 10,000 are submitted for
+    the province only: a commune page computes them from its facilities, named as such."""
     t = i18n.translate
     all_communes = geo.communes(session)
     names = {c.code: c.name for c in all_communes}
@@ -225,7 +267,16 @@ def overview(session: Session, now_ts: int, lang: str, commune: str | None = Non
     )
     weights = {c.code: float(c.population or 0) for c in shown}
     vacc_ours = {k: v for k, v in vacc_series.items() if k in weights}
-    vaccination = figures.month_weighted(session, vacc_ours, weights, months)
+    # The area's own submitted series (the plan table's), else the communes' weighted mean.
+    area_code = commune or geo.PROVINCE
+    vaccination = (
+        figures.month_weighted(
+            session, {area_code: vacc_series[area_code]}, {area_code: 1.0}, months
+        )
+        if area_code in vacc_series
+        else figures.month_weighted(session, vacc_ours, weights, months)
+    )
+    official = official or {}
 
     # Surveillance of every disease (EARS of the last complete week, 4-week incidence).
     surv = {d: surveillance.surveillance(session, d, shown, now_ts, WEEKS_SHOWN) for d in DISEASES}
@@ -242,6 +293,7 @@ def overview(session: Session, now_ts: int, lang: str, commune: str | None = Non
             "code": r.code,
             "cases": int(r.last_week),
             "c2": r.stats.get("c2"),
+            "c2_threshold": surv[d].params["c2"].threshold,
         }
         for d in DISEASES
         for r in surv[d].alarms
@@ -252,14 +304,20 @@ def overview(session: Session, now_ts: int, lang: str, commune: str | None = Non
             i18n.format_number(len(items), lang),
             note=t("hl.kpi.hospitals", lang, n=len(hospitals)),
         ),
-        Kpi(
+        _per_10k(
+            official.get("hl_beds_per_10k"),
             t("hl.kpi.beds_per_10k", lang),
-            i18n.format_number(_ratio(total_beds, population), lang, 1),
-            note=t("hl.kpi.beds_total", lang, n=i18n.format_number(total_beds, lang)),
+            t("hl.kpi.beds_per_10k_facilities", lang),
+            _ratio(total_beds, population),
+            lang,
+            t("hl.kpi.beds_total", lang, n=i18n.format_number(total_beds, lang)),
         ),
-        Kpi(
+        _per_10k(
+            official.get("hl_doctors_per_10k"),
             t("hl.kpi.doctors_per_10k", lang),
-            i18n.format_number(_ratio(doctors, population), lang, 1),
+            t("hl.kpi.doctors_per_10k_facilities", lang),
+            _ratio(doctors, population),
+            lang,
         ),
         Kpi(
             t("hl.kpi.occupancy", lang),
@@ -272,12 +330,8 @@ def overview(session: Session, now_ts: int, lang: str, commune: str | None = Non
             i18n.format_number(visits[-1], lang),
             note=last_month_text,
         ),
-        Kpi(
-            t("hl.kpi.vaccination", lang),
-            i18n.format_number(vaccination[-1], lang, 1),
-            "%",
-            note=last_month_text,
-            status="warn" if vaccination[-1] is not None and vaccination[-1] < 95 else "",
+        _vaccination(
+            official.get("hl_vaccination_coverage"), vaccination[-1], last_month_text, lang
         ),
         Kpi(
             t("hl.kpi.alarms", lang),
@@ -321,7 +375,7 @@ def overview(session: Session, now_ts: int, lang: str, commune: str | None = Non
             "yName": "%",
             "decimals": 1,
             "dataZoom": False,
-            "markLines": [{"value": 95, "label": t("hl.vaccination_target", lang)}],
+            "markLines": [{"value": 95, "label": t("hl.vaccination_target", lang), "unit": "%"}],
         },
         "cases": {
             "series": [
@@ -428,7 +482,7 @@ def _year_on_year(
     totals = figures.month_sum(session, series, months)
     this_year, last_year = totals[12:], totals[:12]
     return {
-        "categories": [figures.month_text(m) for m in months[12:]],
+        "categories": [figures.month_name(m, lang) for m in months[12:]],
         "series": [
             {"name": t("hl.same_period", lang), "data": last_year, "color": "#9AA3AD"},
             {"name": t("hl.actual", lang), "data": this_year, "color": "#1565C0"},
@@ -534,6 +588,7 @@ def surveillance_page(session: Session, disease: str, now_ts: int, lang: str) ->
         "markers": markers,
         "charts": charts,
         "alarms": current.alarms,
+        "c2_threshold": params["c2"].threshold,
         "week": week_text(current.weeks[-1]),
         "params": params,
     }
@@ -557,7 +612,7 @@ def ears_choropleth(surv: surveillance.Surveillance, lang: str, active: bool) ->
             continue
         values[r.code] = sum(1 for m in surveillance.METHODS if r.breaches.get(m))
         stats = " · ".join(
-            f"{m.upper()} = {i18n.format_number(r.stats.get(m), lang, 2)}"
+            t("hl.ears_stat", lang, m=m.upper(), value=i18n.format_number(r.stats.get(m), lang, 2))
             for m in surveillance.METHODS
         )
         alarm = f" — {t('hl.alarm', lang)}" if r.alarm else ""

@@ -75,6 +75,9 @@ Numbers and points:
 * A scorecard's ``score`` is the sum of the points earned; ``score_100`` rescales it to the
   maximum of the indicators that have a value (so units are comparable when some indicator
   has no data); rankings sort by ``score_100``, then on-time rate.
+* A scope **without dossiers** in the period (none received, none finished) has no score:
+  it is "no data" ("chưa có hồ sơ"), never ranked — feedback or catalogue indicators alone
+  (5.2, 5.3, 3.1 …) would otherwise give an agency that handled nothing 100 points.
 """
 
 from __future__ import annotations
@@ -482,8 +485,17 @@ class Scorecard:
         )
 
     @property
+    def has_dossiers(self) -> bool:
+        """Dossiers received or finished in the period. A unit without any is "no data"
+        (shown "chưa có hồ sơ"): no score and never ranked, whatever its feedback or
+        catalogue indicators say."""
+        return self.counters.received > 0 or self.counters.finished > 0
+
+    @property
     def score(self) -> Decimal | None:
-        """Total points earned (``None`` when no indicator has a value)."""
+        """Total points earned (``None`` when no indicator has a value, or without dossiers)."""
+        if not self.has_dossiers:
+            return None
         scored = [r.points for r in self.indicators.values() if r.points is not None]
         return sum(scored, Decimal(0)) if scored else None
 

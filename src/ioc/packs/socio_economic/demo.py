@@ -184,7 +184,7 @@ def _submit(
     sub = SubSubmission(
         agency_code=ob.agency.code,
         period=period.key,
-        file_name=f"mau-so-lieu_{ob.agency.code}_{period.key}.xlsx",
+        file_name=f"mau-so-lieu-{ob.agency.code}-{period.key}.xlsx",
         uploaded_by="demo",
         uploaded_at=sent,
         status="accepted",

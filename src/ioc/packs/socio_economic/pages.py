@@ -253,10 +253,9 @@ def index(
     ]
     bars = [
         {
-            "name": v["code"].removeprefix("se_"),
+            "name": v["name"],
             "value": round(v["forecast_pct_raw"], 1),
             "color": v["color"],
-            "label": v["name"],
         }
         for v in views
         if v["forecast_pct_raw"] is not None
@@ -285,7 +284,9 @@ def index(
                     "data": bars,
                     "seriesName": i18n.translate("se.forecast_pct", lang),
                     "yName": "%",
-                    "markLines": [{"value": 100, "label": i18n.translate("se.plan", lang)}],
+                    "markLines": [
+                        {"value": 100, "label": i18n.translate("se.plan", lang), "unit": "%"}
+                    ],
                 }
             ),
             "has_bars": bool(bars),

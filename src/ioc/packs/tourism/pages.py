@@ -61,10 +61,12 @@ def _commune(db: Session, code: str) -> Area:
 def _page(request: Request, db: Session, principal: Principal, code: str | None) -> Response:
     lang = _lang(request)
     area = _commune(db, code) if code is not None else None
-    data = views.overview(db, int(clock.now().timestamp()), lang, commune=code)
-    plan_table, plan_chart = plan.plan_vs_actual(
-        db, request.app.state.registry, code or geo.PROVINCE, clock.now(), lang
+    now = clock.now()
+    rows = plan.rows(db, code or geo.PROVINCE, now)  # read once: tiles and table agree
+    data = views.overview(
+        db, int(now.timestamp()), lang, commune=code, official=plan.figures(rows, lang)
     )
+    plan_table, plan_chart = plan.plan_vs_actual(db, code or geo.PROVINCE, now, lang, rows)
     shown = data.place_markers
     return render(
         request,
@@ -105,9 +107,7 @@ def _table(request: Request, db: Session, name: str, lang: str, commune: str | N
     if name == "places":
         return views.overview(db, now_ts, lang, commune=commune).places
     if name == "plan":
-        return plan.plan_vs_actual(
-            db, request.app.state.registry, commune or geo.PROVINCE, clock.now(), lang
-        )[0]
+        return plan.plan_vs_actual(db, commune or geo.PROVINCE, clock.now(), lang)[0]
     raise HTTPException(404, f"Không có bảng {name!r} / no such table (communes, places, plan)")
 
 
@@ -136,7 +136,9 @@ def tourism_export(
 def overview_tile(session: Session, lang: str) -> Tile:
     """Overview tile: visitor arrivals of the last complete month."""
     t = i18n.translate
-    data = views.overview(session, int(clock.now().timestamp()), lang)
+    now = clock.now()
+    official = plan.figures(plan.rows(session, geo.PROVINCE, now), lang)
+    data = views.overview(session, int(now.timestamp()), lang, official=official)
     figures = {k.label: k for k in data.kpis}
     domestic = figures.get(t("tr.kpi.domestic", lang))
     international = figures.get(t("tr.kpi.international", lang))

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from ioc.core import communes as geo
 from ioc.core import figures, i18n
 from ioc.engines.exports import Table
+from ioc.engines.submissions.plan import Figure
 from ioc.packs.tourism.places import ACCOMMODATION, DESTINATION, Place, places
 
 MONTHS_SHOWN: Final = 24
@@ -70,13 +71,14 @@ def visit_color(value: float | None) -> tuple[str, str]:
 
 @dataclass
 class Kpi:
-    """A key figure."""
+    """A key figure (``code``: the catalog indicator it shows, when it is one)."""
 
     label: str
     value: str
     unit: str = ""
     note: str = ""
     status: str = ""
+    code: str = ""
 
 
 @dataclass
@@ -179,8 +181,20 @@ def place_table(items: list[Place], names: dict[str, str], lang: str) -> Table:
     )
 
 
-def overview(session: Session, now_ts: int, lang: str, commune: str | None = None) -> Overview:
-    """The province page (or, with ``commune``, that commune's page)."""
+def overview(
+    session: Session,
+    now_ts: int,
+    lang: str,
+    commune: str | None = None,
+    official: dict[str, Figure] | None = None,
+) -> Overview:
+    """The province page (or, with ``commune``, that commune's page).
+
+    ``official``: the province's submitted figures (:func:`ioc.packs.tourism.plan.figures`,
+    read once with the plan table), the one source of the visitor, revenue and occupancy
+    tiles and charts of the province page — so tiles, charts, the plan table and the overview
+    tile show the same numbers. A commune page has no submitted occupancy: it shows the
+    rooms-weighted occupancy of its accommodation, named as such."""
     t = i18n.translate
     all_communes = geo.communes(session)
     names = {c.code: c.name for c in all_communes}
@@ -212,6 +226,14 @@ def overview(session: Session, now_ts: int, lang: str, commune: str | None = Non
     revenue = province_sum("tr_revenue")
     destinations = [p for p in items if p.type == DESTINATION]
     stays = [p for p in items if p.type == ACCOMMODATION]
+    official = official or {}
+
+    def submitted(code: str, label_key: str) -> Kpi:
+        fig = official.get(code)
+        if fig is None:
+            return Kpi(t(label_key, lang), i18n.NO_VALUE)
+        return Kpi(t(label_key, lang), fig.text(lang), fig.unit, note=fig.period, code=code)
+
     kpis = [
         Kpi(
             t("tr.kpi.destinations", lang),
@@ -222,36 +244,40 @@ def overview(session: Session, now_ts: int, lang: str, commune: str | None = Non
             i18n.format_number(len(stays), lang),
             note=t("tr.kpi.rooms", lang, n=i18n.format_number(sum(rooms.values()), lang)),
         ),
-        Kpi(
-            t("tr.kpi.occupancy", lang),
-            i18n.format_number(occupancy[-1], lang, 1),
-            "%",
-            note=last_month,
-        ),
-        Kpi(t("tr.kpi.visits", lang), i18n.format_number(visits[-1], lang), note=last_month),
     ]
     if commune is None:
+        # The province's occupancy is the figure Sở VHTTDL submits (its plan row), by month.
+        found = province.get("tr_occupancy_avg", {})
+        occupancy = figures.month_weighted(
+            session,
+            {geo.PROVINCE: found[geo.PROVINCE]} if geo.PROVINCE in found else {},
+            {geo.PROVINCE: 1.0},
+            months,
+        )
+        kpis.append(submitted("tr_occupancy_avg", "tr.kpi.occupancy"))
+    else:
+        kpis.append(
+            Kpi(
+                t("tr.kpi.occupancy_places", lang),
+                i18n.format_measure(occupancy[-1], lang, "%"),
+                "%",
+                note=last_month,
+            )
+        )
+    kpis.append(
+        Kpi(
+            t("tr.kpi.visits", lang), i18n.format_measure(visits[-1], lang, "lượt"), note=last_month
+        )
+    )
+    if commune is None:
         kpis += [
-            Kpi(
-                t("tr.kpi.domestic", lang),
-                i18n.format_number(domestic[-1], lang),
-                note=last_month,
-            ),
-            Kpi(
-                t("tr.kpi.international", lang),
-                i18n.format_number(international[-1], lang),
-                note=last_month,
-            ),
-            Kpi(
-                t("tr.kpi.revenue", lang),
-                i18n.format_number(revenue[-1], lang, 1),
-                t("tr.unit.billion", lang),
-                note=last_month,
-            ),
+            submitted("tr_visitors_domestic", "tr.kpi.domestic"),
+            submitted("tr_visitors_international", "tr.kpi.international"),
+            submitted("tr_revenue", "tr.kpi.revenue"),
         ]
     charts: dict[str, Any] = {
         "arrivals": {
-            "categories": [figures.month_text(m) for m in months],
+            "categories": [figures.month_name(m, lang) for m in months],
             "series": [
                 {"name": t("tr.fig.domestic", lang), "data": domestic, "color": "#2E7D32"},
                 {
@@ -285,7 +311,9 @@ def overview(session: Session, now_ts: int, lang: str, commune: str | None = Non
         "occupancy": {
             "series": [
                 {
-                    "name": t("tr.fig.occupancy", lang),
+                    "name": t(
+                        "tr.fig.occupancy" if commune is None else "tr.kpi.occupancy_places", lang
+                    ),
                     "data": list(zip(month_x, occupancy, strict=True)),
                 }
             ],

@@ -8,6 +8,7 @@
  *   IOC.barChart(elId, cfg)           -> echarts instance
  *   IOC.formatNumber(value, decimals) -> "1.234,5" (vi) / "1,234.5" (en)
  *   IOC.formatTime(msOrIso, withTime) -> "28/11/2026 14:05" in Asia/Ho_Chi_Minh
+ *   IOC.formatMonth(msOrIso)          -> "T4/2026" (vi) / "Apr 2026" (en), the month in Vietnam
  *   IOC.init(root)                    -> builds every [data-ioc] element under root
  *   IOC.escapeHtml(value)             -> "&lt;b&gt;" — for the few APIs that insist on HTML
  *   IOC.textElement(text, className)  -> <span> holding text (Leaflet tooltips and popups)
@@ -89,6 +90,32 @@
     var p = vnParts(ms);
     var s = pad2(p.d) + "/" + pad2(p.mo) + "/" + p.y;
     return withTime === false ? s : s + " " + pad2(p.h) + ":" + pad2(p.mi);
+  }
+
+  var MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+    "Dec"];
+
+  /** The month of an instant in Vietnam: "T4/2026" (vi) or "Apr 2026" (en), never "01/04". */
+  function formatMonth(t) {
+    var ms = toMs(t);
+    if (!isFinite(ms)) { return NO_VALUE; }
+    var p = vnParts(ms);
+    return isVi() ? "T" + p.mo + "/" + p.y : MONTHS_EN[p.mo - 1] + " " + p.y;
+  }
+
+  /** True when every point of the series falls on a month's first day at 00:00 (Vietnam). */
+  function isMonthly(series) {
+    var n = 0;
+    var monthly = (series || []).every(function (s) {
+      return (s.data || []).every(function (p) {
+        var ms = toMs(p[0]);
+        if (!isFinite(ms)) { return false; }
+        var v = vnParts(ms);
+        n += 1;
+        return v.d === 1 && v.h === 0 && v.mi === 0;
+      });
+    });
+    return monthly && n > 1;
   }
 
   /** Colour band of an AQI value; null/undefined gives the grey "no data" band. */
@@ -297,7 +324,13 @@
     return option;
   }
 
-  function markLineOf(markLines) {
+  /** A reference line's words: "Mục tiêu: 95 %" (label, value and unit), or the value. */
+  function markLineText(m) {
+    var value = formatNumber(m.value) + (m.unit ? " " + m.unit : "");
+    return m.label ? m.label + ": " + value : value;
+  }
+
+  function markLineOf(markLines, axis) {
     if (!markLines || !markLines.length) { return undefined; }
     return {
       silent: true,
@@ -305,11 +338,9 @@
       lineStyle: { type: "dashed", color: "#C62828", width: 1.5 },
       label: { position: "end", color: "#C62828", fontWeight: 600, lineHeight: 14 },
       data: markLines.map(function (m) {
-        return {
-          yAxis: m.value,
-          name: m.label,
-          label: { formatter: (m.label ? m.label + "\n" : "") + formatNumber(m.value) }
-        };
+        var line = { name: m.label, label: { formatter: markLineText(m) } };
+        line[axis || "yAxis"] = m.value;
+        return line;
       })
     };
   }
@@ -319,9 +350,9 @@
     if (!cfg.markLines || !cfg.markLines.length) { return 24; }
     var longest = 0;
     cfg.markLines.forEach(function (m) {
-      longest = Math.max(longest, String(m.label || "").length, formatNumber(m.value).length);
+      longest = Math.max(longest, markLineText(m).length);
     });
-    return Math.min(140, 16 + longest * 7);
+    return Math.min(160, 16 + longest * 7);
   }
 
   // Timestamps are shifted by +07:00 and drawn with useUTC, so ticks fall on Vietnamese
@@ -344,16 +375,24 @@
     return formatTime(value - VN_OFFSET_MIN * 60000, withTime);
   }
 
+  // Month ticks and tooltips of a monthly series: "T4/2026", never the day "01/04".
+  function shiftedMonthText(value) {
+    return formatMonth(value - VN_OFFSET_MIN * 60000);
+  }
+
   /**
    * Time-series line chart.
    * cfg: {series: [{name, data: [[isoTime, value|null], ...], color?}], yName, unit?,
    *       decimals? (tooltip; default up to 1), markLines?: [{value, label}],
    *       colorByAqi?: bool (colour the line by VN_AQI band), yMin?, yMax?, area?: bool,
-   *       dataZoom?: bool (default true), animation?: bool (default false)}
+   *       dataZoom?: bool (default true), animation?: bool (default false),
+   *       period?: "month" (monthly figures: axis and tooltip name months, "T4/2026"; found
+   *       by itself when every point is a month's first day)}
    */
   function lineChart(elId, cfg) {
     cfg = cfg || {};
     var chart = makeChart(elId);
+    var monthly = cfg.period === "month" || (cfg.period === undefined && isMonthly(cfg.series));
     var series = (cfg.series || []).map(function (s, i) {
       var out = {
         name: s.name,
@@ -378,8 +417,9 @@
     // ECharts' own colour dot (it HTML-encodes the colour itself).
     function lineTooltip(params) {
       if (!params || !params.length) { return ""; }
-      var html = '<div style="font-weight:600">' +
-        escapeHtml(shiftedTimeText(params[0].value[0], true)) + "</div>";
+      var when = monthly ? shiftedMonthText(params[0].value[0])
+        : shiftedTimeText(params[0].value[0], true);
+      var html = '<div style="font-weight:600">' + escapeHtml(when) + "</div>";
       params.forEach(function (p) {
         var v = p.value[1];
         html += "<div>" + p.marker + escapeHtml(
@@ -405,9 +445,11 @@
       },
       xAxis: {
         type: "time",
+        // Monthly figures: ticks at month starts at least, each named "T4/2026".
+        minInterval: monthly ? 28 * 86400000 : undefined,
         axisLabel: {
           hideOverlap: true,
-          formatter: axisTimeLabel,
+          formatter: monthly ? shiftedMonthText : axisTimeLabel,
           rich: { day: { fontWeight: "bold" } }
         },
         splitLine: { show: false }
@@ -428,7 +470,9 @@
         { type: "inside", throttle: 50 },
         {
           type: "slider", height: 20, bottom: 8,
-          labelFormatter: function (v) { return shiftedTimeText(v, true); }
+          labelFormatter: function (v) {
+            return monthly ? shiftedMonthText(v) : shiftedTimeText(v, true);
+          }
         }
       ];
     } else {
@@ -455,17 +499,51 @@
     return chart;
   }
 
+  // Room a category label needs (px, 12 px type) and the room a bar leaves it.
+  function textWidth(text) {
+    return String(text || "").length * 7;
+  }
+
   /**
-   * Daily VN_AQI bar chart, each bar in its category colour.
-   * cfg: {data: [{date: "2026-11-27" (or name), value, color?, text_color?, label?}],
-   *       seriesName?, yName?, markLines?: [{value, label}], showValues?: bool (default true),
-   *       animation?: bool}
+   * Every category named, whatever the screen: the category axis of a vertical bar chart
+   * shows each label (interval 0), wrapped to its slot, or turned upright when the slots are
+   * narrower than a word ("T11/2026" under 24 monthly bars on a phone).
+   */
+  function categoryLabels(labels, plotWidth) {
+    var slot = plotWidth / Math.max(1, labels.length);
+    var longest = 0;
+    labels.forEach(function (l) { longest = Math.max(longest, textWidth(l)); });
+    var words = 0;
+    labels.forEach(function (l) {
+      String(l || "").split(/\s+/).forEach(function (w) { words = Math.max(words, textWidth(w)); });
+    });
+    if (longest <= slot - 4) { return { interval: 0, hideOverlap: false }; }
+    if (words <= slot - 4) {
+      return { interval: 0, hideOverlap: false, width: Math.max(24, slot - 4), overflow: "break",
+        lineHeight: 14 };
+    }
+    return { interval: 0, hideOverlap: false, rotate: slot < 30 ? 90 : 45, fontSize: 11 };
+  }
+
+  /**
+   * Bar chart, each bar in its own colour (VN_AQI bands by default). Daily values (items with
+   * a ``date``) are drawn on a time axis, named categories (``name``) on a category axis that
+   * names every one: horizontal bars when there are many or long names. Numbers print on the
+   * bars only where they fit (never 90 numbers on a phone).
+   * cfg: {data: [{date: "2026-11-27" | name, value, color?, text_color?, label?}],
+   *       seriesName?, yName?, markLines?: [{value, label, unit?}], showValues?: bool (default:
+   *       when they fit), horizontal?: bool (default: by count and length), animation?: bool}
    * color defaults to the official band of value; label (category text) shows in the tooltip.
    */
   function barChart(elId, cfg) {
     cfg = cfg || {};
     var chart = makeChart(elId);
+    var node = chart.getDom();
     var items = cfg.data || [];
+    var width = node.clientWidth || 600;
+    var daily = items.length > 0 && items.every(function (it) {
+      return it.date && /^\d{4}-\d{2}-\d{2}/.test(it.date);
+    });
 
     function dayText(item, withYear) {
       if (item.date) {
@@ -484,51 +562,102 @@
           (item.label ? " \u2014 " + item.label : "")) + "</div>";
     }
 
+    var names = items.map(function (it) { return dayText(it, false); });
+    var longest = 0;
+    names.forEach(function (n) { longest = Math.max(longest, textWidth(n)); });
+    var horizontal = !daily && (cfg.horizontal === true || (cfg.horizontal !== false &&
+      (items.length > 8 || longest > Math.max(60, (width - 80) / Math.max(1, items.length)))));
+    var perBar = horizontal ? 26 : (width - 80) / Math.max(1, items.length);
+    var showValues = cfg.showValues === undefined ? perBar >= 26 : cfg.showValues && perBar >= 26;
+    var nameWidth = Math.round(Math.min(220, width * (width < 600 ? 0.4 : 0.35)));
+    if (horizontal) {
+      // Every name on its own row, wrapped lines and all: the chart grows to hold them.
+      var wanted = 72;
+      names.forEach(function (n) {
+        wanted += Math.max(26, Math.ceil(textWidth(n) / nameWidth) * 15 + 8);
+      });
+      if (node.clientHeight < wanted) {
+        node.style.height = wanted + "px";
+        chart.resize();
+      }
+    }
+    var valueAxis = {
+      type: "value",
+      name: cfg.yName || "",
+      nameTextStyle: { align: horizontal ? "right" : "left" },
+      splitNumber: horizontal && width < 600 ? 2 : undefined,
+      axisLabel: { hideOverlap: true, formatter: function (v) { return formatNumber(v); } },
+      splitLine: { show: true }
+    };
+    var categoryAxis;
+    if (daily) {
+      categoryAxis = {
+        type: "time",
+        axisLabel: { hideOverlap: true, formatter: axisTimeLabel, rich: { day: { fontWeight: "bold" } } },
+        splitLine: { show: false }
+      };
+    } else if (horizontal) {
+      categoryAxis = {
+        type: "category",
+        inverse: true,
+        data: names,
+        axisTick: { alignWithLabel: true },
+        axisLabel: { interval: 0, width: nameWidth, overflow: "break", lineHeight: 14 }
+      };
+    } else {
+      categoryAxis = {
+        type: "category",
+        data: names,
+        axisTick: { alignWithLabel: true },
+        axisLabel: categoryLabels(names, width - 80)
+      };
+    }
+
     var option = {
       animation: cfg.animation === true,
-      grid: { left: 16, right: markRight(cfg), top: 36, bottom: 16, containLabel: true },
+      useUTC: daily,
+      // Horizontal bars write their reference line's words above the bars, not on the right.
+      grid: { left: 16, right: horizontal ? (showValues ? 40 : 16) : markRight(cfg), top: 36,
+        bottom: 16, containLabel: true },
       tooltip: {
         trigger: "item",
         formatter: barTooltip
       },
-      xAxis: {
-        type: "category",
-        data: items.map(function (it) { return dayText(it, false); }),
-        axisTick: { alignWithLabel: true },
-        axisLabel: { hideOverlap: true }
-      },
-      yAxis: {
-        type: "value",
-        name: cfg.yName || "",
-        nameTextStyle: { align: "left" },
-        axisLabel: { formatter: function (v) { return formatNumber(v); } },
-        splitLine: { show: true }
-      },
+      xAxis: horizontal ? valueAxis : categoryAxis,
+      yAxis: horizontal ? categoryAxis : valueAxis,
       series: [{
         name: cfg.seriesName || "VN_AQI",
         type: "bar",
         barMaxWidth: 36,
         data: items.map(function (it) {
           var band = aqiBand(it.value);
+          var value = it.value === undefined ? null : it.value;
           return {
-            value: it.value === undefined ? null : it.value,
+            value: daily ? [shift(Date.parse(it.date.slice(0, 10) + "T00:00:00+07:00")), value]
+              : value,
             itemStyle: {
               color: it.color || band.color,
               borderColor: "rgba(0,0,0,0.25)",
               borderWidth: 1,
-              borderRadius: [3, 3, 0, 0]
+              borderRadius: horizontal ? [0, 3, 3, 0] : [3, 3, 0, 0]
             }
           };
         }),
         label: {
-          show: cfg.showValues !== false,
-          position: "top",
+          show: showValues,
+          position: horizontal ? "right" : "top",
           fontWeight: 600,
-          formatter: function (p) { return formatNumber(p.value, 0); }
+          formatter: function (p) {
+            return formatNumber(Array.isArray(p.value) ? p.value[1] : p.value, 0);
+          }
         },
-        markLine: markLineOf(cfg.markLines)
+        markLine: markLineOf(cfg.markLines, horizontal ? "xAxis" : "yAxis")
       }]
     };
+    if (horizontal && option.series[0].markLine) {
+      // The line runs down the bars: its words go above the first bar, not over the axis.
+      option.series[0].markLine.label.position = "start";
+    }
     chart.setOption(applyTheme(option, theme(chart.getDom())));
     return chart;
   }
@@ -590,6 +719,7 @@
     init: init,
     formatNumber: formatNumber,
     formatTime: formatTime,
+    formatMonth: formatMonth,
     escapeHtml: escapeHtml,
     textElement: textElement,
     aqiBand: aqiBand,

@@ -4,8 +4,11 @@
  * IOC.aqiMap, IOC.formatNumber) and vendor echarts/leaflet, loaded before this file.
  *
  *   Sectors.groupedBars(elId, cfg) -> echarts instance
- *     cfg: {categories: ["01/2026", ...], series: [{name, data: [number|null|{value, color}],
- *           color?}], yName?, decimals?, stack?: bool, horizontal?: bool, markLine?: number}
+ *     cfg: {categories: ["T1/2026", ...], series: [{name, data: [number|null|{value, color}],
+ *           color?}], yName?, decimals?, stack?: bool, horizontal?: bool, markLine?: number,
+ *           markLineLabel?: "Kế hoạch năm: 100 %"}
+ *     Every category is named: upright labels when the slots are narrow, wrapped names on
+ *     horizontal bars; numbers on the bars only where they fit.
  *   Sectors.drawAll(charts)  draws [data-sector-chart="key"] (line: IOC.lineChart,
  *     data-kind="bars": groupedBars) from the charts object, and [data-sector-map]
  *     maps from the JSON block named by the attribute ({stations, opts, places?,
@@ -21,7 +24,17 @@
     if (old) { old.dispose(); }
     var chart = global.echarts.init(node, null, { renderer: "canvas" });
     var fmt = function (v) { return IOC.formatNumber(v, cfg.decimals || 0); };
-    var categoryAxis = { type: "category", data: cfg.categories || [], axisLabel: { hideOverlap: true } };
+    var categories = cfg.categories || [];
+    var width = node.clientWidth || 600;
+    var slot = (width - 80) / Math.max(1, categories.length);
+    var longest = 0;
+    categories.forEach(function (c) { longest = Math.max(longest, String(c).length * 7); });
+    var labels = { interval: 0, hideOverlap: false };
+    if (longest > slot - 4) {
+      labels.rotate = slot < 30 ? 90 : 45;
+      labels.fontSize = 11;
+    }
+    var categoryAxis = { type: "category", data: categories, axisLabel: labels };
     var valueAxis = {
       type: "value",
       name: cfg.yName || "",
@@ -30,7 +43,9 @@
     };
     if (cfg.horizontal) {
       categoryAxis.inverse = true;
-      categoryAxis.axisLabel = { width: 170, overflow: "break", lineHeight: 14 };
+      categoryAxis.axisLabel = {
+        interval: 0, width: Math.round(Math.min(170, width * 0.4)), overflow: "break", lineHeight: 14
+      };
       valueAxis.max = function (v) { return Math.max(120, Math.ceil(v.max / 10) * 10 + 10); };
       valueAxis.nameTextStyle = { align: "right" };
     }
@@ -65,7 +80,7 @@
           out.markLine = {
             silent: true, symbol: "none", data: [line],
             lineStyle: { type: "dashed", color: "#C62828" },
-            label: { formatter: fmt(cfg.markLine) }
+            label: { formatter: cfg.markLineLabel || fmt(cfg.markLine) }
           };
         }
         return out;
