@@ -1,0 +1,24 @@
+"""NGSI-LD full ids, generic entities, subscriptions (issue 14)
+
+Revision ID: 0017
+Revises: 0016
+Create Date: 2026-12-05
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+revision: str = "0017"
+down_revision: str | None = "0016"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    # Placeholder in the chain: filled by the work it is named after (or left empty).
+    pass
+
+
+def downgrade() -> None:
+    pass

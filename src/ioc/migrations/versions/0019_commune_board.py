@@ -1,0 +1,24 @@
+"""commune scorecard snapshots (issue 20)
+
+Revision ID: 0019
+Revises: 0018
+Create Date: 2026-12-05
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+revision: str = "0019"
+down_revision: str | None = "0018"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    # Placeholder in the chain: filled by the work it is named after (or left empty).
+    pass
+
+
+def downgrade() -> None:
+    pass
