@@ -235,6 +235,21 @@ def format_datetime(dt: datetime, lang: str, with_time: bool = True) -> str:
     return local.strftime("%d/%m/%Y %H:%M" if with_time else "%d/%m/%Y")
 
 
+def is_day_boundary(dt: datetime) -> bool:
+    """True when ``dt`` is 00:00:00.000000 or 23:59:59 in Asia/Ho_Chi_Minh: how a deadline
+    that is a date is stored (start or end of the day), so screens show it as a date."""
+    local = to_local(dt)
+    start = (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0)
+    end = (local.hour, local.minute, local.second) == (23, 59, 59)
+    return start or end
+
+
+def format_when(dt: datetime, lang: str, with_time: bool = True) -> str:
+    """What pages show for a moment: :func:`format_datetime`, without the time when ``dt`` is
+    a day boundary (a deadline that is a date reads "28/12/2026", never "28/12/2026 00:00")."""
+    return format_datetime(dt, lang, with_time and not is_day_boundary(dt))
+
+
 def format_date(d: date, lang: str) -> str:
     """Calendar date ``d`` as ``dd/mm/yyyy``; an aware datetime is first taken to local time."""
     if isinstance(d, datetime):
@@ -243,7 +258,20 @@ def format_date(d: date, lang: str) -> str:
     return d.strftime("%d/%m/%Y")
 
 
-MONTHS_EN: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTHS_EN: Final = (
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+)
 
 
 def format_month(year: int, month: int, lang: str) -> str:

@@ -77,7 +77,7 @@ def render(
         return i18n.format_number(value, lang, decimals)
 
     def dt(value: datetime | None, with_time: bool = True) -> str:
-        return "—" if value is None else i18n.format_datetime(value, lang, with_time)
+        return "—" if value is None else i18n.format_when(value, lang, with_time)
 
     def d(value: date | None) -> str:
         return "—" if value is None else i18n.format_date(value, lang)

@@ -159,7 +159,7 @@ def base_context(request: Request) -> dict[str, Any]:
 
     def when(value: str | datetime | None, with_time: bool = True) -> str:
         moment = parse_iso(value) if isinstance(value, str) else value
-        return "—" if moment is None else i18n.format_datetime(moment, lang, with_time)
+        return "—" if moment is None else i18n.format_when(moment, lang, with_time)
 
     return {"when": when, "map_opts_json": to_json(map_opts(request))}
 

@@ -11,6 +11,7 @@ province's mail server instead.
 from __future__ import annotations
 
 import itertools
+import logging
 import socket
 import threading
 from pathlib import Path
@@ -64,6 +65,9 @@ class MailSink:
         """Listen (on a free port unless one was given) and return the port."""
         self.port = self.port or free_port(self.host)
         self.folder.mkdir(parents=True, exist_ok=True)
+        # aiosmtpd logs every SMTP command at INFO ("Connection lost during _handle_client()"
+        # after each normal QUIT): noise that reads like a fault on the operator's console.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         self._controller = Controller(_Folder(self.folder), hostname=self.host, port=self.port)
         self._controller.start()
         return self.port
