@@ -981,7 +981,7 @@ def check_consistency(db: PagesDb, growth: Growth, samples: int = 4) -> str:
             before_r = _rollup_rows(session, sid, day)
             e = 1 if _label_end(session, sid) else 0
             series_store._recompute_rollups(
-                session.connection(), sid, day + e, day + DAY - 1 + e, bool(e), db.offset
+                session.connection(), {sid: [day + e, day + DAY - 1 + e]}, {sid: bool(e)}, db.offset
             )
             if not _same_rows(_rollup_rows(session, sid, day), before_r):
                 problems.append(f"rollups of series {sid} on day {day} differ from a recompute")

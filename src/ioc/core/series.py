@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -104,6 +104,33 @@ class SeriesResolver:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._cache: dict[tuple[int, str, str], SeriesInfo] = {}
+
+    def prefetch(self, wanted: Sequence[tuple[Indicator, str, str]]) -> None:
+        """Load the existing series of many (indicator, subject) pairs in one query, so that a
+        batch naming dozens of series costs one round trip instead of one per series."""
+        missing = [w for w in wanted if (w[0].id, w[1], w[2]) not in self._cache]
+        if not missing:
+            return
+        by_id = {w[0].id: w[0] for w in missing}
+        keys = [(w[0].id, w[1], w[2]) for w in missing]
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            found = self.session.execute(
+                select(
+                    Series.id, Series.indicator_id, Series.subject_kind, Series.subject_code
+                ).where(
+                    tuple_(Series.indicator_id, Series.subject_kind, Series.subject_code).in_(chunk)
+                )
+            ).all()
+            for sid, indicator_id, kind, code in found:
+                indicator = by_id[indicator_id]
+                self._cache[(indicator_id, kind, code)] = SeriesInfo(
+                    id=sid,
+                    indicator_code=indicator.code,
+                    subject_kind=kind,
+                    subject_code=code,
+                    label_end=indicator.time_label == "end",
+                )
 
     def get(self, indicator: Indicator, subject_kind: str, subject_code: str) -> SeriesInfo:
         """The series for this indicator and subject, created if it does not exist yet."""
@@ -206,7 +233,7 @@ def write_observations(
         )
     for sid, (lo, hi) in spans.items():
         result.touched[sid] = (lo, hi)
-        _recompute_rollups(conn, sid, lo, hi, label_end.get(sid, False), offset)
+    _recompute_rollups(conn, spans, label_end, offset)
     if latest:
         conn.execute(
             text(
@@ -222,9 +249,11 @@ def write_observations(
 
 
 def _bulk_upsert(conn: Connection, rows: list[tuple[int, int, float, int]]) -> None:
+    """Store the rows in one statement from a staged set: PostgreSQL ``COPY`` into a temporary
+    table, SQLite one ``executemany``; a row for a stored (series, time) replaces it."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
     if conn.dialect.name == "postgresql":
-        raw = conn.connection.driver_connection
-        assert raw is not None
         with raw.cursor() as cur:
             cur.execute(
                 "CREATE TEMP TABLE IF NOT EXISTS _obs_in "
@@ -241,28 +270,46 @@ def _bulk_upsert(conn: Connection, rows: list[tuple[int, int, float, int]]) -> N
                 "SET value = EXCLUDED.value, quality = EXCLUDED.quality"
             )
             cur.execute("TRUNCATE _obs_in")
-    else:
-        raw = conn.connection.driver_connection
-        assert raw is not None
-        cur = raw.cursor()
+        return
+    cur = raw.cursor()
+    try:
         cur.executemany(
             "INSERT INTO observations (series_id, ts, value, quality) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (series_id, ts) DO UPDATE "
             "SET value = excluded.value, quality = excluded.quality",
             rows,
         )
+    finally:
         cur.close()
 
+
+# The touched buckets of a batch, one row per series (hours, days) and per (series, month), in
+# temporary tables: each rollup level is then rebuilt for every touched series at once, with
+# one DELETE and one INSERT … SELECT … GROUP BY, whatever the number of series in the batch.
+_SPAN_TABLES = (
+    "CREATE TEMP TABLE IF NOT EXISTS _span "
+    "(sid integer, e integer, h_lo bigint, h_hi bigint, d_lo bigint, d_hi bigint)",
+    "CREATE TEMP TABLE IF NOT EXISTS _mspan (sid integer, m bigint, m2 bigint)",
+)
+
+# Rows of each level inside the touched spans; {t} is the rollup table, {s}/{lo}/{hi} the span
+# table and its bounds.
+_DELETE_SQLITE = (
+    "DELETE FROM {t} WHERE rowid IN (SELECT r.rowid FROM {s} s JOIN {t} r "
+    "ON r.series_id = s.sid AND r.bucket >= s.{lo} AND r.bucket < s.{hi})"
+)
+_DELETE_PG = "DELETE FROM {t} r USING {s} s WHERE r.series_id = s.sid AND r.bucket >= s.{lo} AND r.bucket < s.{hi}"  # noqa: E501
 
 _HOUR_SQL = """
 INSERT INTO rollup_hour (series_id, bucket, n, total, vmin, vmax, last_ts, last_value)
 SELECT g.series_id, g.b, g.n, g.total, g.vmin, g.vmax, g.last_ts, o.value
 FROM (
-  SELECT series_id, ((ts - :e) / 3600) * 3600 AS b, count(*) AS n, sum(value) AS total,
-         min(value) AS vmin, max(value) AS vmax, max(ts) AS last_ts
-  FROM observations
-  WHERE series_id = :sid AND ts >= :lo AND ts < :hi AND quality < 2
-  GROUP BY series_id, ((ts - :e) / 3600) * 3600
+  SELECT o.series_id, ((o.ts - s.e) / 3600) * 3600 AS b, count(*) AS n, sum(o.value) AS total,
+         min(o.value) AS vmin, max(o.value) AS vmax, max(o.ts) AS last_ts
+  FROM _span s JOIN observations o
+    ON o.series_id = s.sid AND o.ts >= s.h_lo + s.e AND o.ts < s.h_hi + s.e
+  WHERE o.quality < 2
+  GROUP BY o.series_id, ((o.ts - s.e) / 3600) * 3600
 ) g JOIN observations o ON o.series_id = g.series_id AND o.ts = g.last_ts
 """
 
@@ -270,26 +317,27 @@ _DAY_SQL = """
 INSERT INTO rollup_day (series_id, bucket, n, total, vmin, vmax, last_ts, last_value)
 SELECT g.series_id, g.b, g.n, g.total, g.vmin, g.vmax, g.last_ts, h.last_value
 FROM (
-  SELECT series_id, ((bucket + :off) / 86400) * 86400 - :off AS b, sum(n) AS n,
-         sum(total) AS total, min(vmin) AS vmin, max(vmax) AS vmax, max(last_ts) AS last_ts
-  FROM rollup_hour
-  WHERE series_id = :sid AND bucket >= :lo AND bucket < :hi
-  GROUP BY series_id, ((bucket + :off) / 86400) * 86400 - :off
+  SELECT h.series_id, ((h.bucket + :off) / 86400) * 86400 - :off AS b, sum(h.n) AS n,
+         sum(h.total) AS total, min(h.vmin) AS vmin, max(h.vmax) AS vmax,
+         max(h.last_ts) AS last_ts
+  FROM _span s JOIN rollup_hour h
+    ON h.series_id = s.sid AND h.bucket >= s.d_lo AND h.bucket < s.d_hi
+  GROUP BY h.series_id, ((h.bucket + :off) / 86400) * 86400 - :off
 ) g JOIN rollup_hour h ON h.series_id = g.series_id AND h.last_ts = g.last_ts
-  AND h.bucket >= :lo AND h.bucket < :hi
+  AND h.bucket >= g.b AND h.bucket < g.b + 86400
 """
 
 _MONTH_SQL = """
 INSERT INTO rollup_month (series_id, bucket, n, total, vmin, vmax, last_ts, last_value)
-SELECT g.series_id, :m, g.n, g.total, g.vmin, g.vmax, g.last_ts, d.last_value
+SELECT g.series_id, g.m, g.n, g.total, g.vmin, g.vmax, g.last_ts, d.last_value
 FROM (
-  SELECT series_id, sum(n) AS n, sum(total) AS total, min(vmin) AS vmin, max(vmax) AS vmax,
-         max(last_ts) AS last_ts
-  FROM rollup_day
-  WHERE series_id = :sid AND bucket >= :m AND bucket < :m2
-  GROUP BY series_id
+  SELECT d.series_id, ms.m AS m, ms.m2 AS m2, sum(d.n) AS n, sum(d.total) AS total,
+         min(d.vmin) AS vmin, max(d.vmax) AS vmax, max(d.last_ts) AS last_ts
+  FROM _mspan ms JOIN rollup_day d
+    ON d.series_id = ms.sid AND d.bucket >= ms.m AND d.bucket < ms.m2
+  GROUP BY d.series_id, ms.m, ms.m2
 ) g JOIN rollup_day d ON d.series_id = g.series_id AND d.last_ts = g.last_ts
-  AND d.bucket >= :m AND d.bucket < :m2
+  AND d.bucket >= g.m AND d.bucket < g.m2
 """
 
 
@@ -306,8 +354,8 @@ def _driver_sql(sql: str, dialect: str) -> str:
 
 
 def _exec(conn: Connection, sql: str, params: dict[str, int | list[int]]) -> None:
-    """Run a fixed statement on the driver cursor: these run ~10 times per series per batch,
-    and SQLAlchemy's per-statement overhead would cost more than the statements themselves."""
+    """Run a fixed statement on the driver cursor (SQLAlchemy's per-statement overhead would
+    cost more than these statements on small batches)."""
     raw = conn.connection.driver_connection
     assert raw is not None
     cur = raw.cursor()
@@ -317,30 +365,55 @@ def _exec(conn: Connection, sql: str, params: dict[str, int | list[int]]) -> Non
         cur.close()
 
 
-_DELETE = {
-    table: f"DELETE FROM {table} WHERE series_id = :sid AND bucket >= :lo AND bucket < :hi"  # noqa: S608 - fixed names
-    for table in ("rollup_hour", "rollup_day", "rollup_month")
-}
+def _delete_sql(table: str, spans: str, lo: str, hi: str, dialect: str) -> str:
+    template = _DELETE_PG if dialect == "postgresql" else _DELETE_SQLITE
+    return template.format(t=table, s=spans, lo=lo, hi=hi)
 
 
 def _recompute_rollups(
-    conn: Connection, sid: int, lo: int, hi: int, label_end: bool, offset: int
+    conn: Connection, spans: dict[int, list[int]], label_end: dict[int, bool], offset: int
 ) -> None:
-    e = 1 if label_end else 0
-    h_lo = hour_bucket(lo, label_end)
-    h_hi = hour_bucket(hi, label_end) + HOUR
-    _exec(conn, _DELETE["rollup_hour"], {"sid": sid, "lo": h_lo, "hi": h_hi})
-    _exec(conn, _HOUR_SQL, {"sid": sid, "e": e, "lo": h_lo + e, "hi": h_hi + e})
-    d_lo = day_bucket(h_lo, offset)
-    d_hi = day_bucket(h_hi - HOUR, offset) + DAY
-    _exec(conn, _DELETE["rollup_day"], {"sid": sid, "lo": d_lo, "hi": d_hi})
-    _exec(conn, _DAY_SQL, {"sid": sid, "off": offset, "lo": d_lo, "hi": d_hi})
-    m = month_bucket(d_lo, offset)
-    while m < d_hi:
-        m2 = next_month(m, offset)
-        _exec(conn, _DELETE["rollup_month"], {"sid": sid, "lo": m, "hi": m2})
-        _exec(conn, _MONTH_SQL, {"sid": sid, "m": m, "m2": m2})
-        m = m2
+    """Rebuild the hour, day and month buckets that the observation spans touch, for every
+    series at once (the buckets are replaced, so corrections and bad-quality flags are exact:
+    one DELETE and one INSERT … SELECT … GROUP BY per level, whatever the number of series)."""
+    span_rows: list[tuple[int, int, int, int, int, int]] = []
+    month_rows: list[tuple[int, int, int]] = []
+    for sid in sorted(spans):
+        lo, hi = spans[sid]
+        end = label_end.get(sid, False)
+        e = 1 if end else 0
+        h_lo = hour_bucket(lo, end)
+        h_hi = hour_bucket(hi, end) + HOUR
+        d_lo = day_bucket(h_lo, offset)
+        d_hi = day_bucket(h_hi - HOUR, offset) + DAY
+        span_rows.append((sid, e, h_lo, h_hi, d_lo, d_hi))
+        m = month_bucket(d_lo, offset)
+        while m < d_hi:
+            m2 = next_month(m, offset)
+            month_rows.append((sid, m, m2))
+            m = m2
+    dialect = conn.dialect.name
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    cur = raw.cursor()
+    try:
+        mark = "%s" if dialect == "postgresql" else "?"
+        for ddl in _SPAN_TABLES:
+            cur.execute(ddl)
+        cur.execute("DELETE FROM _span")
+        cur.execute("DELETE FROM _mspan")
+        cur.executemany(f"INSERT INTO _span VALUES ({', '.join([mark] * 6)})", span_rows)  # noqa: S608
+        cur.executemany(f"INSERT INTO _mspan VALUES ({mark}, {mark}, {mark})", month_rows)  # noqa: S608
+        if dialect == "postgresql":
+            cur.execute("ANALYZE _span")
+        cur.execute(_delete_sql("rollup_hour", "_span", "h_lo", "h_hi", dialect))
+        cur.execute(_driver_sql(_HOUR_SQL, dialect))
+        cur.execute(_delete_sql("rollup_day", "_span", "d_lo", "d_hi", dialect))
+        cur.execute(_driver_sql(_DAY_SQL, dialect), {"off": offset})
+        cur.execute(_delete_sql("rollup_month", "_mspan", "m", "m2", dialect))
+        cur.execute(_driver_sql(_MONTH_SQL, dialect))
+    finally:
+        cur.close()
 
 
 @dataclass(frozen=True)
