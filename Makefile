@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -e '.[dev]'
+	# NGSI-LD test oracle: ngsildclient 0.5.2 pins rich<13 and httpx<0.24, which cannot resolve
+	# with rich==15 (see the dev extras); it runs with rich 15, so it is installed without pins.
+	$(PIP) install --quiet --no-deps ngsildclient==0.5.2 httpx==0.23.3 httpcore==0.16.3 rfc3986==1.5.0 sniffio==1.3.1 isodate==0.6.1 multipledispatch==0.6.0 scalpl==0.4.2 geojson==2.5.0 aiofiles==0.8.0 networkx==2.8.8
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the IOC with its development tools

@@ -280,7 +280,12 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if request.url.path.startswith("/ngsi-ld/"):
-            return ngsi_ld.http_problem(exc.status_code, exc.detail, getattr(exc, "headers", None))
+            return ngsi_ld.http_problem(
+                exc.status_code,
+                exc.detail,
+                getattr(exc, "headers", None),
+                accept=request.headers.get("accept"),
+            )
         if _wants_html(request) and exc.status_code in (403, 404):
             key = "error.forbidden" if exc.status_code == 403 else "error.not_found"
             return render(

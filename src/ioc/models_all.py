@@ -12,6 +12,7 @@ MODEL_MODULES = (
     "ioc.engines.jobs.models",
     "ioc.engines.submissions.models",
     "ioc.engines.geo.models",
+    "ioc.engines.ngsi_ld.models",
     "ioc.packs.environment.models",
     "ioc.packs.field_reports.models",
     "ioc.packs.documents.models",

@@ -462,6 +462,11 @@ class Settings(BaseSettings):
     """Maps: ``ioc geo import communes`` refuses two boundaries that overlap by more than this
     fraction of the smaller one's area (0.005 = 0.5 %; digitising slivers below it pass)."""
 
+    ngsi_ld_tenants: str = ""
+    """NGSI-LD: tenants (``NGSILD-Tenant`` header) besides the default one, comma-separated,
+    e.g. ``thuy-loi,giao-thong``. Each is a separate space of generic entities; a request naming
+    any other tenant is answered 404 NonexistentTenant. Empty: only the default tenant."""
+
     @field_validator("outbound_allow", "trusted_proxies", mode="before")
     @classmethod
     def _split_allow(cls, value: Any) -> Any:

@@ -451,6 +451,20 @@ GUARDED_ELSEWHERE = {
     "/reporting/campaigns": "packs/reporting",
     "/reporting/campaigns/{campaign_id}/document": "packs/reporting",
     "/reporting/maturity": "packs/reporting",
+    # NGSI-LD doors of issue 14 (delete, batch create/update/delete, subscriptions; the
+    # trailing-slash forms some clients call are the same handlers).
+    "/ngsi-ld/v1/entities/": "engines/test_ngsi_ld_issue14.py",
+    "/ngsi-ld/v1/entities/{entity_id}": "engines/test_ngsi_ld_issue14.py",
+    "/ngsi-ld/v1/entityOperations/upsert/": "engines/test_ngsi_ld_issue14.py",
+    "/ngsi-ld/v1/entityOperations/create": "engines/test_ngsi_ld_issue14.py",
+    "/ngsi-ld/v1/entityOperations/create/": "engines/test_ngsi_ld_issue14.py",
+    "/ngsi-ld/v1/entityOperations/update": "engines/test_ngsi_ld_issue14.py",
+    "/ngsi-ld/v1/entityOperations/update/": "engines/test_ngsi_ld_issue14.py",
+    "/ngsi-ld/v1/entityOperations/delete": "engines/test_ngsi_ld_issue14.py",
+    "/ngsi-ld/v1/entityOperations/delete/": "engines/test_ngsi_ld_issue14.py",
+    "/ngsi-ld/v1/subscriptions": "engines/test_ngsi_ld_issue14.py",
+    "/ngsi-ld/v1/subscriptions/": "engines/test_ngsi_ld_issue14.py",
+    "/ngsi-ld/v1/subscriptions/{sub_id}": "engines/test_ngsi_ld_issue14.py",
 }
 # Admin only: admins act for the whole province.
 ADMIN_ONLY = {

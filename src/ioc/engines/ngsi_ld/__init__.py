@@ -5,10 +5,12 @@ entities onto IOC entities and series, renders them back, and answers temporal q
 """
 
 from ioc.engines.ngsi_ld.entities import (
+    DEFAULT_TENANT,
     MAX_BATCH,
     BatchResult,
     Page,
     UpdateResult,
+    delete_entities,
     get_entity,
     query_entities,
     update_attrs,
@@ -18,12 +20,14 @@ from ioc.engines.ngsi_ld.problems import NgsiError, problem
 from ioc.engines.ngsi_ld.temporal import TemporalQuery, parse_params, temporal_entity
 
 __all__ = [
+    "DEFAULT_TENANT",
     "MAX_BATCH",
     "BatchResult",
     "NgsiError",
     "Page",
     "TemporalQuery",
     "UpdateResult",
+    "delete_entities",
     "get_entity",
     "parse_params",
     "problem",

@@ -14,6 +14,8 @@ KINDS: dict[str, tuple[str, int]] = {
     "ResourceNotFound": ("Resource not found", 404),
     "OperationNotSupported": ("Operation not supported", 422),
     "LdContextNotAvailable": ("@context not available", 504),
+    "NonexistentTenant": ("Nonexistent tenant", 404),
+    "TooManyResults": ("Too many results", 403),
 }
 
 #: Statuses with no NGSI-LD problem type: RFC 7807 ``about:blank`` with the reason phrase.
@@ -28,6 +30,16 @@ PLAIN: dict[int, str] = {
 }
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+def problem_media_type(accept: str | None) -> str:
+    """The content type of an error (clause 5.5.3): ``application/json`` when the request's
+    ``Accept`` names it, ``application/problem+json`` otherwise."""
+    for part in (accept or "").split(","):
+        fields = [f.strip().lower() for f in part.split(";")]
+        if fields[0] == "application/json" and "q=0" not in fields:
+            return "application/json"
+    return PROBLEM_CONTENT_TYPE
 
 
 def problem(kind: str, detail: str, status: int | None = None) -> dict[str, Any]:

@@ -20,8 +20,16 @@ from sqlalchemy.orm import Session
 
 from ioc.core.models import Indicator, Series
 from ioc.core.registry import Registry
-from ioc.core.series import DAY, HOUR, next_month
-from ioc.engines.ngsi_ld.entities import UNIT_CODES, find_entity, iso
+from ioc.core.series import DAY, HOUR, day_bucket, month_bucket, next_month
+from ioc.engines.ngsi_ld.entities import (
+    DEFAULT_TENANT,
+    Ref,
+    find,
+    iso,
+    shown_unit_code,
+    shown_value,
+)
+from ioc.engines.ngsi_ld.models import NgsiAttrValue
 from ioc.engines.ngsi_ld.problems import NgsiError, bad_request
 
 AGGR_METHODS = ("totalCount", "sum", "avg", "min", "max")
@@ -122,21 +130,31 @@ def parse_params(params: Mapping[str, str]) -> TemporalQuery:
 
 
 def temporal_entity(
-    session: Session, registry: Registry, entity_id: str, tq: TemporalQuery, *, offset: int
+    session: Session,
+    registry: Registry,
+    entity_id: str,
+    tq: TemporalQuery,
+    *,
+    offset: int,
+    tenant: str = DEFAULT_TENANT,
 ) -> dict[str, Any]:
     """The temporal representation of one entity (``offset``: local UTC offset, seconds)."""
-    entity, info = find_entity(session, registry, entity_id)
+    ref = find(session, registry, tenant, entity_id)
+    if ref.info is None:
+        return _generic(session, ref, tq, offset)
+    info = ref.info
+    assert ref.station is not None
     by_indicator = {ind: attr for attr, ind in info.mapping.attributes.items()}
     rows = session.execute(
         select(Series.id, Indicator.code, Indicator.unit)
         .join(Indicator, Indicator.id == Series.indicator_id)
         .where(
             Series.subject_kind == "entity",
-            Series.subject_code == entity.code,
+            Series.subject_code == ref.station.code,
             Indicator.code.in_(sorted(by_indicator)),
         )
     ).all()
-    meta = (entity.attributes or {}).get("ngsi-ld")
+    meta = (ref.station.attributes or {}).get("ngsi-ld")
     measured = meta.get("measured") if isinstance(meta, dict) else None
     series: dict[str, tuple[int, str]] = {}
     for sid, indicator, unit in rows:
@@ -146,16 +164,24 @@ def temporal_entity(
         if tq.attrs is not None and attr not in tq.attrs:
             continue
         series[attr] = (sid, unit)
-    out: dict[str, Any] = {"id": entity_id, "type": info.name}
+    out: dict[str, Any] = {"id": entity_id, "type": ref.type}
     conn = session.connection()
     for attr in info.mapping.attributes:
         if attr not in series:
             continue
         sid, unit = series[attr]
-        unit_code = UNIT_CODES.get(unit)
+        unit_code = shown_unit_code(info, attr, unit)
+
+        def shown(v: Any, attr: str = attr) -> Any:
+            return shown_value(info, attr, float(v)) if isinstance(v, int | float) else v
+
         if tq.aggregated:
             aggr = _aggregate(session, sid, tq, offset)
             if aggr is not None:
+                for method, buckets in aggr.items():
+                    if method != "totalCount":
+                        for bucket in buckets:
+                            bucket[0] = shown(bucket[0])
                 out[attr] = {"type": "Property", **aggr}
             continue
         params = {"sid": sid, "lo": tq.lo, "hi": tq.hi}
@@ -178,16 +204,97 @@ def temporal_entity(
             ).all()
         if not found:
             continue
-        if tq.values_only:
-            out[attr] = {"type": "Property", "values": [[v, iso(ts)] for ts, v in found]}
+        out[attr] = _instances([(int(ts), shown(v)) for ts, v in found], tq, unit_code)
+    return out
+
+
+def _instances(found: list[tuple[int, Any]], tq: TemporalQuery, unit_code: str | None) -> Any:
+    if tq.values_only:
+        return {"type": "Property", "values": [[v, iso(ts)] for ts, v in found]}
+    instances = []
+    for ts, v in found:
+        item: dict[str, Any] = {"type": "Property", "value": v, "observedAt": iso(ts)}
+        if unit_code:
+            item["unitCode"] = unit_code
+        instances.append(item)
+    return instances
+
+
+def _generic(session: Session, ref: Ref, tq: TemporalQuery, offset: int) -> dict[str, Any]:
+    """A generic entity's history: its numeric Properties' values (``ngsi_attr_values``)."""
+    assert ref.row is not None
+    out: dict[str, Any] = {"id": ref.id, "type": ref.type}
+    current = ref.row.attrs or {}
+    names = sorted(
+        set(
+            session.execute(
+                select(NgsiAttrValue.attr).where(NgsiAttrValue.entity_ref == ref.row.id).distinct()
+            ).scalars()
+        )
+    )
+    for attr in names:
+        if tq.attrs is not None and attr not in tq.attrs:
+            continue
+        query = select(NgsiAttrValue.ts, NgsiAttrValue.value).where(
+            NgsiAttrValue.entity_ref == ref.row.id,
+            NgsiAttrValue.attr == attr,
+            NgsiAttrValue.ts >= tq.lo,
+            NgsiAttrValue.ts < tq.hi,
+        )
+        if tq.last_n is not None and not tq.aggregated:
+            found = list(
+                reversed(
+                    session.execute(query.order_by(NgsiAttrValue.ts.desc()).limit(tq.last_n)).all()
+                )
+            )
         else:
-            instances = []
-            for ts, v in found:
-                item: dict[str, Any] = {"type": "Property", "value": v, "observedAt": iso(ts)}
-                if unit_code:
-                    item["unitCode"] = unit_code
-                instances.append(item)
-            out[attr] = instances
+            found = list(
+                session.execute(query.order_by(NgsiAttrValue.ts).limit(MAX_INSTANCES * 10))
+            )
+        if not found:
+            continue
+        unit = (
+            current.get(attr, {}).get("unitCode") if isinstance(current.get(attr), dict) else None
+        )
+        if tq.aggregated:
+            out[attr] = {"type": "Property", **_aggregate_values(found, tq, offset)}
+        else:
+            out[attr] = _instances([(int(t), float(v)) for t, v in found], tq, unit)
+    return out
+
+
+def _aggregate_values(
+    found: list[Any], tq: TemporalQuery, offset: int
+) -> dict[str, list[list[Any]]]:
+    """Aggregations computed from raw values (generic entities keep no rollups)."""
+    resolution = PERIODS[tq.period]
+    buckets: dict[int, list[float]] = {}
+    for ts, value in found:
+        if resolution == "hour":
+            start = int(ts) - int(ts) % HOUR
+        elif resolution == "day":
+            start = day_bucket(int(ts), offset)
+        elif resolution == "month":
+            start = month_bucket(int(ts), offset)
+        else:
+            start = tq.lo if tq.lo != MIN_TS else int(found[0][0])
+        buckets.setdefault(start, []).append(float(value))
+    items = sorted(buckets.items())
+    if tq.last_n is not None:
+        items = items[-tq.last_n :]
+    out: dict[str, list[list[Any]]] = {m: [] for m in tq.methods}
+    for start, values in items:
+        if resolution == "hour":
+            end = start + HOUR
+        elif resolution == "day":
+            end = start + DAY
+        elif resolution == "month":
+            end = next_month(start, offset)
+        else:
+            end = tq.hi if tq.hi != MAX_TS else int(found[-1][0])
+        agg = _methods(len(values), sum(values), min(values), max(values), tq.methods)
+        for m, v in agg.items():
+            out[m].append([v, iso(start), iso(end)])
     return out
 
 
