@@ -51,8 +51,10 @@ test-postgres: $(STAMP) services ## Whole suite again on PostgreSQL (browser tes
 
 test: lint typecheck test-sqlite test-postgres ## Install, lint, type-check, run every test on SQLite and PostgreSQL
 
-bench: $(STAMP) ## Benchmarks: ingestion and page latency (prints a table, writes bench/results.json)
-	$(PY) bench/run.py
+# The bench measures SQLite and, on the machine's PostgreSQL, the same ingestion figures.
+BENCH_PG ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+bench: $(STAMP) services ## Benchmarks on SQLite and PostgreSQL (prints figures beside their aims, writes bench/results.json)
+	$(PY) bench/run.py --postgres "$(BENCH_PG)"
 
 clean: ## Remove the virtualenv, caches and local databases
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache var

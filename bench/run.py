@@ -104,6 +104,12 @@ SQLITE_UPSERT = (
 AIMS: dict[str, float] = {
     "ingest_http_sqlite_obs_per_s_min": 100_000,
     "ingest_ratio_http_to_raw_sqlite_min": 0.3,
+    "ingest_ratio_inprocess_to_raw_sqlite_min": 0.4,
+    "ingest_ratio_http_to_raw_postgres_min": 0.3,
+    "ingest_end_to_end_derive_thread_to_http_min": 0.8,
+    "derive_lag_s_max": 2.0,
+    "mqtt_ratio_ingest_to_bare_min": 0.8,
+    "ngsi_upsert_entities_per_s_min": 2_410,
     "page_p95_ms_max_at_large_size": 50,
     "page_p95_ratio_large_to_small_max": 1.5,
     "ngsi_upsert_ratio_to_stellio_best_min": 10,
@@ -1489,20 +1495,57 @@ def print_report(results: dict[str, Any], cfg: Config) -> None:
         "≥ 0.3",
         r.get("ingest_ratio_http_to_raw_sqlite", 0) >= AIMS["ingest_ratio_http_to_raw_sqlite_min"],
     )
-    row("ingest_ratio_inprocess_to_raw_sqlite")
+    row(
+        "ingest_ratio_inprocess_to_raw_sqlite",
+        "",
+        "≥ 0.4",
+        None
+        if "ingest_ratio_inprocess_to_raw_sqlite" not in r
+        else r["ingest_ratio_inprocess_to_raw_sqlite"]
+        >= AIMS["ingest_ratio_inprocess_to_raw_sqlite_min"],
+    )
     row("ingest_ratio_http_to_inprocess_sqlite")
     row("parse_json_obs_per_s", "obs/s")
-    row("derive_lag_after_last_batch_s", "s")
+    lag_max = AIMS["derive_lag_s_max"]
+    row(
+        "derive_lag_after_last_batch_s",
+        "s",
+        f"≤ {lag_max:g} s",
+        None
+        if "derive_lag_after_last_batch_s" not in r
+        else r["derive_lag_after_last_batch_s"] <= lag_max,
+    )
     row("ingest_end_to_end_sqlite_obs_per_s", "obs/s")
     row("ingest_http_sqlite_derive_thread_obs_per_s", "obs/s")
+    e2e = r.get("ingest_end_to_end_sqlite_derive_thread_obs_per_s")
+    http = r.get("ingest_http_sqlite_obs_per_s")
+    if e2e is not None and http:
+        r["ingest_ratio_end_to_end_derive_thread_to_http_sqlite"] = round(e2e / http, 4)
     row("ingest_end_to_end_sqlite_derive_thread_obs_per_s", "obs/s")
+    row(
+        "ingest_ratio_end_to_end_derive_thread_to_http_sqlite",
+        "",
+        "≥ 0.8",
+        None
+        if "ingest_ratio_end_to_end_derive_thread_to_http_sqlite" not in r
+        else r["ingest_ratio_end_to_end_derive_thread_to_http_sqlite"]
+        >= AIMS["ingest_end_to_end_derive_thread_to_http_min"],
+    )
     for key in (
         "ingest_http_postgres_obs_per_s",
         "ingest_inprocess_postgres_obs_per_s",
         "ingest_raw_copy_postgres_obs_per_s",
     ):
         row(key, "obs/s")
-    row("ingest_ratio_http_to_raw_postgres")
+    row(
+        "ingest_ratio_http_to_raw_postgres",
+        "",
+        "≥ 0.3",
+        None
+        if "ingest_ratio_http_to_raw_postgres" not in r
+        else r["ingest_ratio_http_to_raw_postgres"]
+        >= AIMS["ingest_ratio_http_to_raw_postgres_min"],
+    )
     table.add_section()
     row(f"observations_stored_{small}", "rows")
     row(f"db_file_mb_{small}", "MB")
@@ -1531,7 +1574,14 @@ def print_report(results: dict[str, Any], cfg: Config) -> None:
     table.add_section()
     row("ngsi_upsert_entities_per_request", "entities")
     row("ngsi_upsert_create_request_ms", "ms")
-    row("ngsi_upsert_entities_per_s", "entities/s")
+    row(
+        "ngsi_upsert_entities_per_s",
+        "entities/s",
+        "≥ 2,410",
+        None
+        if "ngsi_upsert_entities_per_s" not in r
+        else r["ngsi_upsert_entities_per_s"] >= AIMS["ngsi_upsert_entities_per_s_min"],
+    )
     row("ngsi_upsert_observations_per_s", "obs/s")
     row("ngsi_upsert_requests_per_s", "req/s")
     row("ngsi_upsert_request_p50_ms", "ms")
@@ -1539,7 +1589,14 @@ def print_report(results: dict[str, Any], cfg: Config) -> None:
     row("ngsi_upsert_derive_lag_s", "s")
     row("ngsi_upsert_entities_per_s_derive_thread", "entities/s")
     row("ngsi_upsert_request_p95_ms_derive_thread", "ms")
-    row("ngsi_upsert_derive_lag_s_derive_thread", "s")
+    row(
+        "ngsi_upsert_derive_lag_s_derive_thread",
+        "s",
+        f"≤ {lag_max:g} s",
+        None
+        if "ngsi_upsert_derive_lag_s_derive_thread" not in r
+        else r["ngsi_upsert_derive_lag_s_derive_thread"] <= lag_max,
+    )
     ngsi_aim = AIMS["ngsi_upsert_ratio_to_stellio_best_min"]
     row(
         "ngsi_upsert_ratio_to_stellio_best",
@@ -1562,7 +1619,14 @@ def print_report(results: dict[str, Any], cfg: Config) -> None:
         if "mqtt_ingest_readings_per_s" not in r
         else r["mqtt_ingest_readings_per_s"] >= mqtt_aim,
     )
-    row("mqtt_ratio_ingest_to_bare")
+    row(
+        "mqtt_ratio_ingest_to_bare",
+        "",
+        "≥ 0.8",
+        None
+        if "mqtt_ratio_ingest_to_bare" not in r
+        else r["mqtt_ratio_ingest_to_bare"] >= AIMS["mqtt_ratio_ingest_to_bare_min"],
+    )
     row("mqtt_lost", "", "0", None if "mqtt_lost" not in r else r["mqtt_lost"] == 0)
     row("mqtt_dead_letters")
     row("mqtt_derive_lag_after_last_message_s", "s")
