@@ -305,6 +305,15 @@ class Settings(BaseSettings):
     """Field reports: most Open311 POSTs one client address may make in a minute, whatever the
     key; 0 = no limit."""
 
+    fr_open311_allow_anonymous: bool = True
+    """Field reports: accept Open311 requests with neither ``email`` nor ``phone`` (GeoReport v2
+    allows them; the report is tracked by its code, and the agency cannot call back)."""
+
+    fr_open311_allow_address_only: bool = True
+    """Field reports: accept Open311 requests with an ``address_string`` and no ``lat``/``long``.
+    An address that names a commune/ward is filed there; any other goes to the IOC's intake for
+    triage (filed under the province until the IOC places it)."""
+
     fr_duplicate_radius_m: int = Field(default=50, ge=1)
     """Field reports: radius of the "is this yours?" search for open reports of the same
     category, in metres, when the category sets none (FixMyStreet starts at 50 m)."""

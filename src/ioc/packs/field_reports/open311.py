@@ -28,17 +28,21 @@ Choices (documented for integrators):
   per minute per ``api_key`` and per client address (``IOC_FR_OPEN311_RATE_PER_KEY``,
   ``IOC_FR_OPEN311_RATE_PER_ADDRESS``): over either, 429 with ``Retry-After``.
 * **Reporter's contacts**: ``first_name``/``last_name``, ``email`` and ``phone`` are stored as
-  the reporter's private identity (IOC staff only) and never appear in any response. The IOC
-  must be able to reach the reporter, so ``email`` or ``phone`` is required (400 otherwise);
-  without a name the report is filed as "Người dùng ứng dụng (Open311)".
+  the reporter's private identity (IOC staff only) and never appear in any response. All are
+  optional, as in GeoReport v2 (an anonymous report is tracked by its code alone); a province
+  that needs a contact sets ``IOC_FR_OPEN311_ALLOW_ANONYMOUS=false`` and then ``email`` or
+  ``phone`` is required (400). Without a name the report is filed as "Người dùng ứng dụng
+  (Open311)". ``discovery`` says which policy applies.
 * **Location**: ``lat`` + ``long`` (WGS84, inside the province) are needed, since a report is
   a point on the map. The commune (which decides the handling agency) is the commune of the
   point, decided by the server (commune boundaries, or stand-in cells until the province has
   imported them): an ``attribute[area_code]`` that names another commune is ignored (an
   unknown code is still a 400); a point outside the province gives 400 naming ``lat``.
-  Without a point, the commune from ``attribute[area_code]``, else from a commune/ward named
-  in ``address_string`` (compared without diacritics), is kept and its reference point stands
-  for the location. ``address_id`` is not supported.
+  Without a point (allowed unless ``IOC_FR_OPEN311_ALLOW_ADDRESS_ONLY=false``), the commune
+  from ``attribute[area_code]``, else from a commune/ward named in ``address_string``
+  (compared without diacritics), is kept and its reference point stands for the location; an
+  address that names no commune is filed under the province (code 66) with an internal note,
+  for the IOC to place at intake. ``address_id`` is not supported.
 * **media_url** is not fetched (no server-side requests to arbitrary URLs) and not
   republished (photos are public only after moderation): it is kept as an internal note for
   the IOC staff. Published photos appear as ``media_url`` of a request.
@@ -60,6 +64,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -188,6 +193,8 @@ def _changeset(session: Session) -> str:
 def discovery(fmt: str, request: Request, db: DbSession, _p: Public) -> Response:
     """Service discovery: where the endpoint is and which formats it speaks."""
 
+    settings = request.app.state.settings
+
     def build(f: str) -> Response:
         changeset = _changeset(db)
         payload = {
@@ -203,6 +210,29 @@ def discovery(fmt: str, request: Request, db: DbSession, _p: Public) -> Response
                     "formats": ["text/xml", "application/json"],
                 }
             ],
+            # What a POST must carry here (GeoReport v2 leaves both to the jurisdiction).
+            "requirements": {
+                "anonymous_requests": (
+                    "accepted" if settings.fr_open311_allow_anonymous else "email_or_phone"
+                ),
+                "location": (
+                    "lat_long_or_address" if settings.fr_open311_allow_address_only else "lat_long"
+                ),
+                "note": (
+                    "Ẩn danh: "
+                    + (
+                        "được nhận"
+                        if settings.fr_open311_allow_anonymous
+                        else "cần email hoặc phone"
+                    )
+                    + "; vị trí: "
+                    + (
+                        "lat/long hoặc address_string (xã/phường)"
+                        if settings.fr_open311_allow_address_only
+                        else "bắt buộc lat/long"
+                    )
+                ),
+            },
         }
         return render(f, "discovery", payload)
 
@@ -568,10 +598,24 @@ def _float(value: str, field: str) -> float:
         raise _bad(field, "phải là số (WGS84)", "must be a number (WGS84)") from exc
 
 
-def _location(session: Session, form: Mapping[str, Any]) -> dict[str, Any]:
+# Where a report whose address names no commune is shown until the IOC places it: the
+# reference point of the provincial capital's ward (Phường Buôn Ma Thuột), filed under the
+# province's own code so that no commune's agency receives it by mistake.
+SEAT_AREA = "24133"
+UNPLACED_NOTE = (
+    "Ứng dụng chỉ gửi địa chỉ, không xác định được xã/phường: IOC xác định vị trí và đơn vị "
+    "xử lý khi tiếp nhận. Địa chỉ: {address}"
+)
+
+
+def _location(
+    session: Session, form: Mapping[str, Any], *, address_only: bool = True
+) -> dict[str, Any]:
     """Point, commune and address of a POST. With a point, ``submit_report`` places it in its
-    commune; without one, the commune from ``attribute[area_code]``, else from a commune named
-    in ``address_string``, is kept and its reference point stands for the location."""
+    commune; without one (when ``address_only`` allows it), the commune from
+    ``attribute[area_code]``, else from a commune named in ``address_string``, is kept and its
+    reference point stands for the location; an address that names no commune is filed under
+    the province for the IOC to place (``unplaced``)."""
     lat_raw, lon_raw = _param(form, "lat"), _param(form, "long")
     address = _param(form, "address_string") or ""
     area: Area | None = None
@@ -591,9 +635,26 @@ def _location(session: Session, form: Mapping[str, Any]) -> dict[str, Any]:
                 "send both lat and long",
             )
         return {**out, "lat": _float(lat_raw, "lat"), "lon": _float(lon_raw, "long")}
+    if not address_only:
+        raise _bad(
+            "lat",
+            "cần vị trí: lat và long (tỉnh không nhận phản ánh chỉ có địa chỉ)",
+            "a location is required: lat and long (address-only requests are not accepted)",
+        )
     if area is not None and area.lat is not None and area.lon is not None:
         # No point given: the commune's reference point stands for it, and the commune stays.
         return {**out, "lat": area.lat, "lon": area.lon, "point_from_area": True}
+    if area is None and address.strip():
+        seat = routing.commune(session, SEAT_AREA)
+        if seat is not None and seat.lat is not None and seat.lon is not None:
+            return {
+                **out,
+                "area_code": routing.PROVINCE_CODE,
+                "lat": seat.lat,
+                "lon": seat.lon,
+                "point_from_area": True,
+                "unplaced": True,
+            }
     if _param(form, "address_id") is not None:
         raise _bad(
             "address_id",
@@ -616,19 +677,28 @@ def _media_note(form: Mapping[str, Any]) -> str | None:
     return f"Ảnh/tệp do ứng dụng gửi kèm (chưa kiểm duyệt, chưa tải về): {url}"
 
 
-def create_request(session: Session, form: Mapping[str, Any]) -> dict[str, Any]:
-    """POST requests: validate, then submit the report; returns the response item."""
+def create_request(
+    session: Session,
+    form: Mapping[str, Any],
+    *,
+    allow_anonymous: bool = True,
+    allow_address_only: bool = True,
+) -> dict[str, Any]:
+    """POST requests: validate, then submit the report; returns the response item.
+    ``allow_anonymous`` and ``allow_address_only`` are the province's settings
+    (``IOC_FR_OPEN311_ALLOW_ANONYMOUS``, ``IOC_FR_OPEN311_ALLOW_ADDRESS_ONLY``)."""
     _check_jurisdiction(form)
     actor = _token_actor(session, _param(form, "api_key"))
     code = _param(form, "service_code")
     if code is None:
         raise _bad("service_code", "bắt buộc", "is required")
     category = _active_category(session, code)
-    location = _location(session, form)
+    location = _location(session, form, address_only=allow_address_only)
+    unplaced = bool(location.pop("unplaced", False))
     note = _media_note(form)
     name = " ".join(p for p in (_param(form, "first_name"), _param(form, "last_name")) if p)
     email, phone = _param(form, "email"), _param(form, "phone")
-    if email is None and phone is None:
+    if email is None and phone is None and not allow_anonymous:
         raise _bad(
             "email",
             "cần email hoặc phone để cơ quan liên hệ khi cần",
@@ -644,10 +714,15 @@ def create_request(session: Session, form: Mapping[str, Any]) -> dict[str, Any]:
             reporter_phone=phone,
             reporter_email=email,
             channel="open311",
+            anonymous=allow_anonymous,
             **location,
         )
         if note:
             service.add_note(session, actor, submission.report, note)
+        if unplaced:
+            service.add_note(
+                session, actor, submission.report, UNPLACED_NOTE.format(address=location["address"])
+            )
     except FieldReportError as exc:
         field = {
             "reporter_phone": "phone",
@@ -710,7 +785,16 @@ async def post_request(fmt: str, request: Request, db: DbSession, _p: Public) ->
         refused.headers["Retry-After"] = str(wait)
         return refused
     try:
-        item = await run_in_threadpool(create_request, db, fields)
+        settings = request.app.state.settings
+        item = await run_in_threadpool(
+            partial(
+                create_request,
+                allow_anonymous=settings.fr_open311_allow_anonymous,
+                allow_address_only=settings.fr_open311_allow_address_only,
+            ),
+            db,
+            fields,
+        )
     except Open311Error as exc:
         db.rollback()
         return error_response(fmt, exc.status_code, *exc.messages)

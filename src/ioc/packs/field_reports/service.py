@@ -832,8 +832,13 @@ def submit_report(
     at: datetime | None = None,
     pol: Policy | None = None,
     lang: str = "vi",
+    anonymous: bool = False,
 ) -> Submission:
     """Gửi phản ánh: validate and store a new report in ``received``.
+
+    ``anonymous`` accepts a report without phone or e-mail (Open311 allows it when the province
+    does): it is tracked by its code alone. ``area_code`` may be the province's own code with
+    ``point_from_area`` for an address that names no commune: the IOC places it at intake.
 
     ``lang`` is the language the reporter wrote in (``vi`` or ``en``): the messages telling
     them of progress use it (see ``citizen_notice``).
@@ -863,7 +868,7 @@ def submit_report(
         raise FieldReportError("Họ tên quá dài", "Name too long", field="reporter_name")
     phone = _clean_phone(reporter_phone)
     email = _clean_email(reporter_email)
-    if phone is None and email is None:
+    if phone is None and email is None and not anonymous:
         raise FieldReportError(
             "Vui lòng nhập số điện thoại hoặc email để cơ quan liên hệ khi cần",
             "Give a phone number or an e-mail address",
@@ -872,7 +877,8 @@ def submit_report(
     address = (address or "").strip()
     if len(address) > 500:
         raise FieldReportError("Địa chỉ quá dài", "Address too long", field="address")
-    if area_code and routing.commune(session, area_code) is None:
+    unplaced = point_from_area and area_code == routing.PROVINCE_CODE
+    if area_code and not unplaced and routing.commune(session, area_code) is None:
         raise FieldReportError(
             "Xã/phường không hợp lệ", f"Unknown commune {area_code}", field="area"
         )
