@@ -38,6 +38,8 @@
         return m ? m[3] + "/" + m[2] + "/" + m[1] : "";
       },
       read: function (text) {
+        var iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);  // pasted ISO dates are fine too
+        if (iso) { text = iso[3] + "/" + iso[2] + "/" + iso[1]; }
         var m = /^(\d{1,2})[\/.\-](\d{1,2})[\/.\-](\d{4})$/.exec(text);
         if (!m) { return null; }
         var d = +m[1], mo = +m[2], y = +m[3];
@@ -52,6 +54,8 @@
         return m ? "Tháng " + m[2] + "/" + m[1] : "";
       },
       read: function (text) {
+        var iso = /^(\d{4})-(\d{2})$/.exec(text);
+        if (iso) { text = iso[2] + "/" + iso[1]; }
         var m = /^(?:th[aá]ng\s*)?(\d{1,2})[\/.\-](\d{4})$/i.exec(text);
         if (!m) { return null; }
         var mo = +m[1], y = +m[2];
@@ -66,6 +70,8 @@
         return m ? m[3] + "/" + m[2] + "/" + m[1] + " " + m[4] + ":" + m[5] : "";
       },
       read: function (text) {
+        var iso = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}:\d{2})/.exec(text);
+        if (iso) { text = iso[3] + "/" + iso[2] + "/" + iso[1] + " " + iso[4]; }
         var m = /^(\d{1,2})[\/.\-](\d{1,2})[\/.\-](\d{4})(?:\s+(\d{1,2})[:h](\d{2}))?$/.exec(text);
         if (!m) { return null; }
         var d = +m[1], mo = +m[2], y = +m[3];
