@@ -1140,7 +1140,11 @@ def run_ngsi(cfg: Config, tmp: Path, results: dict[str, Any]) -> None:
             role="operator",
         )
         token = auth.create_api_token(
-            session, actor, owner_username="bench-ngsi", name="ngsi", scopes=["ingest", "view"]
+            session,
+            actor,
+            owner_username="bench-ngsi",
+            name="ngsi",
+            scopes=["ingest", "manage", "view"],
         ).secret
     factory.kw["bind"].dispose()
     checkpoint(template)
