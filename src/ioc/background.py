@@ -35,9 +35,20 @@ def pack_rule_texts(registry: Registry) -> dict[str, str]:
     return texts
 
 
+OPS_RULES_FILE = "ops_alert_rules.yaml"  # in ioc/data: the IOC's own rules (pack "ops")
+
+
+def register_record_sources(registry: Registry) -> None:
+    """The record sources of the IOC's own alert rules (before the registry is frozen)."""
+    registry.register_record_source("ops.notify_dead", notify.dead_records)
+
+
 def sync_rules(session: Session, registry: Registry) -> None:
-    """Load the packs' default rules and SOPs (rules edited in the UI are kept)."""
-    alert_rules.sync_pack_rules(session, pack_rule_texts(registry))
+    """Load the packs' default rules and SOPs, and the IOC's own (rules edited in the UI are
+    kept)."""
+    texts = pack_rule_texts(registry)
+    texts["ops"] = resources.files("ioc.data").joinpath(OPS_RULES_FILE).read_text("utf-8")
+    alert_rules.sync_pack_rules(session, texts)
 
 
 def sync_alerting(session: Session, settings: Settings, registry: Registry) -> None:

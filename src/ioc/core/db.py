@@ -28,15 +28,19 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
+SYNCHRONOUS = ("NORMAL", "FULL")
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry, synchronous: str) -> None:
     # WAL lets the web workers read while an ingestion batch writes; NORMAL is durable in WAL
-    # mode except for the last transactions on power loss; the busy timeout makes concurrent
-    # writers wait instead of failing with "database is locked".
+    # mode against a killed process, not against power loss (the last transactions may be
+    # lost); FULL (IOC_SQLITE_SYNCHRONOUS) syncs each commit. The busy timeout makes
+    # concurrent writers wait instead of failing with "database is locked".
     if not isinstance(dbapi_conn, sqlite3.Connection):
         return
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute(f"PRAGMA synchronous={synchronous}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
     # Fewer, larger checkpoints: 10k-row ingestion batches otherwise checkpoint mid-batch.
@@ -45,8 +49,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
     cur.close()
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create an engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
+def make_engine(url: str, *, echo: bool = False, synchronous: str | None = None) -> Engine:
+    """Create an engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout, and
+    ``PRAGMA synchronous`` = ``synchronous`` (default: ``IOC_SQLITE_SYNCHRONOUS``)."""
     # orjson reads JSON columns several times faster than the standard library (rules,
     # labels and annotations are read by the thousand in each alert evaluation cycle).
     kwargs: dict[str, Any] = {"echo": echo, "future": True, "json_deserializer": orjson.loads}
@@ -63,7 +68,17 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         kwargs["max_overflow"] = 10
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
-        event.listen(engine, "connect", _sqlite_pragmas)
+        if synchronous is None:
+            from ioc.settings import get_settings
+
+            try:
+                synchronous = get_settings().sqlite_synchronous
+            except ValueError:  # settings refused (they say why when the app starts)
+                synchronous = "NORMAL"
+        mode = synchronous.upper()
+        if mode not in SYNCHRONOUS:
+            raise ValueError(f"IOC_SQLITE_SYNCHRONOUS: {synchronous!r} is not NORMAL or FULL")
+        event.listen(engine, "connect", lambda conn, rec: _sqlite_pragmas(conn, rec, mode))
     return engine
 
 

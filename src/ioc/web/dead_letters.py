@@ -19,6 +19,7 @@ from ioc.core.models import DeadLetter
 from ioc.engines.mqtt import Decoders, replay
 from ioc.engines.mqtt.store import discard
 from ioc.web import csrf
+from ioc.web.api_models import DeadLetterList, model_response
 from ioc.web.deps import (
     AppRegistry,
     AppSettings,
@@ -166,6 +167,7 @@ def discard_letter(
     "/api/v1/dead-letters",
     tags=["dead letters"],
     summary="Thư lỗi (tin nhắn không dùng được) / dead letters, newest first",
+    responses={200: model_response(DeadLetterList, "Dead letters, newest first")},
 )
 def dead_letters_api(
     principal: AdminApi,

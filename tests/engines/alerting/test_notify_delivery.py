@@ -363,3 +363,92 @@ def test_jobs_take_an_alert_to_the_operators_inbox(factory, settings, make_user)
         user = session.execute(select(User).where(User.username == "truc")).scalar_one()
         [note] = inbox.unread(session, user)
         assert note.title == "[Đang cảnh báo] Ngập sâu tại phường Tân Lập (Cảnh báo)"
+
+
+# ------------------------------------------------------------------ issue 19: lease, retry window
+def test_a_claim_holds_a_short_lease_that_a_live_worker_renews(factory, settings, web) -> None:  # type: ignore[no-untyped-def]
+    from ioc.engines.alerting.notify.delivery import LeaseKeeper, renew_lease
+
+    hook = web([])
+    ids = _queue(factory, points_yaml(url=hook.url), "hook", "env")
+    assert settings.notify_lease_s == 30  # the default: a crash delays a message 30 s, not 5 min
+    claimed = claim_due(factory, T0, settings)
+    (token,) = {t for _i, t in claimed}
+    assert {_row(factory, i).locked_until for i in ids} == {T0 + timedelta(seconds=30)}
+    # A dead worker does not renew: another worker takes its rows once the 30 s are over.
+    assert deliver_due(factory, T0 + timedelta(seconds=29), settings).claimed == 0
+    # A live one does: renewing moves the lease, so the rows stay with it.
+    assert renew_lease(factory, token, T0 + timedelta(seconds=60)) == 2
+    assert deliver_due(factory, T0 + timedelta(seconds=45), settings).claimed == 0
+    # The keeper thread renews on its own every third of the lease until the run ends.
+    with LeaseKeeper(factory, token, T0 + timedelta(seconds=60), lease_s=0.3) as keeper:
+        deadline = time.monotonic() + 10
+        while keeper.renewals < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert keeper.renewals >= 2
+    assert all(_row(factory, i).locked_until > T0 + timedelta(seconds=60) for i in ids)
+    # Another worker's claim after the lease lapsed wins; the first worker's token is stale.
+    later = T0 + timedelta(hours=1)
+    stats = deliver_due(factory, later, settings)
+    assert (stats.claimed, stats.sent) == (2, 2)
+    assert renew_lease(factory, token, later) == 0
+    assert len(hook.bodies) == 1
+
+
+def test_a_crashed_worker_delays_messages_by_one_short_lease(factory, settings, web) -> None:  # type: ignore[no-untyped-def]
+    hook = web([])
+    (row_id,) = _queue(factory, points_yaml(url=hook.url), "hook")
+    claim_due(factory, T0, settings)  # then the worker dies
+    stats = deliver_due(factory, T0 + timedelta(seconds=settings.notify_lease_s), settings)
+    assert stats.sent == 1 and _row(factory, row_id).status == "sent"
+
+
+def test_failures_are_retried_for_a_day_with_backoff_then_dead_and_alerted(  # type: ignore[no-untyped-def]
+    factory, settings, web
+) -> None:
+    from ioc.app import load_registry
+    from ioc.background import sync_rules
+    from ioc.engines.alerting.evaluate import evaluate_due
+    from ioc.engines.alerting.models import Alert, AlertRule
+    from ioc.engines.alerting.notify.delivery import dead_records
+
+    assert (settings.notify_max_attempts, settings.notify_retry_hours) == (0, 24.0)
+    hook = web([503] * 40)
+    (row_id,) = _queue(factory, points_yaml(url=hook.url), "hook")
+    at, offsets = T0, []
+    while _row(factory, row_id).status == "pending":
+        offsets.append(int((at - T0).total_seconds()))
+        deliver_due(factory, at, settings)
+        at = _row(factory, row_id).next_attempt_at
+    # 30 s, 1, 2, 4, 8, 16, 32 min, then hourly; the last try exactly a day after the first.
+    expected = [0, 30, 90, 210, 450, 930, 1890, 3810]
+    expected += [3810 + 3600 * k for k in range(1, 23)] + [86400]
+    assert offsets == expected
+    row = _row(factory, row_id)
+    assert (row.status, row.attempts) == ("dead", 31)
+    assert row.give_up_at == T0 + timedelta(hours=24)
+    assert len(hook.bodies) == 31
+    # Anything dead raises the IOC's own alert, through the one rule/alert/notification path.
+    now = T0 + timedelta(days=1, minutes=5)
+    registry = load_registry()
+    with factory() as session, session.begin():
+        assert [(r.labels["contact_point"], r.value) for r in dead_records(session, now)] == [
+            ("hook", 1.0)
+        ]
+        sync_rules(session, registry)
+        rule = session.execute(
+            select(AlertRule).where(AlertRule.uid == "ops.notify_dead")
+        ).scalar_one()
+        assert rule.pack == "ops"
+        evaluate_due(session, now, registry)
+    with factory() as session:
+        alerts = list(session.execute(select(Alert).where(Alert.rule_id == rule.id)).scalars())
+        assert len(alerts) == 1
+        assert alerts[0].severity == "high"
+        assert alerts[0].labels["contact_point"] == "hook"
+    # An admin's retry opens a fresh window.
+    clock.set_now(now)
+    with factory() as session, session.begin():
+        retry_outbox(session, ADMIN, row_id)
+    row = _row(factory, row_id)
+    assert (row.status, row.attempts, row.give_up_at) == ("pending", 0, None)

@@ -31,7 +31,12 @@ from ioc.engines.alerting.notify.channels import (
     unregister_text_sender,
 )
 from ioc.engines.alerting.notify.config import ConfigError, ConfigResult, ensure_config, load_config
-from ioc.engines.alerting.notify.delivery import DeliveryStats, deliver_due, retry_outbox
+from ioc.engines.alerting.notify.delivery import (
+    DeliveryStats,
+    dead_records,
+    deliver_due,
+    retry_outbox,
+)
 from ioc.engines.alerting.notify.direct import channel_available, enqueue_message
 from ioc.engines.alerting.notify.dispatch import dispatch
 from ioc.engines.alerting.notify.inbox import mark_read, unread, unread_count
@@ -48,6 +53,7 @@ __all__ = [
     "TextSender",
     "channel_available",
     "create_silence",
+    "dead_records",
     "deliver_due",
     "deliver_job",
     "dispatch",

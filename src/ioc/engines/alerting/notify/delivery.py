@@ -1,14 +1,18 @@
 """Delivery of outbox rows: e-mail (SMTP), webhook (JSON POST) and in-app, at least once.
 
-:func:`deliver_due` claims due rows with a lease (``status = sending``, ``locked_until``) by a
-compare-and-set UPDATE, so two workers never both take a row; a worker that crashes while
-holding rows leaves them ``sending`` until the lease runs out, when they are due again (nothing
-is lost; a message may go out twice). Each row is then delivered on its own, with a timeout, and
-its outcome written in its own transaction: one broken receiver never holds up the others.
-Failures are retried with exponential backoff (30 s, 1 min, 2 min … at most 1 h apart) until
-``IOC_NOTIFY_MAX_ATTEMPTS``, then the row is ``dead`` (shown on the notifications page, where an
-admin can retry it). In-app notifications are written in the same transaction that marks the
-row sent, so they are delivered exactly once.
+:func:`deliver_due` claims due rows by a compare-and-set UPDATE (``status = sending``, a
+``claim_token`` of this run and a short lease ``locked_until`` = now + ``IOC_NOTIFY_LEASE_S``),
+so two workers never both take a row. While the run sends, a thread renews the lease of the
+rows it still holds every third of the lease; a worker that crashes stops renewing, and its
+rows are due again within one lease (nothing is lost; a message may go out twice). Each row is
+delivered on its own, with a timeout, and its outcome written in its own transaction: one
+broken receiver never holds up the others. Failures are retried with exponential backoff
+(30 s, 1 min, 2 min … at most 1 h apart) for ``IOC_NOTIFY_RETRY_HOURS`` from the first failed
+attempt (a day by default: about 30 attempts), the last attempt at the end of that window; then
+the row is ``dead`` (shown on the notifications page, where an admin can retry it) and the
+alert rule ``ops.notify_dead`` (record source :func:`dead_records`) fires. A receiver's
+permanent refusal (a 4xx answer, a bad address) is dead at once. In-app notifications are
+written in the same transaction that marks the row sent, so they are delivered exactly once.
 """
 
 from __future__ import annotations
@@ -17,8 +21,11 @@ import json
 import logging
 import smtplib
 import ssl
+import threading
+import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,11 +34,12 @@ from email.utils import format_datetime, make_msgid
 from typing import Any
 from urllib.parse import urljoin
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ioc.core import audit, clock, netguard
 from ioc.core.models import Agency, User
+from ioc.core.registry import RecordSample
 from ioc.engines.alerting.notify.channels import TEXT_CHANNELS, text_sender
 from ioc.engines.alerting.notify.direct import DIRECT_PREFIX
 from ioc.engines.alerting.notify.models import (
@@ -53,6 +61,7 @@ log = logging.getLogger(__name__)
 BACKOFF_FIRST_S = 30
 BACKOFF_MAX_S = 3600
 CLAIM_BATCH = 100
+DEAD_ALERT_DAYS = 7
 
 
 class DeliveryError(Exception):
@@ -87,10 +96,11 @@ def _due(now: datetime) -> Any:
 
 def claim_due(
     factory: sessionmaker[Session], now: datetime, settings: Settings, limit: int = CLAIM_BATCH
-) -> list[tuple[int, datetime]]:
-    """Take due rows: ``[(id, lease end)]``. Commits, so the lease is visible to others."""
+) -> list[tuple[int, str]]:
+    """Take due rows: ``[(id, claim token)]``. Commits, so the lease is visible to others."""
     lease = now + timedelta(seconds=settings.notify_lease_s)
-    claimed: list[tuple[int, datetime]] = []
+    token = uuid.uuid4().hex
+    claimed: list[tuple[int, str]] = []
     with factory() as session, session.begin():
         ids = list(
             session.execute(
@@ -104,12 +114,58 @@ def claim_due(
             result = session.execute(
                 update(Outbox)
                 .where(Outbox.id == row_id, _due(now))
-                .values(status=SENDING, locked_until=lease)
+                .values(status=SENDING, locked_until=lease, claim_token=token)
                 .execution_options(synchronize_session=False)
             )
             if getattr(result, "rowcount", 0) == 1:
-                claimed.append((row_id, lease))
+                claimed.append((row_id, token))
     return claimed
+
+
+def renew_lease(factory: sessionmaker[Session], token: str, until: datetime) -> int:
+    """Extend the lease of the rows claim ``token`` still holds (``sending``) to ``until``;
+    returns how many rows it holds."""
+    with factory() as session, session.begin():
+        result = session.execute(
+            update(Outbox)
+            .where(Outbox.claim_token == token, Outbox.status == SENDING)
+            .values(locked_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+class LeaseKeeper:
+    """Renews a claim's lease every third of ``IOC_NOTIFY_LEASE_S`` until stopped (a thread),
+    so a short lease covers a long run of slow receivers while the worker lives."""
+
+    def __init__(
+        self, factory: sessionmaker[Session], token: str, now: datetime, lease_s: float
+    ) -> None:
+        self.factory, self.token, self.lease_s = factory, token, lease_s
+        self._base, self._started = now, time.monotonic()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="notify-lease", daemon=True)
+        self.renewals = 0
+
+    def __enter__(self) -> LeaseKeeper:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=self.lease_s)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.lease_s / 3):
+            elapsed = time.monotonic() - self._started
+            until = self._base + timedelta(seconds=elapsed + self.lease_s)
+            try:
+                if renew_lease(self.factory, self.token, until) == 0:
+                    return
+                self.renewals += 1
+            except Exception:  # the database is away: the lease may lapse, nothing is lost
+                log.warning("notification lease renewal failed", exc_info=True)
 
 
 def deliver_due(
@@ -123,34 +179,37 @@ def deliver_due(
     stats = DeliveryStats()
     claimed = claim_due(factory, now, settings)
     stats.claimed = len(claimed)
-    for row_id, lease in claimed:
-        outcome = deliver_one(factory, row_id, lease, now, settings, senders=senders)
-        if outcome == SENT:
-            stats.sent += 1
-        elif outcome == DEAD:
-            stats.dead += 1
-        elif outcome == PENDING:
-            stats.retried += 1
+    if not claimed:
+        return stats
+    with LeaseKeeper(factory, claimed[0][1], now, settings.notify_lease_s):
+        for row_id, token in claimed:
+            outcome = deliver_one(factory, row_id, token, now, settings, senders=senders)
+            if outcome == SENT:
+                stats.sent += 1
+            elif outcome == DEAD:
+                stats.dead += 1
+            elif outcome == PENDING:
+                stats.retried += 1
     return stats
 
 
-def _owned(row_id: int, lease: datetime) -> Any:
-    return and_(Outbox.id == row_id, Outbox.status == SENDING, Outbox.locked_until == lease)
+def _owned(row_id: int, token: str) -> Any:
+    return and_(Outbox.id == row_id, Outbox.status == SENDING, Outbox.claim_token == token)
 
 
 def deliver_one(
     factory: sessionmaker[Session],
     row_id: int,
-    lease: datetime,
+    token: str,
     now: datetime,
     settings: Settings,
     *,
     senders: dict[str, Callable[..., None]] | None = None,
 ) -> str | None:
-    """Deliver one claimed row; returns its new status (``None`` if the lease was lost)."""
+    """Deliver one claimed row; returns its new status (``None`` if the claim was lost)."""
     with factory() as session:
         row = session.get(Outbox, row_id)
-        if row is None or row.status != SENDING or row.locked_until != lease:
+        if row is None or row.status != SENDING or row.claim_token != token:
             return None
         kind, payload, name = row.kind, dict(row.payload or {}), row.contact_point
         if name.startswith(DIRECT_PREFIX):
@@ -179,7 +238,7 @@ def deliver_one(
         if point_kind != kind:
             kind = point_kind
         if kind == INAPP:
-            return _deliver_inapp(factory, row_id, lease, now, payload, point_settings)
+            return _deliver_inapp(factory, row_id, token, now, payload, point_settings)
         sender = (
             (senders or {}).get(kind)
             or {EMAIL: send_email, WEBHOOK: send_webhook}.get(kind)
@@ -196,36 +255,69 @@ def deliver_one(
         if error is None:
             result = session.execute(
                 update(Outbox)
-                .where(_owned(row_id, lease))
+                .where(_owned(row_id, token))
                 .values(
                     status=SENT,
                     sent_at=now,
                     attempts=Outbox.attempts + 1,
                     locked_until=None,
+                    claim_token=None,
                     last_error=None,
                 )
                 .execution_options(synchronize_session=False)
             )
             return SENT if getattr(result, "rowcount", 0) == 1 else None
         row = session.get(Outbox, row_id)
-        if row is None or row.status != SENDING or row.locked_until != lease:
+        if row is None or row.status != SENDING or row.claim_token != token:
             return None
         row.attempts += 1
         row.last_error = str(error)[:2000]
         row.locked_until = None
-        if error.permanent or row.attempts >= settings.notify_max_attempts:
-            row.status = DEAD
-        else:
-            row.status = PENDING
-            row.next_attempt_at = now + backoff(row.attempts)
+        row.claim_token = None
+        row.status, next_at = next_step(row.attempts, row.give_up_at, now, settings, error)
+        if row.give_up_at is None:
+            row.give_up_at = now + timedelta(hours=settings.notify_retry_hours)
+        if next_at is not None:
+            row.next_attempt_at = next_at
         log.warning("notification %s to %s failed: %s", row_id, name, error)
         return row.status
+
+
+def next_step(
+    attempts: int,
+    give_up_at: datetime | None,
+    now: datetime,
+    settings: Settings,
+    error: DeliveryError,
+) -> tuple[str, datetime | None]:
+    """After the ``attempts``-th failed attempt at ``now``: ``(DEAD, None)`` or
+    ``(PENDING, next attempt)``. The retry window ends ``IOC_NOTIFY_RETRY_HOURS`` after the
+    first failure (``give_up_at`` once set); the last attempt is made at its end."""
+    window_end = give_up_at or now + timedelta(hours=settings.notify_retry_hours)
+    cap = settings.notify_max_attempts
+    if error.permanent or (cap and attempts >= cap) or now >= window_end:
+        return DEAD, None
+    return PENDING, min(now + backoff(attempts), window_end)
+
+
+def dead_records(session: Session, now: datetime) -> list[RecordSample]:
+    """Record source ``ops.notify_dead``: per contact point, the notifications that are dead
+    (given up, created in the last 7 days), for the alert rule of the same name."""
+    rows = session.execute(
+        select(Outbox.contact_point, func.count())
+        .where(Outbox.status == DEAD, Outbox.created_at >= now - timedelta(days=DEAD_ALERT_DAYS))
+        .group_by(Outbox.contact_point)
+    )
+    return [
+        RecordSample({"contact_point": str(point), "name": str(point)}, float(count))
+        for point, count in rows
+    ]
 
 
 def _deliver_inapp(
     factory: sessionmaker[Session],
     row_id: int,
-    lease: datetime,
+    token: str,
     now: datetime,
     payload: dict[str, Any],
     point_settings: dict[str, Any],
@@ -247,12 +339,13 @@ def _deliver_inapp(
             )
         result = session.execute(
             update(Outbox)
-            .where(_owned(row_id, lease))
+            .where(_owned(row_id, token))
             .values(
                 status=SENT,
                 sent_at=now,
                 attempts=Outbox.attempts + 1,
                 locked_until=None,
+                claim_token=None,
                 last_error=None,
             )
             .execution_options(synchronize_session=False)
@@ -396,5 +489,7 @@ def retry_outbox(session: Session, actor: audit.Actor, outbox_id: int) -> Outbox
     row.attempts = 0
     row.next_attempt_at = clock.now()
     row.locked_until = None
+    row.claim_token = None
+    row.give_up_at = None  # a fresh retry window
     audit.record(session, actor, "notify.outbox_retry", "outbox", row.id, previous=previous)
     return row

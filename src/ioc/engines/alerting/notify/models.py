@@ -174,6 +174,10 @@ class Outbox(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The delivery run holding the row while it is ``sending`` (its lease is renewed while it
+    # sends); and the end of the retry window, set by the first failed attempt.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    give_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
