@@ -8,11 +8,18 @@ lose datagrams when the sender outruns the kernel buffer (``IOC_SYSLOG_RCVBUF``,
 ``net.core.rmem_max``): ``syslog_udp_lost`` counts them. TCP never loses: the listener stops
 reading when its queue is full and TCP flow control slows the sender.
 
-Keys written (all prefixed ``syslog_``): ``events``, ``udp_events_per_s``, ``udp_lost``,
-``udp_dropped_queue``, ``tcp_events_per_s``, ``tcp_lost``, ``ratio_udp_to_aim``,
-``ratio_tcp_to_aim``.
+The listener parses in ``IOC_SYSLOG_PARSE_WORKERS`` processes (``parse_workers``, default
+the setting's) and reads the kernel's drop counter of its UDP socket (``/proc/net/udp``):
+``udp_kernel_dropped`` is what the listener itself reports, to compare with ``udp_lost``
+(what the sender sent and was not stored) — the two must agree: loss is counted, not silent.
 
-Standalone: ``.venv/bin/python bench/syslog_intake.py [--quick]``.
+Keys written (all prefixed ``syslog_``): ``events``, ``udp_events_per_s``, ``udp_lost``,
+``udp_dropped_queue``, ``udp_kernel_dropped``, ``udp_rcvbuf_bytes``, ``tcp_events_per_s``,
+``tcp_lost``, ``ratio_udp_to_aim``, ``ratio_tcp_to_aim``, ``parse_workers``.
+
+For ``bench/run.py``: ``run_syslog(tmp, results, quick, parse_workers=None)``.
+
+Standalone: ``.venv/bin/python bench/syslog_intake.py [--quick] [--parse-workers N]``.
 """
 
 # ruff: noqa: E501 - the sender script builds long sample lines
@@ -69,8 +76,10 @@ print(time.time() - (time.perf_counter() - t0))
 """
 
 
-def _one(settings: Settings, factory: Any, mode: str, n: int) -> tuple[float, int, int]:
-    """(events/s, lost, dropped by the queue) for one transport."""
+def _one(
+    settings: Settings, factory: Any, mode: str, n: int, parse_workers: int
+) -> tuple[float, int, dict[str, int]]:
+    """(events/s, lost, the listener's own counters) for one transport."""
     config = ListenerConfig(
         host="127.0.0.1",
         udp_port=0 if mode == "udp" else None,
@@ -78,6 +87,7 @@ def _one(settings: Settings, factory: Any, mode: str, n: int) -> tuple[float, in
         batch_size=5000,
         batch_ms=100,
         rcvbuf=settings.syslog_rcvbuf,
+        parse_workers=parse_workers,
     )
     listener = SyslogListener(config, factory).start()
     try:
@@ -101,26 +111,37 @@ def _one(settings: Settings, factory: Any, mode: str, n: int) -> tuple[float, in
             last = seen
             time.sleep(1.0)
         finished = time.time()
-        stats = listener.stats
-        rate = stats.stored / max(finished - started, 1e-9)
-        return rate, n - stats.stored - stats.malformed, stats.dropped
     finally:
-        listener.stop()
+        listener.stop()  # reads the kernel's drop counter a last time
+    stats = listener.stats
+    rate = stats.stored / max(finished - started, 1e-9)
+    counters = {
+        "dropped_queue": stats.dropped,
+        "kernel_dropped": stats.kernel_dropped,
+        "rcvbuf": stats.rcvbuf,
+    }
+    return rate, n - stats.stored - stats.malformed, counters
 
 
-def run_syslog(tmp: Path, results: dict[str, Any], quick: bool) -> None:
+def run_syslog(
+    tmp: Path, results: dict[str, Any], quick: bool, parse_workers: int | None = None
+) -> None:
     """Measure syslog intake over UDP and TCP into SQLite; write ``syslog_*`` keys."""
     n = 20000 if quick else 200000
     db = tmp / "syslog.db"
     settings = Settings(env="test", database_url=f"sqlite:///{db}", scheduler="off")
+    workers = settings.syslog_parse_workers if parse_workers is None else parse_workers
     engine = make_engine(settings.database_url)
     factory = prepare(settings, engine)
     results["syslog_events"] = n
-    udp_rate, udp_lost, udp_dropped = _one(settings, factory, "udp", n)
-    tcp_rate, tcp_lost, _ = _one(settings, factory, "tcp", n)
+    results["syslog_parse_workers"] = workers
+    udp_rate, udp_lost, udp = _one(settings, factory, "udp", n, workers)
+    tcp_rate, tcp_lost, _ = _one(settings, factory, "tcp", n, workers)
     results["syslog_udp_events_per_s"] = round(udp_rate)
     results["syslog_udp_lost"] = udp_lost
-    results["syslog_udp_dropped_queue"] = udp_dropped
+    results["syslog_udp_dropped_queue"] = udp["dropped_queue"]
+    results["syslog_udp_kernel_dropped"] = udp["kernel_dropped"]
+    results["syslog_udp_rcvbuf_bytes"] = udp["rcvbuf"]
     results["syslog_tcp_events_per_s"] = round(tcp_rate)
     results["syslog_tcp_lost"] = tcp_lost
     results["syslog_ratio_udp_to_aim"] = round(udp_rate / AIM_PER_S, 3)
@@ -131,8 +152,9 @@ def run_syslog(tmp: Path, results: dict[str, Any], quick: bool) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--parse-workers", type=int, default=None)
     args = parser.parse_args()
     out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as d:
-        run_syslog(Path(d), out, args.quick)
+        run_syslog(Path(d), out, args.quick, args.parse_workers)
     print(json.dumps(out, indent=2))

@@ -13,6 +13,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -466,6 +467,252 @@ def test_broker_restart_mid_stream_loses_and_duplicates_nothing(
     assert total == sum(float(i % 500) for i in range(n))
     assert real.stats.dead_letters == 0
     assert real.stats.messages >= n  # redelivered ones were stored again (upserted)
+
+
+def pm25_rows(factory: sessionmaker[Session]) -> tuple[int, float]:
+    with factory() as s:
+        count, total = s.execute(
+            select(func.count(), func.coalesce(func.sum(Observation.value), 0.0))
+            .join(Series, Series.id == Observation.series_id)
+            .join(Indicator, Indicator.id == Series.indicator_id)
+            .where(Indicator.code == "pm25")
+        ).one()
+    return int(count), float(total)
+
+
+def test_share_group_subscribes_through_share_and_is_checked(settings: Settings) -> None:
+    from ioc.engines.mqtt.config import MqttConfig
+
+    plain = MqttConfig.from_settings(mqtt_settings(settings, mqtt_topics="ioc/+/readings"))
+    assert plain.subscriptions == ("ioc/+/readings",)
+    shared = MqttConfig.from_settings(
+        mqtt_settings(settings, mqtt_topics="ioc/+/readings,ioc/+/sdm", mqtt_share_group="ioc")
+    )
+    assert shared.subscriptions == ("$share/ioc/ioc/+/readings", "$share/ioc/ioc/+/sdm")
+    for bad in ("a/b", "có dấu", "x+"):
+        with pytest.raises(ValueError, match="IOC_MQTT_SHARE_GROUP"):
+            MqttConfig.from_settings(mqtt_settings(settings, mqtt_share_group=bad))
+    with pytest.raises(ValueError, match=r"\$share/"):
+        MqttConfig.from_settings(
+            mqtt_settings(settings, mqtt_share_group="ioc", mqtt_topics="$share/g/ioc/+/readings")
+        )
+
+
+@pytest.mark.mqtt
+def test_two_consumers_on_a_shared_subscription_store_every_reading_once(
+    broker: Broker,
+    settings: Settings,
+    factory: sessionmaker[Session],
+    registry: Registry,
+    station: str,
+) -> None:
+    n = 1000
+    conns = [
+        MqttConnector(
+            mqtt_settings(settings, mqtt_port=broker.port, mqtt_share_group="ioc"),
+            factory,
+            registry,
+            derive=lambda: None,
+        )
+        for _ in range(2)
+    ]
+    for conn in conns:
+        conn.start()
+    try:
+        for conn in conns:
+            wait_for(lambda c=conn: c.connected, what="the consumers to connect")  # type: ignore[misc]
+        time.sleep(0.3)  # subscriptions granted
+        pub = publisher(broker.port)
+        start = T0 - timedelta(days=60)
+        infos = [
+            pub.publish("ioc/gw-07/readings", reading(float(i), start + timedelta(hours=i)), qos=1)
+            for i in range(n)
+        ]
+        for info in infos:
+            info.wait_for_publish(10)
+        wait_for(lambda: sum(c.stats.messages for c in conns) >= n, timeout=30, what="n messages")
+        time.sleep(0.3)
+        pub.loop_stop()
+    finally:
+        for conn in conns:
+            conn.stop()
+    assert pm25_rows(factory) == (n, float(sum(range(n))))
+    # The broker split the stream: each consumer stored a part, together every message once.
+    assert all(c.stats.messages > 0 for c in conns)
+    assert sum(c.stats.messages for c in conns) == n
+    assert sum(c.stats.acked for c in conns) == n
+    assert all(c.stats.dead_letters == 0 for c in conns)
+
+
+def _consumer_env(settings: Settings, port: int, client_id: str) -> dict[str, str]:
+    return os.environ | {
+        "IOC_ENV": "test",
+        "IOC_DATABASE_URL": settings.database_url,
+        "IOC_DATA_DIR": str(settings.data_dir),
+        "IOC_SCHEDULER": "off",
+        "IOC_DERIVE_WORKER": "off",
+        "IOC_LOG_LEVEL": "WARNING",
+        "IOC_MQTT_PORT": str(port),
+        "IOC_MQTT_CLIENT_ID": client_id,
+        "IOC_MQTT_TOPICS": "ioc/+/readings",
+        "IOC_MQTT_BATCH_MS": "50",
+        "IOC_MQTT_BATCH_SIZE": "100",
+    }
+
+
+IOC_EXE = str(Path(sys.executable).parent / "ioc")
+
+
+def _consumer_process(settings: Settings, port: int, client_id: str) -> subprocess.Popen[str]:
+    """``ioc ingest mqtt`` as its own process, one of the share group ``ioc``; returns once
+    it is connected (its first line)."""
+    proc = subprocess.Popen(
+        [IOC_EXE, "ingest", "mqtt", "--share-group", "ioc", "--instance", "a"],
+        env=_consumer_env(settings, port, client_id),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stdout is not None
+    first = proc.stdout.readline()
+    assert first.startswith("Đã kết nối"), first
+    time.sleep(0.3)  # subscription granted
+    return proc
+
+
+@pytest.mark.mqtt
+def test_killed_consumer_gets_its_unacknowledged_messages_again_after_restart(
+    broker: Broker,
+    settings: Settings,
+    factory: sessionmaker[Session],
+    registry: Registry,
+    station: str,
+) -> None:
+    """Consumer A (its own process) is killed with SIGKILL mid-stream while consumer B goes on.
+    The broker keeps what A had not acknowledged, and A's share of what follows, in A's
+    session; A restarted with the same client id receives it: every reading once."""
+    n = 3000
+    client_id = f"ioc-test-{uuid.uuid4().hex[:8]}"
+    b = MqttConnector(
+        mqtt_settings(settings, mqtt_port=broker.port, mqtt_share_group="ioc"),
+        factory,
+        registry,
+        derive=lambda: None,
+    )
+    b.start()
+    a = _consumer_process(settings, broker.port, client_id)
+    restarted: subprocess.Popen[str] | None = None
+    try:
+        wait_for(lambda: b.connected, what="consumer B to connect")
+        pub = publisher(broker.port, client_id="kill-publisher")
+        start = T0 - timedelta(days=200)
+        killed = threading.Event()
+
+        def send() -> None:
+            for i in range(n):
+                pub.publish(
+                    "ioc/gw-08/readings", reading(float(i), start + timedelta(hours=i)), qos=1
+                )
+                if i % 100 == 99:
+                    time.sleep(0.02)
+
+        sender = threading.Thread(target=send)
+        sender.start()
+        # Kill A once both consumers are storing, well before the end of the stream.
+        wait_for(lambda: pm25_rows(factory)[0] > n // 4, timeout=30, what="a quarter stored")
+        a.send_signal(signal.SIGKILL)
+        a.wait(10)
+        killed.set()
+        sender.join(60)
+        wait_for(lambda: b.stats.messages > 0, what="B storing")
+        time.sleep(1.0)  # B has stored its share; A's share waits in A's session
+        before_restart = pm25_rows(factory)[0]
+        assert before_restart < n  # A's messages were not stored and not acknowledged
+        restarted = _consumer_process(settings, broker.port, client_id)
+        wait_for(lambda: pm25_rows(factory)[0] >= n, timeout=60, what=f"{n} readings")
+        time.sleep(0.5)  # anything redelivered late must not add rows
+        pub.loop_stop()
+    finally:
+        for proc in (a, restarted):
+            if proc is not None:
+                if proc.poll() is None:
+                    proc.terminate()
+                proc.communicate(timeout=15)  # waits and closes its pipe
+        b.stop()
+    assert pm25_rows(factory) == (n, float(sum(range(n))))  # 0 lost, 0 duplicated
+    assert b.stats.dead_letters == 0
+    assert len(letters(factory)) == 0
+
+
+@pytest.mark.mqtt
+def test_a_member_that_leaves_hands_back_nothing_and_keeps_nothing(
+    broker: Broker,
+    settings: Settings,
+    factory: sessionmaker[Session],
+    registry: Registry,
+    station: str,
+) -> None:
+    """Scaling down: A is stopped (killed) while the stream goes on, so the broker keeps A's
+    share in A's session. ``ioc ingest mqtt --leave`` stores that share and ends the
+    session; what is published afterwards all goes to B."""
+    client_id = f"ioc-test-{uuid.uuid4().hex[:8]}"
+    b = MqttConnector(
+        mqtt_settings(settings, mqtt_port=broker.port, mqtt_share_group="ioc"),
+        factory,
+        registry,
+        derive=lambda: None,
+    )
+    b.start()
+    a = _consumer_process(settings, broker.port, client_id)
+    start = T0 - timedelta(days=300)
+    pub = publisher(broker.port)
+    try:
+        wait_for(lambda: b.connected, what="consumer B to connect")
+        a.send_signal(signal.SIGKILL)
+        a.communicate(timeout=10)
+        for i in range(200):  # half of these wait in A's session
+            pub.publish("ioc/gw-09/readings", reading(float(i), start + timedelta(hours=i)), qos=1)
+        wait_for(lambda: b.stats.messages >= 80, what="B's share")
+        time.sleep(0.5)
+        assert pm25_rows(factory)[0] < 200
+        left = subprocess.run(
+            [IOC_EXE, "ingest", "mqtt", "--share-group", "ioc", "--instance", "a", "--leave"],
+            env=_consumer_env(settings, broker.port, client_id),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert left.returncode == 0, left.stdout + left.stderr
+        assert "Đã rời nhóm" in left.stdout
+        assert pm25_rows(factory)[0] == 200  # A's share, stored on the way out
+        infos = [
+            pub.publish("ioc/gw-09/readings", reading(float(i), start + timedelta(hours=i)), qos=1)
+            for i in range(200, 400)
+        ]
+        for info in infos:
+            info.wait_for_publish(10)
+        wait_for(lambda: pm25_rows(factory)[0] >= 400, timeout=20, what="all to B")
+        pub.loop_stop()
+    finally:
+        if a.poll() is None:
+            a.kill()
+            a.communicate(timeout=10)
+        b.stop()
+    assert pm25_rows(factory) == (400, float(sum(range(400))))
+
+
+def test_leave_with_the_memory_transport_drains_then_ends_the_session(
+    settings: Settings, factory: sessionmaker[Session], registry: Registry, station: str
+) -> None:
+    transport = MemoryTransport()
+    for i in range(5):
+        transport.publish("ioc/gw/readings", reading(float(i), T0 + timedelta(hours=i)))
+    conn = MqttConnector(mqtt_settings(settings), factory, registry, transport=transport)
+    conn.start()
+    assert conn.leave(idle_s=0.3, timeout=10)
+    assert transport.left and not transport.unacked and len(transport.acked) == 5
+    assert sent_count(factory) == 5
 
 
 # ------------------------------------------------------------------------------- the UI

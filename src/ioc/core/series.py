@@ -1,11 +1,14 @@
 """Series store: write observations in batches and keep hour/day/month rollups and latest values
 current in the same transaction; read rollups for pages.
 
-Write path (one call per ingestion batch): dedupe → bulk upsert (``executemany`` on SQLite,
-``COPY`` into a temporary table on PostgreSQL) → recompute the touched hour buckets from raw
-observations → recompute the touched local days from hours → months from days → latest value →
-notify listeners (derived indicators such as VN_AQI). Recomputing touched buckets (rather than
-adding deltas) keeps rollups exact when a value is corrected or re-sent.
+Write path (one call per ingestion batch, written as a set): stage the rows in a temporary table
+(one ``executemany`` on SQLite, ``COPY`` on PostgreSQL; a later row for the same series and time
+wins) → upsert observations from it in one statement → rebuild the touched hour buckets (from
+the staged rows where the hours held no stored data, else from the stored observations) → the
+touched local days from hours → months from days, one ``INSERT … SELECT … GROUP BY`` per level
+for every series at once → latest value → notify listeners (derived indicators such as
+VN_AQI). Recomputing touched buckets (rather than adding deltas) keeps rollups exact when a
+value is corrected, re-sent or flagged bad.
 
 Read path: pages read rollups and ``series.latest_*`` only, never raw history, so a page costs the
 same with 1 million or 100 million observations.
@@ -18,6 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -182,6 +186,15 @@ def write_observations(
 ) -> WriteResult:
     """Store ``(series_id, ts, value, quality)`` rows and bring rollups up to date.
 
+    The batch is written as a set, whatever its size: the rows are staged in a temporary table
+    (SQLite: one ``executemany``; PostgreSQL: ``COPY``), observations are upserted from it in
+    one statement, and each rollup level is rebuilt for every touched bucket of every series at
+    once with one ``INSERT … SELECT … GROUP BY``. A series whose touched hours held no stored
+    observation before the batch (data arriving in time order, the usual case) has its hour
+    buckets computed from the staged rows alone; any other series has its touched hours
+    recomputed from the stored observations, so a corrected or re-sent value replaces the old
+    one and a value flagged bad leaves the buckets (corrections stay exact).
+
     Args:
         session: the batch's session; the caller commits (transactions belong to boundaries).
         rows: observations; a later row for the same (series, ts) wins, and a value already
@@ -193,47 +206,16 @@ def write_observations(
     result = WriteResult()
     if not rows:
         return result
-    dedup: dict[tuple[int, int], tuple[int, int, float, int]] = {}
-    for row in rows:
-        dedup[(row[0], row[1])] = row
-    unique = list(dedup.values())
     conn = session.connection()
-    postgres = conn.dialect.name == "postgresql"
-    if postgres:
-        # Concurrent batches take row locks in one order (series, time), so they wait for each
-        # other instead of deadlocking; SQLite has one writer at a time.
-        unique.sort()
-    _bulk_upsert(conn, unique)
-    result.stored = len(unique)
-
-    spans: dict[int, list[int]] = {}
-    latest: dict[int, tuple[int, float]] = {}
-    for sid, ts, value, quality in unique:
-        span = spans.get(sid)
-        if span is None:
-            spans[sid] = [ts, ts]
-        else:
-            if ts < span[0]:
-                span[0] = ts
-            if ts > span[1]:
-                span[1] = ts
-        if quality < QUALITY_BAD:
-            cur = latest.get(sid)
-            if cur is None or ts >= cur[0]:
-                latest[sid] = (ts, value)
-    if postgres:
-        # Rollups are recomputed by DELETE + INSERT of the touched buckets. Under READ COMMITTED
-        # two batches of one series would both insert the same bucket (a primary-key error):
-        # one lock per series, taken in id order and held to commit, serialises them, and the
-        # second recompute then reads the first batch's committed observations.
-        _exec(
-            conn,
-            "SELECT pg_advisory_xact_lock(:ns, s) FROM unnest(CAST(:ids AS int[])) AS s ORDER BY s",
-            {"ns": _LOCK_NAMESPACE, "ids": sorted(spans)},
-        )
-    for sid, (lo, hi) in spans.items():
-        result.touched[sid] = (lo, hi)
-    _recompute_rollups(conn, spans, label_end, offset)
+    dialect = conn.dialect.name
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    cur = raw.cursor()
+    try:
+        result.stored = _stage(cur, dialect, rows)
+        latest = _write_set(cur, dialect, label_end, offset, result.touched)
+    finally:
+        cur.close()
     if latest:
         conn.execute(
             text(
@@ -248,97 +230,166 @@ def write_observations(
     return result
 
 
-def _bulk_upsert(conn: Connection, rows: list[tuple[int, int, float, int]]) -> None:
-    """Store the rows in one statement from a staged set: PostgreSQL ``COPY`` into a temporary
-    table, SQLite one ``executemany``; a row for a stored (series, time) replaces it."""
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    if conn.dialect.name == "postgresql":
-        with raw.cursor() as cur:
-            cur.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS _obs_in "
-                "(series_id integer, ts bigint, value double precision, quality smallint) "
-                "ON COMMIT DELETE ROWS"
-            )
-            with cur.copy("COPY _obs_in (series_id, ts, value, quality) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            cur.execute(
-                "INSERT INTO observations (series_id, ts, value, quality) "
-                "SELECT series_id, ts, value, quality FROM _obs_in "
-                "ON CONFLICT (series_id, ts) DO UPDATE "
-                "SET value = EXCLUDED.value, quality = EXCLUDED.quality"
-            )
-            cur.execute("TRUNCATE _obs_in")
-        return
-    cur = raw.cursor()
-    try:
-        cur.executemany(
-            "INSERT INTO observations (series_id, ts, value, quality) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (series_id, ts) DO UPDATE "
-            "SET value = excluded.value, quality = excluded.quality",
-            rows,
-        )
-    finally:
-        cur.close()
+# Temporary tables of one batch (one set per connection, emptied for each batch): the staged
+# rows, the touched series (with their hour-label shift ``e`` and whether their touched hours
+# held stored data), and the touched hour, day and month buckets that are recomputed.
+_STAGE_SQLITE = (
+    "CREATE TEMP TABLE IF NOT EXISTS _obs_in (series_id integer NOT NULL, ts integer NOT NULL, "
+    "value real NOT NULL, quality integer NOT NULL, PRIMARY KEY (series_id, ts)) WITHOUT ROWID",
+    "CREATE TEMP TABLE IF NOT EXISTS _ser "
+    "(sid integer PRIMARY KEY, e integer, fresh integer, aligned integer, h_lo integer, "
+    "h_hi integer)",
+    "CREATE TEMP TABLE IF NOT EXISTS _hb "
+    "(sid integer, b integer, e integer, PRIMARY KEY (sid, b)) WITHOUT ROWID",
+    "CREATE TEMP TABLE IF NOT EXISTS _db (sid integer, d integer, PRIMARY KEY (sid, d)) "
+    "WITHOUT ROWID",
+    "CREATE TEMP TABLE IF NOT EXISTS _mb (sid integer, m integer, m2 integer, "
+    "PRIMARY KEY (sid, m)) WITHOUT ROWID",
+)
+# PostgreSQL: one round trip that creates (once per connection) and empties them; rows vanish
+# at commit.
+_STAGE_PG = (
+    "CREATE TEMP TABLE IF NOT EXISTS _obs_in (series_id integer, ts bigint, "
+    "value double precision, quality smallint) ON COMMIT DELETE ROWS; "
+    "CREATE TEMP TABLE IF NOT EXISTS _ser (sid integer, e integer, fresh integer, aligned integer, "
+    "h_lo bigint, h_hi bigint) ON COMMIT DELETE ROWS; "
+    "CREATE TEMP TABLE IF NOT EXISTS _hb (sid integer, b bigint, e integer) "
+    "ON COMMIT DELETE ROWS; "
+    "CREATE TEMP TABLE IF NOT EXISTS _db (sid integer, d bigint) ON COMMIT DELETE ROWS; "
+    "CREATE TEMP TABLE IF NOT EXISTS _mb (sid integer, m bigint, m2 bigint) "
+    "ON COMMIT DELETE ROWS; "
+    # Empty unless an earlier write of this transaction filled them.
+    "DELETE FROM _obs_in; DELETE FROM _ser; DELETE FROM _hb; DELETE FROM _db; DELETE FROM _mb"
+)
+_SMALL_TABLES = ("_ser", "_hb", "_db", "_mb")
 
-
-# The touched buckets of a batch, one row per series (hours, days) and per (series, month), in
-# temporary tables: each rollup level is then rebuilt for every touched series at once, with
-# one DELETE and one INSERT … SELECT … GROUP BY, whatever the number of series in the batch.
-_SPAN_TABLES = (
-    "CREATE TEMP TABLE IF NOT EXISTS _span "
-    "(sid integer, e integer, h_lo bigint, h_hi bigint, d_lo bigint, d_hi bigint)",
-    "CREATE TEMP TABLE IF NOT EXISTS _mspan (sid integer, m bigint, m2 bigint)",
+# Observations: plain inserts for fresh series (their span holds no stored row, so no key can
+# conflict), an upsert for the others (a re-sent or corrected value replaces the stored one).
+_INSERT_SQL = (
+    "INSERT INTO observations (series_id, ts, value, quality) "
+    "SELECT i.series_id, i.ts, i.value, i.quality FROM _ser s {join} _obs_in i "
+    "ON i.series_id = s.sid WHERE s.fresh = {fresh} {order}"
+)
+_UPSERT_CLAUSE = (
+    " ON CONFLICT (series_id, ts) DO UPDATE SET value = excluded.value, quality = excluded.quality"
 )
 
-# Rows of each level inside the touched spans; {t} is the rollup table, {s}/{lo}/{hi} the span
-# table and its bounds.
-_DELETE_SQLITE = (
-    "DELETE FROM {t} WHERE rowid IN (SELECT r.rowid FROM {s} s JOIN {t} r "
-    "ON r.series_id = s.sid AND r.bucket >= s.{lo} AND r.bucket < s.{hi})"
-)
-_DELETE_PG = "DELETE FROM {t} r USING {s} s WHERE r.series_id = s.sid AND r.bucket >= s.{lo} AND r.bucket < s.{hi}"  # noqa: E501
+# Per series of the batch: first and last time, the last time (and value) of a reading that is
+# not flagged bad (the series' latest value), and whether all its times have one phase within
+# the hour.
+_SERIES_SQL = """
+SELECT g.series_id, g.lo, g.hi, g.lt, i.value, g.aligned
+FROM (
+  SELECT series_id, min(ts) AS lo, max(ts) AS hi,
+         max(CASE WHEN quality < 2 THEN ts END) AS lt,
+         CASE WHEN min(ts % 3600) = max(ts % 3600) THEN 1 ELSE 0 END AS aligned
+  FROM _obs_in GROUP BY series_id
+) g LEFT JOIN _obs_in i ON i.series_id = g.series_id AND i.ts = g.lt
+"""
 
-_HOUR_SQL = """
-INSERT INTO rollup_hour (series_id, bucket, n, total, vmin, vmax, last_ts, last_value)
+# A series is "fresh" when no stored observation falls in the hours its rows touch: its
+# touched hour buckets are then exactly its staged rows. Checked before the upsert, with the
+# series locked against concurrent batches.
+_FRESH_SQL = (
+    "UPDATE _ser SET fresh = 0 WHERE EXISTS (SELECT 1 FROM observations o "
+    "WHERE o.series_id = _ser.sid AND o.ts >= _ser.h_lo + _ser.e AND o.ts < _ser.h_hi + _ser.e)"
+)
+# SQLite: take the database's write lock (waiting for it like any write) before the first read
+# of the batch's transaction. A read first would pin a snapshot that a concurrent writer can
+# make stale, and the upsert would then fail as busy instead of waiting.
+_SQLITE_WRITE_LOCK = "UPDATE series SET id = id WHERE 0"
+
+_ROLLUP_COLUMNS = "(series_id, bucket, n, total, vmin, vmax, last_ts, last_value)"
+_ON_CONFLICT_REPLACE = (
+    " ON CONFLICT (series_id, bucket) DO UPDATE SET n = excluded.n, total = excluded.total, "
+    "vmin = excluded.vmin, vmax = excluded.vmax, last_ts = excluded.last_ts, "
+    "last_value = excluded.last_value"
+)
+
+# Hour buckets of fresh series, from the staged rows alone (upserted: nothing to delete).
+_HOUR_FRESH_SQL = (
+    f"INSERT INTO rollup_hour {_ROLLUP_COLUMNS} "  # noqa: S608 - fixed text
+    """
+SELECT g.series_id, g.b, g.n, g.total, g.vmin, g.vmax, g.last_ts, i.value
+FROM (
+  SELECT i.series_id, ((i.ts - s.e) / 3600) * 3600 AS b, count(*) AS n, sum(i.value) AS total,
+         min(i.value) AS vmin, max(i.value) AS vmax, max(i.ts) AS last_ts
+  FROM _ser s {join} _obs_in i ON i.series_id = s.sid
+  WHERE s.fresh = 1 AND s.aligned = 0 AND i.quality < 2
+  GROUP BY i.series_id, ((i.ts - s.e) / 3600) * 3600
+) g JOIN _obs_in i ON i.series_id = g.series_id AND i.ts = g.last_ts
+WHERE true {order}""" + _ON_CONFLICT_REPLACE
+)
+# The same for fresh series whose rows all share one phase within the hour (hourly values,
+# the usual case): distinct times then fall in distinct hours, each bucket is one reading and
+# needs no grouping.
+_HOUR_ALIGNED_SQL = (
+    f"INSERT INTO rollup_hour {_ROLLUP_COLUMNS} "  # noqa: S608 - fixed text
+    """
+SELECT i.series_id, ((i.ts - s.e) / 3600) * 3600, 1, i.value, i.value, i.value, i.ts, i.value
+FROM _ser s {join} _obs_in i ON i.series_id = s.sid
+WHERE s.fresh = 1 AND s.aligned = 1 AND i.quality < 2 {order}""" + _ON_CONFLICT_REPLACE
+)
+
+# Touched hour buckets of the other series, and their recompute from stored observations.
+_HB_SQL = (
+    "INSERT INTO _hb (sid, b, e) SELECT DISTINCT i.series_id, ((i.ts - s.e) / 3600) * 3600, s.e "
+    "FROM _ser s JOIN _obs_in i ON i.series_id = s.sid WHERE s.fresh = 0"
+)
+_HOUR_SQL = f"""
+INSERT INTO rollup_hour {_ROLLUP_COLUMNS}
 SELECT g.series_id, g.b, g.n, g.total, g.vmin, g.vmax, g.last_ts, o.value
 FROM (
-  SELECT o.series_id, ((o.ts - s.e) / 3600) * 3600 AS b, count(*) AS n, sum(o.value) AS total,
+  SELECT h.sid AS series_id, h.b AS b, count(*) AS n, sum(o.value) AS total,
          min(o.value) AS vmin, max(o.value) AS vmax, max(o.ts) AS last_ts
-  FROM _span s JOIN observations o
-    ON o.series_id = s.sid AND o.ts >= s.h_lo + s.e AND o.ts < s.h_hi + s.e
+  FROM _hb h JOIN observations o
+    ON o.series_id = h.sid AND o.ts >= h.b + h.e AND o.ts < h.b + h.e + 3600
   WHERE o.quality < 2
-  GROUP BY o.series_id, ((o.ts - s.e) / 3600) * 3600
+  GROUP BY h.sid, h.b
 ) g JOIN observations o ON o.series_id = g.series_id AND o.ts = g.last_ts
-"""
+"""  # noqa: S608 - fixed text
 
-_DAY_SQL = """
-INSERT INTO rollup_day (series_id, bucket, n, total, vmin, vmax, last_ts, last_value)
-SELECT g.series_id, g.b, g.n, g.total, g.vmin, g.vmax, g.last_ts, h.last_value
+# Touched local days (of the touched hours) and their recompute from the hour buckets.
+_DB_SQL = (
+    "INSERT INTO _db (sid, d) SELECT DISTINCT i.series_id, "
+    "((((i.ts - s.e) / 3600) * 3600 + :off) / 86400) * 86400 - :off "
+    "FROM _ser s JOIN _obs_in i ON i.series_id = s.sid"
+)
+_DAY_SQL = f"""
+INSERT INTO rollup_day {_ROLLUP_COLUMNS}
+SELECT g.sid, g.d, g.n, g.total, g.vmin, g.vmax, g.last_ts, h.last_value
 FROM (
-  SELECT h.series_id, ((h.bucket + :off) / 86400) * 86400 - :off AS b, sum(h.n) AS n,
-         sum(h.total) AS total, min(h.vmin) AS vmin, max(h.vmax) AS vmax,
-         max(h.last_ts) AS last_ts
-  FROM _span s JOIN rollup_hour h
-    ON h.series_id = s.sid AND h.bucket >= s.d_lo AND h.bucket < s.d_hi
-  GROUP BY h.series_id, ((h.bucket + :off) / 86400) * 86400 - :off
-) g JOIN rollup_hour h ON h.series_id = g.series_id AND h.last_ts = g.last_ts
-  AND h.bucket >= g.b AND h.bucket < g.b + 86400
-"""
+  SELECT d.sid AS sid, d.d AS d, sum(h.n) AS n, sum(h.total) AS total, min(h.vmin) AS vmin,
+         max(h.vmax) AS vmax, max(h.last_ts) AS last_ts
+  FROM _db d JOIN rollup_hour h
+    ON h.series_id = d.sid AND h.bucket >= d.d AND h.bucket < d.d + 86400
+  GROUP BY d.sid, d.d
+) g JOIN rollup_hour h ON h.series_id = g.sid AND h.last_ts = g.last_ts
+  AND h.bucket >= g.d AND h.bucket < g.d + 86400
+"""  # noqa: S608 - fixed text
 
-_MONTH_SQL = """
-INSERT INTO rollup_month (series_id, bucket, n, total, vmin, vmax, last_ts, last_value)
-SELECT g.series_id, g.m, g.n, g.total, g.vmin, g.vmax, g.last_ts, d.last_value
+# Touched local months and their recompute from the day buckets.
+_MONTH_SQL = f"""
+INSERT INTO rollup_month {_ROLLUP_COLUMNS}
+SELECT g.sid, g.m, g.n, g.total, g.vmin, g.vmax, g.last_ts, d.last_value
 FROM (
-  SELECT d.series_id, ms.m AS m, ms.m2 AS m2, sum(d.n) AS n, sum(d.total) AS total,
+  SELECT mb.sid AS sid, mb.m AS m, mb.m2 AS m2, sum(d.n) AS n, sum(d.total) AS total,
          min(d.vmin) AS vmin, max(d.vmax) AS vmax, max(d.last_ts) AS last_ts
-  FROM _mspan ms JOIN rollup_day d
-    ON d.series_id = ms.sid AND d.bucket >= ms.m AND d.bucket < ms.m2
-  GROUP BY d.series_id, ms.m, ms.m2
-) g JOIN rollup_day d ON d.series_id = g.series_id AND d.last_ts = g.last_ts
+  FROM _mb mb JOIN rollup_day d
+    ON d.series_id = mb.sid AND d.bucket >= mb.m AND d.bucket < mb.m2
+  GROUP BY mb.sid, mb.m, mb.m2
+) g JOIN rollup_day d ON d.series_id = g.sid AND d.last_ts = g.last_ts
   AND d.bucket >= g.m AND d.bucket < g.m2
-"""
+"""  # noqa: S608 - fixed text
+
+# The touched buckets of one level are deleted before their recompute (a bucket whose readings
+# are all flagged bad disappears).
+_DELETE_SQL = {
+    "rollup_hour": "DELETE FROM rollup_hour WHERE (series_id, bucket) IN (SELECT sid, b FROM _hb)",
+    "rollup_day": "DELETE FROM rollup_day WHERE (series_id, bucket) IN (SELECT sid, d FROM _db)",
+    "rollup_month": "DELETE FROM rollup_month "
+    "WHERE (series_id, bucket) IN (SELECT sid, m FROM _mb)",
+}
 
 
 # First key of the PostgreSQL advisory locks taken per series while its rollups are rebuilt.
@@ -353,65 +404,173 @@ def _driver_sql(sql: str, dialect: str) -> str:
     return _PG_PARAM.sub(r"%(\1)s", sql) if dialect == "postgresql" else sql
 
 
-def _exec(conn: Connection, sql: str, params: dict[str, int | list[int]]) -> None:
-    """Run a fixed statement on the driver cursor (SQLAlchemy's per-statement overhead would
-    cost more than these statements on small batches)."""
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    cur = raw.cursor()
-    try:
-        cur.execute(_driver_sql(sql, conn.dialect.name), params)
-    finally:
-        cur.close()
+def _prepare_tables(cur: Any, dialect: str) -> None:
+    """Create the batch's temporary tables if this connection has none yet, and empty them."""
+    if dialect == "postgresql":
+        cur.execute(_STAGE_PG)
+        return
+    for ddl in _STAGE_SQLITE:
+        cur.execute(ddl)
+    for table in ("_obs_in", *_SMALL_TABLES):
+        cur.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
 
 
-def _delete_sql(table: str, spans: str, lo: str, hi: str, dialect: str) -> str:
-    template = _DELETE_PG if dialect == "postgresql" else _DELETE_SQLITE
-    return template.format(t=table, s=spans, lo=lo, hi=hi)
+def _stage(cur: Any, dialect: str, rows: Sequence[tuple[int, int, float, int]]) -> int:
+    """Put the batch in ``_obs_in`` (a later row for the same series and time wins); returns
+    the number of distinct rows."""
+    _prepare_tables(cur, dialect)
+    if dialect == "postgresql":
+        unique = {(r[0], r[1]): r for r in rows}
+        with cur.copy("COPY _obs_in (series_id, ts, value, quality) FROM STDIN") as copy:
+            write = copy.write_row
+            for row in unique.values():
+                write(row)
+        return len(unique)
+    # The primary key of the staging table drops earlier duplicates as the rows go in.
+    cur.executemany("INSERT OR REPLACE INTO _obs_in VALUES (?, ?, ?, ?)", rows)
+    if len(rows) == 1:
+        return 1
+    count: int = cur.execute("SELECT count(*) FROM _obs_in").fetchone()[0]
+    return count
+
+
+def _write_set(
+    cur: Any,
+    dialect: str,
+    label_end: dict[int, bool],
+    offset: int,
+    touched: dict[int, tuple[int, int]],
+) -> dict[int, tuple[int, float]]:
+    """Upsert the staged rows and rebuild their rollups; fills ``touched`` and returns the
+    newest good reading per series."""
+    postgres = dialect == "postgresql"
+    mark = "%s" if postgres else "?"
+    cur.execute(_SERIES_SQL)
+    series = cur.fetchall()
+    ser_rows: list[tuple[int, int, int, int, int, int]] = []
+    month_rows: list[tuple[int, int, int]] = []
+    latest: dict[int, tuple[int, float]] = {}
+    for sid, lo, hi, last_good, value, aligned in series:
+        touched[sid] = (lo, hi)
+        if last_good is not None:
+            latest[sid] = (last_good, value)
+        end = label_end.get(sid, False)
+        h_lo = hour_bucket(lo, end)
+        h_hi = hour_bucket(hi, end) + HOUR
+        ser_rows.append((sid, 1 if end else 0, 1, aligned, h_lo, h_hi))
+        month_rows.extend(
+            _months(day_bucket(h_lo, offset), day_bucket(h_hi - HOUR, offset), sid, offset)
+        )
+    ser_rows.sort()
+    cur.executemany(f"INSERT INTO _ser VALUES ({', '.join([mark] * 6)})", ser_rows)  # noqa: S608
+    if postgres:
+        # Rollups of a series are rebuilt by DELETE + INSERT of its touched buckets and its
+        # freshness is read before the upsert. One lock per series, taken in id order and held
+        # to commit, serialises concurrent batches of a series (READ COMMITTED would otherwise
+        # let both insert the same bucket), and the second then reads the first's rows.
+        cur.execute(
+            "SELECT pg_advisory_xact_lock(%(ns)s, s) FROM unnest(CAST(%(ids)s AS int[])) AS s "
+            "ORDER BY s",
+            {"ns": _LOCK_NAMESPACE, "ids": [r[0] for r in ser_rows]},
+        )
+    else:
+        cur.execute(_SQLITE_WRITE_LOCK)
+    cur.execute(_FRESH_SQL)
+    stale = cur.rowcount
+    # Rows are written in key order (cheaper index inserts; on PostgreSQL, row locks taken in
+    # one order). PostgreSQL sorts; SQLite reads the series first (CROSS JOIN fixes the loop
+    # order) and each one's staged rows by primary key, so they come in key order already.
+    shape = (
+        {"order": "ORDER BY 1, 2", "join": "JOIN"}
+        if postgres
+        else {"order": "", "join": "CROSS JOIN"}
+    )
+    if stale < len(ser_rows):
+        cur.execute(_INSERT_SQL.format(fresh=1, **shape))
+    if stale:
+        cur.execute(_INSERT_SQL.format(fresh=0, **shape) + _UPSERT_CLAUSE)
+    if any(r[3] for r in ser_rows):
+        cur.execute(_HOUR_ALIGNED_SQL.format(**shape))
+    if not all(r[3] for r in ser_rows):
+        cur.execute(_HOUR_FRESH_SQL.format(**shape))
+    if stale:
+        cur.execute(_HB_SQL)
+        cur.execute(_DELETE_SQL["rollup_hour"])
+        cur.execute(_HOUR_SQL)
+    cur.execute(_driver_sql(_DB_SQL, dialect), {"off": offset})
+    _rebuild_days_months(cur, dialect, month_rows)
+    return latest
+
+
+def _months(d_lo: int, d_last: int, sid: int, offset: int) -> list[tuple[int, int, int]]:
+    """``(sid, month start, next month start)`` of every local month from day ``d_lo`` to day
+    ``d_last``."""
+    out: list[tuple[int, int, int]] = []
+    m = month_bucket(d_lo, offset)
+    while m <= d_last:
+        m2 = next_month(m, offset)
+        out.append((sid, m, m2))
+        m = m2
+    return out
+
+
+def _rebuild_days_months(cur: Any, dialect: str, month_rows: list[tuple[int, int, int]]) -> None:
+    """Recompute the days listed in ``_db`` from hours, then ``month_rows`` from days."""
+    mark = "%s" if dialect == "postgresql" else "?"
+    cur.execute(_DELETE_SQL["rollup_day"])
+    cur.execute(_DAY_SQL)
+    cur.executemany(f"INSERT INTO _mb VALUES ({mark}, {mark}, {mark})", sorted(month_rows))  # noqa: S608
+    cur.execute(_DELETE_SQL["rollup_month"])
+    cur.execute(_MONTH_SQL)
 
 
 def _recompute_rollups(
     conn: Connection, spans: dict[int, list[int]], label_end: dict[int, bool], offset: int
 ) -> None:
-    """Rebuild the hour, day and month buckets that the observation spans touch, for every
-    series at once (the buckets are replaced, so corrections and bad-quality flags are exact:
-    one DELETE and one INSERT … SELECT … GROUP BY per level, whatever the number of series)."""
-    span_rows: list[tuple[int, int, int, int, int, int]] = []
-    month_rows: list[tuple[int, int, int]] = []
+    """Rebuild every hour, day and month bucket that the ``[lo, hi]`` spans cover from the
+    stored observations (the write path's recompute, over whole spans: used to check that
+    stored rollups are what a recompute gives)."""
+    dialect = conn.dialect.name
+    mark = "%s" if dialect == "postgresql" else "?"
+    hours: list[tuple[int, int, int]] = []
+    days: list[tuple[int, int]] = []
+    months: list[tuple[int, int, int]] = []
     for sid in sorted(spans):
         lo, hi = spans[sid]
         end = label_end.get(sid, False)
         e = 1 if end else 0
-        h_lo = hour_bucket(lo, end)
-        h_hi = hour_bucket(hi, end) + HOUR
-        d_lo = day_bucket(h_lo, offset)
-        d_hi = day_bucket(h_hi - HOUR, offset) + DAY
-        span_rows.append((sid, e, h_lo, h_hi, d_lo, d_hi))
-        m = month_bucket(d_lo, offset)
-        while m < d_hi:
-            m2 = next_month(m, offset)
-            month_rows.append((sid, m, m2))
-            m = m2
-    dialect = conn.dialect.name
+        h_lo, h_hi = hour_bucket(lo, end), hour_bucket(hi, end) + HOUR
+        hours.extend((sid, b, e) for b in range(h_lo, h_hi, HOUR))
+        d_lo, d_last = day_bucket(h_lo, offset), day_bucket(h_hi - HOUR, offset)
+        days.extend((sid, d) for d in range(d_lo, d_last + 1, DAY))
+        months.extend(_months(d_lo, d_last, sid, offset))
     raw = conn.connection.driver_connection
     assert raw is not None
     cur = raw.cursor()
     try:
-        mark = "%s" if dialect == "postgresql" else "?"
-        for ddl in _SPAN_TABLES:
-            cur.execute(ddl)
-        cur.execute("DELETE FROM _span")
-        cur.execute("DELETE FROM _mspan")
-        cur.executemany(f"INSERT INTO _span VALUES ({', '.join([mark] * 6)})", span_rows)  # noqa: S608
-        cur.executemany(f"INSERT INTO _mspan VALUES ({mark}, {mark}, {mark})", month_rows)  # noqa: S608
-        if dialect == "postgresql":
-            cur.execute("ANALYZE _span")
-        cur.execute(_delete_sql("rollup_hour", "_span", "h_lo", "h_hi", dialect))
-        cur.execute(_driver_sql(_HOUR_SQL, dialect))
-        cur.execute(_delete_sql("rollup_day", "_span", "d_lo", "d_hi", dialect))
-        cur.execute(_driver_sql(_DAY_SQL, dialect), {"off": offset})
-        cur.execute(_delete_sql("rollup_month", "_mspan", "m", "m2", dialect))
-        cur.execute(_driver_sql(_MONTH_SQL, dialect))
+        _prepare_tables(cur, dialect)
+        cur.executemany(f"INSERT INTO _hb VALUES ({mark}, {mark}, {mark})", hours)  # noqa: S608
+        cur.executemany(f"INSERT INTO _db VALUES ({mark}, {mark})", days)  # noqa: S608
+        cur.execute(_DELETE_SQL["rollup_hour"])
+        cur.execute(_HOUR_SQL)
+        _rebuild_days_months(cur, dialect, months)
+    finally:
+        cur.close()
+
+
+def rebuild_months(conn: Connection, months: Sequence[tuple[int, int, int]]) -> None:
+    """Recompute the ``(series_id, month start, next month start)`` month buckets from the day
+    buckets (tools that write days directly, such as the bench's history copies)."""
+    dialect = conn.dialect.name
+    mark = "%s" if dialect == "postgresql" else "?"
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    cur = raw.cursor()
+    try:
+        _prepare_tables(cur, dialect)
+        cur.executemany(f"INSERT INTO _mb VALUES ({mark}, {mark}, {mark})", sorted(months))  # noqa: S608
+        cur.execute(_DELETE_SQL["rollup_month"])
+        cur.execute(_MONTH_SQL)
     finally:
         cur.close()
 

@@ -27,22 +27,95 @@ from ioc.web.deps import (
     require,
     write_scope,
 )
+from ioc.web.openapi_doc import (
+    ERROR_REF,
+    INTEGER,
+    NUMBER,
+    TEXT,
+    WHEN,
+    array,
+    batch,
+    json_response,
+    obj,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["ingestion"])
 
 Ingestor = Annotated[Principal, Depends(require(Permission.INGEST))]
+
+# What ``post_observations`` reads and answers, for the OpenAPI document.
+OBSERVATIONS_BODY = batch(
+    "observations",
+    obj(
+        "indicator",
+        "time",
+        "value",
+        indicator={**TEXT, "examples": ["pm25"]},
+        entity={**TEXT, "description": "station code (or area)", "examples": ["DL-BMT-01"]},
+        area={**TEXT, "description": "commune code, for figures of an area"},
+        time=WHEN,
+        value=NUMBER,
+        quality={"anyOf": [TEXT, INTEGER]},
+        unit=TEXT,
+    ),
+)
+ROW_ERROR = obj(
+    "row",
+    "message",
+    row=INTEGER,
+    field={"type": ["string", "null"]},
+    code={"type": ["string", "null"]},
+    message=TEXT,
+    message_en={"type": ["string", "null"]},
+)
+INGEST_REPORT = {
+    "title": "IngestReport",
+    **obj(
+        "received",
+        "stored",
+        "rejected",
+        "mode",
+        "errors",
+        received=INTEGER,
+        stored=INTEGER,
+        rejected=INTEGER,
+        mode={"enum": ["partial", "atomic"]},
+        errors=array(ROW_ERROR),
+        errors_truncated={"type": "boolean"},
+        duplicates=INTEGER,
+        warnings=array(ROW_ERROR),
+    ),
+}
 
 
 @router.post(
     "/observations",
     summary="Gửi một lô số liệu quan trắc / send a batch of observations",
     responses={
-        200: {"description": "Every row stored"},
-        400: {"description": "Body unreadable (not JSON/CSV, wrong shape)"},
-        409: {"description": "Idempotency-Key reused with a different body"},
-        413: {"description": "Batch larger than IOC_INGEST_MAX_ROWS"},
-        415: {"description": "Content type other than JSON or CSV"},
-        422: {"description": "Some rows invalid: listed with row, field and reason"},
+        200: json_response(INGEST_REPORT, "Every row stored"),
+        400: json_response(ERROR_REF, "Body unreadable (not JSON/CSV, wrong shape)"),
+        409: json_response(ERROR_REF, "Idempotency-Key reused with a different body"),
+        413: json_response(ERROR_REF, "Batch larger than IOC_INGEST_MAX_ROWS"),
+        415: json_response(ERROR_REF, "Content type other than JSON or CSV"),
+        422: json_response(
+            {"anyOf": [INGEST_REPORT, ERROR_REF]},
+            "Some rows invalid: listed with row, field and reason",
+        ),
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": OBSERVATIONS_BODY},
+                "text/csv": {
+                    "schema": {
+                        "type": "string",
+                        "description": "indicator,entity,time,value[,quality,unit] with a "
+                        "header row, UTF-8",
+                    }
+                },
+            },
+        }
     },
 )
 async def post_observations(

@@ -55,6 +55,18 @@ from ioc.web.deps import (
     require,
     write_scope,
 )
+from ioc.web.openapi_doc import (
+    ANY,
+    INTEGER,
+    TEXT,
+    WHEN,
+    array,
+    json_body,
+    json_response,
+    obj,
+    one_of,
+    query,
+)
 
 router = APIRouter(prefix="/ngsi-ld/v1", tags=["ngsi-ld"])
 
@@ -69,6 +81,97 @@ _PROBLEMS: dict[int | str, dict[str, Any]] = {
     406: {"description": "Accept names no supported representation"},
     415: {"description": "Content-Type other than application/json or application/ld+json"},
 }
+
+# --------------------------------------------------------------------------- OpenAPI
+# Handlers read their bodies and query strings themselves (content types, @context and Link
+# rules): the schemas below describe them in the OpenAPI document.
+
+LD = ("application/json", "application/ld+json")
+_ATTRIBUTE: dict[str, Any] = {
+    "description": "Property, GeoProperty or Relationship (normalized), or a bare value",
+    "anyOf": [
+        obj(
+            type=one_of("Property", "GeoProperty", "Relationship", "LanguageProperty"),
+            value=ANY,
+            object=TEXT,
+            observedAt=WHEN,
+            unitCode=TEXT,
+        ),
+        {"type": ["string", "number", "boolean", "array", "null"]},
+    ],
+}
+_ENTITY_ID = {**TEXT, "examples": ["urn:ngsi-ld:AirQualityObserved:DL-BMT-01"]}
+ENTITY_IN: dict[str, Any] = {
+    "title": "EntityIn",
+    **obj(
+        "id",
+        "type",
+        id=_ENTITY_ID,
+        type={**TEXT, "examples": ["AirQualityObserved"]},
+        location=obj(
+            type=one_of("GeoProperty"),
+            value=obj(type=one_of("Point", "Polygon"), coordinates=array({})),
+        ),
+    ),
+    "additionalProperties": _ATTRIBUTE,
+}
+ENTITY_OUT: dict[str, Any] = {
+    "title": "Entity",
+    **obj(
+        "id",
+        "type",
+        id=TEXT,
+        type={"anyOf": [TEXT, array(TEXT)]},
+        **{"@context": ANY},
+    ),
+}
+_ENTITIES_IN = {**array(ENTITY_IN, min_items=1), "maxItems": MAX_BATCH}
+_IDS_IN = {**array(_ENTITY_ID, min_items=1), "maxItems": MAX_BATCH}
+_FRAGMENT_IN = {"type": "object", "additionalProperties": _ATTRIBUTE}
+_SUBSCRIPTION_MEMBERS: dict[str, Any] = {
+    "id": TEXT,
+    "type": one_of("Subscription"),
+    "description": TEXT,
+    "entities": array(obj(type=TEXT, id=TEXT, idPattern=TEXT)),
+    "watchedAttributes": array(TEXT),
+    "q": TEXT,
+    "notification": obj(
+        "endpoint",
+        attributes=array(TEXT),
+        format=one_of("normalized", "keyValues", "concise"),
+        endpoint=obj("uri", uri={**TEXT, "examples": ["https://example.vn/notify"]}, accept=TEXT),
+    ),
+    "throttling": INTEGER,
+    "expiresAt": WHEN,
+    "isActive": {"type": "boolean"},
+}
+SUBSCRIPTION_IN: dict[str, Any] = {
+    "title": "SubscriptionIn",
+    **obj("notification", **_SUBSCRIPTION_MEMBERS),
+}
+SUBSCRIPTION_OUT: dict[str, Any] = {
+    "title": "Subscription",
+    **obj("id", "type", id=TEXT, type=TEXT),
+}
+_LIST = (
+    query("limit", {"type": "integer", "minimum": 0, "maximum": MAX_LIMIT}, "default 20"),
+    query("offset", {"type": "integer", "minimum": 0}),
+    query("count", one_of("true", "false"), "true: NGSILD-Results-Count header"),
+)
+_VIEW = (
+    query("attrs", TEXT, "comma-separated attribute names"),
+    query(
+        "options",
+        TEXT,
+        "comma-separated: keyValues, simplified, concise, normalized, sysAttrs",
+    ),
+    query("format", one_of("normalized", "keyValues", "simplified", "concise")),
+)
+
+
+def _with_geojson(response: dict[str, Any]) -> dict[str, Any]:
+    """``response`` also offered as GeoJSON (``Accept: application/geo+json``)."""
+    return {**response, "content": {**response["content"], "application/geo+json": {}}}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -291,10 +394,14 @@ def _batch_answer(result: BatchResult, *, created_status: bool) -> Response:
     summary="Batch upsert of entities (options=update merges)",
     status_code=201,
     responses={
-        201: {"description": "Array of the ids created (others updated)"},
+        201: json_response(array(TEXT), "Array of the ids created (others updated)"),
         204: {"description": "Every entity existed and was updated"},
         207: {"description": "{success: [ids], errors: [{entityId, error}]}"},
         **_PROBLEMS,
+    },
+    openapi_extra={
+        "requestBody": json_body(_ENTITIES_IN, *LD),
+        "parameters": [query("options", one_of("update", "replace"), "default: replace")],
     },
 )
 @router.post("/entityOperations/upsert/", include_in_schema=False)
@@ -331,10 +438,11 @@ async def batch_upsert(
     summary="Batch create of entities",
     status_code=201,
     responses={
-        201: {"description": "Array of the ids created"},
+        201: json_response(array(TEXT), "Array of the ids created"),
         207: {"description": "{success: [ids], errors: [{entityId, error}]}"},
         **_PROBLEMS,
     },
+    openapi_extra={"requestBody": json_body(_ENTITIES_IN, *LD)},
 )
 @router.post("/entityOperations/create/", include_in_schema=False)
 async def batch_create(
@@ -368,6 +476,10 @@ async def batch_create(
         204: {"description": "Every entity was updated"},
         207: {"description": "{success: [ids], errors: [{entityId, error}]}"},
         **_PROBLEMS,
+    },
+    openapi_extra={
+        "requestBody": json_body(_ENTITIES_IN, *LD),
+        "parameters": [query("options", one_of("noOverwrite"))],
     },
 )
 @router.post("/entityOperations/update/", include_in_schema=False)
@@ -426,6 +538,7 @@ def _delete(
         207: {"description": "{success: [ids], errors: [{entityId, error}]}"},
         **_PROBLEMS,
     },
+    openapi_extra={"requestBody": json_body(_IDS_IN, *LD)},
 )
 @router.post("/entityOperations/delete/", include_in_schema=False)
 async def batch_delete(
@@ -457,7 +570,9 @@ async def batch_delete(
     "/entities",
     summary="Create an entity",
     status_code=201,
+    response_class=Response,
     responses={201: {"description": "Created; Location names it"}, 409: {}, **_PROBLEMS},
+    openapi_extra={"requestBody": json_body(ENTITY_IN, *LD)},
 )
 @router.post("/entities/", include_in_schema=False)
 async def create_entity(
@@ -488,7 +603,26 @@ async def create_entity(
     return Response(status_code=201, headers={"Location": location})
 
 
-@router.get("/entities", summary="Query entities", responses=_PROBLEMS)
+@router.get(
+    "/entities",
+    summary="Query entities",
+    responses={
+        200: _with_geojson(
+            json_response(array(ENTITY_OUT), "Entities (GeoJSON: a FeatureCollection)", *LD)
+        ),
+        **_PROBLEMS,
+    },
+    openapi_extra={
+        "parameters": [
+            query("type", TEXT, "comma-separated entity types"),
+            query("id", TEXT, "comma-separated entity ids"),
+            query("idPattern", TEXT, "regular expression on ids"),
+            query("q", TEXT, "NGSI-LD query language, e.g. pm25>50"),
+            *_VIEW,
+            *_LIST,
+        ]
+    },
+)
 def list_entities(
     request: Request,
     principal: Reader,
@@ -537,7 +671,12 @@ def list_entities(
     return _json(request, page.items, media, headers=headers)
 
 
-@router.get("/entities/{entity_id}", summary="Retrieve an entity", responses=_PROBLEMS)
+@router.get(
+    "/entities/{entity_id}",
+    summary="Retrieve an entity",
+    responses={200: _with_geojson(json_response(ENTITY_OUT, "The entity", *LD)), **_PROBLEMS},
+    openapi_extra={"parameters": list(_VIEW)},
+)
 def retrieve_entity(
     entity_id: str,
     request: Request,
@@ -601,6 +740,7 @@ async def delete_entity(
     summary="Update attributes of an entity",
     status_code=204,
     responses={204: {}, 207: {"description": "{updated, notUpdated}"}, 404: {}, **_PROBLEMS},
+    openapi_extra={"requestBody": json_body(_FRAGMENT_IN, *LD, "application/merge-patch+json")},
 )
 async def patch_attrs(
     entity_id: str,
@@ -672,7 +812,23 @@ def _patch(
 
 
 @router.get(
-    "/temporal/entities/{entity_id}", summary="Temporal evolution of an entity", responses=_PROBLEMS
+    "/temporal/entities/{entity_id}",
+    summary="Temporal evolution of an entity",
+    responses={200: json_response(ENTITY_OUT, "The temporal entity", *LD), **_PROBLEMS},
+    openapi_extra={
+        "parameters": [
+            query("timerel", one_of("before", "after", "between")),
+            query("timeAt", WHEN),
+            query("endTimeAt", WHEN, "with timerel=between"),
+            query("timeproperty", TEXT, "default observedAt"),
+            query("lastN", {"type": "integer", "minimum": 1}),
+            query("attrs", TEXT, "comma-separated attribute names"),
+            query("options", TEXT, "temporalValues, aggregatedValues, sysAttrs"),
+            query("format", TEXT, "normalized, temporalValues or aggregatedValues"),
+            query("aggrMethods", TEXT, "comma-separated: avg, min, max, sum, totalCount"),
+            query("aggrPeriodDuration", one_of("PT1H", "P1D", "P1M", "PT0S")),
+        ]
+    },
 )
 def temporal(
     entity_id: str,
@@ -741,7 +897,9 @@ async def _read_object(request: Request, *, patch: bool = False) -> dict[str, An
     "/subscriptions",
     summary="Create a subscription (HTTP notifications)",
     status_code=201,
+    response_class=Response,
     responses={201: {"description": "Created; Location names it"}, 409: {}, **_PROBLEMS},
+    openapi_extra={"requestBody": json_body(SUBSCRIPTION_IN, *LD)},
 )
 @router.post("/subscriptions/", include_in_schema=False)
 async def create_subscription(
@@ -780,7 +938,12 @@ async def create_subscription(
     return Response(status_code=201, headers={"Location": location})
 
 
-@router.get("/subscriptions", summary="List subscriptions", responses=_PROBLEMS)
+@router.get(
+    "/subscriptions",
+    summary="List subscriptions",
+    responses={200: json_response(array(SUBSCRIPTION_OUT), "Subscriptions", *LD), **_PROBLEMS},
+    openapi_extra={"parameters": [query("options", TEXT, "sysAttrs"), *_LIST]},
+)
 @router.get("/subscriptions/", include_in_schema=False)
 def list_subscriptions(
     request: Request, principal: Reader, db: DbSession, settings: AppSettings
@@ -805,7 +968,12 @@ def list_subscriptions(
     return _json(request, items, media, headers=headers)
 
 
-@router.get("/subscriptions/{sub_id}", summary="Retrieve a subscription", responses=_PROBLEMS)
+@router.get(
+    "/subscriptions/{sub_id}",
+    summary="Retrieve a subscription",
+    responses={200: json_response(SUBSCRIPTION_OUT, "The subscription", *LD), **_PROBLEMS},
+    openapi_extra={"parameters": [query("options", TEXT, "sysAttrs")]},
+)
 def retrieve_subscription(
     sub_id: str, request: Request, principal: Reader, db: DbSession, settings: AppSettings
 ) -> Response:
@@ -825,6 +993,9 @@ def retrieve_subscription(
     summary="Update a subscription",
     status_code=204,
     responses={204: {}, 404: {}, **_PROBLEMS},
+    openapi_extra={
+        "requestBody": json_body(obj(**_SUBSCRIPTION_MEMBERS), *LD, "application/merge-patch+json")
+    },
 )
 async def patch_subscription(
     sub_id: str,

@@ -11,7 +11,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ioc.core import clock
+from ioc.core import clock, metrics
 from ioc.core.models import PendingDerivation
 
 log = structlog.get_logger(__name__)
@@ -49,6 +49,7 @@ def run_pending(factory: sessionmaker[Session], *, limit: int = 5000) -> int:
     while True:
         taken, finished = _run_round(factory, limit)
         done += finished
+        metrics.derived(finished)
         if taken < limit or finished == 0:
             return done
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -19,12 +20,31 @@ class PayloadError(ValueError):
     """The payload as a whole cannot be read (not JSON, wrong shape, no header …)."""
 
 
-@dataclass(frozen=True)
-class RawRow:
-    """One input row before validation; ``number`` is what the error message names."""
+class RawRow(NamedTuple):
+    """One input row before validation; ``number`` is what the error message names.
+
+    A named tuple: a 10,000-row batch makes 10,000 of them, and a tuple is built several times
+    faster than a frozen dataclass instance."""
 
     number: int
     data: dict[str, Any]
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a batch is decoded, validated and written.
+
+    A 10,000-row batch allocates tens of thousands of dicts and tuples that hold no reference
+    cycles (reference counting frees them); each allocation threshold crossed would otherwise
+    start a collection that walks every live row again. The collector is switched back on by
+    whoever switched it off, so concurrent batches never leave it disabled."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def load_json(body: bytes) -> Any:
@@ -45,12 +65,13 @@ def load_json(body: bytes) -> Any:
 
 def parse_json(body: bytes) -> list[RawRow]:
     """``{"observations": [{...}, ...]}`` → rows numbered from 1 (the list index + 1)."""
-    doc = load_json(body)
-    if not isinstance(doc, dict) or not isinstance(doc.get("observations"), list):
-        raise PayloadError(
-            'Thiếu danh sách "observations" / body must be {"observations": [ ... ]}'
-        )
-    return [RawRow(i, item) for i, item in enumerate(doc["observations"], start=1)]
+    with gc_paused():
+        doc = load_json(body)
+        if not isinstance(doc, dict) or not isinstance(doc.get("observations"), list):
+            raise PayloadError(
+                'Thiếu danh sách "observations" / body must be {"observations": [ ... ]}'
+            )
+        return list(map(RawRow, range(1, len(doc["observations"]) + 1), doc["observations"]))
 
 
 def parse_csv(text: str) -> list[RawRow]:

@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ioc.core import audit, clock
+from ioc.core import audit, clock, metrics
 from ioc.core.models import Area, Entity, IdempotencyRecord, Indicator
 from ioc.core.registry import Registry
 from ioc.core.series import SeriesResolver, write_observations
-from ioc.engines.ingestion.parse import RawRow
+from ioc.engines.ingestion.parse import RawRow, gc_paused
 from ioc.engines.ingestion.validate import Lookups, RowError, validate_rows
 
 
@@ -73,6 +73,19 @@ def ingest(
     nothing when any row is bad. The caller commits.
     """
     lookups = lookups or load_lookups(session, registry)
+    with gc_paused():
+        return _ingest(session, rows, lookups, offset, atomic, actor, source)
+
+
+def _ingest(
+    session: Session,
+    rows: list[RawRow],
+    lookups: Lookups,
+    offset: int,
+    atomic: bool,
+    actor: audit.Actor | None,
+    source: str,
+) -> IngestReport:
     checked = validate_rows(rows, lookups, SeriesResolver(session))
     report = IngestReport(
         received=len(rows),
@@ -82,9 +95,11 @@ def ingest(
         warnings=checked.duplicates(),
     )
     if atomic and checked.errors:
+        metrics.ingested(source, rejected=len({e.row for e in report.errors}))
         return report
     result = write_observations(session, checked.rows, checked.label_end, offset)
     report.stored = result.stored
+    metrics.ingested(source, stored=report.stored, rejected=len({e.row for e in report.errors}))
     if actor is not None:
         # One audit row per batch (not per value): who sent how much, through which door.
         audit.record(

@@ -5,7 +5,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
 
 from ioc.core import clock
 from ioc.core.models import Indicator
@@ -58,6 +62,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 ALLOWED_FIELDS = {"indicator", "entity", "area", "time", "value", "quality", "unit"}
 
+_KEY = itemgetter(0, 1)  # (series id, time) of a stored row
+
 
 @dataclass(frozen=True)
 class RowError:
@@ -109,9 +115,8 @@ class Validated:
     def duplicates(self) -> list[RowError]:
         """Rows that name the same series and time as a later row of the batch: the later
         row wins (as a re-send would), and each replaced row is named so the sender knows."""
-        last: dict[tuple[int, int], int] = {}
-        for number, row in zip(self.numbers, self.rows, strict=True):
-            last[(row[0], row[1])] = number
+        # The last row number of each (series, time), built in one pass at C speed.
+        last = dict(zip(map(_KEY, self.rows), self.numbers, strict=True))
         if len(last) == len(self.rows):
             return []
         return [
@@ -124,76 +129,169 @@ class Validated:
 def validate_rows(rows: list[RawRow], lookups: Lookups, resolver: SeriesResolver) -> Validated:
     """Check each row; good rows become ``(series_id, ts, value, quality)``.
 
-    Column-wise: a batch names few distinct (indicator, entity, area, unit, quality) cells —
-    10,000 rows of a station network carry a few dozen — and few distinct times, so each
-    distinct cell set is checked once (its series resolved once) and each row only has its
-    time looked up and its number range-checked. A row that is not plain (an error, a unit to
-    convert, a number written as text) takes the full per-row check, which names every problem
-    exactly as before.
+    Column-wise: the batch is read as columns, and each column is checked as a whole. A batch
+    names few distinct (indicator, entity, area, unit, quality) cell sets — 10,000 rows of a
+    station network carry a few dozen — and few distinct times, so each distinct cell set is
+    checked once (its series resolved once) and each distinct time parsed once; the values are
+    then checked in one vectorised pass (finite, within the indicator's bounds). A row that is
+    not plain (an error, a unit to convert, a number written as text) takes the full per-row
+    check, which names every problem exactly as before.
     """
     out = Validated(rows=[], label_end={}, errors=[], series={})
-    append = out.rows.append
-    numbers = out.numbers
-    # A 10k-row batch usually carries a few hundred distinct times: parse each once.
+    if not rows:
+        return out
     parsed: dict[str, int | str] = {}
-    # Checked cell sets: key -> _Cells, or None for "take the full check".
-    plain: dict[tuple[Any, ...], _Cells | None] = {}
-    # Rows whose series is resolved after the loop carry a placeholder id (negative, per cells).
-    pending: list[int] = []
-    allowed = ALLOWED_FIELDS
-    isfinite = math.isfinite
-    for raw in rows:
-        data = raw.data
-        fast = None
-        if type(data) is dict and len(data) <= 7 and allowed.issuperset(data):
-            key = (
-                data.get("indicator"),
-                data.get("entity"),
-                data.get("area"),
-                data.get("unit"),
-                data.get("quality"),
+    plan = _plan_columns(rows, lookups)
+    slow: list[int]
+    fast: list[int] = []
+    if plan is None:
+        slow = list(range(len(rows)))
+    else:
+        ok, cidx, tarr, varr, cells = plan
+        good = np.flatnonzero(ok)
+        slow = np.flatnonzero(~ok).tolist()
+        fast = good.tolist()
+        if fast:
+            gidx = cidx[good]
+            used = [cells[i] for i in np.unique(gidx).tolist()]
+            _resolve_cells([c for c in used if c is not None], resolver, out)
+            sid_of = np.zeros(len(cells), dtype=np.int64)
+            q_of = np.zeros(len(cells), dtype=np.int64)
+            for i, c in enumerate(cells):
+                if c is not None and c.series_id is not None:
+                    sid_of[i], q_of[i] = c.series_id, c.quality
+            out.rows = list(
+                zip(
+                    sid_of[gidx].tolist(),
+                    tarr[good].tolist(),
+                    varr[good].tolist(),
+                    q_of[gidx].tolist(),
+                    strict=True,
+                )
             )
-            try:
-                fast = plain[key]
-            except KeyError:
-                fast = plain[key] = _plain_cells(key, lookups, -1 - len(plain))
-            except TypeError:  # an unhashable cell (a list, an object): the full check names it
-                fast = None
-        if fast is not None:
-            when = data.get("time")
-            ts = parsed.get(when) if type(when) is str else None
-            if ts is None and type(when) is str:
-                ts = parsed[when] = _parse_time(when)
-            value: Any = data.get("value")
-            kind = type(value)
-            if type(ts) is int and (kind is float or kind is int):
-                try:
-                    number = float(value)
-                except OverflowError:
-                    number = math.nan
-                if isfinite(number) and fast.lo <= number <= fast.hi:
-                    sid = fast.series_id
-                    if sid is None:
-                        # Resolved after the loop, all at once (created, as the full check
-                        # does, only for cells that have a good row).
-                        fast.used = True
-                        pending.append(len(out.rows))
-                        sid = fast.slot
-                    append((sid, ts, number, fast.quality))
-                    numbers.append(raw.number)
-                    continue
-        checked = _check_row(raw, lookups, resolver, parsed, out)
+            numbers = list(map(itemgetter(0), rows))
+            out.numbers = numbers if len(fast) == len(rows) else [numbers[i] for i in fast]
+    if not slow:
+        return out
+    # The full check, in row order (errors are listed in row order).
+    extra: list[tuple[int, tuple[int, int, float, int]]] = []
+    for i in slow:
+        checked = _check_row(rows[i], lookups, resolver, parsed, out)
         if checked is not None:
-            append(checked)
-            numbers.append(raw.number)
-    if pending:
-        _resolve_cells([c for c in plain.values() if c is not None and c.used], resolver, out)
-        slots = {c.slot: c.series_id for c in plain.values() if c is not None and c.used}
-        rows_out = out.rows
-        for i in pending:
-            sid, ts, value, quality = rows_out[i]
-            rows_out[i] = (slots[sid] or 0, ts, value, quality)
+            extra.append((i, checked))
+    if extra:
+        # Merge in input order: a later row of the same series and time wins.
+        merged = sorted(
+            [
+                *zip(fast, zip(out.numbers, out.rows, strict=True), strict=True),
+                *((i, (rows[i].number, row)) for i, row in extra),
+            ],
+            key=itemgetter(0),
+        )
+        out.numbers = [m[1][0] for m in merged]
+        out.rows = [m[1][1] for m in merged]
     return out
+
+
+_NOT_A_TIME = -1  # accepted times are after 1970-01-02
+_CELL_FIELDS = ("indicator", "entity", "area", "unit", "quality")  # the key of _plain_cells
+
+
+def _plan_columns(
+    rows: list[RawRow], lookups: Lookups
+) -> (
+    tuple[
+        NDArray[np.bool_],
+        NDArray[np.int64],
+        NDArray[np.int64],
+        NDArray[np.float64],
+        list[_Cells | None],
+    ]
+    | None
+):
+    """The batch as columns: per row, whether it passes every check (``ok``), the index of its
+    cell set in ``cells`` (-1: not a plain cell set), its timestamp and its value. None when a
+    column cannot be read as a whole (a cell that is a list or an object): every row then takes
+    the full check."""
+    n = len(rows)
+    datas = list(map(itemgetter(1), rows))
+    allowed = ALLOWED_FIELDS
+    shaped: list[bool] | None = None
+    if set(map(type, datas)) == {dict}:
+        present: set[str] = set().union(*datas)
+        if not present <= allowed:
+            shaped = [len(d) <= 7 and allowed.issuperset(d) for d in datas]
+    else:
+        shaped = [type(d) is dict and len(d) <= 7 and allowed.issuperset(d) for d in datas]
+        datas = [d if type(d) is dict else {} for d in datas]
+        present = set().union(*datas)
+
+    def column(key: str) -> list[Any]:
+        if key not in present:
+            return [None] * n
+        try:
+            return list(map(itemgetter(key), datas))
+        except KeyError:
+            return [d.get(key) for d in datas]
+
+    # The cell set of each row, made of the columns the batch has (absent ones are None).
+    named = [k for k in _CELL_FIELDS if k in present]
+    try:
+        keys = list(zip(*map(column, named), strict=True)) if named else [()] * n
+        distinct = dict.fromkeys(keys)
+        times = column("time")
+        moments = dict.fromkeys(times)
+    except TypeError:  # an unhashable cell (a list, an object): the full check names it
+        return None
+    cells: list[_Cells | None] = []
+    index: dict[tuple[Any, ...], int] = {}
+    for key in distinct:
+        full = dict(zip(named, key, strict=True))
+        c = _plain_cells(tuple(full.get(k) for k in _CELL_FIELDS), lookups)
+        index[key] = len(cells) if c is not None else -1
+        cells.append(c)
+    when: dict[Any, int] = {}
+    for moment in moments:
+        outcome = _parse_time(moment) if type(moment) is str else _NOT_A_TIME
+        when[moment] = outcome if type(outcome) is int else _NOT_A_TIME
+    cidx = np.fromiter(map(index.__getitem__, keys), dtype=np.int64, count=n)
+    tarr = np.fromiter(map(when.__getitem__, times), dtype=np.int64, count=n)
+    varr = _values(column("value"))
+    lo = np.array([c.lo if c is not None else 0.0 for c in cells] or [0.0], dtype=np.float64)
+    hi = np.array([c.hi if c is not None else 0.0 for c in cells] or [0.0], dtype=np.float64)
+    safe = np.where(cidx >= 0, cidx, 0)
+    with np.errstate(invalid="ignore"):
+        ok = (
+            (cidx >= 0)
+            & (tarr != _NOT_A_TIME)
+            & np.isfinite(varr)
+            & (varr >= lo[safe])
+            & (varr <= hi[safe])
+        )
+    if shaped is not None:
+        ok &= np.fromiter(shaped, dtype=np.bool_, count=n)
+    return ok, cidx, tarr, varr, cells
+
+
+def _values(values: list[Any]) -> NDArray[np.float64]:
+    """The value column as doubles; a value that is not a plain number (text, a boolean, None,
+    an integer beyond the double range) becomes NaN, which sends its row to the full check."""
+    if set(map(type, values)) <= {float, int}:
+        try:
+            return np.array(values, dtype=np.float64)
+        except OverflowError:
+            pass
+    return np.fromiter(map(_plain_number, values), dtype=np.float64, count=len(values))
+
+
+def _plain_number(value: Any) -> float:
+    kind = type(value)
+    if kind is float or kind is int:
+        try:
+            return float(value)
+        except OverflowError:
+            return math.nan
+    return math.nan
 
 
 def _resolve_cells(cells: list[_Cells], resolver: SeriesResolver, out: Validated) -> None:
@@ -232,12 +330,10 @@ class _Cells:
     lo: float
     hi: float
     quality: int
-    slot: int  # placeholder id of its rows until the series is resolved
     series_id: int | None = None
-    used: bool = False
 
 
-def _plain_cells(key: tuple[Any, ...], lookups: Lookups, slot: int) -> _Cells | None:
+def _plain_cells(key: tuple[Any, ...], lookups: Lookups) -> _Cells | None:
     """The shared part of rows with these cells, when the cells are valid and need no unit
     conversion; None sends such rows to the full check."""
     code, entity, area, unit, q = key
@@ -268,7 +364,7 @@ def _plain_cells(key: tuple[Any, ...], lookups: Lookups, slot: int) -> _Cells | 
             return None
     lo = -math.inf if indicator.min_value is None else indicator.min_value
     hi = math.inf if indicator.max_value is None else indicator.max_value
-    return _Cells(indicator, subject[0], subject[1], lo, hi, quality, slot)
+    return _Cells(indicator, subject[0], subject[1], lo, hi, quality)
 
 
 def _check_row(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ioc.core.clock import fixed_offset_seconds
 from ioc.settings import Settings
+
+SHARE_GROUP = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,7 @@ class MqttConfig:
     session_expiry_s: int
     protocol: str  # "5" or "3.1.1"
     offset: int  # seconds east of UTC of the local zone (for hour/day rollups)
+    share_group: str = ""  # MQTT 5 shared subscription group ("" = a plain subscription)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MqttConfig:
@@ -34,6 +38,17 @@ class MqttConfig:
             raise ValueError("IOC_MQTT_TOPICS: cần ít nhất một chủ đề / needs at least one topic")
         if settings.mqtt_batch_size < 1 or settings.mqtt_batch_ms < 1:
             raise ValueError("IOC_MQTT_BATCH_SIZE and IOC_MQTT_BATCH_MS must be positive")
+        group = settings.mqtt_share_group.strip()
+        if group and not SHARE_GROUP.fullmatch(group):
+            raise ValueError(
+                "IOC_MQTT_SHARE_GROUP: chỉ gồm chữ, số, '-' và '_' / "
+                "letters, digits, '-' and '_' only"
+            )
+        if group and any(t.startswith("$share/") for t in topics):
+            raise ValueError(
+                "IOC_MQTT_TOPICS: không ghi $share/ khi đã đặt IOC_MQTT_SHARE_GROUP / "
+                "no $share/ prefix when IOC_MQTT_SHARE_GROUP is set"
+            )
         return cls(
             host=settings.mqtt_host,
             port=settings.mqtt_port,
@@ -48,7 +63,16 @@ class MqttConfig:
             session_expiry_s=max(settings.mqtt_session_expiry_s, 0),
             protocol=settings.mqtt_protocol,
             offset=fixed_offset_seconds(settings.timezone),
+            share_group=group,
         )
+
+    @property
+    def subscriptions(self) -> tuple[str, ...]:
+        """The topic filters subscribed to: each topic as ``$share/<group>/<topic>`` in a
+        share group (the broker hands each message to one member of the group), else as is."""
+        if not self.share_group:
+            return self.topics
+        return tuple(f"$share/{self.share_group}/{t}" for t in self.topics)
 
     @property
     def receive_maximum(self) -> int:

@@ -15,6 +15,7 @@ import structlog
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
+from ioc.core import metrics
 from ioc.core.registry import Registry
 from ioc.engines.derive import run_pending
 from ioc.engines.mqtt.config import MqttConfig
@@ -85,13 +86,40 @@ class MqttConnector:
             decoders=self.decoders.names,
         )
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 10.0, *, end_session: bool = False) -> None:
         """Finish (commit and acknowledge) the batch in hand, then disconnect. Messages still
-        queued locally are not acknowledged: the broker keeps them for the next session."""
+        queued locally are not acknowledged: the broker keeps them for the next session
+        (unless ``end_session``: see :meth:`leave`)."""
         self._stop.set()
         self._thread.join(timeout)
-        self.transport.stop()
-        log.info("mqtt_connector_stopped", messages=self.stats.messages)
+        self.transport.stop(end_session=end_session)
+        log.info("mqtt_connector_stopped", messages=self.stats.messages, ended=end_session)
+
+    def leave(self, idle_s: float = 2.0, timeout: float = 600.0) -> bool:
+        """Leave a share group for good (one process fewer): unsubscribe, store and
+        acknowledge everything this session still holds until nothing has come for
+        ``idle_s``, then end the session. Mosquitto keeps handing a group member's share to
+        its session while it is away, so a member removed without leaving would keep
+        messages until its session expires. Returns False (session kept) when messages were
+        still unstored at ``timeout``. Call after :meth:`start`."""
+        deadline = time.monotonic() + timeout
+        while not self.connected and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.transport.unsubscribe()
+        seen, quiet = -1, time.monotonic()
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            with self.stats.lock:
+                received, done = self.stats.received, self.stats.messages
+            now = time.monotonic()
+            if received != seen or not self._queue.empty():
+                seen, quiet = received, now
+            elif done >= received and now - quiet >= idle_s:
+                self.stop(end_session=True)
+                log.info("mqtt_left_share_group", messages=done)
+                return True
+        self.stop()
+        return False
 
     @property
     def connected(self) -> bool:
@@ -99,7 +127,8 @@ class MqttConnector:
         return self.transport.connected
 
     def _receive(self, message: Message) -> None:
-        # Runs in the network thread: only hand over, never block.
+        # Runs in the network thread: only hand over, never block (and count nothing here:
+        # the batch worker counts what it takes, see _collect).
         self._queue.put(message)
 
     # ------------------------------------------------------------------ batches
@@ -138,6 +167,7 @@ class MqttConnector:
             if len(batch) >= size or remaining <= 0:
                 break
             time.sleep(min(remaining, POLL_S))
+        metrics.mqtt("received", len(batch))
         with self.stats.lock:
             self.stats.received += len(batch)
         return batch
@@ -197,8 +227,9 @@ class MqttConnector:
 
     def _acked(self, batch: list[Message], stored: int, dead: int) -> None:
         """The batch is committed: acknowledge every message, then derive."""
-        ack = self.transport.ack
-        acked = sum(1 for m in batch if ack(m))
+        acked = self.transport.ack_many(batch)
+        metrics.mqtt("stored", len(batch) - dead)
+        metrics.mqtt("dead_letter", dead)
         with self.stats.lock:
             self.stats.batches += 1
             self.stats.messages += len(batch)
@@ -216,6 +247,7 @@ class MqttConnector:
             log.exception("mqtt_derive_failed")
 
     def _failed(self, exc: Exception, size: int) -> None:
+        metrics.mqtt("failed", size)
         log.error("mqtt_batch_not_stored", messages=size, error=f"{type(exc).__name__}: {exc}")
         with self.stats.lock:
             self.stats.failures += 1

@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
+import socket
 import ssl
+import struct
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +20,9 @@ import structlog
 from ioc.engines.mqtt.config import MqttConfig
 
 log = structlog.get_logger(__name__)
+
+READ_CHUNK = 1 << 16
+PUBACK = 0x40
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,15 +50,93 @@ class Transport(Protocol):
         """Acknowledge a stored message; False when its connection is gone (it will come
         again and be acknowledged then)."""
 
+    def ack_many(self, messages: list[Message]) -> int:
+        """Acknowledge stored messages at once; returns how many were acknowledged (those of
+        an earlier connection are not: they will come again)."""
+
     def redeliver(self) -> None:
         """Reconnect so the broker sends every unacknowledged message again."""
 
-    def stop(self) -> None:
-        """Disconnect; unacknowledged messages stay with the broker's session."""
+    def stop(self, end_session: bool = False) -> None:
+        """Disconnect; unacknowledged messages stay with the broker's session, unless
+        ``end_session`` (leaving for good: the broker forgets the session)."""
+
+    def unsubscribe(self) -> None:
+        """Stop receiving new messages (what the session already holds still comes)."""
 
     @property
     def connected(self) -> bool:
         """Whether a broker connection is up."""
+
+
+class BufferedSocket:
+    """A plain TCP socket read through a 64 KiB buffer.
+
+    paho reads every packet with two or three ``recv`` calls (a byte of header at a time, then
+    the body) and one ``select`` per packet; at thousands of messages a second those system
+    calls cost more than the messages. Here one ``recv`` fills the buffer and paho's packet
+    reads are served from it; ``pending()`` (which paho asks of TLS sockets) tells its loop
+    that buffered bytes are waiting, so it reads them without waiting in ``select``.
+    """
+
+    __slots__ = ("_buf", "_pos", "_sock")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._buf = b""
+        self._pos = 0
+
+    def recv(self, buffer_size: int) -> bytes:
+        """Up to ``buffer_size`` bytes, from the buffer (refilled by one ``recv``)."""
+        if self._pos >= len(self._buf):
+            data = self._sock.recv(max(buffer_size, READ_CHUNK))  # BlockingIOError passes
+            if len(data) <= buffer_size:
+                self._buf, self._pos = b"", 0
+                return data
+            self._buf, self._pos = data, 0
+        end = self._pos + buffer_size
+        chunk = self._buf[self._pos : end]
+        self._pos += len(chunk)
+        return chunk
+
+    def pending(self) -> int:
+        """Bytes received but not yet read."""
+        return len(self._buf) - self._pos
+
+    def send(self, buffer: bytes | bytearray) -> int:
+        """Send as the socket does."""
+        return self._sock.send(buffer)
+
+    def close(self) -> None:
+        """Close the socket."""
+        self._sock.close()
+
+    def fileno(self) -> int:
+        """The socket's descriptor (for ``select``)."""
+        return self._sock.fileno()
+
+    def setblocking(self, flag: bool) -> None:
+        """As the socket."""
+        self._sock.setblocking(flag)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+def _client_class() -> Any:
+    """paho's ``Client`` with plain TCP connections read through :class:`BufferedSocket`
+    (TLS sockets buffer already and are left alone). Relies on ``Client._create_socket``
+    of paho-mqtt 2.2 (pinned in pyproject.toml)."""
+    import paho.mqtt.client as mqtt
+
+    class Client(mqtt.Client):
+        def _create_socket(self) -> Any:
+            sock = super()._create_socket()
+            if type(sock) is socket.socket:
+                return BufferedSocket(sock)
+            return sock
+
+    return Client
 
 
 class PahoTransport:
@@ -68,6 +151,7 @@ class PahoTransport:
         self._lock = threading.Lock()
         self._deliver: Deliver | None = None
         self._client: Any = None
+        self._left = False  # unsubscribed for good (leaving the share group)
 
     @property
     def connected(self) -> bool:
@@ -80,7 +164,7 @@ class PahoTransport:
 
         cfg = self.config
         v5 = cfg.protocol == "5"
-        client = mqtt.Client(
+        client = _client_class()(
             CallbackAPIVersion.VERSION2,
             client_id=cfg.client_id,
             protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311,
@@ -137,16 +221,18 @@ class PahoTransport:
 
         self._generation += 1
         self._connected = True
-        if client.protocol == 5:
-            client.subscribe([(t, SubscribeOptions(qos=1)) for t in self.config.topics])
-        else:
-            client.subscribe([(t, 1) for t in self.config.topics])
+        topics = () if self._left else self.config.subscriptions  # $share/<group>/… in a group
+        if topics and client.protocol == 5:
+            client.subscribe([(t, SubscribeOptions(qos=1)) for t in topics])
+        elif topics:
+            client.subscribe([(t, 1) for t in topics])
         log.info(
             "mqtt_connected",
             host=self.config.host,
             port=self.config.port,
             session_present=bool(flags.session_present),
             generation=self._generation,
+            share_group=self.config.share_group or None,
         )
 
     def _on_disconnect(
@@ -168,6 +254,26 @@ class PahoTransport:
         self._client.ack(message.mid, message.qos)
         return True
 
+    def ack_many(self, messages: list[Message]) -> int:
+        """Send the PUBACKs of stored messages of the current connection in one write (one
+        packet each, queued together: one wake-up of the network thread instead of one per
+        message)."""
+        generation = self._generation
+        if not self._connected:
+            return sum(1 for m in messages if m.qos == 0)
+        packets = [
+            struct.pack("!BBH", PUBACK, 2, m.mid)
+            for m in messages
+            if m.qos == 1 and m.generation == generation
+        ]
+        done = sum(1 for m in messages if m.qos == 0) + len(packets)
+        if packets:
+            # What paho's ack() does per message (Client._send_puback → _packet_queue), for
+            # all of them at once: the bytes of several PUBACK packets in a row are what the
+            # broker would read anyway.
+            self._client._packet_queue(PUBACK, b"".join(packets), 0, 0)
+        return done
+
     def redeliver(self) -> None:
         """Disconnect and connect again: the broker resends what we have not acknowledged."""
         with self._lock:
@@ -179,16 +285,58 @@ class PahoTransport:
             self._generation += 1  # acks of messages already received are now void
             self._connect()
 
-    def stop(self) -> None:
-        """Disconnect and stop the network thread."""
+    def unsubscribe(self) -> None:
+        """Unsubscribe from every topic (and do not subscribe again on a reconnect)."""
+        self._left = True
+        with self._lock:
+            if self._client is not None:
+                self._client.unsubscribe(list(self.config.subscriptions))
+
+    def stop(self, end_session: bool = False) -> None:
+        """Disconnect and stop the network thread; with ``end_session`` the broker drops the
+        session (MQTT 5: a session expiry of 0 on DISCONNECT; 3.1.1: a clean-session
+        connection of the same client id)."""
         with self._lock:
             if self._client is None:
                 return
             self._deliver = None
-            self._client.disconnect()
+            v5 = self.config.protocol == "5"
+            if end_session and v5:
+                from paho.mqtt.packettypes import PacketTypes
+                from paho.mqtt.properties import Properties
+
+                props = Properties(PacketTypes.DISCONNECT)  # type: ignore[no-untyped-call]
+                props.SessionExpiryInterval = 0
+                self._client.disconnect(properties=props)
+            else:
+                self._client.disconnect()
             self._client.loop_stop()
             self._client = None
             self._connected = False
+        if end_session and not v5:
+            self._clean_session()
+
+    def _clean_session(self) -> None:
+        import paho.mqtt.client as mqtt
+        from paho.mqtt.enums import CallbackAPIVersion
+
+        cfg = self.config
+        client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=cfg.client_id,
+            protocol=mqtt.MQTTv311,
+            clean_session=True,
+        )
+        if cfg.username:
+            client.username_pw_set(cfg.username, cfg.password or None)
+        if cfg.tls:
+            client.tls_set(ca_certs=cfg.ca_file or None, tls_version=ssl.PROTOCOL_TLS_CLIENT)
+        try:
+            client.connect(cfg.host, cfg.port, keepalive=30)
+            client.loop(1.0)
+            client.disconnect()
+        except OSError:
+            log.warning("mqtt_session_not_cleared", client_id=cfg.client_id)
 
 
 class MemoryTransport:
@@ -203,6 +351,7 @@ class MemoryTransport:
         self.unacked: dict[int, tuple[str, bytes]] = {}
         self.acked: list[int] = []
         self.redeliveries = 0
+        self.left = False
 
     @property
     def connected(self) -> bool:
@@ -239,6 +388,10 @@ class MemoryTransport:
             self.acked.append(message.mid)
             return True
 
+    def ack_many(self, messages: list[Message]) -> int:
+        """Acknowledge each; returns how many were."""
+        return sum(1 for m in messages if self.ack(m))
+
     def redeliver(self) -> None:
         """A reconnect: every unacknowledged message is sent again."""
         with self._lock:
@@ -251,7 +404,13 @@ class MemoryTransport:
             for mid, (topic, data) in pending:
                 deliver(Message(topic, data, mid, 1, generation))
 
-    def stop(self) -> None:
-        """Detach the subscriber (unacknowledged messages stay)."""
+    def unsubscribe(self) -> None:
+        """Nothing new is delivered after this (what is unacknowledged still comes again)."""
+        self.left = True
+
+    def stop(self, end_session: bool = False) -> None:
+        """Detach the subscriber (unacknowledged messages stay, unless ``end_session``)."""
         with self._lock:
             self._deliver = None
+            if end_session:
+                self.unacked.clear()

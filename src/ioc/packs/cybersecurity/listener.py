@@ -2,18 +2,25 @@
 
 Threads, no asyncio (the store is synchronous SQLAlchemy):
 
-* **UDP** (RFC 5426): one datagram = one message. The reader thread only receives (draining
-  whatever is waiting without blocking) and hands lists of datagrams to a queue; the kernel
-  buffer is raised to ``IOC_SYSLOG_RCVBUF`` (Linux caps it at ``net.core.rmem_max``). When the
-  queue is full, datagrams are dropped and counted (``stats.dropped``): UDP senders cannot be
-  slowed down.
+* **UDP** (RFC 5426): one datagram = one message. The reader thread does nothing else: it
+  receives (a blocking ``recvfrom``, then whatever is already waiting without blocking) and
+  hands lists of raw datagrams to a queue. The kernel buffer is sized from
+  ``IOC_SYSLOG_RCVBUF`` (``SO_RCVBUFFORCE`` when the process may, else ``SO_RCVBUF``, which
+  Linux caps at ``net.core.rmem_max``; the size obtained is ``stats.rcvbuf``). Loss is never
+  silent: datagrams dropped because the queue is full are ``stats.dropped``, those the kernel
+  dropped before we could read them (``/proc/net/udp`` ``drops`` of our socket, read every
+  second) are ``stats.kernel_dropped``; both go to the metrics (``ioc_syslog_lines`` with
+  outcome ``dropped`` / ``kernel_dropped``), to the log, and the kernel's figure to the
+  cybersecurity page. UDP senders cannot be slowed down.
 * **TCP** (RFC 6587): one thread per connection; each frame is read with **octet counting**
   (``MSG-LEN SP SYSLOG-MSG``, when it starts with a digit) or **newline framing** (LF, a
   trailing CR or NUL dropped). When the queue is full the reader *waits*, so TCP's own flow
   control slows the sender down and nothing is lost.
 * **Writer**: one thread takes up to ``IOC_SYSLOG_BATCH_SIZE`` lines or what arrived within
-  ``IOC_SYSLOG_BATCH_MS``, parses them (``parsers.normalise_line``), inserts the events in one
-  transaction and keeps unreadable lines as dead letters (source ``syslog``, at most
+  ``IOC_SYSLOG_BATCH_MS``, has them parsed (``parsers.normalise_line``) by a pool of
+  ``IOC_SYSLOG_PARSE_WORKERS`` processes (0: in this thread) while it stores the previous
+  batch, inserts the events in one transaction (in arrival order) and keeps unreadable lines
+  as dead letters (source ``syslog``, at most
   ``IOC_SYSLOG_DEAD_LETTERS_PER_BATCH`` per batch: a flood of garbage is counted, not stored
   line by line). If the database fails, the batch is kept and retried with a backoff; a bad
   line or a database error never stops the listener.
@@ -24,20 +31,35 @@ Threads, no asyncio (the store is synchronous SQLAlchemy):
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
+import os
 import queue
 import socket
+import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
-from ioc.core import clock
+from ioc.core import clock, metrics
 from ioc.packs.cybersecurity.parsers import ParseError, normalise_line
-from ioc.packs.cybersecurity.store import event_row, host_agencies, insert_rows, keep_bad_line
+from ioc.packs.cybersecurity.store import (
+    PreparedEvents,
+    event_row,
+    host_agencies,
+    insert_prepared,
+    keep_bad_line,
+    prepare_rows,
+)
+from ioc.packs.cybersecurity.udpstat import udp_drops
 
 log = structlog.get_logger(__name__)
 
@@ -45,9 +67,15 @@ MAX_BACKOFF_S = 30.0
 UDP_DRAIN = 512  # datagrams taken per wake-up of the UDP reader
 RECV_BYTES = 1 << 16
 MAX_CONNECTIONS = 512
+DROPS_EVERY_S = 1.0  # how often the kernel's drop counter of the UDP socket is read
 
-# One queue item: (transport, [(peer, frame), ...]).
-Item = tuple[str, list[tuple[str, bytes]]]
+# One queue item: (transport, [(peer, frame), ...]); the peer is "tcp://host:port" for TCP and
+# the raw (host, port) address for UDP (formatted by the parser, not by the reader).
+Item = tuple[str, list[tuple[Any, bytes]]]
+Parsed = tuple[PreparedEvents, list[tuple[str, bytes, str]]]
+
+_RUNNING: list[SyslogListener] = []  # listeners of this process (read by the pages)
+_RUNNING_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -64,6 +92,7 @@ class ListenerConfig:
     queue_max: int = 20000
     rcvbuf: int = 8 << 20
     local_offset_s: int = 7 * 3600
+    parse_workers: int = 0  # processes parsing lines (0 = the writer thread parses)
 
     @classmethod
     def from_settings(cls, settings: Any) -> ListenerConfig:
@@ -81,12 +110,13 @@ class ListenerConfig:
             dead_letters_per_batch=settings.syslog_dead_letters_per_batch,
             rcvbuf=settings.syslog_rcvbuf,
             local_offset_s=fixed_offset_seconds(settings.timezone),
+            parse_workers=settings.syslog_parse_workers,
         )
 
 
 @dataclass
 class ListenerStats:
-    """Counters since start (read by tests, the bench and ``ioc ingest syslog``)."""
+    """Counters since start (read by tests, the bench, the pages and ``ioc ingest syslog``)."""
 
     received: int = 0  # lines taken off the wire
     udp: int = 0
@@ -95,6 +125,8 @@ class ListenerStats:
     malformed: int = 0  # lines that could not be read
     dead_letters: int = 0  # of those, kept as dead letters
     dropped: int = 0  # UDP datagrams dropped because the queue was full
+    kernel_dropped: int = 0  # UDP datagrams the kernel dropped (receive buffer full)
+    rcvbuf: int = 0  # the UDP receive buffer the kernel granted, in bytes
     batches: int = 0
     failures: int = 0  # failed transactions (retried)
     connections: int = 0
@@ -104,6 +136,134 @@ class ListenerStats:
     def as_dict(self) -> dict[str, Any]:
         """The counters as plain values."""
         return {k: v for k, v in self.__dict__.items() if k != "lock"}
+
+
+def parse_items(
+    items: list[Item],
+    hosts: dict[str, str],
+    received: datetime,
+    offset: int,
+    max_line: int,
+    dialect: str,
+) -> Parsed:
+    """Lines → ``cy_events`` rows ready for ``dialect``'s driver (``store.prepare_rows``) and
+    refused lines ``(peer, bytes, reason)``, in order.
+
+    A plain function of its arguments, so that a process pool can run it."""
+    rows: list[dict[str, Any]] = []
+    bad: list[tuple[str, bytes, str]] = []
+    for transport, lines in items:
+        for where, frame in lines:
+            peer = where if isinstance(where, str) else f"udp://{where[0]}:{where[1]}"
+            if len(frame) > max_line:
+                bad.append((peer, frame[:max_line], f"dòng dài quá {max_line} byte / too long"))
+                continue
+            try:
+                event = normalise_line(frame.decode("utf-8", "replace"), received, offset)
+            except ParseError as exc:
+                bad.append((peer, frame, exc.reason))
+                continue
+            except Exception as exc:  # a parser bug must not stop the listener
+                bad.append((peer, frame, f"{type(exc).__name__}: {exc}"[:500]))
+                continue
+            if event.host is None:
+                event.host = peer.split("://", 1)[-1].rsplit(":", 1)[0]
+            rows.append(event_row(event, transport, received, hosts))
+    return prepare_rows(rows, dialect), bad
+
+
+def _split(items: list[Item], parts: int) -> list[list[Item]]:
+    """``items`` in at most ``parts`` consecutive chunks of about the same number of lines."""
+    total = sum(len(lines) for _, lines in items)
+    if parts <= 1 or total < 2 * parts:
+        return [items]
+    size = -(-total // parts)
+    chunks: list[list[Item]] = [[]]
+    filled = 0
+    for transport, lines in items:
+        pos = 0
+        while pos < len(lines):
+            take = min(size - filled, len(lines) - pos)
+            chunks[-1].append((transport, lines[pos : pos + take]))
+            pos += take
+            filled += take
+            if filled >= size:
+                chunks.append([])
+                filled = 0
+    return [c for c in chunks if c]
+
+
+def _merge(results: list[Parsed]) -> Parsed:
+    if len(results) == 1:
+        return results[0]
+    prepared = PreparedEvents(results[0][0].dialect)
+    bad: list[tuple[str, bytes, str]] = []
+    for p, b in results:
+        prepared.extend(p)
+        bad.extend(b)
+    return prepared, bad
+
+
+@dataclass
+class _Pending:
+    """A batch handed to the parsers: its chunks and their futures (parsed in order)."""
+
+    chunks: list[list[Item]]
+    futures: list[Future[Parsed]]
+    hosts: dict[str, str]
+    received: datetime
+
+    def done(self) -> bool:
+        return all(f.done() for f in self.futures)
+
+
+def _new_pool(workers: int, wait_s: float = 30.0) -> ProcessPoolExecutor:
+    """A pool of parser processes, started now (``spawn``: never fork a process that runs
+    threads, such as the web server's) and given up to ``wait_s`` to import the parsers, so
+    that the first lines do not wait for it."""
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    warm = [pool.submit(parse_items, [], {}, clock.now(), 0, 1, "") for _ in range(workers)]
+    for future in warm:
+        with contextlib.suppress(Exception):
+            future.result(timeout=wait_s)
+    return pool
+
+
+def running_listeners() -> list[SyslogListener]:
+    """The syslog listeners running in this process (the web process's, when
+    ``IOC_SYSLOG_ENABLED``)."""
+    with _RUNNING_LOCK:
+        return list(_RUNNING)
+
+
+def set_receive_buffer(sock: socket.socket, wanted: int) -> int:
+    """Ask for a ``wanted``-byte receive buffer: ``SO_RCVBUFFORCE`` (allowed with
+    CAP_NET_ADMIN, not capped by ``net.core.rmem_max``), else ``SO_RCVBUF``. Returns what the
+    kernel granted, comparable with ``wanted``."""
+    force = getattr(socket, "SO_RCVBUFFORCE", None)
+    done = False
+    if force is not None:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, force, wanted)
+            done = True
+        except OSError:
+            pass
+    if not done:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, wanted)
+        except OSError:  # some systems refuse large buffers; the default still works
+            log.warning("syslog_rcvbuf_refused", wanted=wanted)
+    granted: int = sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
+    if sys.platform.startswith("linux"):
+        granted //= 2  # Linux doubles the size asked (its bookkeeping) and reports that
+    if granted < wanted:
+        log.warning(
+            "syslog_rcvbuf_capped",
+            wanted=wanted,
+            granted=granted,
+            hint="raise net.core.rmem_max (sysctl) or give the process CAP_NET_ADMIN",
+        )
+    return granted
 
 
 class Framer:
@@ -156,7 +316,8 @@ class Framer:
 
 
 class SyslogListener:
-    """Readers (UDP, TCP) → queue → writer. Use :func:`start_listener`."""
+    """Readers (UDP, TCP) → queue → writer (parsers in a process pool). Use
+    :func:`start_listener`."""
 
     def __init__(
         self,
@@ -176,6 +337,11 @@ class SyslogListener:
         self._conn_threads: set[threading.Thread] = set()
         self._udp: socket.socket | None = None
         self._tcp: socket.socket | None = None
+        self._udp_inode: int | None = None
+        self._kernel_drops_base: int | None = None
+        self._pool: ProcessPoolExecutor | None = None
+        bind = factory.kw.get("bind")
+        self._dialect: str = bind.dialect.name if bind is not None else ""
         self.udp_port: int | None = None
         self.tcp_port: int | None = None
 
@@ -186,14 +352,12 @@ class SyslogListener:
         family = socket.AF_INET6 if ":" in cfg.host else socket.AF_INET
         if cfg.udp_port is not None:
             udp = socket.socket(family, socket.SOCK_DGRAM)
-            try:
-                udp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, cfg.rcvbuf)
-            except OSError:  # some systems refuse large buffers; the default still works
-                log.warning("syslog_rcvbuf_refused", wanted=cfg.rcvbuf)
+            self.stats.rcvbuf = set_receive_buffer(udp, cfg.rcvbuf)
             udp.bind((cfg.host, cfg.udp_port))
-            udp.settimeout(0.2)
             self._udp = udp
             self.udp_port = udp.getsockname()[1]
+            self._udp_inode = os.fstat(udp.fileno()).st_ino
+            self._kernel_drops_base = udp_drops(inode=self._udp_inode)
             self._spawn(self._udp_loop, "ioc-syslog-udp")
         if cfg.tcp_port is not None:
             tcp = socket.socket(family, socket.SOCK_STREAM)
@@ -204,10 +368,21 @@ class SyslogListener:
             self._tcp = tcp
             self.tcp_port = tcp.getsockname()[1]
             self._spawn(self._accept_loop, "ioc-syslog-tcp")
+        if cfg.parse_workers > 0:
+            self._pool = _new_pool(cfg.parse_workers)
         self._writer = threading.Thread(target=self._write_loop, name="ioc-syslog-writer")
         self._writer.daemon = True
         self._writer.start()
-        log.info("syslog_listener_started", host=cfg.host, udp=self.udp_port, tcp=self.tcp_port)
+        with _RUNNING_LOCK:
+            _RUNNING.append(self)
+        log.info(
+            "syslog_listener_started",
+            host=cfg.host,
+            udp=self.udp_port,
+            tcp=self.tcp_port,
+            rcvbuf=self.stats.rcvbuf or None,
+            parse_workers=cfg.parse_workers,
+        )
         return self
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
@@ -218,14 +393,36 @@ class SyslogListener:
     def stop(self, timeout: float = 30.0) -> None:
         """Stop reading, write what was received, close. Idempotent."""
         self._stop.set()
+        self._wake_udp()
         for thread in [*self._threads, *list(self._conn_threads)]:
             thread.join(timeout)
         self._readers_done.set()
         self._writer.join(timeout)
+        self.sample_kernel_drops()
         for sock in (self._udp, self._tcp):
             if sock is not None:
                 sock.close()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        with _RUNNING_LOCK:
+            if self in _RUNNING:
+                _RUNNING.remove(self)
         log.info("syslog_listener_stopped", **self.stats.as_dict())
+
+    def _wake_udp(self) -> None:
+        """The UDP reader blocks in ``recvfrom`` (no timeout: no extra system call per
+        datagram); an empty datagram to ourselves wakes it to see the stop flag."""
+        if self._udp is None or self.udp_port is None:
+            return
+        host = self.config.host
+        if host in ("0.0.0.0", ""):  # noqa: S104 - the address we listen on, not a bind
+            host = "127.0.0.1"
+        elif host == "::":
+            host = "::1"
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with contextlib.suppress(OSError), socket.socket(family, socket.SOCK_DGRAM) as s:
+            s.sendto(b"", (host, self.udp_port))
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until every line received so far is committed or refused (tests, bench)."""
@@ -245,39 +442,72 @@ class SyslogListener:
             else:
                 self.stats.tcp += lines
 
+    def kernel_drops(self) -> int | None:
+        """Datagrams the kernel dropped for our UDP socket since it was opened (None: no UDP
+        socket, or no ``/proc/net/udp``)."""
+        if self._udp_inode is None:
+            return None
+        now = udp_drops(inode=self._udp_inode)
+        if now is None:
+            return None
+        return now - (self._kernel_drops_base or 0)
+
+    def sample_kernel_drops(self) -> None:
+        """Read the kernel's drop counter of our UDP socket; count, log and export what is new."""
+        drops = self.kernel_drops()
+        if drops is None:
+            return
+        with self.stats.lock:
+            new = drops - self.stats.kernel_dropped
+            if new > 0:
+                self.stats.kernel_dropped = drops
+        if new > 0:
+            metrics.syslog("kernel_dropped", new)
+            log.warning(
+                "syslog_udp_kernel_drops",
+                new=new,
+                total=drops,
+                hint="raise IOC_SYSLOG_RCVBUF / net.core.rmem_max, or send over TCP",
+            )
+
     # ------------------------------------------------------------------ readers
     def _udp_loop(self) -> None:
+        # Receive and hand over, nothing else: no parsing, no formatting, no waiting.
         sock = self._udp
         assert sock is not None
+        recvfrom = sock.recvfrom
         dontwait = getattr(socket, "MSG_DONTWAIT", 0)
-        while not self._stop.is_set():
+        put = self._queue.put_nowait
+        stop = self._stop
+        while not stop.is_set():
             try:
-                data, addr = sock.recvfrom(RECV_BYTES)
-            except TimeoutError:
-                continue
+                data, addr = recvfrom(RECV_BYTES)
             except OSError:
-                if self._stop.is_set():
+                if stop.is_set():
                     break
                 log.exception("syslog_udp_error")
                 continue
-            items = [(f"udp://{addr[0]}:{addr[1]}", data)]
+            items: list[tuple[Any, bytes]] = [(addr, data)] if data else []
             if dontwait:
                 # Drain what is already waiting without blocking: one queue hand-over per
                 # burst instead of one per datagram.
                 for _ in range(UDP_DRAIN):
                     try:
-                        data, addr = sock.recvfrom(RECV_BYTES, dontwait)
-                    except (BlockingIOError, InterruptedError):
+                        data, addr = recvfrom(RECV_BYTES, dontwait)
+                    except OSError:  # BlockingIOError: nothing more waiting
                         break
-                    except OSError:
-                        break
-                    items.append((f"udp://{addr[0]}:{addr[1]}", data))
+                    if data:
+                        items.append((addr, data))
+            if not items:  # an empty datagram (the stop wake-up) carries no syslog line
+                continue
             try:
-                self._queue.put_nowait(("udp", items))
-                self._count("udp", len(items))
+                put(("udp", items))
             except queue.Full:
+                metrics.syslog("dropped", len(items))
                 with self.stats.lock:
                     self.stats.dropped += len(items)
+                continue
+            self._count("udp", len(items))
 
     def _accept_loop(self) -> None:
         sock = self._tcp
@@ -365,16 +595,67 @@ class SyslogListener:
     def _write_loop(self) -> None:
         hosts: dict[str, str] = {}
         hosts_at = 0.0
+        drops_at = 0.0
+        pending: deque[_Pending] = deque()
+        # Batches parsed ahead while the writer stores: one per parser, at least one.
+        ahead = max(self.config.parse_workers, 1)
         while True:
             batch = self._collect()
-            if not batch:
-                if self._readers_done.is_set() and self._queue.empty():
-                    return
-                continue
-            if time.monotonic() - hosts_at > 60:
-                hosts, hosts_at = self._load_hosts(hosts), time.monotonic()
-            rows, bad = self._parse(batch, hosts)
-            self._commit(rows, bad)
+            now = time.monotonic()
+            if now - drops_at >= DROPS_EVERY_S:
+                drops_at = now
+                self.sample_kernel_drops()
+            if batch:
+                if now - hosts_at > 60:
+                    hosts, hosts_at = self._load_hosts(hosts), now
+                pending.append(self._submit(batch, hosts))
+            # Store in arrival order: the oldest batch once parsed, or at once when enough
+            # are waiting or nothing new arrived.
+            while pending and (pending[0].done() or len(pending) > ahead or not batch):
+                rows, bad = self._result(pending.popleft())
+                self._commit(rows, bad)
+            if not batch and not pending and self._readers_done.is_set() and self._queue.empty():
+                return
+
+    def _submit(self, batch: list[Item], hosts: dict[str, str]) -> _Pending:
+        cfg = self.config
+        received = clock.now()
+        args = (hosts, received, cfg.local_offset_s, cfg.max_line, self._dialect)
+        chunks = _split(batch, cfg.parse_workers) if self._pool is not None else [batch]
+        futures: list[Future[Parsed]] = []
+        for chunk in chunks:
+            if self._pool is not None:
+                try:
+                    futures.append(self._pool.submit(parse_items, chunk, *args))
+                    continue
+                except Exception:  # a broken pool (a parser process died): parse here
+                    log.exception("syslog_parse_pool_failed")
+                    self._restart_pool()
+            done: Future[Parsed] = Future()
+            done.set_result(parse_items(chunk, *args))
+            futures.append(done)
+        return _Pending(chunks, futures, hosts, received)
+
+    def _result(self, pending: _Pending) -> Parsed:
+        cfg = self.config
+        results: list[Parsed] = []
+        for chunk, future in zip(pending.chunks, pending.futures, strict=True):
+            try:
+                results.append(future.result())
+            except Exception:  # the parser process died: parse this chunk here
+                log.exception("syslog_parse_pool_failed")
+                self._restart_pool()
+                args = (pending.hosts, pending.received, cfg.local_offset_s, cfg.max_line)
+                results.append(parse_items(chunk, *args, self._dialect))
+        return _merge(results)
+
+    def _restart_pool(self) -> None:
+        pool = self._pool
+        if pool is None:
+            return
+        with contextlib.suppress(Exception):
+            pool.shutdown(wait=False, cancel_futures=False)
+        self._pool = _new_pool(self.config.parse_workers)
 
     def _load_hosts(self, current: dict[str, str]) -> dict[str, str]:
         try:
@@ -384,60 +665,73 @@ class SyslogListener:
             log.exception("syslog_hosts_load_failed")
             return current
 
-    def _parse(
-        self, batch: list[Item], hosts: dict[str, str]
-    ) -> tuple[list[dict[str, Any]], list[tuple[str, bytes, str]]]:
-        received = clock.now()
-        offset = self.config.local_offset_s
-        max_line = self.config.max_line
-        rows: list[dict[str, Any]] = []
-        bad: list[tuple[str, bytes, str]] = []
-        for transport, items in batch:
-            for peer, frame in items:
-                if len(frame) > max_line:
-                    bad.append((peer, frame[:max_line], f"dòng dài quá {max_line} byte / too long"))
-                    continue
-                try:
-                    event = normalise_line(frame.decode("utf-8", "replace"), received, offset)
-                except ParseError as exc:
-                    bad.append((peer, frame, exc.reason))
-                    continue
-                except Exception as exc:  # a parser bug must not stop the listener
-                    bad.append((peer, frame, f"{type(exc).__name__}: {exc}"[:500]))
-                    continue
-                if event.host is None:
-                    event.host = peer.split("://", 1)[-1].rsplit(":", 1)[0]
-                rows.append(event_row(event, transport, received, hosts))
-        return rows, bad
-
-    def _commit(self, rows: list[dict[str, Any]], bad: list[tuple[str, bytes, str]]) -> None:
+    def _commit(self, prepared: PreparedEvents, bad: list[tuple[str, bytes, str]]) -> None:
         keep = bad[: self.config.dead_letters_per_batch]
+        events = len(prepared)
         backoff = 0.5
         while True:
             try:
                 with self.factory() as session, session.begin():
-                    insert_rows(session, rows)
+                    insert_prepared(session, prepared)
                     at = clock.now()
                     for peer, payload, reason in keep:
                         keep_bad_line(session, peer, payload, reason, at)
                 break
             except Exception as exc:
+                metrics.syslog("failed", events)
                 with self.stats.lock:
                     self.stats.failures += 1
                     self.stats.last_error = f"{type(exc).__name__}: {exc}"[:500]
-                log.exception("syslog_batch_failed", events=len(rows))
+                log.exception("syslog_batch_failed", events=events)
                 if self._stop.is_set() and backoff >= MAX_BACKOFF_S:
-                    log.error("syslog_batch_lost", events=len(rows))
+                    log.error("syslog_batch_lost", events=events)
                     return
                 time.sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_S)
+        metrics.syslog("stored", events)
+        metrics.syslog("malformed", len(bad))
         with self.stats.lock:
-            self.stats.stored += len(rows)
+            self.stats.stored += events
             self.stats.malformed += len(bad)
             self.stats.dead_letters += len(keep)
             self.stats.batches += 1
         if self.on_batch is not None:
-            self.on_batch(len(rows))
+            self.on_batch(events)
+
+
+@dataclass(frozen=True)
+class IntakeStatus:
+    """What the pages show of the syslog intake of this machine."""
+
+    udp_port: int | None  # the configured UDP port (None: UDP is off)
+    listening: bool  # a UDP socket is bound to that port on this machine
+    kernel_dropped: int | None  # datagrams the kernel dropped since that socket was opened
+    local: dict[str, Any] | None  # counters of the listener running in this process, if any
+
+
+def intake_status(settings: Any) -> IntakeStatus:
+    """The intake as this process can see it: the listener of this process (``ioc serve``
+    with ``IOC_SYSLOG_ENABLED``) with its counters, or else whatever socket is bound to the
+    configured UDP port (``ioc ingest syslog`` in another process of this machine), whose
+    kernel drop counter ``/proc/net/udp`` shows to every process."""
+    protocols = {p.strip().lower() for p in settings.syslog_protocols.split(",")}
+    port: int | None = settings.syslog_udp_port if "udp" in protocols else None
+    for listener in running_listeners():
+        if listener.udp_port is None and listener.tcp_port is None:
+            continue
+        listener.sample_kernel_drops()
+        stats = listener.stats.as_dict()
+        has_udp = listener.udp_port is not None
+        return IntakeStatus(
+            udp_port=listener.udp_port,
+            listening=has_udp,
+            kernel_dropped=stats["kernel_dropped"] if has_udp else None,
+            local=stats,
+        )
+    if port is None:
+        return IntakeStatus(None, False, None, None)
+    drops = udp_drops(port=port) if port else None
+    return IntakeStatus(port, drops is not None, drops, None)
 
 
 def start_listener(
