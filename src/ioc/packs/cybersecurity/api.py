@@ -23,10 +23,32 @@ from ioc.core.auth import Permission
 from ioc.packs.cybersecurity import stats
 from ioc.packs.cybersecurity.models import CySite
 from ioc.packs.cybersecurity.parsers import SecurityEvent, normalise_json
+from ioc.packs.cybersecurity.schemas import AgenciesAnswer, SitesAnswer
 from ioc.packs.cybersecurity.store import store_events
+from ioc.web.api_models import BatchReport
 from ioc.web.deps import DbSession, Principal, forbid, require, write_scope
+from ioc.web.openapi_doc import ANY, ERROR_REF, TEXT, WHEN, batch, json_body, json_response, obj
 
 router = APIRouter(prefix="/api/v1/security", tags=["cybersecurity"])
+
+# The body ``post_events`` reads itself, for the OpenAPI document.
+EVENTS_BODY = batch(
+    "events",
+    obj(
+        "time",
+        "message",
+        time=WHEN,
+        source=TEXT,
+        host=TEXT,
+        agency=TEXT,
+        category=TEXT,
+        severity={"anyOf": [TEXT, {"type": "integer"}]},
+        message=TEXT,
+        indicators=ANY,
+        src_ip=TEXT,
+        dst_ip=TEXT,
+    ),
+)
 
 Ingestor = Annotated[Principal, Depends(require(Permission.INGEST))]
 Viewer = Annotated[Principal, Depends(require(Permission.VIEW))]
@@ -43,11 +65,15 @@ def _bad(status: int, detail: str) -> JSONResponse:
     "/events",
     summary="Gửi sự kiện ATTT (JSON) / send security events",
     responses={
-        200: {"description": "Every event stored"},
-        400: {"description": "Body unreadable"},
-        413: {"description": "Too many events or body too large"},
-        422: {"description": "Some events invalid: listed with row, field and reason"},
+        200: {"model": BatchReport, "description": "Every event stored"},
+        400: json_response(ERROR_REF, "Body unreadable"),
+        413: json_response(ERROR_REF, "Too many events or body too large"),
+        422: json_response(
+            {"anyOf": [{"$ref": "#/components/schemas/BatchReport"}, ERROR_REF]},
+            "Some events invalid: listed with row, field and reason",
+        ),
     },
+    openapi_extra={"requestBody": json_body(EVENTS_BODY)},
 )
 async def post_events(request: Request, principal: Ingestor, db: DbSession) -> JSONResponse:
     """Store a batch of security events; invalid ones are listed by row and field."""
@@ -122,7 +148,11 @@ def _owned_events(
     return out
 
 
-@router.get("/sites", summary="Tình trạng cổng thông tin / website status board")
+@router.get(
+    "/sites",
+    summary="Tình trạng cổng thông tin / website status board",
+    responses={200: {"model": SitesAnswer, "description": "Monitored sites, last probe"}},
+)
 def sites(principal: Viewer, db: DbSession) -> dict[str, Any]:
     """Every monitored site with its last probe."""
     out = []
@@ -145,7 +175,11 @@ def sites(principal: Viewer, db: DbSession) -> dict[str, Any]:
     return {"items": out}
 
 
-@router.get("/agencies", summary="Chỉ số ATTT theo cơ quan / indicators per agency")
+@router.get(
+    "/agencies",
+    summary="Chỉ số ATTT theo cơ quan / indicators per agency",
+    responses={200: {"model": AgenciesAnswer, "description": "Figures per agency"}},
+)
 def agencies(principal: Viewer, db: DbSession, days: int = 30) -> dict[str, Any]:
     """Open incidents, MTTR (h), events by severity and sites down per agency."""
     days = max(1, min(days, 366))

@@ -22,12 +22,51 @@ from ioc.core import clock, ownership
 from ioc.core.auth import Permission
 from ioc.packs.documents import ingest, queries, tasks
 from ioc.packs.documents.indicators import DocFigures
+from ioc.packs.documents.schemas import DocumentsReport, FiguresAnswer, TasksAnswer
 from ioc.packs.documents.views import PageError, agency_by_code, parse_period, scope
 from ioc.web.deps import DbSession, Principal, forbid, require, write_scope
+from ioc.web.openapi_doc import (
+    ANY,
+    ERROR_REF,
+    TEXT,
+    WHEN,
+    batch,
+    json_body,
+    json_response,
+    obj,
+    one_of,
+    query,
+)
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
+
+# The body ``post_documents`` reads itself, for the OpenAPI document.
+DOCUMENTS_BODY = batch(
+    "documents",
+    obj(
+        "id",
+        "direction",
+        "agency",
+        "received_at",
+        id=TEXT,
+        direction=one_of("incoming", "outgoing"),
+        agency=TEXT,
+        number=TEXT,
+        type=TEXT,
+        summary=TEXT,
+        counterpart=TEXT,
+        issued_on=WHEN,
+        received_at=WHEN,
+        issued_at=WHEN,
+        deadline=WHEN,
+        processed_at=WHEN,
+        signed=ANY,
+        via_axis=ANY,
+        source=TEXT,
+    ),
+)
 
 Ingestor = Annotated[Principal, Depends(require(Permission.INGEST))]
 Reader = Annotated[Principal, Depends(require(Permission.VIEW))]
@@ -42,11 +81,18 @@ def _problem(status: int, detail: str) -> JSONResponse:
     "",
     summary="Gửi một lô văn bản đến/đi / send a batch of documents",
     responses={
-        200: {"description": "Every document stored (created, updated or unchanged)"},
-        400: {"description": "Body is not a JSON object with a 'documents' list"},
-        413: {"description": "More than 5000 documents"},
-        422: {"description": "Some documents invalid: listed with row (index), field, reason"},
+        200: {
+            "model": DocumentsReport,
+            "description": "Every document stored (created, updated or unchanged)",
+        },
+        400: json_response(ERROR_REF, "Body is not a JSON object with a 'documents' list"),
+        413: json_response(ERROR_REF, "More than 5000 documents"),
+        422: json_response(
+            {"anyOf": [{"$ref": "#/components/schemas/DocumentsReport"}, ERROR_REF]},
+            "Some documents invalid: listed with row (index), field, reason",
+        ),
     },
+    openapi_extra={"requestBody": json_body(DOCUMENTS_BODY)},
 )
 async def post_documents(
     request: Request,
@@ -107,7 +153,17 @@ def _figures(f: DocFigures) -> dict[str, Any]:
     }
 
 
-@router.get("/indicators", summary="Chỉ số xử lý văn bản theo cơ quan / figures per agency")
+@router.get(
+    "/indicators",
+    summary="Chỉ số xử lý văn bản theo cơ quan / figures per agency",
+    responses={200: {"model": FiguresAnswer, "description": "Figures per agency, ranked"}},
+    openapi_extra={
+        "parameters": [
+            query("from", WHEN, "first local date (default: 12 months ago)"),
+            query("to", WHEN, "last local date (default: today)"),
+        ]
+    },
+)
 def indicators(
     request: Request,
     principal: Reader,
@@ -119,8 +175,9 @@ def indicators(
     try:
         period = parse_period(request.query_params)
     except PageError as exc:
+        message = f"{exc.message} / {exc.en}"
         return JSONResponse(
-            {"detail": f"{exc.message} / {exc.en}", "errors": [{"field": exc.field}]}, 422
+            {"detail": message, "errors": [{"field": exc.field, "message": message}]}, 422
         )
     now = clock.now()
     only = scope(principal)
@@ -140,7 +197,11 @@ def indicators(
     )
 
 
-@router.get("/tasks", summary="Nhiệm vụ được giao / directive tasks")
+@router.get(
+    "/tasks",
+    summary="Nhiệm vụ được giao / directive tasks",
+    responses={200: {"model": TasksAnswer, "description": "Tasks and their state"}},
+)
 def task_list(
     request: Request,
     principal: Reader,

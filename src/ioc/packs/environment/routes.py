@@ -10,7 +10,9 @@ from ioc.core import clock
 from ioc.core.auth import Permission
 from ioc.core.series import DAY, HOUR
 from ioc.packs.environment import service, views
+from ioc.packs.environment.schemas import StationAqiAnswer, StationsAnswer
 from ioc.web.deps import DbSession, Principal, require
+from ioc.web.openapi_doc import ERROR_REF, json_response
 
 router = APIRouter(prefix="/api/v1/environment", tags=["environment"])
 
@@ -21,7 +23,11 @@ MAX_HOURS = 24 * 93
 MAX_DAYS = 3 * 366
 
 
-@router.get("/stations", summary="Trạm quan trắc không khí và VN_AQI hiện tại")
+@router.get(
+    "/stations",
+    summary="Trạm quan trắc không khí và VN_AQI hiện tại",
+    responses={200: {"model": StationsAnswer, "description": "Stations and their newest index"}},
+)
 def list_stations(
     db: DbSession, principal: Public, lang: Literal["vi", "en"] = "vi"
 ) -> dict[str, Any]:
@@ -29,7 +35,14 @@ def list_stations(
     return {"stations": views.station_summaries(db, lang)}
 
 
-@router.get("/stations/{code}/aqi", summary="VN_AQI theo giờ hoặc theo ngày của một trạm")
+@router.get(
+    "/stations/{code}/aqi",
+    summary="VN_AQI theo giờ hoặc theo ngày của một trạm",
+    responses={
+        200: {"model": StationAqiAnswer, "description": "Index values of the period"},
+        404: json_response(ERROR_REF, "No such station"),
+    },
+)
 def station_aqi(
     code: str,
     db: DbSession,

@@ -25,9 +25,22 @@ from ioc.core.audit import Actor
 from ioc.core.auth import Permission
 from ioc.engines.ingestion import service as ingestion
 from ioc.packs.public_services import scores
-from ioc.packs.public_services.indices import Scorecard
+from ioc.packs.public_services.indices import CHANNELS, STATUSES, Scorecard
 from ioc.packs.public_services.ingest import ingest_batch
+from ioc.packs.public_services.schemas import DossiersReport, ScoresAnswer
 from ioc.web.deps import AppSettings, DbSession, Principal, require, write_scope
+from ioc.web.openapi_doc import (
+    ERROR_REF,
+    INTEGER,
+    TEXT,
+    WHEN,
+    array,
+    json_body,
+    json_response,
+    obj,
+    one_of,
+    query,
+)
 
 __all__ = ["router"]
 
@@ -38,17 +51,73 @@ Viewer = Annotated[Principal, Depends(require(Permission.VIEW))]
 SECTIONS = ("procedures", "dossiers", "feedback")
 KEY_PREFIX = "ps:"  # idempotency keys are per token; keep ours apart from other endpoints'
 
+# The body ``post_dossiers`` reads itself, for the OpenAPI document.
+DOSSIERS_BODY = obj(
+    dossiers=array(
+        obj(
+            "id",
+            "procedure_code",
+            "agency",
+            "received_at",
+            id=TEXT,
+            procedure_code=TEXT,
+            procedure_name=TEXT,
+            agency=TEXT,
+            area=TEXT,
+            channel=one_of(*CHANNELS),
+            received_at=WHEN,
+            due_at=WHEN,
+            time_limit_days=INTEGER,
+            supplements=array(obj(requested_at=WHEN, supplied_at=WHEN)),
+            supplement_count=INTEGER,
+            supplement_days=INTEGER,
+            finished_at=WHEN,
+            result=one_of("electronic", "paper"),
+            rating=one_of("like", "dislike"),
+            status=one_of(*STATUSES),
+            updated_at=WHEN,
+        )
+    ),
+    procedures=array(
+        obj(
+            "code",
+            "name",
+            code=TEXT,
+            name=TEXT,
+            level=one_of("province", "commune"),
+            time_limit_days=INTEGER,
+        )
+    ),
+    feedback=array(
+        obj(
+            "id",
+            "agency",
+            "received_at",
+            id=TEXT,
+            agency=TEXT,
+            area=TEXT,
+            received_at=WHEN,
+            handled_at=WHEN,
+        )
+    ),
+)
+
 
 @router.post(
     "/dossiers",
     summary="Gửi một lô hồ sơ TTHC từ iGate / send a batch of dossiers",
     responses={
-        200: {"description": "Every row valid and stored (or unchanged)"},
-        400: {"description": "Body is not a JSON object with the expected lists"},
-        409: {"description": "Idempotency-Key reused with a different body"},
-        413: {"description": "More rows than IOC_INGEST_MAX_ROWS"},
-        422: {"description": "Some rows invalid: listed with section, row, id, field, reason"},
+        200: {"model": DossiersReport, "description": "Every row valid and stored (or unchanged)"},
+        400: json_response(ERROR_REF, "Body is not a JSON object with the expected lists"),
+        403: json_response(ERROR_REF, "A row belongs to another agency or commune"),
+        409: json_response(ERROR_REF, "Idempotency-Key reused with a different body"),
+        413: json_response(ERROR_REF, "More rows than IOC_INGEST_MAX_ROWS"),
+        422: json_response(
+            {"anyOf": [{"$ref": "#/components/schemas/DossiersReport"}, ERROR_REF]},
+            "Some rows invalid: listed with section, row, id, field, reason",
+        ),
     },
+    openapi_extra={"requestBody": json_body(DOSSIERS_BODY)},
 )
 async def post_dossiers(
     request: Request,
@@ -204,7 +273,21 @@ def card_json(card: Scorecard) -> dict[str, Any]:
     }
 
 
-@router.get("/scores", summary="Điểm Bộ chỉ số 766 / QĐ 766 scores")
+@router.get(
+    "/scores",
+    summary="Điểm Bộ chỉ số 766 / QĐ 766 scores",
+    responses={200: {"model": ScoresAnswer, "description": "A scorecard or a ranking"}},
+    openapi_extra={
+        "parameters": [
+            query("period", one_of("month", "quarter", "year", "range"), "default: month"),
+            query("month", TEXT, "YYYY-MM (period=month)"),
+            query("quarter", TEXT, "YYYY-Qn (period=quarter)"),
+            query("year", INTEGER, "period=year"),
+            query("from", WHEN, "first local date (period=range)"),
+            query("to", WHEN, "last local date (period=range)"),
+        ]
+    },
+)
 def get_scores(
     request: Request,
     db: DbSession,

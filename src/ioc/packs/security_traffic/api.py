@@ -25,9 +25,45 @@ from ioc.core import clock, ownership
 from ioc.core.auth import Permission
 from ioc.engines import geo
 from ioc.packs.security_traffic import congestion, service
+from ioc.packs.security_traffic.schemas import CamerasAnswer, SegmentsAnswer
+from ioc.web.api_models import BatchReport
 from ioc.web.deps import DbSession, Principal, forbid, require, write_scope
+from ioc.web.openapi_doc import (
+    ERROR_REF,
+    INTEGER,
+    NUMBER,
+    TEXT,
+    WHEN,
+    batch,
+    json_body,
+    json_response,
+    obj,
+    one_of,
+)
 
 router = APIRouter(prefix="/api/v1/traffic", tags=["traffic"])
+
+# The body ``post_incidents`` reads itself, for the OpenAPI document.
+INCIDENTS_BODY = batch(
+    "incidents",
+    obj(
+        "kind",
+        "time",
+        kind=one_of("accident", "violation", "congestion"),
+        category=TEXT,
+        time=WHEN,
+        lat=NUMBER,
+        lon=NUMBER,
+        area=TEXT,
+        place=TEXT,
+        count=INTEGER,
+        injured=INTEGER,
+        dead=INTEGER,
+        camera=TEXT,
+        segment=TEXT,
+        description=TEXT,
+    ),
+)
 
 Ingestor = Annotated[Principal, Depends(require(Permission.INGEST))]
 Viewer = Annotated[Principal, Depends(require(Permission.VIEW))]
@@ -60,13 +96,21 @@ def segments_geojson(states: list[congestion.SegmentState]) -> dict[str, Any]:
     }
 
 
-@router.get("/segments", summary="Đoạn đường và mức ùn tắc / road segments and congestion")
+@router.get(
+    "/segments",
+    summary="Đoạn đường và mức ùn tắc / road segments and congestion",
+    responses={200: {"model": SegmentsAnswer, "description": "GeoJSON FeatureCollection"}},
+)
 def segments(principal: Viewer, db: DbSession) -> dict[str, Any]:
     """GeoJSON of the segments with their current level of service."""
     return segments_geojson(congestion.segment_states(db, clock.now()))
 
 
-@router.get("/cameras", summary="Camera / cameras")
+@router.get(
+    "/cameras",
+    summary="Camera / cameras",
+    responses={200: {"model": CamerasAnswer, "description": "Cameras and their status"}},
+)
 def cameras(principal: Viewer, db: DbSession) -> dict[str, Any]:
     """Cameras with location, owner, online status and stream link."""
     return {
@@ -157,7 +201,20 @@ def _check_owners(db: DbSession, principal: Principal, items: list[Any]) -> None
         raise forbid(db, principal, "traffic.incidents", exc) from exc
 
 
-@router.post("/incidents", summary="Gửi vụ việc, vi phạm / send incidents and violations")
+@router.post(
+    "/incidents",
+    summary="Gửi vụ việc, vi phạm / send incidents and violations",
+    responses={
+        200: {"model": BatchReport, "description": "Every incident stored"},
+        400: json_response(ERROR_REF, "Body unreadable"),
+        413: json_response(ERROR_REF, "Too many incidents"),
+        422: json_response(
+            {"anyOf": [{"$ref": "#/components/schemas/BatchReport"}, ERROR_REF]},
+            "Some incidents invalid: listed with row, field and reason",
+        ),
+    },
+    openapi_extra={"requestBody": json_body(INCIDENTS_BODY)},
+)
 async def post_incidents(request: Request, principal: Ingestor, db: DbSession) -> JSONResponse:
     """Store incidents; each invalid item is reported with its row and field."""
     try:
