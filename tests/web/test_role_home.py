@@ -1,7 +1,7 @@
 """Each role lands on its own work and sees only the menus it may use.
 
-A commune officer signs in to their commune's field-report inbox, not the province overview;
-an operator to the alerts console; a leader to the overview. The IOC's own operation pages
+A commune officer signs in to their commune's scorecard (``/xa/{code}``), not the province
+overview; an operator to the alerts console; a leader to the commune board (``/xa``). The IOC's own operation pages
 (alert rules, notification settings, scheduled jobs) are neither shown to agency staff nor
 readable by them (403), while their own in-app inbox stays theirs.
 """
@@ -27,10 +27,10 @@ def _nav(html: str) -> str:
 @pytest.mark.parametrize(
     ("role", "agency", "home"),
     [
-        ("agency_staff", "ubnd-24133", "/field-reports"),  # UBND phường Buôn Ma Thuột
+        ("agency_staff", "ubnd-24133", "/xa/24133"),  # UBND phường Buôn Ma Thuột
         ("agency_staff", "so-y-te", "/alerts?agency=so-y-te"),
         ("operator", "trung-tam-ioc", "/alerts"),
-        ("leader", None, "/"),
+        ("leader", None, "/xa"),
         ("admin", None, "/"),
     ],
 )

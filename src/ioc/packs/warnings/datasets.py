@@ -1,0 +1,127 @@
+"""Published public warnings (CAP 1.2) as a dataset of the open-data catalogue.
+
+Rows: identifier, type, hazard, severity, urgency, certainty, headline and description (vi/en),
+effective and expiry times and the communes covered — what the public CAP feed already says;
+drafts and discarded drafts are left out. Quality over 30 days: newest publication; đủ =
+warnings with a Vietnamese description and at least one commune ÷ warnings; đúng = warnings
+that expire after they take effect ÷ warnings.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ioc.core.registry import DatasetQuality, DatasetRows, DatasetSpec
+from ioc.packs.warnings.models import PUBLISHED, WrWarning, WrWarningArea
+
+WINDOW = timedelta(days=30)
+
+
+def _areas(session: Session, ids: list[int]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    if ids:
+        for wid, code in session.execute(
+            select(WrWarningArea.warning_id, WrWarningArea.area_code).where(
+                WrWarningArea.warning_id.in_(ids)
+            )
+        ):
+            out.setdefault(wid, []).append(code)
+    return out
+
+
+def _rows(session: Session) -> DatasetRows:
+    warnings = list(
+        session.execute(
+            select(WrWarning)
+            .where(WrWarning.state == PUBLISHED)
+            .order_by(WrWarning.effective_at.desc())
+        ).scalars()
+    )
+    areas = _areas(session, [w.id for w in warnings])
+    return DatasetRows(
+        columns=(
+            "identifier",
+            "msg_type",
+            "hazard",
+            "severity",
+            "urgency",
+            "certainty",
+            "headline_vi",
+            "headline_en",
+            "description_vi",
+            "effective_at",
+            "expires_at",
+            "area_codes",
+        ),
+        rows=[
+            (
+                w.identifier,
+                w.msg_type,
+                w.hazard,
+                w.severity,
+                w.urgency,
+                w.certainty,
+                w.headline_vi,
+                w.headline_en,
+                w.description_vi,
+                w.effective_at,
+                w.expires_at,
+                " ".join(sorted(areas.get(w.id, []))),
+            )
+            for w in warnings
+        ],
+    )
+
+
+def _quality(session: Session, now: datetime) -> DatasetQuality:
+    latest = session.execute(
+        select(func.max(WrWarning.approved_at)).where(WrWarning.state == PUBLISHED)
+    ).scalar_one_or_none()
+    recent = list(
+        session.execute(
+            select(WrWarning).where(
+                WrWarning.state == PUBLISHED, WrWarning.effective_at >= now - WINDOW
+            )
+        ).scalars()
+    )
+    areas = _areas(session, [w.id for w in recent])
+    return DatasetQuality(
+        latest=latest,
+        expected=len(recent) or None,
+        present=sum(1 for w in recent if w.description_vi.strip() and areas.get(w.id))
+        if recent
+        else None,
+        accepted=len(recent),
+        checked=len(recent),
+        passed=sum(1 for w in recent if w.expires_at > w.effective_at),
+    )
+
+
+def datasets() -> list[DatasetSpec]:
+    """The published-warnings dataset."""
+    return [
+        DatasetSpec(
+            code="canh-bao-cong-cong",
+            pack="warnings",
+            title_vi="Bản tin cảnh báo công cộng",
+            title_en="Public warnings",
+            description_vi=(
+                "Các bản tin cảnh báo đã phát hành (thiên tai, ô nhiễm, dịch bệnh …) theo chuẩn "
+                "CAP 1.2: loại nguy cơ, mức độ, nội dung, hiệu lực và các xã/phường."
+            ),
+            description_en=(
+                "Published warnings (disasters, pollution, outbreaks …) as CAP 1.2: hazard, "
+                "severity, text, validity and communes."
+            ),
+            owner_agency="trung-tam-ioc",
+            frequency="irregular",
+            temporal_start=date(2025, 7, 1),
+            tags=("canh-bao",),
+            href="/warnings",
+            rows=_rows,
+            quality=_quality,
+        )
+    ]
