@@ -1,0 +1,122 @@
+"""Documents and directive tasks as datasets of the open-data catalogue
+(``PackManifest.datasets``). Both are internal (an agency's register may name citizens who
+wrote to it), so they appear in the catalogue with their quality but are not downloadable.
+
+Quality over 30 days. Documents: newest registration; đủ = documents with number, type and
+summary ÷ documents; đúng = documents processed and due no earlier than registered ÷
+documents. Tasks: newest progress update; đủ = open tasks updated in the window ÷ open tasks;
+đúng = tasks with progress 0–100, done tasks at 100 % and due after assignment ÷ tasks.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ioc.core.models import DeadLetter
+from ioc.core.registry import DatasetQuality, DatasetSpec
+from ioc.packs.documents.models import Document, Task
+
+WINDOW = timedelta(days=30)
+
+
+def _documents_quality(session: Session, now: datetime) -> DatasetQuality:
+    since = now - WINDOW
+    latest = session.execute(select(func.max(Document.registered_at))).scalar_one_or_none()
+    recent = list(
+        session.execute(select(Document).where(Document.registered_at >= since)).scalars()
+    )
+    complete = sum(1 for d in recent if d.number and d.doc_type and d.summary.strip())
+    passed = sum(
+        1
+        for d in recent
+        if all(t is None or t >= d.registered_at for t in (d.processed_at, d.deadline_at))
+    )
+    refused = session.execute(
+        select(func.count())
+        .select_from(DeadLetter)
+        .where(DeadLetter.received_at >= since, DeadLetter.source == "documents")
+    ).scalar_one()
+    return DatasetQuality(
+        latest=latest,
+        expected=len(recent) or None,
+        present=complete if recent else None,
+        refused=int(refused),
+        accepted=len(recent),
+        checked=len(recent),
+        passed=passed,
+    )
+
+
+def _task_ok(t: Task) -> bool:
+    if not 0 <= t.progress <= 100:
+        return False
+    if t.status == "done" and t.progress != 100:
+        return False
+    return t.due_at >= t.assigned_at and (t.done_at is None or t.done_at >= t.assigned_at)
+
+
+def _tasks_quality(session: Session, now: datetime) -> DatasetQuality:
+    since = now - WINDOW
+    latest = session.execute(select(func.max(Task.last_update_at))).scalar_one_or_none()
+    tasks = list(
+        session.execute(
+            select(Task).where((Task.done_at.is_(None)) | (Task.done_at >= since))
+        ).scalars()
+    )
+    open_tasks = [t for t in tasks if t.done_at is None and t.status != "cancelled"]
+    updated = sum(1 for t in open_tasks if t.last_update_at >= since)
+    return DatasetQuality(
+        latest=latest,
+        expected=len(open_tasks) or None,
+        present=updated if open_tasks else None,
+        accepted=len(tasks),
+        checked=len(tasks),
+        passed=sum(1 for t in tasks if _task_ok(t)),
+    )
+
+
+def datasets() -> list[DatasetSpec]:
+    """The document register and the directive tasks."""
+    return [
+        DatasetSpec(
+            code="van-ban-den-di",
+            pack="documents",
+            title_vi="Văn bản đến, văn bản đi",
+            title_en="Incoming and outgoing documents",
+            description_vi=(
+                "Sổ văn bản đến, đi của các cơ quan: số, loại, ngày, hạn xử lý, ký số, "
+                "liên thông (từ hệ thống quản lý văn bản và điều hành)."
+            ),
+            description_en=(
+                "Agencies' document registers: number, type, dates, handling deadline, digital "
+                "signature, interconnection (from the document management system)."
+            ),
+            owner_agency="van-phong-ubnd-tinh",
+            frequency="P1D",
+            public=False,
+            licence="internal",
+            temporal_start=date(2025, 7, 1),
+            tags=("van-ban",),
+            href="/documents",
+            quality=_documents_quality,
+        ),
+        DatasetSpec(
+            code="nhiem-vu-duoc-giao",
+            pack="documents",
+            title_vi="Nhiệm vụ được giao theo văn bản chỉ đạo",
+            title_en="Tasks assigned by directives",
+            description_vi="Nhiệm vụ, cơ quan chủ trì, hạn, tiến độ và kết quả thực hiện.",
+            description_en="Tasks, lead agency, deadline, progress and completion.",
+            owner_agency="van-phong-ubnd-tinh",
+            frequency="P1W",
+            public=False,
+            licence="internal",
+            temporal_start=date(2025, 7, 1),
+            tags=("nhiem-vu", "chi-dao"),
+            href="/documents/tasks",
+            quality=_tasks_quality,
+        ),
+    ]

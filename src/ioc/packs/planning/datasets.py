@@ -1,0 +1,132 @@
+"""Planning zones and infrastructure assets as datasets of the open-data catalogue."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ioc.core.registry import DatasetQuality, DatasetRows, DatasetSpec
+from ioc.packs.planning.models import PlAsset, PlPlan, PlZone
+
+
+def _zone_rows(session: Session) -> DatasetRows:
+    rows = session.execute(
+        select(PlZone, PlPlan).join(PlPlan, PlPlan.id == PlZone.plan_id).order_by(PlPlan.id)
+    ).all()
+    return DatasetRows(
+        columns=(
+            "plan_name",
+            "decision_number",
+            "decision_date",
+            "valid_from",
+            "valid_to",
+            "zone_code",
+            "land_use",
+            "limits",
+            "geometry",
+        ),
+        rows=[
+            (
+                p.name,
+                p.decision_number,
+                p.decision_date,
+                p.valid_from,
+                p.valid_to,
+                z.zone_code,
+                z.land_use,
+                json.dumps(z.limits, ensure_ascii=False),
+                json.loads(z.geometry),
+            )
+            for z, p in rows
+        ],
+        geometry_column="geometry",
+    )
+
+
+def _asset_rows(session: Session) -> DatasetRows:
+    assets = session.execute(select(PlAsset).order_by(PlAsset.code)).scalars()
+    return DatasetRows(
+        columns=("code", "kind", "name", "agency_code", "status", "area_code", "geometry"),
+        rows=[
+            (a.code, a.kind, a.name, a.agency_code, a.status, a.area_code, json.loads(a.geometry))
+            for a in assets
+        ],
+        geometry_column="geometry",
+    )
+
+
+def _zone_quality(session: Session, now: datetime) -> DatasetQuality:
+    zones = list(session.execute(select(PlZone)).scalars())
+    latest = session.execute(select(func.max(PlPlan.imported_at))).scalar_one_or_none()
+    with_limits = sum(1 for z in zones if z.limits)
+    return DatasetQuality(
+        latest=latest,
+        expected=len(zones) or None,
+        present=with_limits if zones else None,
+        checked=len(zones),
+        passed=len(zones),  # every stored zone passed the import's checks
+    )
+
+
+def _asset_quality(session: Session, now: datetime) -> DatasetQuality:
+    assets = list(session.execute(select(PlAsset)).scalars())
+    latest = session.execute(select(func.max(PlAsset.updated_at))).scalar_one_or_none()
+    return DatasetQuality(
+        latest=latest,
+        expected=len(assets) or None,
+        present=sum(1 for a in assets if a.area_code) if assets else None,
+        checked=len(assets),
+        # Every stored asset passed the import's checks (a broken light is a fact, not an error).
+        passed=len(assets),
+    )
+
+
+def datasets() -> list[DatasetSpec]:
+    """Planning zones and infrastructure assets."""
+    return [
+        DatasetSpec(
+            code="quy-hoach-phan-khu",
+            pack="planning",
+            title_vi="Khu quy hoạch và chỉ tiêu sử dụng đất",
+            title_en="Planning zones and land-use limits",
+            description_vi=(
+                "Các khu, ô quy hoạch của các đồ án được phê duyệt: quyết định, hiệu lực, chức "
+                "năng sử dụng đất, mật độ, tầng cao, hệ số sử dụng đất (GeoJSON)."
+            ),
+            description_en=(
+                "Zones of the approved plans: decision, validity, land use, density, height, "
+                "floor-area ratio (GeoJSON)."
+            ),
+            owner_agency="so-xay-dung",
+            frequency="irregular",
+            tags=("quy-hoach", "ban-do"),
+            href="/public/quy-hoach",
+            located=True,
+            rows=_zone_rows,
+            quality=_zone_quality,
+        ),
+        DatasetSpec(
+            code="ha-tang-do-thi",
+            pack="planning",
+            title_vi="Hạ tầng đô thị",
+            title_en="Urban infrastructure assets",
+            description_vi=(
+                "Đèn chiếu sáng, cống thoát nước, đường ống cấp nước, nhà vệ sinh công cộng, "
+                "thùng rác…: vị trí, đơn vị quản lý, tình trạng."
+            ),
+            description_en=(
+                "Street lights, drains, water mains, public toilets, bins…: location, owner, "
+                "status."
+            ),
+            owner_agency="so-xay-dung",
+            frequency="irregular",
+            tags=("ha-tang", "ban-do"),
+            href="/public/quy-hoach",
+            located=True,
+            rows=_asset_rows,
+            quality=_asset_quality,
+        ),
+    ]

@@ -1,0 +1,119 @@
+"""Public-service dossiers as a dataset of the open-data catalogue (``PackManifest.datasets``).
+
+Published as the monthly counts per agency × commune × procedure (``ps_stats``): received,
+online, finished, on time, late …; a dossier's own code and facts stay inside the IOC.
+
+Quality over 30 days, from the dossiers updated in the window: newest update from iGate; đủ =
+dossiers with procedure, agency, commune and (when the procedure has a time limit) a due date
+÷ dossiers; đúng = dossiers whose dates are consistent (due and finished after received) ÷
+dossiers; sạch = iGate dead letters against dossiers taken.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ioc.core.models import DeadLetter
+from ioc.core.registry import DatasetQuality, DatasetRows, DatasetSpec
+from ioc.packs.public_services.models import PsDossier, PsStat
+
+WINDOW = timedelta(days=30)
+COLUMNS = (
+    "agency_code",
+    "area_code",
+    "procedure_code",
+    "month",
+    "received",
+    "online",
+    "finished",
+    "on_time",
+    "late",
+    "digitised",
+    "e_result",
+)
+
+
+def _rows(session: Session) -> DatasetRows:
+    stats = session.execute(
+        select(PsStat).order_by(PsStat.month, PsStat.agency_code, PsStat.procedure_code)
+    ).scalars()
+    rows = [
+        (
+            s.agency_code,
+            s.area_code,
+            s.procedure_code,
+            f"{s.month // 100:04d}-{s.month % 100:02d}",
+            s.received,
+            s.online,
+            s.finished,
+            s.on_time,
+            s.late,
+            s.digitised,
+            s.e_result,
+        )
+        for s in stats
+    ]
+    return DatasetRows(columns=COLUMNS, rows=rows)
+
+
+def _consistent(d: PsDossier) -> bool:
+    return all(t is None or t >= d.received_at for t in (d.due_at, d.finished_at))
+
+
+def _quality(session: Session, now: datetime) -> DatasetQuality:
+    since = now - WINDOW
+    latest = session.execute(select(func.max(PsDossier.updated_at))).scalar_one_or_none()
+    recent = list(session.execute(select(PsDossier).where(PsDossier.updated_at >= since)).scalars())
+    complete = sum(
+        1
+        for d in recent
+        if d.procedure_code
+        and d.agency_code
+        and d.area_code
+        and (d.due_at is not None or not d.time_limit_days)
+    )
+    refused = session.execute(
+        select(func.count())
+        .select_from(DeadLetter)
+        .where(DeadLetter.received_at >= since, DeadLetter.source.in_(("igate", "public_services")))
+    ).scalar_one()
+    return DatasetQuality(
+        latest=latest,
+        expected=len(recent) or None,
+        present=complete if recent else None,
+        refused=int(refused),
+        accepted=len(recent),
+        checked=len(recent),
+        passed=sum(1 for d in recent if _consistent(d)),
+    )
+
+
+def datasets() -> list[DatasetSpec]:
+    """The public-service dossier dataset."""
+    return [
+        DatasetSpec(
+            code="ho-so-thu-tuc-hanh-chinh",
+            pack="public_services",
+            title_vi="Hồ sơ thủ tục hành chính theo tháng",
+            title_en="Administrative-procedure dossiers per month",
+            description_vi=(
+                "Số hồ sơ tiếp nhận, trực tuyến, đã giải quyết, đúng hạn, trễ hạn theo cơ quan, "
+                "xã/phường, thủ tục và tháng (từ Hệ thống thông tin giải quyết TTHC)."
+            ),
+            description_en=(
+                "Dossiers received, online, finished, on time and late per agency, commune, "
+                "procedure and month (from the provincial iGate)."
+            ),
+            owner_agency="van-phong-ubnd-tinh",
+            frequency="P1D",
+            public=True,
+            temporal_start=date(2025, 7, 1),
+            tags=("dich-vu-cong", "thu-tuc-hanh-chinh"),
+            href="/public-services",
+            rows=_rows,
+            quality=_quality,
+        )
+    ]
