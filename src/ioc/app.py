@@ -41,7 +41,9 @@ from ioc.web import (
     dead_letters,
     geo,
     guards,
+    metrics,
     ngsi_ld,
+    openapi_doc,
     security,
     submissions,
     wall,
@@ -66,6 +68,10 @@ PACKS: tuple[str, ...] = (
     "ioc.packs.security_traffic",
     "ioc.packs.guides",
     "ioc.packs.reporting",
+    "ioc.packs.warnings",
+    "ioc.packs.communes",  # after the packs whose commune figures it scores
+    "ioc.packs.planning",  # planning zones and infrastructure assets (issue 21)
+    "ioc.packs.open_data",  # the catalogue of every pack's datasets (issue 21)
 )
 
 
@@ -76,6 +82,7 @@ def load_registry(pack_modules: tuple[str, ...] = PACKS) -> Registry:
         module = importlib.import_module(name)
         manifest: PackManifest = module.manifest()
         registry.register(manifest)
+    background.register_record_sources(registry)  # the IOC's own (ops.notify_dead)
     registry.freeze()
     return registry
 
@@ -111,7 +118,7 @@ def prepare(settings: Settings, engine: Engine) -> sessionmaker[Session]:
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     """Build the application. Tests pass their own settings and engine."""
     settings = settings or get_settings()
-    engine = engine or make_engine(settings.database_url)
+    engine = engine or make_engine(settings.database_url, synchronous=settings.sqlite_synchronous)
     registry = boot(settings)
     factory = make_sessionmaker(engine)
 
@@ -173,6 +180,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         openapi_url="/api/openapi.json",
         dependencies=[Depends(refuse_nul)],
     )
+    openapi_doc.install(app)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = factory
@@ -182,6 +190,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.mount("/static", StaticFiles(directory=str(files("ioc.web") / "static")), name="static")
     app.state.csp_reports = deque(maxlen=security.KEEP_REPORTS)
     app.include_router(core_pages.router)
+    app.include_router(metrics.router)
     app.include_router(security.router)
     _install_api_docs(app, settings)
     app.include_router(api_observations.router)
@@ -224,6 +233,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             role = getattr(user, "role", None)
             page_views.add(request.url.path, role)
         return response
+
+    app.middleware("http")(metrics.measure)  # outermost: latency by route template
 
     return app
 

@@ -636,19 +636,50 @@ def ingest_syslog() -> None:
 @ingest_app.command("mqtt")
 def ingest_mqtt(
     every: Annotated[int, typer.Option(help="In một dòng sau mỗi N tin nhắn")] = 10_000,
+    share_group: Annotated[
+        str | None,
+        typer.Option(
+            help="Nhóm đăng ký chung MQTT 5 ($share/<nhóm>/…); mặc định IOC_MQTT_SHARE_GROUP"
+        ),
+    ] = None,
+    instance: Annotated[
+        str,
+        typer.Option(
+            help="Số/tên tiến trình trong nhóm: client id = IOC_MQTT_CLIENT_ID-<instance>"
+        ),
+    ] = "",
+    leave: Annotated[
+        bool,
+        typer.Option(
+            "--leave",
+            help="Rời nhóm hẳn (bớt một tiến trình): lưu nốt tin của phiên này rồi xóa phiên",
+        ),
+    ] = False,
 ) -> None:
     """Run the MQTT connector in the foreground until Ctrl-C (IOC_MQTT_* settings).
 
-    Derived indicators are computed by a thread of this process unless IOC_DERIVE_WORKER=off
-    (then a separate ``ioc derive`` does it).
+    Several processes share the stream through an MQTT 5 shared subscription: give each the
+    same ``--share-group`` (or IOC_MQTT_SHARE_GROUP) and its own ``--instance`` (a fixed client
+    id, so that a process restarted after a crash gets back the messages it had not
+    acknowledged). To remove a process for good, run it once more with ``--leave``: it
+    stores what its session still holds, then ends the session (the broker would otherwise
+    keep handing it a share). Derived indicators are computed by a thread of this process
+    unless IOC_DERIVE_WORKER=off (then a separate ``ioc derive`` does it).
     """
     import signal
     import threading
+    import time
 
     from ioc.engines.derive import DeriveWorker
     from ioc.engines.mqtt import MqttConnector
 
     settings = get_settings()
+    update: dict[str, str] = {}
+    if share_group is not None:
+        update["mqtt_share_group"] = share_group
+    if instance:
+        update["mqtt_client_id"] = f"{settings.mqtt_client_id}-{instance}"
+    settings = settings.model_copy(update=update)
     factory = prepare_database(settings)
     from ioc.app import boot
 
@@ -663,9 +694,29 @@ def ingest_mqtt(
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     connector.start()
+    if leave:  # scaling down: drain this member's session, then end it
+        left = connector.leave()
+        if worker is not None:
+            worker.stop()
+        factory.kw["bind"].dispose()
+        stats = connector.stats
+        console.print(
+            f"{'Đã rời nhóm' if left else '[red]Chưa rời nhóm (còn tin chưa lưu)[/]'}: "
+            f"{stats.messages} tin nhắn, {stats.readings} giá trị."
+        )
+        if not left:
+            raise typer.Exit(1)
+        return
+    for _ in range(100):  # the first line says whether the broker answered (up to 10 s)
+        if connector.connected:
+            break
+        time.sleep(0.1)
     console.print(
-        f"MQTT {settings.mqtt_host}:{settings.mqtt_port} · {settings.mqtt_topics} "
-        "— Ctrl-C để dừng / to stop"
+        f"{'Đã kết nối' if connector.connected else '[red]Chưa kết nối[/]'} "
+        f"MQTT {settings.mqtt_host}:{settings.mqtt_port} · {settings.mqtt_topics} · "
+        f"client id {settings.mqtt_client_id}"
+        + (f" · $share/{settings.mqtt_share_group}" if settings.mqtt_share_group else "")
+        + " — Ctrl-C để dừng / to stop"
     )
     printed = 0
     try:
@@ -794,6 +845,24 @@ def shown_setting(name: str, value: object) -> str:
 def mask_url_passwords(text: str) -> str:
     """``scheme://user:password@host`` → ``scheme://user:***@host`` wherever it occurs."""
     return re.sub(r"(\w[\w+.-]*://[^\s:/@]*:)[^\s@/]+(@)", r"\1***\2", text)
+
+
+def _register_ops() -> None:
+    from ioc.cli_ops import register
+
+    register(app)  # ioc backup, ioc restore, ioc check (issue 19)
+
+
+_register_ops()
+
+
+def _register_planning() -> None:
+    from ioc.cli_planning import register
+
+    register(app)  # ioc planning zones|assets FILE (issue 21)
+
+
+_register_planning()
 
 
 def main() -> None:

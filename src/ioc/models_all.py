@@ -21,6 +21,9 @@ MODEL_MODULES = (
     "ioc.packs.public_services.models",
     "ioc.packs.guides.models",
     "ioc.packs.reporting.models",
+    "ioc.packs.warnings.models",
+    "ioc.packs.communes.models",
+    "ioc.packs.planning.models",
 )
 
 

@@ -218,6 +218,12 @@ class Settings(BaseSettings):
     queue; ``3.1.1`` is about 25 % faster but needs ``max_inflight_messages 0`` and
     ``max_queued_messages 0`` on the broker (see engines/mqtt/README.md)."""
 
+    mqtt_share_group: str = ""
+    """MQTT 5 shared subscription group (e.g. ``ioc``): every topic is subscribed as
+    ``$share/<group>/<topic>`` and the broker hands each message to one connector of the
+    group, so ``ioc ingest mqtt`` can run as several processes, each with its own client id
+    (``ioc ingest mqtt --instance N``). Empty: one connector receives every message."""
+
     smtp_host: str = "127.0.0.1"
     """SMTP server that alert e-mails are handed to."""
 
@@ -255,16 +261,23 @@ class Settings(BaseSettings):
     login lock count per client address. Empty (the default): the header is ignored and the
     connecting address is the client — behind a proxy, every client would share one address."""
 
-    notify_max_attempts: int = 8
-    """Delivery attempts of one notification before it is marked dead (retries back off
-    exponentially: 30 s, 1 min, 2 min, 4 min … at most 1 h apart)."""
+    notify_max_attempts: int = Field(default=0, ge=0)
+    """Optional cap on delivery attempts of one notification (0, the default: no cap, the
+    retry window ``IOC_NOTIFY_RETRY_HOURS`` decides). Retries back off exponentially: 30 s,
+    1 min, 2 min, 4 min … at most 1 h apart."""
+
+    notify_retry_hours: float = Field(default=24.0, gt=0, le=24 * 30)
+    """How long a notification that cannot be delivered is retried, in hours from its first
+    failed attempt (about 30 attempts in a day), before it is marked dead. Any dead
+    notification raises the alert ``ops.notify_dead`` for the administrators."""
 
     notify_timeout_s: float = 10.0
     """Timeout in seconds of one webhook call or SMTP conversation."""
 
-    notify_lease_s: int = 300
-    """How long a delivery worker holds a claimed notification; if it crashes, the message is
-    delivered again after this many seconds (at-least-once)."""
+    notify_lease_s: int = Field(default=30, ge=5, le=3600)
+    """Lease of a claimed notification, in seconds: a delivery worker renews it every third of
+    this while it sends, so a worker that crashes holds its messages at most this long before
+    another worker delivers them (at-least-once)."""
 
     notify_config_file: str = ""
     """YAML file of contact points, policies and mute timings loaded at start-up; empty loads
@@ -396,8 +409,13 @@ class Settings(BaseSettings):
     only counted, so a flood of garbage cannot fill the database)."""
 
     syslog_rcvbuf: int = Field(default=8 << 20, ge=65536)
-    """Cybersecurity: UDP receive buffer asked of the kernel, in bytes (Linux caps it at
-    ``net.core.rmem_max``: raise that sysctl too for bursts above ~20,000 events/s)."""
+    """Cybersecurity: UDP receive buffer asked of the kernel, in bytes (``SO_RCVBUFFORCE`` when
+    the process has CAP_NET_ADMIN; otherwise Linux caps it at ``net.core.rmem_max``: raise that
+    sysctl too). Datagrams the kernel still drops are counted and shown, never silent."""
+
+    syslog_parse_workers: int = Field(default=2, ge=0, le=32)
+    """Cybersecurity: processes that parse syslog lines while the listener stores the previous
+    batch (0: parse in the listener's writer thread)."""
 
     cy_probe_timeout_s: float = Field(default=10.0, gt=0, le=120)
     """Cybersecurity: timeout of one website probe (connect + TLS + response), in seconds."""
@@ -462,6 +480,17 @@ class Settings(BaseSettings):
     rp_max_attachment_mb: int = Field(default=20, ge=1, le=200)
     """Reporting: largest file an agency may attach to its report, in megabytes."""
 
+    cb_board_file: str = ""
+    """Commune board: path of a YAML replacing the pack's ``board.yaml`` (indicators, weights,
+    green/red thresholds, overall thresholds; empty: the pack's own)."""
+
+    cb_indicators: str = ""
+    """Commune board: comma-separated indicator codes kept on the board, in this order
+    (empty: every indicator of the board file)."""
+
+    cb_keep_days: int = Field(default=400, ge=90, le=3650)
+    """Commune board: days of stored daily boards kept (for comparisons and 90-day colours)."""
+
     geo_snap_metres: float = Field(default=500.0, ge=0, le=20_000)
     """Maps: a point outside every commune boundary but at most this many metres from the
     nearest one (just offshore, or in a gap between imported boundaries) is placed in that
@@ -475,6 +504,49 @@ class Settings(BaseSettings):
     """NGSI-LD: tenants (``NGSILD-Tenant`` header) besides the default one, comma-separated,
     e.g. ``thuy-loi,giao-thong``. Each is a separate space of generic entities; a request naming
     any other tenant is answered 404 NonexistentTenant. Empty: only the default tenant."""
+
+    metrics_token: str = ""
+    """Bearer token that opens ``/metrics`` from any address (``Authorization: Bearer …``);
+    empty: only the networks of ``IOC_METRICS_ALLOW`` may scrape."""
+
+    metrics_allow: Annotated[list[str], NoDecode] = ["127.0.0.1/32", "::1/128"]
+    """Addresses and CIDR networks that may read ``/metrics`` without the token,
+    comma-separated or a JSON list (the client address as ``IOC_TRUSTED_PROXIES`` resolves
+    it). Default: this machine only."""
+
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
+    """SQLite ``PRAGMA synchronous``: ``NORMAL`` (default, with WAL) survives a killed process
+    but may lose the last transactions on a power cut or OS crash; ``FULL`` syncs every commit
+    (slower writes, safe against power loss). Production runs PostgreSQL."""
+
+    backup_dir: Path | None = None
+    """Folder ``ioc backup`` writes to when no file is named; empty = ``IOC_DATA_DIR``/backups.
+    ``ioc check`` looks there for a recent backup."""
+
+    backup_max_age_hours: float = Field(default=26.0, gt=0)
+    """``ioc check`` fails when the newest backup is older than this (a daily timer plus slack)."""
+
+    @field_validator("metrics_allow", mode="before")
+    @classmethod
+    def _split_metrics_allow(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("metrics_allow")
+    @classmethod
+    def _check_metrics_allow(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(
+                    f"IOC_METRICS_ALLOW: {item!r} is not an IP address or CIDR network"
+                ) from exc
+        return value
 
     @field_validator("outbound_allow", "trusted_proxies", mode="before")
     @classmethod

@@ -232,6 +232,9 @@ def sign_in(live_server: LiveServer) -> Any:
         page.fill("#username", live_server.username)
         page.fill("#password", live_server.password)
         page.click("form.login-card button[type=submit]")
+        if next_path == "/":  # nothing asked for: a leader lands on the commune board first
+            page.wait_for_url(live_server.url("/xa"))
+            page.goto(live_server.url("/"))
         page.wait_for_url(live_server.url(next_path))
 
     return do

@@ -138,6 +138,11 @@ ALLOWED: tuple[Allowed, ...] = (
         "a.href only for http(s) URLs.",
     ),
     Allowed(
+        "src/ioc/web/static/planning.js",
+        r"lyr\.bindTooltip\(IOC\.textElement\(",
+        "IOC.textElement returns a <span> whose textContent is the zone or asset label.",
+    ),
+    Allowed(
         "src/ioc/packs/security_traffic/templates/security_traffic/index.html",
         r"\.bindTooltip\(IOC\.textElement\(",
         "IOC.textElement returns a <span> whose textContent is the label and the count.",

@@ -425,6 +425,10 @@ FILE_IMPORTS_SAME_CHECK = {
     "/public-services/import": "public_services.ingest.check_owners",
     "/documents/import": "documents.ingest.check_owners",
     "/environment/water/import": "ownership.check_entities",
+    # Planning GeoJSON (issue 21): a plan or asset of another agency is refused, by API and form.
+    "/api/v1/planning/zones/import": "planning.service.import_zones (scope.check_owner)",
+    "/api/v1/planning/assets/import": "planning.service.import_assets (scope.may_agency)",
+    "/planning/import": "planning.service.import_zones/import_assets",
 }
 # Owner checks older than this file, each with its own test.
 GUARDED_ELSEWHERE = {
@@ -451,6 +455,13 @@ GUARDED_ELSEWHERE = {
     "/reporting/campaigns": "packs/reporting",
     "/reporting/campaigns/{campaign_id}/document": "packs/reporting",
     "/reporting/maturity": "packs/reporting",
+    # Public warnings (issue 20): province-wide operators draft, a second person approves.
+    "/warnings": "packs/warnings/test_wr_workflow.py",
+    "/warnings/{warning_id}/edit": "packs/warnings/test_wr_workflow.py",
+    "/warnings/{warning_id}/approve": "packs/warnings/test_wr_workflow.py",
+    "/warnings/{warning_id}/discard": "packs/warnings/test_wr_workflow.py",
+    "/warnings/{warning_id}/update": "packs/warnings/test_wr_workflow.py",
+    "/warnings/{warning_id}/cancel": "packs/warnings/test_wr_workflow.py",
     # NGSI-LD doors of issue 14 (delete, batch create/update/delete, subscriptions; the
     # trailing-slash forms some clients call are the same handlers).
     "/ngsi-ld/v1/entities/": "engines/test_ngsi_ld_issue14.py",
@@ -497,7 +508,14 @@ CITIZENS = {
     "/phan-anh/tra-cuu/{code}/danh-gia",
     "/phan-anh/tra-cuu/{code}/mo-lai",
     "/open311/v2/requests.{fmt}",
+    "/public/warnings/subscriptions",
+    "/public/warnings/subscriptions/unsubscribe",
+    # A citizen's report about a public asset (lamp, pipe): the public report form's checks.
+    "/api/v1/planning/assets/{code}/reports",
 }
+# POST forms of read-only doors (CKAN's Action API takes its parameters in a POST body too);
+# nothing is stored.
+READ_ONLY_POSTS = {"/api/3/action/{action}", "/api/action/{action}"}
 
 
 def _write_paths(routes: list[Any], prefix: str = "") -> set[str]:
@@ -525,6 +543,7 @@ def test_every_write_route_is_owner_checked_or_classified(client: TestClient) ->
         | SELF_ONLY
         | BROWSER_REPORTS
         | CITIZENS
+        | READ_ONLY_POSTS
     )
     assert sorted(writes - classified) == [], "a new write route needs an owner check and a test"
     assert sorted(classified - writes) == [], "a classified route no longer exists"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from ioc.core.indicators import IndicatorSpec
+    from ioc.core.models import User
 
 
 PERIODS = ("hour", "day", "week", "month", "year")
@@ -154,6 +155,99 @@ class NgsiType:
     time_attribute: str = "dateObserved"
 
 
+@dataclass(frozen=True)
+class CommuneFigure:
+    """One indicator a pack holds per commune/ward, for the commune scorecards (``/xa``).
+
+    ``values`` maps a commune code to its value; a commune that is absent or ``None`` has no
+    figure (shown as missing, never as 0). ``better`` is ``up`` or ``down``; ``period_vi`` /
+    ``period_en`` say what the value covers ("30 ngày qua"); ``href`` links to the pack's page
+    (``{code}`` is replaced by the commune code)."""
+
+    code: str
+    name_vi: str
+    name_en: str
+    unit: str
+    better: str
+    values: dict[str, float | None]
+    decimals: int = 0
+    period_vi: str = ""
+    period_en: str = ""
+    href: str = ""
+
+    def name(self, lang: str) -> str:
+        """The indicator's name in ``lang``."""
+        return self.name_en if lang == "en" and self.name_en else self.name_vi
+
+    def period(self, lang: str) -> str:
+        """What the value covers, in ``lang``."""
+        return self.period_en if lang == "en" and self.period_en else self.period_vi
+
+
+# A pack's commune figures: (session, day) -> one CommuneFigure per indicator it owns.
+CommuneFigures = Callable[["Session", date], list[CommuneFigure]]
+
+
+@dataclass(frozen=True)
+class DatasetRows:
+    """The rows of a dataset as a table: column names, rows, and which columns hold a point
+    (``lat``/``lon``) or a GeoJSON geometry, for the GeoJSON download. Never personal data."""
+
+    columns: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+    lat_column: str | None = None
+    lon_column: str | None = None
+    geometry_column: str | None = None
+
+
+@dataclass(frozen=True)
+class DatasetQuality:
+    """What the quality figures of a dataset are computed from (over the last 30 days):
+    ``latest`` the newest record; ``expected``/``present`` records (or filled fields) expected
+    and present (``None``: not measured); ``refused`` rows refused or dead-lettered and
+    ``accepted`` rows taken; ``checked`` rows checked for range and consistency and ``passed``
+    those that passed."""
+
+    latest: datetime | None
+    expected: int | None = None
+    present: int | None = None
+    refused: int = 0
+    accepted: int = 0
+    checked: int = 0
+    passed: int = 0
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """One dataset of the open-data catalogue, declared by the pack that holds it.
+
+    ``code`` is the CKAN name (lowercase letters, digits, ``-``); ``owner_agency`` an agency
+    code; ``frequency`` an ISO 8601 duration (or ``sampled``/``irregular``); ``public``: may be
+    downloaded by anyone (a dataset with personal data never is; ``rows`` returns only
+    non-personal columns anyway). ``href`` is the page that shows the data (for its badge);
+    ``located``: its rows carry a point or a geometry (offered as GeoJSON)."""
+
+    code: str
+    pack: str
+    title_vi: str
+    title_en: str
+    description_vi: str
+    description_en: str
+    owner_agency: str
+    frequency: str
+    public: bool = True
+    licence: str = "CC-BY-4.0"
+    spatial_vi: str = "Tỉnh Đắk Lắk"
+    spatial_en: str = "Đắk Lắk province"
+    temporal_start: date | None = None
+    tags: tuple[str, ...] = ()
+    indicators: tuple[str, ...] = ()
+    href: str = ""
+    located: bool = False  # rows carry a point or geometry (a GeoJSON download is offered)
+    rows: Callable[[Session], DatasetRows] | None = None
+    quality: Callable[[Session, datetime], DatasetQuality] | None = None
+
+
 @dataclass
 class PackManifest:
     """What a pack contributes. ``name`` is its folder under ``ioc.packs``."""
@@ -192,6 +286,14 @@ class PackManifest:
     # Names the values of the alert labels this pack sets (a field report's ``category``, a
     # disease, a website): (session, label, value, language) -> name, or None when not its own.
     label_names: Callable[[Session, str, str, str], str | None] | None = None
+    # Commune scorecards: the per-commune figures of the indicators this pack owns.
+    commune_figures: CommuneFigures | None = None
+    # Where a user lands after login when nothing else was asked for: (session, user) -> a
+    # path, or None to leave it to the next pack / the IOC's default.
+    landing: Callable[[Session, User], str | None] | None = None
+    # Open-data catalogue: the datasets this pack holds beyond its indicator catalog (records
+    # such as field reports or dossiers), with their rows and quality inputs.
+    datasets: Callable[[], list[DatasetSpec]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -201,6 +303,7 @@ class Registry:
     def __init__(self) -> None:
         self._packs: dict[str, PackManifest] = {}
         self._frozen = False
+        self._sources: dict[str, RecordSource] = {}  # the IOC's own (``ops.notify_dead``)
 
     def register(self, manifest: PackManifest) -> None:
         """Add a pack; refused after start-up."""
@@ -211,8 +314,10 @@ class Registry:
         self._packs[manifest.name] = manifest
 
     def freeze(self) -> None:
-        """Refuse further registrations."""
+        """Refuse further registrations; this becomes the process's :func:`active` registry."""
+        global _ACTIVE
         self._frozen = True
+        _ACTIVE = self
 
     @property
     def packs(self) -> list[PackManifest]:
@@ -226,8 +331,19 @@ class Registry:
                 return pack.name, pack.ngsi_types[name]
         return None
 
+    def register_record_source(self, name: str, source: RecordSource) -> None:
+        """Add a record source of the IOC itself (``"ops.notify_dead"``, not a pack's);
+        refused after start-up or when a pack has that name."""
+        if self._frozen:
+            raise RuntimeError("registry is frozen after start-up")
+        if name.partition(".")[0] in self._packs:
+            raise ValueError(f"record source {name} would shadow a pack")
+        self._sources[name] = source
+
     def record_source(self, name: str) -> RecordSource | None:
-        """The record source ``"pack.source"`` registered by a pack, if any."""
+        """The record source ``"pack.source"`` registered by a pack (or by the IOC), if any."""
+        if name in self._sources:
+            return self._sources[name]
         pack, _, source = name.partition(".")
         manifest = self._packs.get(pack)
         return manifest.record_sources.get(source) if manifest else None
@@ -245,3 +361,12 @@ class Registry:
         """The unit converter a pack registered, if any."""
         manifest = self._packs.get(pack)
         return manifest.unit_converter if manifest else None
+
+
+_ACTIVE: Registry | None = None
+
+
+def active() -> Registry | None:
+    """The registry frozen last in this process (for a pack's scheduled job, which is called
+    with a session factory only), or None before start-up."""
+    return _ACTIVE

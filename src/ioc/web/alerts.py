@@ -32,6 +32,7 @@ from ioc.engines.alerting import actions, label_names, queries
 from ioc.engines.alerting.models import ALERT_STATUSES, SEVERITIES, IncidentStep
 from ioc.engines.alerting.queries import AlertFilters, FilterError
 from ioc.web import csrf
+from ioc.web.api_models import AlertList, model_response
 from ioc.web.deps import AppRegistry, AppSettings, DbSession, Principal, require
 from ioc.web.templating import render, request_lang
 
@@ -89,6 +90,7 @@ def since(value: datetime | None, lang: str, now: datetime | None = None) -> str
 def pack_labeler(registry: Registry, lang: str) -> Callable[[str], str]:
     """``name -> title`` of a pack (its own title key), the name itself when unknown."""
     titles = {p.name: i18n.translate(p.title_key, lang) for p in registry.packs}
+    titles["ops"] = i18n.translate("ops.title", lang)  # the IOC's own rules (ops.notify_dead)
 
     def label(name: str) -> str:
         return titles.get(name, name)
@@ -293,6 +295,7 @@ def console_fragment(
     "/api/v1/alerts",
     tags=["alerts"],
     summary="Cảnh báo đang mở / open alerts, worst first",
+    responses={200: model_response(AlertList, "Open alerts and counts per severity")},
 )
 def alerts_api(
     request: Request,

@@ -20,6 +20,7 @@ from ioc import __version__
 from ioc.core import auth, clock, freshness, i18n, migrate
 from ioc.core.auth import Permission
 from ioc.core.models import Agency, Area, HealthProbe, Indicator, Series, User
+from ioc.core.reachable import tcp_reachable
 from ioc.core.registry import Registry, Tile
 from ioc.engines.alerting import places, queries
 from ioc.engines.alerting.models import SEVERITIES
@@ -133,7 +134,14 @@ def login_submit(
 def home_page(db: Session, registry: Registry, user: User) -> str:
     """Where a role's own work is, for the landing after login: agency staff of a commune →
     their field-report inbox (it opens on overdue work); other agency staff → the alerts of
-    their agency; operators → the alerts console; leaders and administrators → the overview."""
+    their agency; operators → the alerts console; leaders and administrators → the overview.
+    A pack's ``landing`` hook comes first (the commune scorecards send leaders to the board
+    and a commune's staff to their commune's page)."""
+    for pack in registry.packs:
+        if pack.landing is not None:
+            target = pack.landing(db, user)
+            if target:
+                return target
     role = user.role
     if role == auth.Role.OPERATOR:
         return "/alerts"
@@ -321,6 +329,16 @@ def ready(request: Request, principal: Anyone) -> JSONResponse:
     except Exception as exc:
         log.warning("readiness_migrations_failed", error=type(exc).__name__)
         checks["migrations"] = "error"
+    settings = request.app.state.settings
+    if settings.mqtt_enabled:
+        # The broker, when this process takes MQTT in: the connector's own connection, or a
+        # TCP probe while it has none yet.
+        connector = getattr(request.app.state, "mqtt", None)
+        if connector is not None and connector.connected:
+            checks["broker"] = "ok"
+        else:
+            failure = tcp_reachable(settings.mqtt_host, settings.mqtt_port)
+            checks["broker"] = "ok" if failure is None else "unreachable"
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse(
         {"status": "ok" if ready else "not_ready", "version": __version__, **checks},

@@ -26,7 +26,9 @@ from fastapi.responses import Response
 from ioc.core.auth import Permission
 from ioc.engines import geo
 from ioc.engines.geo import layers
+from ioc.web.api_models import CommuneOfPoint, model_response
 from ioc.web.deps import DbSession, Principal, require
+from ioc.web.openapi_doc import ERROR_REF, FEATURE_COLLECTION, json_response
 
 router = APIRouter(prefix="/api/v1/geo", tags=["geo"])
 
@@ -42,7 +44,10 @@ COMMUNES_CACHE: Final = "public, max-age=3600"
 @router.get(
     "/commune",
     summary="Xã/phường của một điểm / the commune of a point",
-    responses={404: {"description": "Ngoài địa bàn tỉnh / outside the province"}},
+    responses={
+        200: model_response(CommuneOfPoint, "The commune of the point"),
+        404: json_response(ERROR_REF, "Ngoài địa bàn tỉnh / outside the province"),
+    },
 )
 def commune_of_point(
     db: DbSession,
@@ -63,6 +68,16 @@ def commune_of_point(
     }
 
 
+# The layers are answered as application/geo+json (or 304 when the client's copy is current).
+LAYER_DOC: Final[dict[str, Any]] = {
+    "response_class": Response,
+    "responses": {
+        200: json_response(FEATURE_COLLECTION, "GeoJSON FeatureCollection", GEOJSON),
+        304: {"description": "Not modified (If-None-Match names the current ETag)"},
+    },
+}
+
+
 @lru_cache(maxsize=16)
 def _etag(data: bytes) -> str:
     return '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
@@ -76,19 +91,19 @@ def _geojson(request: Request, data: bytes, cache: str) -> Response:
     return Response(data, media_type=GEOJSON, headers=headers)
 
 
-@router.get("/communes.geojson", summary="Ranh giới xã/phường / commune boundaries")
+@router.get("/communes.geojson", summary="Ranh giới xã/phường / commune boundaries", **LAYER_DOC)
 def communes_layer(request: Request, db: DbSession, _p: Public) -> Response:
     """Every current commune as a Feature (``code``, ``name``, ``approximate``)."""
     return _geojson(request, geo.communes_geojson(db), COMMUNES_CACHE)
 
 
-@router.get("/outline.geojson", summary="Địa phận tỉnh / province outline")
+@router.get("/outline.geojson", summary="Địa phận tỉnh / province outline", **LAYER_DOC)
 def outline_layer(request: Request, _p: Public) -> Response:
     """The province outline (Open Development Vietnam, CC BY-SA 4.0)."""
     return _geojson(request, layers.outline_bytes(), LAYER_CACHE)
 
 
-@router.get("/basemap.geojson", summary="Đường chính / main roads")
+@router.get("/basemap.geojson", summary="Đường chính / main roads", **LAYER_DOC)
 def basemap_layer(request: Request, _p: Public) -> Response:
     """Main roads with ``class`` national/provincial/district (© OpenStreetMap contributors,
     ODbL 1.0)."""

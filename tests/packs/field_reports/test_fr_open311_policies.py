@@ -107,3 +107,37 @@ def test_a_province_may_require_a_point(
     assert discovery["requirements"]["location"] == "lat_long"
     xml = api.get(f"{BASE}/discovery.xml")
     assert xml.status_code == 200 and b"<location>lat_long</location>" in xml.content
+
+
+def test_anonymous_report_is_tracked_by_its_token_without_personal_data(
+    ingest_token: str, api: TestClient, fr: Submit, db: Session
+) -> None:
+    """A name may come without any contact: the report is tracked by its token, and neither the
+    name nor anything else about the reporter appears in any Open311 answer (JSON or XML)."""
+    db.commit()
+    form = _form(ingest_token, first_name="Nguyễn Thị", last_name="Hoà", lat=None, long=None)
+    form["address_string"] = "Số 7 ngõ Bích Câu, phường Tân Lập"
+    r = post(api, **form)
+    assert r.status_code == 200, r.text
+    (created,) = r.json()
+    code = created["service_request_id"]
+    report = db.execute(select(Report).where(Report.code == code)).scalar_one()
+    assert report.reporter_name == "Nguyễn Thị Hoà"  # kept for the IOC staff only
+    assert report.reporter_email is None and report.reporter_phone is None
+    token = api.get(f"{BASE}/tokens/{code}.json")
+    assert token.status_code == 200
+    assert token.json() == [{"service_request_id": code, "token": code}]
+    answers = [
+        r.text,
+        token.text,
+        api.get(f"{BASE}/tokens/{code}.xml").text,
+        api.get(f"{BASE}/requests/{code}.json").text,
+        api.get(f"{BASE}/requests/{code}.xml").text,
+        api.get(f"{BASE}/requests.json", params={"service_request_id": code}).text,
+        api.get(f"{BASE}/servicerequestupdates.json").text,
+    ]
+    (item,) = api.get(f"{BASE}/requests/{code}.json").json()
+    assert item["service_request_id"] == code and item["status"] == "open"
+    for text in answers:
+        assert "Nguyễn" not in text and "Hoà" not in text
+        assert "email" not in text and "phone" not in text

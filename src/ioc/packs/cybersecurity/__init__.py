@@ -19,6 +19,7 @@ from typing import Any
 
 from ioc.core.indicators import IndicatorSpec
 from ioc.core.registry import NavEntry, PackManifest, RecordSample
+from ioc.packs.cybersecurity.datasets import datasets as _datasets
 
 __all__ = ["manifest"]
 
@@ -97,6 +98,7 @@ def manifest() -> PackManifest:
     """The cybersecurity pack's contributions."""
     return PackManifest(
         name="cybersecurity",
+        datasets=_datasets,  # the open-data catalogue (issue 21)
         title_key="cy.title",
         indicators=_indicators,
         api_router=_api_router,

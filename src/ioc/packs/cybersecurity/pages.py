@@ -17,7 +17,7 @@ from ioc.core import clock, i18n, ownership
 from ioc.core.auth import Permission
 from ioc.core.registry import Tile
 from ioc.engines.exports import Table, to_csv, to_xlsx
-from ioc.packs.cybersecurity import incidents, probes, stats
+from ioc.packs.cybersecurity import incidents, listener, probes, stats
 from ioc.packs.cybersecurity.models import CyEvent, CyIncident, CySite
 from ioc.packs.cybersecurity.parsers import CATEGORIES, SEVERITIES
 from ioc.web import csrf
@@ -185,6 +185,12 @@ def index(
             "can_handle": principal.can(Permission.HANDLE_ALERTS),
             # A probe's error text tells which internal ports answer: administrators only.
             "show_probe_errors": principal.can(Permission.ADMIN),
+            # The syslog intake's counters, the kernel's UDP drops first: administrators.
+            "intake": (
+                listener.intake_status(request.app.state.settings)
+                if principal.can(Permission.ADMIN)
+                else None
+            ),
         },
         principal=principal,
     )

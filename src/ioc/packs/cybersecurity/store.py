@@ -3,11 +3,13 @@ lines that could not be read as dead letters (thư lỗi, source ``syslog``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from ioc.core import clock
@@ -48,10 +50,11 @@ def event_row(
 
 
 def insert_rows(session: Session, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert prepared ``cy_events`` rows (executemany) and add them to the hourly counts."""
+    """Insert prepared ``cy_events`` rows (one Core executemany: no ORM bulk layer) and add
+    them to the hourly counts."""
     if not rows:
         return 0
-    session.execute(insert(CyEvent), list(rows))
+    session.execute(insert(cast(Table, CyEvent.__table__)), list(rows))
     counts: dict[tuple[int, str, str, str], int] = {}
     for row in rows:
         key = (
@@ -63,6 +66,110 @@ def insert_rows(session: Session, rows: Sequence[dict[str, Any]]) -> int:
         counts[key] = counts.get(key, 0) + 1
     add_hour_counts(session, counts)
     return len(rows)
+
+
+#: ``cy_events`` columns in the order of :class:`PreparedEvents` rows.
+EVENT_COLUMNS = (
+    "ts", "received_at", "transport", "format", "host", "app", "agency_code", "category",
+    "severity", "severity_rank", "src_ip", "dst_ip", "message", "indicators", "extra",
+)  # fmt: skip
+_JSON_COLUMNS = frozenset({"indicators", "extra"})
+HourKey = tuple[int, str, str, str]
+FAST_DIALECTS = frozenset({"sqlite", "postgresql"})
+
+
+@dataclass
+class PreparedEvents:
+    """Event rows already in the form the database driver takes (``prepare_rows``, run in
+    the listener's parser processes), and their hourly counts: the writer only hands them to
+    one ``executemany``, with no per-value work left in its thread."""
+
+    dialect: str
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    counts: dict[HourKey, int] = field(default_factory=dict)
+    dicts: list[dict[str, Any]] = field(default_factory=list)  # another dialect: as is
+
+    def __len__(self) -> int:
+        return len(self.rows) + len(self.dicts)
+
+    def extend(self, other: PreparedEvents) -> None:
+        """Add another chunk's rows and counts."""
+        self.rows.extend(other.rows)
+        self.dicts.extend(other.dicts)
+        for key, n in other.counts.items():
+            self.counts[key] = self.counts.get(key, 0) + n
+
+
+def _sqlite_time(value: datetime) -> str:
+    # What SQLAlchemy stores for a UTCDateTime on SQLite: naive UTC, microseconds.
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def prepare_rows(rows: Iterable[dict[str, Any]], dialect: str) -> PreparedEvents:
+    """``event_row`` dicts → driver-ready tuples for ``dialect`` (``sqlite``: times as the
+    text SQLAlchemy writes, JSON as ``json.dumps`` text; ``postgresql``: aware UTC times,
+    JSON text cast in the statement) and the hourly counts of ``cy_event_hours``."""
+    prepared = PreparedEvents(dialect)
+    if dialect not in FAST_DIALECTS:
+        prepared.dicts = list(rows)  # insert_rows does the rest
+        return prepared
+    counts = prepared.counts
+    out = prepared.rows
+    dumps = json.dumps
+    sqlite = dialect == "sqlite"
+    for row in rows:
+        ts: datetime = row["ts"]
+        received: datetime = row["received_at"]
+        out.append(
+            (
+                _sqlite_time(ts) if sqlite else ts.astimezone(UTC),
+                _sqlite_time(received) if sqlite else received.astimezone(UTC),
+                row["transport"],
+                row["format"],
+                row["host"],
+                row["app"],
+                row["agency_code"],
+                row["category"],
+                row["severity"],
+                row["severity_rank"],
+                row["src_ip"],
+                row["dst_ip"],
+                row["message"],
+                dumps(row["indicators"]),
+                dumps(row["extra"]),
+            )
+        )
+        key = (
+            int(ts.timestamp()) // 3600 * 3600,
+            row["agency_code"] or "",
+            row["category"],
+            row["severity"],
+        )
+        counts[key] = counts.get(key, 0) + 1
+    return prepared
+
+
+def _insert_sql(dialect: str) -> str:
+    if dialect == "sqlite":
+        values = ", ".join("?" for _ in EVENT_COLUMNS)
+    else:  # psycopg (format paramstyle); JSON given as text
+        values = ", ".join("%s::json" if c in _JSON_COLUMNS else "%s" for c in EVENT_COLUMNS)
+    return f"INSERT INTO cy_events ({', '.join(EVENT_COLUMNS)}) VALUES ({values})"  # noqa: S608
+
+
+def insert_prepared(session: Session, prepared: PreparedEvents) -> int:
+    """Insert rows made by :func:`prepare_rows` (one driver ``executemany``) and add their
+    hourly counts. The dialect must be the session's."""
+    if prepared.dicts:
+        return insert_rows(session, prepared.dicts)
+    if not prepared.rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    if dialect != prepared.dialect:
+        raise ValueError(f"rows prepared for {prepared.dialect}, session is {dialect}")
+    session.connection().exec_driver_sql(_insert_sql(dialect), prepared.rows)
+    add_hour_counts(session, prepared.counts)
+    return len(prepared.rows)
 
 
 def add_hour_counts(session: Session, counts: dict[tuple[int, str, str, str], int]) -> None:

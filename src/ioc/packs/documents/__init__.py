@@ -18,6 +18,8 @@ from typing import Any
 
 from ioc.core.indicators import IndicatorSpec
 from ioc.core.registry import NavEntry, PackManifest, RecordSample
+from ioc.packs.documents.commune_figures import figures as _commune_figures
+from ioc.packs.documents.datasets import datasets as _datasets
 
 __all__ = ["manifest"]
 
@@ -71,6 +73,8 @@ def _api_router() -> Any:
 def manifest() -> PackManifest:
     """The documents pack's contributions."""
     return PackManifest(
+        commune_figures=_commune_figures,  # the commune scorecards (/xa)
+        datasets=_datasets,  # the open-data catalogue (issue 21)
         name="documents",
         title_key="doc.title",
         indicators=_indicators,

@@ -9,6 +9,7 @@ from typing import Any
 
 from ioc.core.indicators import IndicatorSpec, load_catalog
 from ioc.core.registry import NavEntry, NgsiType, PackManifest
+from ioc.packs.environment.commune_figures import figures as _commune_figures
 
 __all__ = ["manifest"]
 
@@ -127,6 +128,7 @@ NGSI_TYPES = {
 def manifest() -> PackManifest:
     """The environment pack's contributions."""
     return PackManifest(
+        commune_figures=_commune_figures,  # the commune scorecards (/xa)
         name="environment",
         title_key="tile.environment",
         indicators=_indicators,

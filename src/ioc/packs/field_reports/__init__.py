@@ -21,6 +21,9 @@ from typing import Any
 
 from ioc.core.indicators import IndicatorSpec
 from ioc.core.registry import NavEntry, PackManifest, RecordSample
+from ioc.packs.field_reports.asset_link import hooks as _asset_hooks
+from ioc.packs.field_reports.commune_figures import figures as _commune_figures
+from ioc.packs.field_reports.datasets import datasets as _datasets
 
 __all__ = ["manifest"]
 
@@ -88,6 +91,9 @@ def _label_names(session: Any, label: str, value: str, lang: str) -> str | None:
 def manifest() -> PackManifest:
     """The field-reports pack's contributions."""
     return PackManifest(
+        commune_figures=_commune_figures,  # the commune scorecards (/xa)
+        datasets=_datasets,  # the open-data catalogue (issue 21)
+        extra=_asset_hooks(),  # reports about a planning asset (issue 21)
         name="field_reports",
         title_key="fr.title",
         indicators=_indicators,

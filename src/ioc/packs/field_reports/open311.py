@@ -81,6 +81,16 @@ from ioc.packs.field_reports.errors import FieldReportError
 from ioc.packs.field_reports.models import Category, Report, ReportEvent
 from ioc.packs.field_reports.open311_xml import FORMATS, error_response, render
 from ioc.web.deps import DbSession, Principal, require
+from ioc.web.openapi_doc import (
+    ERROR_REF,
+    INTEGER,
+    TEXT,
+    array,
+    json_response,
+    obj,
+    one_of,
+    query,
+)
 from ioc.web.proxies import client_address
 
 __all__ = ["JURISDICTION_ID", "router"]
@@ -103,6 +113,136 @@ KEY_SERVICE = (
     "Liên hệ quản trị viên IOC để được cấp mã truy cập API (phạm vi ingest) / "
     "ask the IOC administrator for an API token with the ingest scope"
 )
+
+# --- the OpenAPI description (handlers read ``request.query_params`` and the form) --------
+
+_NULLABLE = {"type": ["string", "null"]}
+_ERRORS_DOC: dict[str, Any] = {
+    "anyOf": [array(obj("code", "description", code=INTEGER, description=TEXT)), ERROR_REF]
+}
+SERVICE_DOC = obj(
+    "service_code",
+    "service_name",
+    service_code=TEXT,
+    service_name=TEXT,
+    description=_NULLABLE,
+    metadata={"type": "boolean"},
+    type=TEXT,
+    keywords=_NULLABLE,
+    group=_NULLABLE,
+)
+REQUEST_DOC = obj(
+    "service_request_id",
+    "status",
+    service_request_id=TEXT,
+    status=one_of("open", "closed"),
+    status_notes=_NULLABLE,
+    service_name=_NULLABLE,
+    service_code=_NULLABLE,
+    description=_NULLABLE,
+    agency_responsible=_NULLABLE,
+    service_notice=_NULLABLE,
+    requested_datetime=_NULLABLE,
+    updated_datetime=_NULLABLE,
+    expected_datetime=_NULLABLE,
+    address=_NULLABLE,
+    address_id=_NULLABLE,
+    zipcode=_NULLABLE,
+    lat={"type": ["number", "null"]},
+    long={"type": ["number", "null"]},
+    media_url=_NULLABLE,
+)
+UPDATE_DOC = obj(
+    "update_id",
+    "service_request_id",
+    "status",
+    update_id=TEXT,
+    service_request_id=TEXT,
+    status=TEXT,
+    description=TEXT,
+    updated_datetime=_NULLABLE,
+    media_url=_NULLABLE,
+    external_status_code=_NULLABLE,
+)
+CREATED_DOC = obj(
+    "service_request_id",
+    service_request_id=TEXT,
+    service_notice=_NULLABLE,
+    account_id=_NULLABLE,
+    token=_NULLABLE,
+)
+DISCOVERY_DOC = obj(
+    "changeset",
+    "contact",
+    "endpoints",
+    changeset=TEXT,
+    contact=TEXT,
+    key_service=TEXT,
+    endpoints=array(
+        obj(
+            "specification",
+            "url",
+            "formats",
+            specification=TEXT,
+            url=TEXT,
+            changeset=TEXT,
+            type=TEXT,
+            formats=array(TEXT),
+        )
+    ),
+    requirements={
+        **obj(
+            "anonymous_requests",
+            "location",
+            anonymous_requests=one_of("accepted", "email_or_phone"),
+            location=one_of("lat_long_or_address", "lat_long"),
+            note=TEXT,
+        ),
+        "description": "What a POST must carry here: IOC_FR_OPEN311_ALLOW_ANONYMOUS (a request "
+        "without email or phone), IOC_FR_OPEN311_ALLOW_ADDRESS_ONLY (address_string without "
+        "lat/long)",
+    },
+)
+_COMMON = (
+    query("jurisdiction_id", {**TEXT, "examples": ["daklak.gov.vn"]}, "optional"),
+    query("lang", one_of("vi", "en"), "language of names and labels (default vi)"),
+)
+_W3C = {**TEXT, "description": "W3C date-time, e.g. 2026-03-01T00:00:00+07:00"}
+POST_FORM = obj(
+    "api_key",
+    "service_code",
+    api_key=TEXT,
+    jurisdiction_id=TEXT,
+    service_code={**TEXT, "examples": ["duong-hu-hong"]},
+    lat={**TEXT, "description": "WGS84 latitude (with long), e.g. 12.6676"},
+    long={**TEXT, "description": "WGS84 longitude (with lat), e.g. 108.0379"},
+    address_string=TEXT,
+    address_id=TEXT,
+    email=TEXT,
+    device_id=TEXT,
+    account_id=TEXT,
+    first_name=TEXT,
+    last_name=TEXT,
+    phone=TEXT,
+    description=TEXT,
+    media_url=TEXT,
+    **{f"attribute[{AREA_CODE}]": TEXT},
+)
+
+
+def _doc(item: dict[str, Any], description: str, *params: dict[str, Any]) -> dict[str, Any]:
+    """Route arguments declaring the JSON answer (XML too, see ``ioc.web.openapi_doc``), the
+    Open311 errors and the query parameters a handler reads itself."""
+    errors = json_response(_ERRORS_DOC, "Open311 errors: [{code, description}]")
+    return {
+        "responses": {
+            200: json_response(item, description),
+            400: errors,
+            404: {**errors, "description": "Unknown format, jurisdiction, service or request"},
+        },
+        "openapi_extra": {"parameters": [*_COMMON, *params]},
+    }
+
 
 # Our detailed status -> the mySociety / FixMyStreet update state (published and rated
 # reports take their state from the resolution, see _update_state).
@@ -189,7 +329,10 @@ def _changeset(session: Session) -> str:
     return stamp.astimezone(clock.local_zone()).isoformat(timespec="seconds")
 
 
-@router.get("/discovery.{fmt}")
+@router.get(
+    "/discovery.{fmt}",
+    **_doc(DISCOVERY_DOC, "Where and how to reach the endpoint, what a request must carry"),
+)
 def discovery(fmt: str, request: Request, db: DbSession, _p: Public) -> Response:
     """Service discovery: where the endpoint is and which formats it speaks."""
 
@@ -262,7 +405,7 @@ def _service(category: Category, lang: str) -> dict[str, Any]:
     }
 
 
-@router.get("/services.{fmt}")
+@router.get("/services.{fmt}", **_doc(array(SERVICE_DOC), "The services (categories)"))
 def services(fmt: str, request: Request, db: DbSession, _p: Public) -> Response:
     """The service list: one service per active category of field reports."""
 
@@ -299,7 +442,13 @@ def _area_attribute(session: Session) -> dict[str, Any]:
     }
 
 
-@router.get("/services/{service_code}.{fmt}")
+@router.get(
+    "/services/{service_code}.{fmt}",
+    **_doc(
+        obj("service_code", "attributes", service_code=TEXT, attributes=array(obj())),
+        "A service definition",
+    ),
+)
 def service_definition(
     service_code: str, fmt: str, request: Request, db: DbSession, _p: Public
 ) -> Response:
@@ -487,7 +636,20 @@ def select_requests(session: Session, params: Mapping[str, Any], now: datetime) 
     return list(session.execute(query.limit(page_size).offset((page - 1) * page_size)).scalars())
 
 
-@router.get("/requests.{fmt}")
+@router.get(
+    "/requests.{fmt}",
+    **_doc(
+        array(REQUEST_DOC),
+        "Requests, newest first (default: the last 90 days)",
+        query("service_request_id", TEXT, "comma-separated codes (the other filters ignored)"),
+        query("service_code", TEXT, "comma-separated service codes"),
+        query("status", TEXT, "open, closed or both comma-separated"),
+        query("start_date", _W3C),
+        query("end_date", _W3C),
+        query("page", {"type": "integer", "minimum": 1}),
+        query("page_size", {"type": "integer", "minimum": 1}),
+    ),
+)
 def list_requests(fmt: str, request: Request, db: DbSession, _p: Public) -> Response:
     """Service requests: the public view of field reports, filtered."""
 
@@ -510,7 +672,10 @@ def _report_by_code(session: Session, code: str) -> Report:
     return report
 
 
-@router.get("/requests/{service_request_id}.{fmt}")
+@router.get(
+    "/requests/{service_request_id}.{fmt}",
+    **_doc(array(REQUEST_DOC, min_items=1), "The request (a one-item list, as the spec says)"),
+)
 def get_request(
     service_request_id: str, fmt: str, request: Request, db: DbSession, _p: Public
 ) -> Response:
@@ -526,7 +691,13 @@ def get_request(
     return _handle(fmt, build)
 
 
-@router.get("/tokens/{token}.{fmt}")
+@router.get(
+    "/tokens/{token}.{fmt}",
+    **_doc(
+        array(obj("service_request_id", service_request_id=TEXT, token=TEXT)),
+        "The request id behind a token",
+    ),
+)
 def get_token(token: str, fmt: str, request: Request, db: DbSession, _p: Public) -> Response:
     """The id behind a token: services are realtime, so a token is the tracking code."""
 
@@ -761,7 +932,22 @@ def rate_limited(session: Session, request: Request, api_key: str | None) -> int
     return max(refused) if refused else None
 
 
-@router.post("/requests.{fmt}")
+@router.post(
+    "/requests.{fmt}",
+    responses={
+        200: json_response(array(CREATED_DOC), "The request created"),
+        400: json_response(_ERRORS_DOC, "Open311 errors: [{code, description}]"),
+        403: json_response(_ERRORS_DOC, "api_key unknown or without the ingest scope"),
+        429: json_response(_ERRORS_DOC, "Too many requests (Retry-After)"),
+    },
+    openapi_extra={
+        "parameters": [query("lang", one_of("vi", "en"))],
+        "requestBody": {
+            "required": True,
+            "content": {"application/x-www-form-urlencoded": {"schema": POST_FORM}},
+        },
+    },
+)
 async def post_request(fmt: str, request: Request, db: DbSession, _p: Public) -> Response:
     """Create a service request (form-urlencoded body, ``api_key`` required)."""
     if fmt not in FORMATS:
@@ -853,7 +1039,15 @@ def select_updates(
     return [out[event_id] for event_id, _ in rows if event_id in out]
 
 
-@router.get("/servicerequestupdates.{fmt}")
+@router.get(
+    "/servicerequestupdates.{fmt}",
+    **_doc(
+        array(UPDATE_DOC),
+        "Status changes and published answers (mySociety extension)",
+        query("start_date", _W3C),
+        query("end_date", _W3C),
+    ),
+)
 def request_updates(fmt: str, request: Request, db: DbSession, _p: Public) -> Response:
     """mySociety's service request updates: status changes and published answers."""
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from ioc.core.indicators import IndicatorSpec, load_catalog
 from ioc.core.registry import NavEntry, PackManifest
+from ioc.packs.health.commune_figures import figures as _commune_figures
 
 __all__ = ["manifest"]
 
@@ -54,6 +55,7 @@ def _label_names(session: Any, label: str, value: str, lang: str) -> str | None:
 def manifest() -> PackManifest:
     """The health pack's contributions."""
     return PackManifest(
+        commune_figures=_commune_figures,  # the commune scorecards (/xa)
         name="health",
         title_key="hl.title",
         indicators=_indicators,

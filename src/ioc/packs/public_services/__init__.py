@@ -20,6 +20,8 @@ from typing import Any
 
 from ioc.core.indicators import IndicatorSpec
 from ioc.core.registry import NavEntry, PackManifest, RecordSample
+from ioc.packs.public_services.commune_figures import figures as _commune_figures
+from ioc.packs.public_services.datasets import datasets as _datasets
 
 __all__ = ["manifest"]
 
@@ -73,6 +75,8 @@ def _api_router() -> Any:
 def manifest() -> PackManifest:
     """The public-services pack's contributions."""
     return PackManifest(
+        commune_figures=_commune_figures,  # the commune scorecards (/xa)
+        datasets=_datasets,  # the open-data catalogue (issue 21)
         name="public_services",
         title_key="ps.title",
         indicators=_indicators,

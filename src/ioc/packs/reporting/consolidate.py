@@ -18,14 +18,8 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from docx import Document
-from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Mm, Pt
-from docx.text.paragraph import Paragraph
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from sqlalchemy import select
@@ -33,12 +27,19 @@ from sqlalchemy.orm import Session
 
 from ioc.core.models import Agency
 from ioc.engines.exports import Table, safe_cell, to_xlsx
+from ioc.engines.exports.nd30 import (  # the one NĐ 30 writer, under this module's old names
+    body as _body,
+)
+from ioc.engines.exports.nd30 import cell as _cell
+from ioc.engines.exports.nd30 import date_line, new_document, number_line
+from ioc.engines.exports.nd30 import no_borders as _no_borders
+from ioc.engines.exports.nd30 import para as _para
+from ioc.engines.exports.nd30 import rule as _rule
+from ioc.engines.exports.nd30 import widths as _widths
 from ioc.packs.reporting import service
 from ioc.packs.reporting.models import Campaign, Submission
 
-FONT = "Times New Roman"
 ISSUER = ("ỦY BAN NHÂN DÂN", "TỈNH ĐẮK LẮK")
-PLACE = "Đắk Lắk"
 RECIPIENTS = (
     "Bộ Xây dựng (để b/c)",
     "TT Tỉnh ủy, TT HĐND tỉnh (để b/c)",
@@ -47,147 +48,6 @@ RECIPIENTS = (
     "Các sở, ban, ngành",
 )
 FILING = "- Lưu: VT, SXD."
-
-
-def number_line(number: str) -> str:
-    """ "Số: 0124/BC-UBND" — the number as typed, a lone digit padded; blank leaves room to
-    write it by hand."""
-    n = number.strip()
-    if len(n) == 1 and n.isdigit():
-        n = "0" + n
-    return f"Số: {n or '      '}/BC-UBND"
-
-
-def date_line(d: date) -> str:
-    """ "Đắk Lắk, ngày 05 tháng 01 năm 2026": day < 10 and months 1–2 padded."""
-    month = f"{d.month:02d}" if d.month <= 2 else str(d.month)
-    return f"{PLACE}, ngày {d.day:02d} tháng {month} năm {d.year}"
-
-
-# ------------------------------------------------------------------------- docx helpers
-
-
-def _font(run: Any, size: float, *, bold: bool = False, italic: bool = False) -> None:
-    run.font.name = FONT
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    run.font.italic = italic
-    rpr = run._element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
-    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        fonts.set(qn(attr), FONT)
-
-
-def _para(
-    container: Any,
-    text: str,
-    size: float,
-    *,
-    bold: bool = False,
-    italic: bool = False,
-    underline: bool = False,
-    align: Any = WD_ALIGN_PARAGRAPH.CENTER,
-    after: float = 0,
-    indent: float | None = None,
-) -> Paragraph:
-    p: Paragraph = container.add_paragraph()
-    p.alignment = align
-    fmt = p.paragraph_format
-    fmt.space_before = Pt(0)
-    fmt.space_after = Pt(after)
-    if indent is not None:
-        fmt.first_line_indent = Cm(indent)
-    run = p.add_run(text)
-    _font(run, size, bold=bold, italic=italic)
-    run.font.underline = underline
-    return p
-
-
-def _rule(container: Any, width_cm: float, box_cm: float) -> Paragraph:
-    """A short centred horizontal rule (a top border on a narrow, indented empty paragraph)."""
-    p: Paragraph = container.add_paragraph()
-    side = max((box_cm - width_cm) / 2, 0)
-    p.paragraph_format.left_indent = Cm(side)
-    p.paragraph_format.right_indent = Cm(side)
-    p.paragraph_format.space_before = Pt(3)
-    p.paragraph_format.space_after = Pt(0)
-    p.paragraph_format.line_spacing = Pt(4)
-    ppr = p._p.get_or_add_pPr()
-    border = OxmlElement("w:pBdr")
-    top = OxmlElement("w:top")
-    for k, v in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
-        top.set(qn(k), v)
-    border.append(top)
-    ppr.append(border)
-    return p
-
-
-def _no_borders(table: Any) -> None:
-    tbl_pr = table._tbl.tblPr
-    borders = OxmlElement("w:tblBorders")
-    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        el = OxmlElement(f"w:{edge}")
-        el.set(qn("w:val"), "nil")
-        borders.append(el)
-    tbl_pr.append(borders)
-
-
-def _widths(table: Any, *widths_cm: float) -> None:
-    """Fixed column widths (grid and every cell: Word and LibreOffice read different ones)."""
-    table.autofit = False
-    tbl_pr = table._tbl.tblPr
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    tbl_pr.append(layout)
-    for col, width in zip(table.columns, widths_cm, strict=True):
-        col.width = Cm(width)
-        for cell in col.cells:
-            cell.width = Cm(width)
-
-
-def _cell(table: Any, row: int, col: int, width_cm: float) -> Any:
-    cell = table.cell(row, col)
-    cell.width = Cm(width_cm)
-    # python-docx starts each cell with one empty paragraph; drop it so ours come first.
-    for p in list(cell.paragraphs):
-        p._p.getparent().remove(p._p)
-    return cell
-
-
-def _page_numbers(section: Any) -> None:
-    """Centred PAGE field in the header, with a different (empty) first-page header."""
-    section.different_first_page_header_footer = True
-    p = section.header.paragraphs[0]
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = p.add_run()
-    _font(run, 13)
-    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
-        if kind:
-            fld = OxmlElement("w:fldChar")
-            fld.set(qn("w:fldCharType"), kind)
-            run._r.append(fld)
-        else:
-            instr = OxmlElement("w:instrText")
-            instr.set(qn("xml:space"), "preserve")
-            instr.text = text
-            run._r.append(instr)
-
-
-def _body(doc: Any, text: str, *, bold: bool = False, italic: bool = False) -> None:
-    p = _para(
-        doc,
-        text,
-        14,
-        bold=bold,
-        italic=italic,
-        align=WD_ALIGN_PARAGRAPH.JUSTIFY,
-        after=6,
-        indent=1.27,
-    )
-    p.paragraph_format.line_spacing = 1.15
 
 
 # ------------------------------------------------------------------------------- content
@@ -240,23 +100,7 @@ def totals(session: Session, campaign: Campaign) -> dict[tuple[str, str, str], f
 def build_docx(session: Session, campaign: Campaign, on: date) -> bytes:
     """The consolidated report as DOCX bytes."""
     meta = service.template_meta(campaign)
-    doc = Document()
-    normal = doc.styles["Normal"]
-    normal.font.name = FONT
-    normal.font.size = Pt(14)
-    rpr = normal.element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
-    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        fonts.set(qn(attr), FONT)
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
-    section.left_margin, section.right_margin = Mm(30), Mm(15)
-    _page_numbers(section)
+    doc = new_document()  # A4 portrait, NĐ 30 margins, Times New Roman, page numbers
 
     # Header: issuing body | national motto; number | place and date.
     left_w, right_w = 6.3, 10.2

@@ -28,6 +28,7 @@ from typing import Any
 
 from ioc.core.indicators import IndicatorSpec, load_catalog
 from ioc.core.registry import NavEntry, NgsiType, PackManifest, RecordSample
+from ioc.packs.security_traffic.commune_figures import figures as _commune_figures
 
 __all__ = ["manifest"]
 
@@ -112,6 +113,7 @@ def _severe(session: Any, now: datetime) -> list[RecordSample]:
 def manifest() -> PackManifest:
     """The public order and traffic pack's contributions."""
     return PackManifest(
+        commune_figures=_commune_figures,  # the commune scorecards (/xa)
         name="security_traffic",
         title_key="st.title",
         indicators=_indicators,
