@@ -247,3 +247,29 @@ def derive_after_commit(request: Request) -> None:
         worker.notify()
     elif request.app.state.settings.derive_worker == "thread":
         run_pending(request.app.state.sessionmaker)
+
+
+def request_language(request: Request) -> str:
+    """The page language: ``?lang=``, then the cookie, then the setting's default."""
+    from ioc.web.templating import request_lang
+
+    return request_lang(request, request.app.state.settings.default_language)
+
+
+# Shared dependency aliases: a route says who may call it by naming one of these (the route
+# audit test reads the permission behind each). ``…Page`` sends an anonymous visitor to the
+# login page; the others answer 401 (JSON doors).
+Public = Annotated[Principal, Depends(require(auth.Permission.PUBLIC))]
+PublicPage = Annotated[Principal, Depends(require(auth.Permission.PUBLIC, page=True))]
+Viewer = Annotated[Principal, Depends(require(auth.Permission.VIEW, page=True))]
+ViewerApi = Annotated[Principal, Depends(require(auth.Permission.VIEW))]
+Ingestor = Annotated[Principal, Depends(require(auth.Permission.INGEST))]
+IngestorPage = Annotated[Principal, Depends(require(auth.Permission.INGEST, page=True))]
+Manager = Annotated[Principal, Depends(require(auth.Permission.MANAGE))]
+ManagerPage = Annotated[Principal, Depends(require(auth.Permission.MANAGE, page=True))]
+Handler = Annotated[Principal, Depends(require(auth.Permission.HANDLE_ALERTS, page=True))]
+Operations = Annotated[Principal, Depends(require(auth.Permission.OPERATIONS, page=True))]
+Admin = Annotated[Principal, Depends(require(auth.Permission.ADMIN, page=True))]
+AdminApi = Annotated[Principal, Depends(require(auth.Permission.ADMIN))]
+# The page language (``vi`` or ``en``) as a parameter: ``lang: Lang``.
+Lang = Annotated[str, Depends(request_language)]
