@@ -74,6 +74,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import alerting
 import geo_locate
 import public_services
+import scale
 import syslog_intake
 from ioc.app import boot
 from ioc.cli import prepare_database
@@ -600,6 +601,13 @@ def run_ingestion_sqlite(
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
     return work
+
+
+def scale_workload(cfg: Config, tmp: Path) -> IngestWorkload:
+    """The ingestion batches alone (JSON bodies and their sizes) for the scale figures when the
+    SQLite ingestion part is skipped; the scale run makes its own series and token."""
+    ids = {(st.code, p): 0 for st in DEMO_STATIONS for p in POLLUTANTS}
+    return build_ingest_workload(ids, "", cfg.ingest_rows)
 
 
 def wait_for_derivations(db: Path, timeout: float = 600) -> float:
@@ -1692,6 +1700,20 @@ def print_report(results: dict[str, Any], cfg: Config) -> None:
     row("geo_build_ms", "ms")
     row("geo_locate_one_us", "µs")
     table.add_section()
+    for n in (1, 2):
+        row(f"scale_{n}proc_ingest_obs_per_s", "obs/s")
+        row(f"scale_{n}proc_lost", "", "0", r.get(f"scale_{n}proc_lost", 0) == 0)
+        row(f"scale_{n}proc_duplicated", "", "0", r.get(f"scale_{n}proc_duplicated", 0) == 0)
+        row(f"scale_{n}proc_derive_lag_s", "s")
+        row(f"scale_{n}proc_pages_per_s", "pages/s")
+        row(f"scale_{n}proc_page_p95_ms", "ms")
+        row(f"scale_{n}proc_schedulers_running_jobs", "", "1")
+        row(f"scale_mqtt_{n}proc_readings_per_s", "readings/s")
+        row(f"scale_mqtt_{n}proc_lost", "", "0")
+    row("scale_ratio_2proc_to_1proc_ingest_obs_per_s", "", "> 1")
+    row("scale_ratio_2proc_to_1proc_pages_per_s", "", "> 1")
+    row("scale_mqtt_ratio_2proc_to_1proc", "", "> 1")
+    table.add_section()
     row("total_runtime_s", "s")
     console.print(table)
     if "profile_inprocess_batch_top15" in results:
@@ -1747,6 +1769,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--only-syslog", action="store_true", help="syslog intake figures only")
     p.add_argument("--skip-geo", action="store_true", help="no point → commune figures")
     p.add_argument("--only-geo", action="store_true", help="point → commune figures only")
+    p.add_argument("--skip-scale", action="store_true", help="no 1 vs 2 process figures")
+    p.add_argument(
+        "--only-scale", action="store_true", help="1 vs 2 process figures only (needs --postgres)"
+    )
     return p.parse_args(argv)
 
 
@@ -1767,6 +1793,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         default_name = "results-syslog.json"
     if args.only_geo:
         default_name = "results-geo.json"
+    if args.only_scale:
+        default_name = "results-scale.json"
     out: Path = args.out or BENCH_DIR / default_name
     started = datetime.now(UTC)
     t0 = time.perf_counter()
@@ -1787,11 +1815,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             or args.only_ps
             or args.only_syslog
             or args.only_geo
+            or args.only_scale
         )
         if not args.skip_ingest and not only:
             work = run_ingestion_sqlite(cfg, tmp, results, args.profile)
             if args.postgres:
                 run_ingestion_postgres(args.postgres, cfg, tmp, results, work)
+        if args.postgres and not args.skip_scale and (not only or args.only_scale):
+            if args.only_scale or args.skip_ingest:
+                work = scale_workload(cfg, tmp)
+            scale.run_scale(args.postgres, tmp, results, work, quick=cfg.mode != "full")
         if not args.skip_ngsi and (not only or args.only_ngsi):
             run_ngsi(cfg, tmp, results)
         if not args.skip_mqtt and (not only or args.only_mqtt):

@@ -7,13 +7,14 @@ from alembic.migration import MigrationContext
 from sqlalchemy.engine import Engine
 
 from ioc.core.db import Base
+from ioc.core.partitions import include_name
 from ioc.models_all import import_all_models
 
 
 def test_models_match_migrations(engine: Engine) -> None:
     import_all_models()
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": False})
+        ctx = MigrationContext.configure(conn, opts={"compare_type": False, "include_name": include_name})
         diff = compare_metadata(ctx, Base.metadata)
     assert diff == []
 

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 from ioc.core.db import Base
+from ioc.core.partitions import include_name
 from ioc.models_all import import_all_models
 
 import_all_models()
@@ -46,6 +47,7 @@ def _run(connection: object) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite cannot ALTER most things; batch mode copies the table
         compare_type=True,
+        include_name=include_name,  # monthly partitions are storage, not model tables
     )
     with context.begin_transaction():
         context.run_migrations()
