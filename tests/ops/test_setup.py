@@ -25,7 +25,12 @@ def _stub(folder: Path, name: str, body: str) -> None:
 
 def _run(bin_dir: Path, fonts: Path) -> subprocess.CompletedProcess[str]:
     # PATH holds only the stubs: what the script finds there is all the machine "has".
-    env = {"PATH": str(bin_dir), "IOC_DEJAVU_FONT": str(fonts)}
+    env = {
+        "PATH": str(bin_dir),
+        "IOC_DEJAVU_FONT": str(fonts),
+        # Where the script parks its "start no service" policy during apt-get (not the real one).
+        "IOC_POLICY_RC_D": str(bin_dir / "policy-rc.d"),
+    }
     return subprocess.run([BASH, str(SCRIPT)], env=env, capture_output=True, text=True, check=False)
 
 
@@ -37,27 +42,35 @@ def test_without_root_it_stops_with_one_line_naming_the_packages(tmp_path: Path)
     assert len(lines) == 1
     assert lines[0].endswith(
         "apt-get install chromium fonts-dejavu-core libreoffice-writer-nogui poppler-utils"
+        " nginx-light openssl"
     )
 
 
 def test_as_root_it_installs_only_what_is_missing_with_apt(tmp_path: Path) -> None:
     log = tmp_path / "apt.log"
     _stub(tmp_path, "id", "echo 0")
-    _stub(tmp_path, "apt-get", f'echo "$@" >> {log}')
-    _stub(tmp_path, "chromium", "true")
-    _stub(tmp_path, "pdftotext", "true")
+    policy = tmp_path / "policy-rc.d"
+    # apt-get logs its arguments and whether services were barred from starting meanwhile.
+    _stub(
+        tmp_path,
+        "apt-get",
+        f'echo "$@" >> {log}; if [ -e {policy} ]; then echo policy >> {log}; fi',
+    )
+    for name in ("chromium", "pdftotext", "nginx", "openssl", "chmod", "rm"):
+        _stub(tmp_path, name, "true")
     font = tmp_path / "DejaVuSans.ttf"
     font.write_bytes(b"")
     done = _run(tmp_path, font)
     assert done.returncode == 0, done.stderr
     calls = log.read_text().splitlines()
     assert calls[0] == "update -qq"
-    assert calls[1] == "install -y -qq libreoffice-writer-nogui"
+    assert calls[1:] == ["install -y -qq libreoffice-writer-nogui", "policy"]
+    assert "exit 101" in policy.read_text()  # the stub rm leaves it for this check
 
 
 def test_nothing_to_do_when_everything_is_there(tmp_path: Path) -> None:
     _stub(tmp_path, "id", "echo 1000")
-    for name in ("chromium", "soffice", "pdftotext"):
+    for name in ("chromium", "soffice", "pdftotext", "nginx", "openssl"):
         _stub(tmp_path, name, "true")
     font = tmp_path / "DejaVuSans.ttf"
     font.write_bytes(b"")
