@@ -238,7 +238,8 @@ def test_wall_is_legible_at_full_hd_and_4k(
     try:
         page = context.new_page()
         watch = watch_page(page)
-        sign_in_as(page, live_server, live_server.username, live_server.password, "/")
+        # The live server's user is a leader: "/" would send them to the commune board.
+        sign_in_as(page, live_server, live_server.username, live_server.password, "/environment")
         for view in ("alerts", "tiles", "map"):
             page.goto(live_server.url(f"/wall?view={view}&rotate=0"))
             active = page.locator(f".wall-view.is-active[data-view={view}]")

@@ -31,6 +31,8 @@ def test_tour_shows_once_and_guide_shows_its_image(
     page.wait_for_url(live_server.url("/guides/tong-quan"))
     image = page.locator("#gd-shot")
     expect(image).to_be_visible()
+    # Visible is not loaded: wait for the browser to finish decoding the PNG before measuring.
+    page.wait_for_function("document.getElementById('gd-shot').complete")
     width = page.evaluate("document.getElementById('gd-shot').naturalWidth")
     assert width == 1280  # the PNG really loaded
     watch.assert_clean()

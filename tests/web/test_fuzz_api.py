@@ -219,6 +219,9 @@ def known_subjects(case: schemathesis.Case, token: str) -> None:
 
 
 CHECKS = [not_a_server_error, response_schema_conformance]
+# Seconds a fuzzed call may take: a slow answer on a loaded 2-core CI machine is not a failure
+# (the bench measures speed); the default 10 s made heavy pages flaky.
+TIMEOUT_S = 60
 
 SETTINGS = hypothesis_settings(
     deadline=None,
@@ -239,10 +242,14 @@ def test_no_server_error_for_an_admin(
     permission = served.permissions[(operation.method.upper(), operation.path)]
     if permission is Permission.PUBLIC or permission.value in auth.TOKEN_SCOPES:
         case.call_and_validate(
-            headers={"Authorization": f"Bearer {credentials['token']}"}, checks=CHECKS
+            headers={"Authorization": f"Bearer {credentials['token']}"},
+            checks=CHECKS,
+            timeout=TIMEOUT_S,
         )
     else:
-        case.call_and_validate(cookies={"ioc_session": credentials["cookie"]}, checks=CHECKS)
+        case.call_and_validate(
+            cookies={"ioc_session": credentials["cookie"]}, checks=CHECKS, timeout=TIMEOUT_S
+        )
 
 
 @schemathesis.pytest.from_fixture("public_schema").parametrize()
@@ -250,4 +257,4 @@ def test_no_server_error_for_an_admin(
 def test_no_server_error_for_anyone(case: schemathesis.Case, credentials: dict[str, str]) -> None:
     unique_idempotency_key(case)
     known_subjects(case, credentials["token"])
-    case.call_and_validate(checks=CHECKS)
+    case.call_and_validate(checks=CHECKS, timeout=TIMEOUT_S)
