@@ -14,7 +14,9 @@ from ioc.models_all import import_all_models
 def test_models_match_migrations(engine: Engine) -> None:
     import_all_models()
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": False, "include_name": include_name})
+        ctx = MigrationContext.configure(
+            conn, opts={"compare_type": False, "include_name": include_name}
+        )
         diff = compare_metadata(ctx, Base.metadata)
     assert diff == []
 

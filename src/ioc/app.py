@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import importlib
 from collections import deque
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from importlib.resources import files
-from typing import Annotated, Any
+from typing import Any
 
 import structlog
 from fastapi import Depends, FastAPI, Request
@@ -19,9 +19,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ioc import __version__, background
-from ioc.core import freshness
-from ioc.core.auth import Permission
+from ioc import __version__, background, packs
+from ioc.core import freshness, partitions
 from ioc.core.db import database_unavailable, make_engine, make_sessionmaker
 from ioc.core.indicators import sync_catalog
 from ioc.core.logging import configure_logging
@@ -49,30 +48,14 @@ from ioc.web import (
     wall,
 )
 from ioc.web.audit_denied import audit_denied_writes
-from ioc.web.deps import LoginRequired, Principal, principal_outside_route, refuse_nul, require
+from ioc.web.deps import LoginRequired, Public, principal_outside_route, refuse_nul
 from ioc.web.templating import make_templates, render
 
 log = structlog.get_logger(__name__)
 
-# Built-in packs, loaded through the same manifest interface a third-party pack would use.
-PACKS: tuple[str, ...] = (
-    "ioc.packs.environment",
-    "ioc.packs.field_reports",
-    "ioc.packs.documents",
-    "ioc.packs.health",
-    "ioc.packs.education",
-    "ioc.packs.tourism",
-    "ioc.packs.socio_economic",
-    "ioc.packs.public_services",
-    "ioc.packs.cybersecurity",
-    "ioc.packs.security_traffic",
-    "ioc.packs.guides",
-    "ioc.packs.reporting",
-    "ioc.packs.warnings",
-    "ioc.packs.communes",  # after the packs whose commune figures it scores
-    "ioc.packs.planning",  # planning zones and infrastructure assets (issue 21)
-    "ioc.packs.open_data",  # the catalogue of every pack's datasets (issue 21)
-)
+# Built-in packs, loaded through the same manifest interface a third-party pack would use;
+# the one list is ioc.packs.PACKS.
+PACKS: tuple[str, ...] = packs.module_names()
 
 
 def load_registry(pack_modules: tuple[str, ...] = PACKS) -> Registry:
@@ -92,10 +75,12 @@ def boot(settings: Settings) -> Registry:
     configure_logging(settings)
     tabular.configure_limits(settings)  # IOC_IMPORT_XLSX_MAX_UNZIPPED_MB for every file import
     freshness.configure(settings)  # IOC_FRESHNESS_* for the data-intake tile
+    partitions.configure(settings.raw_retention_months)  # ingestion's oldest accepted reading
     registry = load_registry()
     for pack in registry.packs:
         if pack.on_startup is not None:
             pack.on_startup(settings)
+    background.register_derivations(registry)  # the manifests' listeners and derive handlers
     return registry
 
 
@@ -121,6 +106,38 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     engine = engine or make_engine(settings.database_url, synchronous=settings.sqlite_synchronous)
     registry = boot(settings)
     factory = make_sessionmaker(engine)
+    app = FastAPI(
+        lifespan=_lifespan(settings, factory, registry),
+        title="IOC Đắk Lắk API",
+        version=__version__,
+        description="Trung tâm Giám sát, điều hành đô thị thông minh tỉnh Đắk Lắk — REST API.",
+        docs_url=None,  # served by _api_docs (a CSP nonce on Swagger UI's inline script)
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        dependencies=[Depends(refuse_nul)],
+    )
+    openapi_doc.install(app)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = factory
+    app.state.derive_worker = None
+    app.state.registry = registry
+    app.state.templates = make_templates(registry)
+    app.mount("/static", StaticFiles(directory=str(files("ioc.web") / "static")), name="static")
+    app.state.csp_reports = deque(maxlen=security.KEEP_REPORTS)
+    _include_routers(app, settings, registry)
+    _install_error_handlers(app)
+    page_views = PageViewBuffer(factory, [p.page_view for p in registry.packs if p.page_view])
+    app.state.page_views = page_views
+    _install_middleware(app, settings, page_views)
+    return app
+
+
+def _lifespan(
+    settings: Settings, factory: sessionmaker[Session], registry: Registry
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """What runs as long as the server: the derive worker, the MQTT connector, the scheduler
+    and the packs' services, started in that order and stopped in the reverse one."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -170,25 +187,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                 worker.stop()
             app.state.derive_worker = None
 
-    app = FastAPI(
-        lifespan=lifespan,
-        title="IOC Đắk Lắk API",
-        version=__version__,
-        description="Trung tâm Giám sát, điều hành đô thị thông minh tỉnh Đắk Lắk — REST API.",
-        docs_url=None,  # served by _api_docs (a CSP nonce on Swagger UI's inline script)
-        redoc_url=None,
-        openapi_url="/api/openapi.json",
-        dependencies=[Depends(refuse_nul)],
-    )
-    openapi_doc.install(app)
-    app.state.settings = settings
-    app.state.engine = engine
-    app.state.sessionmaker = factory
-    app.state.derive_worker = None
-    app.state.registry = registry
-    app.state.templates = make_templates(registry)
-    app.mount("/static", StaticFiles(directory=str(files("ioc.web") / "static")), name="static")
-    app.state.csp_reports = deque(maxlen=security.KEEP_REPORTS)
+    return lifespan
+
+
+def _include_routers(app: FastAPI, settings: Settings, registry: Registry) -> None:
+    """The IOC's own pages and doors, then each pack's API and pages (order matters where
+    paths overlap)."""
     app.include_router(core_pages.router)
     app.include_router(metrics.router)
     app.include_router(security.router)
@@ -208,11 +212,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             app.include_router(pack.api_router())
         if pack.page_router is not None:
             app.include_router(pack.page_router())
-    _install_error_handlers(app)
 
-    page_views = PageViewBuffer(factory, [p.page_view for p in registry.packs if p.page_view])
-    app.state.page_views = page_views
 
+def _install_middleware(app: FastAPI, settings: Settings, page_views: PageViewBuffer) -> None:
+    """The middleware, innermost first: API guard, audit of denied writes, security headers
+    (and page-view counting), metrics outermost."""
     app.middleware("http")(guards.api_guard)  # JSON only; cookie writes same-origin
     app.middleware("http")(audit_denied_writes)
 
@@ -236,8 +240,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     app.middleware("http")(metrics.measure)  # outermost: latency by route template
 
-    return app
-
 
 def _install_api_docs(app: FastAPI, settings: Settings) -> None:
     """Swagger UI at /api/docs from the vendored ``swagger-ui-dist`` (no CDN: government networks
@@ -245,9 +247,7 @@ def _install_api_docs(app: FastAPI, settings: Settings) -> None:
     request's CSP nonce; the online validator badge is off (it would call validator.swagger.io)."""
 
     @app.get("/api/docs", include_in_schema=False)
-    def api_docs(
-        request: Request, principal: Annotated[Principal, Depends(require(Permission.PUBLIC))]
-    ) -> Response:
+    def api_docs(request: Request, principal: Public) -> Response:
         nonce: str = request.state.csp_nonce
         page = get_swagger_ui_html(
             openapi_url="/api/openapi.json",

@@ -5,7 +5,9 @@ Jobs (run by :class:`ioc.engines.jobs.scheduler.Scheduler`, one worker at a time
 * ``alerting.evaluate`` — evaluate due alert rules (every ``IOC_ALERT_TICK_SECONDS``);
 * ``notify.dispatch`` / ``notify.deliver`` — route firing/resolved alerts to contact points
   and deliver the outbox (when the notification layer is installed);
-* ``jobs.prune`` — keep the job-run log short.
+* ``jobs.prune`` — keep the job-run log short;
+* ``storage.partitions`` — PostgreSQL: monthly partitions ahead, rows filed out of the DEFAULT
+  partitions, raw-data retention (``IOC_RAW_RETENTION_MONTHS``); nothing on SQLite.
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from ioc.core import partitions
 from ioc.core.registry import Registry
+from ioc.core.series import on_observations_written
 from ioc.engines import submissions
 from ioc.engines.alerting import notify
 from ioc.engines.alerting import rules as alert_rules
 from ioc.engines.alerting.evaluate import evaluate_due
+from ioc.engines.derive import register_handler
 from ioc.engines.jobs.scheduler import Job, Scheduler, prune_runs
 from ioc.settings import Settings
 
@@ -41,6 +46,17 @@ OPS_RULES_FILE = "ops_alert_rules.yaml"  # in ioc/data: the IOC's own rules (pac
 def register_record_sources(registry: Registry) -> None:
     """The record sources of the IOC's own alert rules (before the registry is frozen)."""
     registry.register_record_source("ops.notify_dead", notify.dead_records)
+
+
+def register_derivations(registry: Registry) -> None:
+    """Start-up, after the packs' ``on_startup``: every pack's observation listeners
+    (``ioc.core.series``) and derive handlers (``ioc.engines.derive``), as its manifest
+    declares them; registering one twice is harmless."""
+    for pack in registry.packs:
+        for listener in pack.listeners:
+            on_observations_written(listener)
+        for kind, handler in pack.derive_handlers.items():
+            register_handler(kind, handler)
 
 
 def sync_rules(session: Session, registry: Registry) -> None:
@@ -76,12 +92,30 @@ def jobs(settings: Settings, registry: Registry) -> list[Job]:
     result = [
         Job(evaluate.name, settings.alert_tick_seconds, evaluate.run),
         Job("jobs.prune", 3600, prune_runs),
+        Job("storage.partitions", 6 * 3600, _partitions_job(settings)),
     ]
     result.extend(_notify_jobs(settings))
     result.append(submissions.reminder_job(registry, settings))
     for pack in registry.packs:
         result.extend(Job(name, every, fn) for name, every, fn in pack.jobs)
     return result
+
+
+def _partitions_job(settings: Settings) -> Any:
+    """The ``storage.partitions`` job (see ``ioc.core.partitions``)."""
+
+    def run(factory: sessionmaker[Session], now: datetime) -> str | None:
+        with factory() as session, session.begin():
+            done = partitions.maintain(
+                session.connection(),
+                now,
+                ahead=settings.partitions_ahead_months,
+                retention_months=settings.raw_retention_months,
+                archive_dir=settings.raw_archive_dir,
+            )
+        return done.summary()
+
+    return run
 
 
 def start_services(

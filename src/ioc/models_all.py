@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import importlib
 
-MODEL_MODULES = (
+from ioc import packs
+
+# The tables of the IOC itself; a pack's tables are named by its manifest (``models``).
+CORE_MODEL_MODULES = (
     "ioc.core.models",
     "ioc.core.calendar",
     "ioc.engines.alerting.models",
@@ -13,21 +16,20 @@ MODEL_MODULES = (
     "ioc.engines.submissions.models",
     "ioc.engines.geo.models",
     "ioc.engines.ngsi_ld.models",
-    "ioc.packs.environment.models",
-    "ioc.packs.field_reports.models",
-    "ioc.packs.documents.models",
-    "ioc.packs.cybersecurity.models",
-    "ioc.packs.security_traffic.models",
-    "ioc.packs.public_services.models",
-    "ioc.packs.guides.models",
-    "ioc.packs.reporting.models",
-    "ioc.packs.warnings.models",
-    "ioc.packs.communes.models",
-    "ioc.packs.planning.models",
 )
 
 
+def pack_model_modules() -> tuple[str, ...]:
+    """The model module each pack of :data:`ioc.packs.PACKS` declares, in load order."""
+    names: list[str] = []
+    for module_name in packs.module_names():
+        models = importlib.import_module(module_name).manifest().models
+        if models:
+            names.append(models)
+    return tuple(names)
+
+
 def import_all_models() -> None:
-    """Import the model modules of core and of every pack."""
-    for name in MODEL_MODULES:
+    """Import the model modules of core, engines and every pack."""
+    for name in (*CORE_MODEL_MODULES, *pack_model_modules()):
         importlib.import_module(name)

@@ -27,7 +27,7 @@ MIN_PX = {"1080p": (18.0, 9.0), "4k": (36.0, 18.0)}
 TILE_FUNCTIONS = (
     ("ioc.packs.environment.pages", "overview_tile"),
     ("ioc.packs.field_reports.tile", "tile"),
-    ("ioc.packs.documents.queries", "tile"),
+    ("ioc.packs.documents.tile", "tile"),
     ("ioc.packs.health.pages", "overview_tile"),
     ("ioc.packs.education.pages", "overview_tile"),
     ("ioc.packs.tourism.pages", "overview_tile"),

@@ -15,7 +15,6 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from functools import lru_cache
 from importlib.resources import files
 from typing import Any
@@ -28,62 +27,12 @@ from sqlalchemy.orm import Session
 from ioc.core import audit, clock, ownership, throttle
 from ioc.core.models import Agency, ApiToken, Entity, LoginLock, User, UserSession
 
-
-class Role(StrEnum):
-    """Vai trò người dùng."""
-
-    ADMIN = "admin"
-    LEADER = "leader"
-    OPERATOR = "operator"
-    AGENCY_STAFF = "agency_staff"
-
-
-class Permission(StrEnum):
-    """What an endpoint requires; every route declares one (or ``PUBLIC``)."""
-
-    PUBLIC = "public"
-    VIEW = "view"  # dashboards and station pages
-    INGEST = "ingest"  # push observations
-    MANAGE_USERS = "manage_users"
-    ADMIN = "admin"
-    # Handle alerts and incidents (acknowledge, assign, escalate, close). Agency staff hold it
-    # too, but the alerting actions let them act only on what is assigned to their agency.
-    HANDLE_ALERTS = "handle_alerts"
-    # Change an entity's metadata (name, location, commune, agency) through the data doors.
-    # Roles that write data hold it (still only for their own entities); a token needs it
-    # granted explicitly: a station's ``ingest`` token writes readings, never the station.
-    MANAGE = "manage"
-    # Read how the IOC itself runs: alert rules, notification settings (contact points,
-    # policies, silences, outbox) and scheduled jobs. The IOC's own roles hold it; agency staff
-    # do not (they see their work, not the centre's configuration). Changes need ``ADMIN``.
-    OPERATIONS = "operations"
-
-
-ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset(Permission),
-    Role.LEADER: frozenset({Permission.PUBLIC, Permission.VIEW, Permission.OPERATIONS}),
-    Role.OPERATOR: frozenset(
-        {
-            Permission.PUBLIC,
-            Permission.VIEW,
-            Permission.INGEST,
-            Permission.HANDLE_ALERTS,
-            Permission.MANAGE,
-            Permission.OPERATIONS,
-        }
-    ),
-    Role.AGENCY_STAFF: frozenset(
-        {
-            Permission.PUBLIC,
-            Permission.VIEW,
-            Permission.INGEST,
-            Permission.HANDLE_ALERTS,
-            Permission.MANAGE,
-        }
-    ),
-}
-
-TOKEN_SCOPES = frozenset({Permission.INGEST.value, Permission.VIEW.value, Permission.MANAGE.value})
+# Roles and permissions live in ioc.core.roles; importers still find them here.
+from ioc.core.roles import ROLE_PERMISSIONS as ROLE_PERMISSIONS
+from ioc.core.roles import TOKEN_SCOPES as TOKEN_SCOPES
+from ioc.core.roles import Permission as Permission
+from ioc.core.roles import Role as Role
+from ioc.core.roles import has_permission as has_permission
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
@@ -141,14 +90,6 @@ def check_password(password: str) -> None:
 
 def _sha256(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
-
-
-def has_permission(role: str, permission: Permission) -> bool:
-    """Whether ``role`` grants ``permission``."""
-    try:
-        return permission in ROLE_PERMISSIONS[Role(role)]
-    except ValueError:
-        return False
 
 
 def create_user(

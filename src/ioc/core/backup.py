@@ -208,9 +208,9 @@ def create_backup(
     return manifest
 
 
-def _sqlite_copy(source: Path, dest: Path, progress: Progress | None) -> None:
-    if not source.exists():
-        raise BackupError(f"Không có tệp cơ sở dữ liệu / no database file {source}")
+def _sqlite_backup(source: Path, dest: Path, progress: Progress | None) -> None:
+    """Copy one SQLite database file into another with SQLite's online backup (a consistent
+    copy while the application writes), reporting the pages copied."""
     src = sqlite3.connect(source)
     dst = sqlite3.connect(dest)
     try:
@@ -223,6 +223,12 @@ def _sqlite_copy(source: Path, dest: Path, progress: Progress | None) -> None:
     finally:
         dst.close()
         src.close()
+
+
+def _sqlite_copy(source: Path, dest: Path, progress: Progress | None) -> None:
+    if not source.exists():
+        raise BackupError(f"Không có tệp cơ sở dữ liệu / no database file {source}")
+    _sqlite_backup(source, dest, progress)
 
 
 def _pg_dump(url: URL, dest: Path, progress: Progress | None) -> None:
@@ -310,18 +316,7 @@ def _exists(url: URL) -> bool:
 
 def _sqlite_restore(dump: Path, target: Path, progress: Progress | None) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    src = sqlite3.connect(dump)
-    dst = sqlite3.connect(target)
-    try:
-
-        def step(_status: int, remaining: int, total: int) -> None:
-            if progress:
-                progress("database", total - remaining, total)
-
-        src.backup(dst, pages=4096, progress=step)
-    finally:
-        dst.close()
-        src.close()
+    _sqlite_backup(dump, target, progress)
 
 
 def _pg_restore(url: URL, dump: Path, force: bool, progress: Progress | None) -> None:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from ioc.core.indicators import IndicatorSpec
     from ioc.core.models import User
+    from ioc.core.series import WriteResult
 
 
 PERIODS = ("hour", "day", "week", "month", "year")
@@ -99,7 +100,9 @@ class Tile:
     title: str
     figure: str
     caption: str
-    status: str  # "ok" | "warn" | "bad" | "none", or a hex colour from the pack's own scale
+    # "ok" | "warn" | "bad" | "alarm" (coloured as "bad") | "none", or a hex colour from the
+    # pack's own scale (AQI …); the page's CSS class is ``status-<status>``.
+    status: str
     href: str
     color: str | None = None
     text_color: str | None = None
@@ -187,6 +190,14 @@ class CommuneFigure:
 # A pack's commune figures: (session, day) -> one CommuneFigure per indicator it owns.
 CommuneFigures = Callable[["Session", date], list[CommuneFigure]]
 
+# An observation listener: called with the batch's session and ``WriteResult`` inside the
+# ingestion transaction, after the batch's rollups are current (``ioc.core.series``).
+ObservationListener = Callable[["Session", "WriteResult"], None]
+
+# A derive handler: (session, key, lo, hi) recomputes one kind of derived work for ``key`` over
+# the epoch seconds ``[lo, hi]`` (``ioc.engines.derive``).
+DeriveHandler = Callable[["Session", str, int, int], None]
+
 
 @dataclass(frozen=True)
 class DatasetRows:
@@ -255,6 +266,9 @@ class PackManifest:
     name: str
     title_key: str
     indicators: Callable[[], list[IndicatorSpec]]
+    # The module of the pack's SQLAlchemy tables (``ioc.packs.<name>.models``), imported by
+    # ``ioc.models_all`` so that migrations and ``create_all`` see them; None: no tables.
+    models: str | None = None
     api_router: Callable[[], APIRouter] | None = None
     page_router: Callable[[], APIRouter] | None = None
     tile: Callable[[Session, str], Tile | None] | None = None
@@ -268,6 +282,11 @@ class PackManifest:
         default_factory=dict
     )
     demo: Callable[..., Any] | None = None
+    # Derived indicators: the listeners called for every stored batch of observations (they
+    # queue derive work) and the handlers that do that work, by kind. Registered at start-up
+    # after ``on_startup`` (so a listener may rely on the pack's configured settings).
+    listeners: tuple[ObservationListener, ...] = ()
+    derive_handlers: dict[str, DeriveHandler] = field(default_factory=dict)
     on_startup: Callable[[Any], None] | None = None  # called with the Settings
     # Reference data the pack keeps in the database (categories …): called by ``prepare`` in
     # its transaction, idempotent, never overwriting an administrator's edits.
@@ -323,6 +342,10 @@ class Registry:
     def packs(self) -> list[PackManifest]:
         """Registered packs in order."""
         return list(self._packs.values())
+
+    def has(self, name: str) -> bool:
+        """Whether the pack ``name`` is installed in this process."""
+        return name in self._packs
 
     def ngsi_type(self, name: str) -> tuple[str, NgsiType] | None:
         """The pack and mapping that handle NGSI-LD/SDM type ``name``, if any."""

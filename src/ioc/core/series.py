@@ -1,5 +1,5 @@
 """Series store: write observations in batches and keep hour/day/month rollups and latest values
-current in the same transaction; read rollups for pages.
+current in the same transaction (pages read the rollups through :mod:`ioc.core.rollups`).
 
 Write path (one call per ingestion batch, written as a set): stage the rows in a temporary table
 (one ``executemany`` on SQLite, ``COPY`` on PostgreSQL; a later row for the same series and time
@@ -10,14 +10,14 @@ for every series at once → latest value → notify listeners (derived indicato
 VN_AQI). Recomputing touched buckets (rather than adding deltas) keeps rollups exact when a
 value is corrected, re-sent or flagged bad.
 
-Read path: pages read rollups and ``series.latest_*`` only, never raw history, so a page costs the
-same with 1 million or 100 million observations.
+Read path (:mod:`ioc.core.rollups`): pages read rollups and ``series.latest_*`` only, never raw
+history, so a page costs the same with 1 million or 100 million observations.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -30,6 +30,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from ioc.core.models import Indicator, Series
+
+# The reads of the rollups live in ioc.core.rollups; importers still find them here.
+from ioc.core.rollups import Bucket as Bucket
+from ioc.core.rollups import read_hourly_means as read_hourly_means
+from ioc.core.rollups import read_rollups as read_rollups
 
 HOUR = 3600
 DAY = 86400
@@ -573,67 +578,3 @@ def rebuild_months(conn: Connection, months: Sequence[tuple[int, int, int]]) -> 
         cur.execute(_MONTH_SQL)
     finally:
         cur.close()
-
-
-@dataclass(frozen=True)
-class Bucket:
-    """One rollup bucket as read by pages: start (UNIX seconds), count, mean, min, max."""
-
-    start: int
-    n: int
-    mean: float
-    vmin: float
-    vmax: float
-    last: float
-
-
-_TABLES = {"hour": "rollup_hour", "day": "rollup_day", "month": "rollup_month"}
-
-
-def read_rollups(
-    conn: Connection, resolution: str, series_ids: Iterable[int], lo: int, hi: int
-) -> dict[int, list[Bucket]]:
-    """Buckets with ``lo <= start < hi`` per series, in time order."""
-    table = _TABLES[resolution]
-    ids = list(series_ids)
-    out: dict[int, list[Bucket]] = {sid: [] for sid in ids}
-    if not ids:
-        return out
-    placeholders = ", ".join(f":s{i}" for i in range(len(ids)))
-    params: dict[str, int] = {f"s{i}": sid for i, sid in enumerate(ids)}
-    params.update({"lo": lo, "hi": hi})
-    result = conn.execute(
-        text(
-            f"SELECT series_id, bucket, n, total, vmin, vmax, last_value FROM {table} "  # noqa: S608 - table from a fixed map
-            f"WHERE series_id IN ({placeholders}) AND bucket >= :lo AND bucket < :hi "
-            "ORDER BY series_id, bucket"
-        ),
-        params,
-    )
-    for sid, bucket, n, total, vmin, vmax, last in result:
-        out[sid].append(Bucket(bucket, n, total / n if n else float("nan"), vmin, vmax, last))
-    return out
-
-
-def read_hourly_means(
-    conn: Connection, series_ids: Iterable[int], lo: int, hi: int
-) -> dict[int, dict[int, float]]:
-    """``{series_id: {hour start: mean}}`` for ``lo <= start < hi``: the light-weight read that
-    derivations and pages use (no objects per bucket)."""
-    ids = list(series_ids)
-    out: dict[int, dict[int, float]] = {sid: {} for sid in ids}
-    if not ids:
-        return out
-    placeholders = ", ".join(f":s{i}" for i in range(len(ids)))
-    params: dict[str, int] = {f"s{i}": sid for i, sid in enumerate(ids)}
-    params.update({"lo": lo, "hi": hi})
-    rows = conn.execute(
-        text(
-            "SELECT series_id, bucket, total / n FROM rollup_hour "  # noqa: S608 - placeholders only
-            f"WHERE series_id IN ({placeholders}) AND bucket >= :lo AND bucket < :hi"
-        ),
-        params,
-    )
-    for sid, bucket, mean in rows:
-        out[sid][bucket] = mean
-    return out

@@ -10,12 +10,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import yaml
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ioc.core.auth import Permission
 from ioc.core.models import Indicator
 from ioc.engines.alerting import rules as rule_actions
 from ioc.engines.alerting.models import (
@@ -30,15 +29,11 @@ from ioc.engines.alerting.state import ERROR_CHOICES, NODATA_CHOICES
 from ioc.engines.jobs.models import JobRun
 from ioc.engines.jobs.scheduler import holder_of
 from ioc.web import csrf
-from ioc.web.deps import AppRegistry, DbSession, Principal, require
+from ioc.web.deps import Admin, AppRegistry, DbSession, Operations, Principal
 from ioc.web.templating import render
 
+# Rules and job runs are the IOC's own operation (``Operations``): not for agency staff (403).
 router = APIRouter()
-
-# Rules and job runs are the IOC's own operation: not for agency staff (403).
-Viewer = Annotated[Principal, Depends(require(Permission.OPERATIONS, page=True))]
-Admin = Annotated[Principal, Depends(require(Permission.ADMIN, page=True))]
-AdminApi = Annotated[Principal, Depends(require(Permission.ADMIN))]
 
 FORM_FIELDS = (
     "uid",
@@ -82,7 +77,7 @@ def _counts(db: Session) -> dict[int, dict[str, int]]:
 def rules_page(
     request: Request,
     db: DbSession,
-    principal: Viewer,
+    principal: Operations,
     registry: AppRegistry,
     pack: Annotated[str, Query(max_length=64)] = "",
     done: Annotated[str, Query(max_length=32)] = "",
@@ -192,7 +187,9 @@ def new_rule_page(request: Request, db: DbSession, principal: Admin) -> Response
 
 
 @router.get("/alerts/rules/{rule_id:int}", response_class=HTMLResponse, include_in_schema=False)
-def edit_rule_page(request: Request, rule_id: int, db: DbSession, principal: Viewer) -> Response:
+def edit_rule_page(
+    request: Request, rule_id: int, db: DbSession, principal: Operations
+) -> Response:
     """A rule's definition (editable by administrators)."""
     rule = _rule(db, rule_id)
     return _form_page(request, db, principal, rule, _form_values(rule), [])
@@ -360,7 +357,7 @@ def import_rules(
 
 
 @router.get("/alerts/rules.yaml", include_in_schema=False)
-def export_rules(db: DbSession, principal: Viewer) -> Response:
+def export_rules(db: DbSession, principal: Operations) -> Response:
     """Every rule and SOP as one YAML file (to keep under version control)."""
     rules = list(db.execute(select(AlertRule).order_by(AlertRule.pack, AlertRule.uid)).scalars())
     sops = list(db.execute(select(SopTemplate).order_by(SopTemplate.key)).scalars())
@@ -375,7 +372,7 @@ def export_rules(db: DbSession, principal: Viewer) -> Response:
 def jobs_page(
     request: Request,
     db: DbSession,
-    principal: Viewer,
+    principal: Operations,
     job: Annotated[str, Query(max_length=64)] = "",
 ) -> Response:
     """Tác vụ định kỳ: who runs the scheduler and the latest job runs."""

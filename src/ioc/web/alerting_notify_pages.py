@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -38,13 +38,11 @@ from ioc.engines.alerting.notify.silences import (
     silence_state,
 )
 from ioc.web import csrf
-from ioc.web.deps import AppSettings, DbSession, Principal, require
+from ioc.web.deps import Admin, AppSettings, DbSession, Principal, Viewer
 from ioc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-Viewer = Annotated[Principal, Depends(require(Permission.VIEW, page=True))]
-Admin = Annotated[Principal, Depends(require(Permission.ADMIN, page=True))]
 
 BASE = "/alerts/notifications"
 INBOX = "inbox"
@@ -242,7 +240,7 @@ def contact_point_test(
     principal: Admin,
     db: DbSession,
     settings: AppSettings,
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    csrf_token: csrf.CsrfField = "",
 ) -> Response:
     """Queue a test notification to one contact point."""
     if not csrf.valid(request, csrf_token):
@@ -269,7 +267,7 @@ def silence_create(
     request: Request,
     principal: Admin,
     db: DbSession,
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    csrf_token: csrf.CsrfField = "",
     matchers: Annotated[str, Form(max_length=2000)] = "",
     starts: Annotated[str, Form(max_length=32)] = "",
     ends: Annotated[str, Form(max_length=32)] = "",
@@ -302,7 +300,7 @@ def silence_expire(
     silence_id: int,
     principal: Admin,
     db: DbSession,
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    csrf_token: csrf.CsrfField = "",
 ) -> Response:
     """End a silence now."""
     if not csrf.valid(request, csrf_token):
@@ -320,7 +318,7 @@ def outbox_retry(
     outbox_id: int,
     principal: Admin,
     db: DbSession,
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    csrf_token: csrf.CsrfField = "",
     status: Annotated[str, Form(max_length=20)] = "dead",
 ) -> Response:
     """Put a dead notification back in the queue."""
@@ -340,7 +338,7 @@ def inbox_read(
     request: Request,
     principal: Viewer,
     db: DbSession,
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    csrf_token: csrf.CsrfField = "",
     notification_id: Annotated[int | None, Form()] = None,
 ) -> Response:
     """Mark one (or every) in-app notification read for the signed-in user."""

@@ -11,14 +11,13 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import structlog
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from ioc import __version__
 from ioc.core import auth, clock, freshness, i18n, migrate
-from ioc.core.auth import Permission
 from ioc.core.models import Agency, Area, HealthProbe, Indicator, Series, User
 from ioc.core.reachable import tcp_reachable
 from ioc.core.registry import Registry, Tile
@@ -30,20 +29,18 @@ from ioc.web.deps import (
     AppRegistry,
     AppSettings,
     DbSession,
-    Principal,
-    require,
+    Public,
+    Viewer,
+    request_language,
 )
 from ioc.web.proxies import client_address
-from ioc.web.templating import render, request_lang
+from ioc.web.templating import render
 
 log = structlog.get_logger(__name__)
 # Which process last proved the database writable (several serve one database).
 _PROCESS = f"{socket.gethostname()}:{os.getpid()}"[:64]
 
 router = APIRouter(include_in_schema=False)
-
-Viewer = Annotated[Principal, Depends(require(Permission.VIEW, page=True))]
-Anyone = Annotated[Principal, Depends(require(Permission.PUBLIC))]
 
 
 def _safe_next(target: str | None) -> str:
@@ -54,7 +51,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, principal: Anyone, next: str | None = None) -> Response:
+def login_page(request: Request, principal: Public, next: str | None = None) -> Response:
     """The login form."""
     return render(
         request, "login.html", {"next": _safe_next(next), "error": None}, principal=principal
@@ -66,10 +63,10 @@ def login_submit(
     request: Request,
     db: DbSession,
     settings: AppSettings,
-    principal: Anyone,
+    principal: Public,
     username: Annotated[str, Form(max_length=64)] = "",
     password: Annotated[str, Form(max_length=256)] = "",
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    csrf_token: csrf.CsrfField = "",
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
     """Check the password, open a session and go to ``next``."""
@@ -158,8 +155,8 @@ def home_page(db: Session, registry: Registry, user: User) -> str:
 def logout(
     request: Request,
     db: DbSession,
-    principal: Anyone,
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    principal: Public,
+    csrf_token: csrf.CsrfField = "",
 ) -> Response:
     """End the session."""
     if not csrf.valid(request, csrf_token):
@@ -248,7 +245,7 @@ def pack_tiles(db: Session, registry: Registry, lang: str, cache_s: float = 0) -
 def _tiles(
     request: Request, db: DbSession, registry: AppRegistry, settings: AppSettings
 ) -> list[Tile]:
-    lang = request_lang(request, settings.default_language)
+    lang = request_language(request)
     return pack_tiles(db, registry, lang, settings.tile_cache_seconds)
 
 
@@ -268,7 +265,7 @@ def overview(
         ).scalar_one(),
         "series": db.execute(select(func.count()).select_from(Series)).scalar_one(),
     }
-    lang = request_lang(request, settings.default_language)
+    lang = request_language(request)
     # The province map: every open alert at its place (its entity, else its commune's centre)
     # and the open incidents, with how many alerts have no place (engines.alerting.places).
     alerts = queries.open_alerts(db, queries.AlertFilters(), lang, limit=100_000)
@@ -306,7 +303,7 @@ def overview_tiles(
 
 
 @router.get("/readyz")
-def ready(request: Request, principal: Anyone) -> JSONResponse:
+def ready(request: Request, principal: Public) -> JSONResponse:
     """Readiness: the database accepts and commits a write (a full disk or a read-only
     database fails it) and its schema is at the newest migration. 503 when not ready."""
     checks: dict[str, str] = {}
@@ -348,7 +345,7 @@ def ready(request: Request, principal: Anyone) -> JSONResponse:
 
 
 @router.get("/healthz")
-def health(db: DbSession, principal: Anyone) -> JSONResponse:
+def health(db: DbSession, principal: Public) -> JSONResponse:
     """Liveness and database reachability, for load balancers and monitoring (public)."""
     try:
         db.execute(text("SELECT 1"))

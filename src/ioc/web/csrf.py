@@ -10,10 +10,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Form, HTTPException, Request
 
 CSRF_COOKIE = "ioc_csrf"
+# The hidden ``csrf_token`` field of every form, as a route parameter: ``csrf_token: CsrfField``.
+CsrfField = Annotated[str, Form(max_length=128)]
+# What a refused form answers (403) when the page has no form of its own to show again.
+STALE_FORM = "Phiên biểu mẫu hết hạn, tải lại trang / stale form"
 
 
 def _sign(secret: str, nonce: str) -> str:
@@ -44,3 +49,13 @@ def valid(request: Request, token: str | None) -> bool:
     nonce, _, signature = token.rpartition(".")
     expected = _sign(request.app.state.settings.secret_key, cookie)
     return hmac.compare_digest(nonce, cookie) and hmac.compare_digest(signature, expected)
+
+
+def check(
+    request: Request, token: str | None, *, status: int = 403, detail: str = STALE_FORM
+) -> None:
+    """Refuse a form whose token is not valid for this visitor: raise ``HTTPException`` (403,
+    "stale form" unless a page keeps its own older answer). For pages that show the form again
+    with the reason instead, test :func:`valid` and render."""
+    if not valid(request, token):
+        raise HTTPException(status, detail)

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ioc.core.auth import Permission
 from ioc.core.clock import fixed_offset_seconds
 from ioc.core.models import DeadLetter
 from ioc.engines.mqtt import Decoders, replay
@@ -21,19 +20,17 @@ from ioc.engines.mqtt.store import discard
 from ioc.web import csrf
 from ioc.web.api_models import DeadLetterList, model_response
 from ioc.web.deps import (
+    Admin,
+    AdminApi,
     AppRegistry,
     AppSettings,
     DbSession,
-    Principal,
     derive_after_commit,
-    require,
 )
 from ioc.web.templating import render
 
 router = APIRouter()
 
-Admin = Annotated[Principal, Depends(require(Permission.ADMIN, page=True))]
-AdminApi = Annotated[Principal, Depends(require(Permission.ADMIN))]
 
 StatusFilter = Literal["new", "replayed", "discarded", "all"]
 STATUSES: tuple[str, ...] = ("new", "replayed", "discarded", "all")
@@ -120,7 +117,7 @@ def replay_letter(
     db: DbSession,
     settings: AppSettings,
     registry: AppRegistry,
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    csrf_token: csrf.CsrfField = "",
     status: Annotated[str, Form(max_length=20)] = "new",
 ) -> Response:
     """Decode and ingest the stored payload again with today's decoders and stations."""
@@ -150,7 +147,7 @@ def discard_letter(
     letter_id: int,
     principal: Admin,
     db: DbSession,
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    csrf_token: csrf.CsrfField = "",
     status: Annotated[str, Form(max_length=20)] = "new",
 ) -> Response:
     """Keep the letter for the record but take it off the to-do list."""

@@ -20,19 +20,17 @@ import hashlib
 from functools import lru_cache
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from ioc.core.auth import Permission
 from ioc.engines import geo
 from ioc.engines.geo import layers
 from ioc.web.api_models import CommuneOfPoint, model_response
-from ioc.web.deps import DbSession, Principal, require
+from ioc.web.deps import DbSession, Public
 from ioc.web.openapi_doc import ERROR_REF, FEATURE_COLLECTION, json_response
 
 router = APIRouter(prefix="/api/v1/geo", tags=["geo"])
 
-Public = Annotated[Principal, Depends(require(Permission.PUBLIC))]
 
 GEOJSON: Final = "application/geo+json"
 # The shipped layers change only with a release (their URL does not): a day in caches.

@@ -30,6 +30,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import iter_route_contexts
+from pydantic import BaseModel
 
 from ioc.core import auth
 from ioc.core.auth import Permission
@@ -185,6 +186,39 @@ def json_response(schema: dict[str, Any], description: str, *media: str) -> dict
         "description": description,
         "content": {m: {"schema": schema} for m in (media or ("application/json",))},
     }
+
+
+def batch_responses(
+    report: type[BaseModel] | dict[str, Any],
+    *,
+    stored: str,
+    invalid: str,
+    too_large: str,
+    unreadable: str = "Body unreadable",
+    forbidden: str | None = None,
+    idempotent: bool = False,
+    more: dict[int, dict[str, Any]] | None = None,
+) -> dict[int | str, dict[str, Any]]:
+    """The ``responses`` of a JSON batch door: 200 every row stored (``report``), 400 body
+    unreadable, 403 a row of another owner (``forbidden``), 409 an ``Idempotency-Key`` reused
+    with another body (``idempotent``), 413 too many rows, 422 some rows invalid (``report``
+    listing them, or an error body); ``more`` adds door-specific answers. ``report`` is a
+    pydantic model or a JSON schema."""
+    if isinstance(report, dict):
+        ok: dict[str, Any] = json_response(report, stored)
+        listed = report
+    else:
+        ok = {"model": report, "description": stored}
+        listed = {"$ref": f"#/components/schemas/{report.__name__}"}
+    out: dict[int, dict[str, Any]] = {200: ok, 400: json_response(ERROR_REF, unreadable)}
+    if forbidden is not None:
+        out[403] = json_response(ERROR_REF, forbidden)
+    if idempotent:
+        out[409] = json_response(ERROR_REF, "Idempotency-Key reused with a different body")
+    out[413] = json_response(ERROR_REF, too_large)
+    out[422] = json_response({"anyOf": [listed, ERROR_REF]}, invalid)
+    out.update(more or {})
+    return {code: out[code] for code in sorted(out)}
 
 
 def query(name: str, schema: dict[str, Any], description: str = "") -> dict[str, Any]:

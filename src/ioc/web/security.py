@@ -14,23 +14,21 @@ from __future__ import annotations
 
 import secrets
 from collections import deque
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
 import structlog
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from ioc.core.auth import Permission
 from ioc.settings import Settings
-from ioc.web.deps import Principal, require
+from ioc.web.deps import Public
 
 log = structlog.get_logger(__name__)
 
 router = APIRouter(include_in_schema=False)
 
-Anyone = Annotated[Principal, Depends(require(Permission.PUBLIC))]
 
 REPORT_PATH = "/csp-report"
 MAX_REPORT_BYTES = 64 * 1024
@@ -173,7 +171,7 @@ async def _read_capped(request: Request) -> bytes | None:
 
 
 @router.post(REPORT_PATH, status_code=204)
-async def csp_report(request: Request, principal: Anyone) -> Response:
+async def csp_report(request: Request, principal: Public) -> Response:
     """Receive a browser's CSP violation report (``application/csp-report``,
     ``application/reports+json`` or JSON): logged and kept in memory, never an error page."""
     try:

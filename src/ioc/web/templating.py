@@ -82,27 +82,7 @@ def render(
     def d(value: date | None) -> str:
         return "—" if value is None else i18n.format_date(value, lang)
 
-    nav: dict[str, list[dict[str, Any]]] = {group: [] for group in NAV_GROUPS}
-    seen: set[str] = set()
-    entries = list(CORE_NAV) + [entry for pack in registry.packs for entry in pack.nav]
-    for entry in entries:
-        if entry.href in seen or not principal.can(Permission(entry.permission)):
-            continue
-        seen.add(entry.href)
-        nav.setdefault(entry.group, []).append(
-            {
-                "href": entry.href,
-                "label": t(entry.label_key),
-                "active": request.url.path == entry.href
-                or request.url.path.startswith(entry.href.rstrip("/") + "/"),
-            }
-        )
-    # Only the most specific entry is marked (/alerts/rules, not also /alerts).
-    actives = [i for items in nav.values() for i in items if i["active"]]
-    if len(actives) > 1:
-        best = max(actives, key=lambda i: len(i["href"]))
-        for item in actives:
-            item["active"] = item is best
+    nav = _menu(request, registry, principal, lang)
     token = csrf.form_token(request)
     nonce = csrf.nonce_for(request)
     full = {
@@ -120,6 +100,8 @@ def render(
         "csp_nonce": getattr(request.state, "csp_nonce", ""),
         "settings": settings,
         "path": request.url.path,
+        # Pages show their datasets' quality badges when the open-data pack is installed.
+        "data_badges": registry.has("open_data"),
         "lang_url": _lang_url(request, "en" if lang == "vi" else "vi"),
         **context,
     }
@@ -136,6 +118,34 @@ def render(
         )
     assert isinstance(response, HTMLResponse)
     return response
+
+
+def _menu(
+    request: Request, registry: Registry, principal: Principal, lang: str
+) -> dict[str, list[dict[str, Any]]]:
+    """The menu by group: the entries ``principal`` may open, the current page's marked."""
+    nav: dict[str, list[dict[str, Any]]] = {group: [] for group in NAV_GROUPS}
+    seen: set[str] = set()
+    entries = list(CORE_NAV) + [entry for pack in registry.packs for entry in pack.nav]
+    for entry in entries:
+        if entry.href in seen or not principal.can(Permission(entry.permission)):
+            continue
+        seen.add(entry.href)
+        nav.setdefault(entry.group, []).append(
+            {
+                "href": entry.href,
+                "label": i18n.translate(entry.label_key, lang),
+                "active": request.url.path == entry.href
+                or request.url.path.startswith(entry.href.rstrip("/") + "/"),
+            }
+        )
+    # Only the most specific entry is marked (/alerts/rules, not also /alerts).
+    actives = [i for items in nav.values() for i in items if i["active"]]
+    if len(actives) > 1:
+        best = max(actives, key=lambda i: len(i["href"]))
+        for item in actives:
+            item["active"] = item is best
+    return nav
 
 
 def _lang_url(request: Request, lang: str) -> str:

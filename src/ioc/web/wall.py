@@ -12,25 +12,22 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from ioc.core import clock, i18n
-from ioc.core.auth import Permission
 from ioc.core.registry import Registry, Tile
 from ioc.engines.alerting import places, queries
 from ioc.engines.alerting.models import SEVERITIES
 from ioc.engines.alerting.queries import AlertFilters
 from ioc.web.alerts import since
 from ioc.web.core_pages import pack_tiles
-from ioc.web.deps import AppRegistry, AppSettings, DbSession, Principal, require
-from ioc.web.templating import render, request_lang
+from ioc.web.deps import AppRegistry, AppSettings, DbSession, Viewer, ViewerApi, request_language
+from ioc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-Viewer = Annotated[Principal, Depends(require(Permission.VIEW, page=True))]
-ViewerApi = Annotated[Principal, Depends(require(Permission.VIEW))]
 
 VIEWS = ("tiles", "map", "alerts")
 WALL_ALERTS = 8  # rows that stay legible on one screen at 1080p and at 4K alike
@@ -54,10 +51,6 @@ def clock_date(lang: str) -> str:
     local = i18n.to_local(clock.now())
     names = WEEKDAYS.get(lang, WEEKDAYS["vi"])
     return f"{names[local.weekday()]}, {local:%d/%m/%Y}"
-
-
-def _lang(request: Request) -> str:
-    return request_lang(request, request.app.state.settings.default_language)
 
 
 def _tiles(db: Session, registry: Registry, lang: str, cache_s: float = 0) -> list[Tile]:
@@ -101,7 +94,7 @@ def wall_page(
     view: Annotated[str, Query(max_length=10)] = "tiles",
 ) -> Response:
     """The big screen: clock, counts by severity and the three rotating views."""
-    lang = _lang(request)
+    lang = request_language(request)
     context = _alerts_context(db, lang)
     context.update(
         {
@@ -123,7 +116,10 @@ def wall_page(
 def wall_alerts(request: Request, principal: Viewer, db: DbSession) -> Response:
     """The large alert list, with the counts swapped out of band (HTMX)."""
     return render(
-        request, "wall/_alerts.html", _alerts_context(db, _lang(request)), principal=principal
+        request,
+        "wall/_alerts.html",
+        _alerts_context(db, request_language(request)),
+        principal=principal,
     )
 
 
@@ -132,7 +128,7 @@ def wall_tiles(
     request: Request, principal: Viewer, db: DbSession, registry: AppRegistry
 ) -> Response:
     """The packs' tiles for the wall."""
-    lang = _lang(request)
+    lang = request_language(request)
     context = _alerts_context(db, lang)
     cache_s = request.app.state.settings.tile_cache_seconds
     context["tiles"] = _tiles(db, registry, lang, cache_s)
@@ -144,7 +140,7 @@ def wall_data(request: Request, principal: ViewerApi, db: DbSession) -> dict[str
     """Map data: every open alert at its place (its entity, else the centre of its commune)
     and how many have no place, the open incidents, and the stations (with a position)
     coloured by their worst open alert."""
-    lang = _lang(request)
+    lang = request_language(request)
     rows = queries.open_alerts(db, AlertFilters(), lang, limit=MAP_ALERTS)
     markers = queries.wall_markers(db, rows)
     return {

@@ -17,7 +17,7 @@ from ioc.core import audit, clock
 from ioc.core.entities import EntityError
 from ioc.core.models import Entity, Indicator
 from ioc.core.series import SeriesResolver, write_observations
-from ioc.packs.education import demo, views
+from ioc.packs.education import demo, queries
 from ioc.packs.education.schools import upsert_school
 
 NOW = datetime(2026, 3, 10, 5, 0, tzinfo=UTC)
@@ -67,7 +67,7 @@ def test_pupils_per_teacher_and_attendance_by_commune(
         put(s, "TH-A", {"ed_pupils": 800, "ed_teachers": 40, "ed_attendance": 96.0})
         put(s, "THCS-B", {"ed_pupils": 400, "ed_teachers": 25, "ed_attendance": 90.0})
     with factory() as s:
-        data = views.overview(s, int(NOW.timestamp()), "vi")
+        data = queries.overview(s, int(NOW.timestamp()), "vi")
     row = next(r for r in data.communes.rows if r[0] == "24133")
     # 1,200 pupils / 65 teachers; attendance weighted by pupils: (800×96 + 400×90) / 1,200.
     assert row[2:6] == [2, 1200, 65, round(1200 / 65, 1)]

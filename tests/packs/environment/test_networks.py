@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from helpers import login
 from ioc.core.models import Entity
-from ioc.packs.environment import health
+from ioc.packs.environment import device_health as health
 
 
 def _entity(factory: sessionmaker[Session], code: str, type_: str, **attrs: Any) -> None:

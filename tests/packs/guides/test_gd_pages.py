@@ -14,8 +14,8 @@ from helpers import csrf, login
 from ioc.core import audit, auth, clock
 from ioc.core.models import AuditLog, User
 from ioc.engines.submissions.models import SubSubmission
-from ioc.packs.guides import adoption_summary, record_view
 from ioc.packs.guides.models import GdPageView, GdTourState
+from ioc.packs.guides.public import adoption_summary, record_view
 
 PASSWORD = "mật-khẩu-đủ-dài-123"
 

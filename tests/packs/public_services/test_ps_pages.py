@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from helpers import csrf, login
-from ioc.packs.public_services import manifest, tile, warnings
+from ioc.packs.public_services import early_warning, manifest, tile
 from ioc.packs.public_services.models import PsDossier
 
 # frozen_now: Tue 10/03/2026 12:00 +07:00. Due-soon window: 2 WD → Thu 12/03 12:00.
@@ -57,15 +57,15 @@ def codes(html: str) -> set[str]:
 
 
 def test_warning_counts_and_record_sources(db: Session, data: None, frozen_now: datetime) -> None:
-    counts = warnings.warning_counts(db, frozen_now)
+    counts = early_warning.warning_counts(db, frozen_now)
     assert counts == {AGENCY: (2, 2), OTHER: (0, 1)}
-    over = warnings.overdue_records(db, frozen_now)
+    over = early_warning.overdue_records(db, frozen_now)
     # One sample per agency (sorted by code), valued in its number of overdue dossiers.
     assert [(r.labels, r.value) for r in over] == [
         ({"agency": OTHER}, 1.0),
         ({"agency": AGENCY}, 2.0),
     ]
-    soon = warnings.due_soon_records(db, frozen_now)
+    soon = early_warning.due_soon_records(db, frozen_now)
     assert [(r.labels["agency"], r.value) for r in soon] == [(AGENCY, 2.0)]
     sources = manifest().record_sources
     assert sources["overdue"](db, frozen_now) == over

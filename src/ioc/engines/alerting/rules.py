@@ -116,32 +116,10 @@ def _choice(value: Any, choices: tuple[str, ...], path: str, errors: list[str]) 
         errors.append(f"{path}: phải là một trong {', '.join(choices)} (got {value!r})")
 
 
-def validate(raw: Mapping[str, Any], *, pack: str | None = None) -> dict[str, Any]:
-    """A rule definition checked and completed with defaults; raises :class:`RuleError`.
-
-    Every problem is reported at once, each naming the rule and the field.
-    """
-    uid = raw.get("uid")
-    where = f"rule {uid!r}" if uid else "rule"
-    errors: list[str] = []
-    if not isinstance(uid, str) or not UID_RE.match(uid):
-        errors.append(f"{where}.uid: dạng 'pack.ten_quy_tac' (lowercase, dotted), nhận {uid!r}")
-    unknown = set(raw) - {"uid", "title", "pack", *EDITABLE}
-    if unknown:
-        errors.append(f"{where}: trường không biết (unknown fields) {sorted(unknown)}")
-    title = raw.get("title")
-    if not isinstance(title, str) or not title.strip():
-        errors.append(f"{where}.title: bắt buộc (required)")
-    kind = raw.get("kind")
-    _choice(kind, KINDS, f"{where}.kind", errors)
-    query = raw.get("query") or {}
-    params = raw.get("params") or {}
-    if not isinstance(query, dict):
-        errors.append(f"{where}.query: phải là một bảng khóa/giá trị (must be a mapping)")
-        query = {}
-    if not isinstance(params, dict):
-        errors.append(f"{where}.params: phải là một bảng khóa/giá trị (must be a mapping)")
-        params = {}
+def _check_query_params(
+    kind: Any, query: dict[str, Any], params: dict[str, Any], where: str, errors: list[str]
+) -> None:
+    """Check a rule's ``query`` and the ``params`` its kind needs; problems go to ``errors``."""
     bad_keys = set(query) - QUERY_KEYS
     if bad_keys:
         errors.append(f"{where}.query: khóa không biết (unknown keys) {sorted(bad_keys)}")
@@ -172,6 +150,35 @@ def validate(raw: Mapping[str, Any], *, pack: str | None = None) -> dict[str, An
         _choice(params.get("agg", "sum"), ("sum", "mean"), f"{where}.params.agg", errors)
         _num(params, "threshold", errors, where, required=False)
         _num(params, "min_sigma", errors, where, required=False, minimum=0)
+
+
+def validate(raw: Mapping[str, Any], *, pack: str | None = None) -> dict[str, Any]:
+    """A rule definition checked and completed with defaults; raises :class:`RuleError`.
+
+    Every problem is reported at once, each naming the rule and the field.
+    """
+    uid = raw.get("uid")
+    where = f"rule {uid!r}" if uid else "rule"
+    errors: list[str] = []
+    if not isinstance(uid, str) or not UID_RE.match(uid):
+        errors.append(f"{where}.uid: dạng 'pack.ten_quy_tac' (lowercase, dotted), nhận {uid!r}")
+    unknown = set(raw) - {"uid", "title", "pack", *EDITABLE}
+    if unknown:
+        errors.append(f"{where}: trường không biết (unknown fields) {sorted(unknown)}")
+    title = raw.get("title")
+    if not isinstance(title, str) or not title.strip():
+        errors.append(f"{where}.title: bắt buộc (required)")
+    kind = raw.get("kind")
+    _choice(kind, KINDS, f"{where}.kind", errors)
+    query = raw.get("query") or {}
+    params = raw.get("params") or {}
+    if not isinstance(query, dict):
+        errors.append(f"{where}.query: phải là một bảng khóa/giá trị (must be a mapping)")
+        query = {}
+    if not isinstance(params, dict):
+        errors.append(f"{where}.params: phải là một bảng khóa/giá trị (must be a mapping)")
+        params = {}
+    _check_query_params(kind, query, params, where, errors)
     severity = raw.get("severity", "warning")
     _choice(severity, SEVERITIES, f"{where}.severity", errors)
     for key, lo, default in (("interval_s", 10, 60), ("pending_s", 0, 0), ("keep_firing_s", 0, 0)):

@@ -252,25 +252,11 @@ def _overlaps(
     return problems
 
 
-def import_communes(
-    session: Session,
-    actor: audit.Actor,
-    data: bytes | str,
-    *,
-    valid_from: date | None = None,
-    source: str = "imported",
-    overlap_tolerance: float = 0.005,
-    progress: Progress | None = None,
-) -> ImportSummary:
-    """Validate ``data`` (GeoJSON text) and make it the current commune boundaries.
-
-    Raises :class:`BoundaryImportError` listing every problem (nothing is stored then). The
-    caller owns the transaction."""
-    if source not in SOURCES:
-        raise BoundaryImportError([f"source phải là / must be one of {', '.join(SOURCES)}"])
-    raw = _parse(data)
-    current = {c.code: c.name for c in communes(session)}
-    known = set(current)
+def _checked_features(
+    raw: list[Any], known: set[str], overlap_tolerance: float, progress: Progress | None
+) -> list[_Feature]:
+    """The features of known communes, once every feature is checked (shape, code, one
+    feature per code, overlaps); :class:`BoundaryImportError` lists the problems otherwise."""
     features: list[_Feature] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
@@ -296,7 +282,15 @@ def import_communes(
             more = len(problems) - MAX_PROBLEMS
             problems = [*problems[:MAX_PROBLEMS], f"… và {more} lỗi khác / and {more} more"]
         raise BoundaryImportError(problems)
+    return good
 
+
+def _summary(
+    good: list[_Feature], current: dict[str, str], valid_from: date | None, source: str
+) -> ImportSummary:
+    """What an import will store: areas covered, gaps, parts outside the province, communes
+    left without a boundary, and a warning for each of these."""
+    known = set(current)
     union = shapely.union_all([f.geom for f in good])
     province = outline()
     gap = shapely.difference(province, union)
@@ -330,6 +324,30 @@ def import_communes(
             f"{summary.outside_km2:,.2f} km² ranh giới nằm ngoài địa phận tỉnh (theo lớp Open "
             "Development Vietnam) / of the boundaries lie outside the province outline"
         )
+    return summary
+
+
+def import_communes(
+    session: Session,
+    actor: audit.Actor,
+    data: bytes | str,
+    *,
+    valid_from: date | None = None,
+    source: str = "imported",
+    overlap_tolerance: float = 0.005,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Validate ``data`` (GeoJSON text) and make it the current commune boundaries.
+
+    Raises :class:`BoundaryImportError` listing every problem (nothing is stored then). The
+    caller owns the transaction."""
+    if source not in SOURCES:
+        raise BoundaryImportError([f"source phải là / must be one of {', '.join(SOURCES)}"])
+    raw = _parse(data)
+    current = {c.code: c.name for c in communes(session)}
+    known = set(current)
+    good = _checked_features(raw, known, overlap_tolerance, progress)
+    summary = _summary(good, current, valid_from, source)
 
     now = clock.now()
     closed = session.execute(

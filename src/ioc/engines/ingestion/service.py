@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ioc.core import audit, clock, metrics
+from ioc.core import audit, clock, metrics, partitions
 from ioc.core.models import Area, Entity, IdempotencyRecord, Indicator
 from ioc.core.registry import Registry
 from ioc.core.series import SeriesResolver, write_observations
@@ -53,7 +53,10 @@ def load_lookups(session: Session, registry: Registry) -> Lookups:
     entity_codes = set(session.execute(select(Entity.code).where(Entity.active)).scalars())
     area_codes = set(session.execute(select(Area.code)).scalars())
     converters = {p.name: p.unit_converter for p in registry.packs if p.unit_converter is not None}
-    return Lookups(indicators, entity_codes, area_codes, converters)
+    # Retention drops raw partitions on PostgreSQL only; SQLite keeps every reading.
+    postgres = session.get_bind().dialect.name == "postgresql"
+    earliest = partitions.ingest_horizon(clock.now()) if postgres else None
+    return Lookups(indicators, entity_codes, area_codes, converters, earliest)
 
 
 def ingest(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
@@ -54,6 +54,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "trùng chỉ tiêu, đối tượng và thời gian với dòng {other}; giá trị dòng {other} được lưu",
         "same indicator, subject and time as row {other}; the value of row {other} is kept",
     ),
+    "older_than_retention": (
+        "thời gian trước {since}: dữ liệu gốc cũ hơn không còn được lưu",
+        "time is before {since}: raw readings older than that are no longer kept",
+    ),
     "derived_indicator": (
         "chỉ tiêu này được hệ thống tính, không nhận dữ liệu trực tiếp",
         "this indicator is computed by the IOC and cannot be sent",
@@ -99,6 +103,9 @@ class Lookups:
     entity_codes: set[str]
     area_codes: set[str]
     converters: dict[str, UnitConverter]
+    # The oldest time accepted (UNIX seconds) when raw-data retention is on: an older reading
+    # would recompute a rollup from raw data that is gone (ioc.core.partitions).
+    earliest: int | None = None
 
 
 @dataclass
@@ -172,7 +179,7 @@ def validate_rows(rows: list[RawRow], lookups: Lookups, resolver: SeriesResolver
             numbers = list(map(itemgetter(0), rows))
             out.numbers = numbers if len(fast) == len(rows) else [numbers[i] for i in fast]
     if not slow:
-        return out
+        return _refuse_before(out, lookups.earliest)
     # The full check, in row order (errors are listed in row order).
     extra: list[tuple[int, tuple[int, int, float, int]]] = []
     for i in slow:
@@ -190,6 +197,23 @@ def validate_rows(rows: list[RawRow], lookups: Lookups, resolver: SeriesResolver
         )
         out.numbers = [m[1][0] for m in merged]
         out.rows = [m[1][1] for m in merged]
+    return _refuse_before(out, lookups.earliest)
+
+
+def _refuse_before(out: Validated, earliest: int | None) -> Validated:
+    """Move rows older than ``earliest`` from the good rows to the errors (in row order)."""
+    if earliest is None or not out.rows or min(r[1] for r in out.rows) >= earliest:
+        return out
+    since = datetime.fromtimestamp(earliest, UTC).date().isoformat()
+    keep = [i for i, row in enumerate(out.rows) if row[1] >= earliest]
+    out.errors.extend(
+        _err(out.numbers[i], "time", "older_than_retention", since=since)
+        for i, row in enumerate(out.rows)
+        if row[1] < earliest
+    )
+    out.errors.sort(key=lambda e: e.row)
+    out.rows = [out.rows[i] for i in keep]
+    out.numbers = [out.numbers[i] for i in keep]
     return out
 
 
@@ -307,12 +331,16 @@ def _resolve_cells(cells: list[_Cells], resolver: SeriesResolver, out: Validated
         c.series_id = info.id
 
 
-def _parse_time(when: str) -> int | str:
-    """Timestamp of an ISO 8601 text, or the error code that names what is wrong with it."""
-    try:
-        dt = datetime.fromisoformat(when)
-    except ValueError:
-        return "bad_time"
+def _parse_time(when: str | datetime) -> int | str:
+    """Timestamp of an ISO 8601 text (or of a datetime), or the error code that names what is
+    wrong with it."""
+    if isinstance(when, datetime):
+        dt = when
+    else:
+        try:
+            dt = datetime.fromisoformat(when)
+        except ValueError:
+            return "bad_time"
     if dt.tzinfo is None:
         return "missing_offset"
     if not clock.accepted(dt):
@@ -354,17 +382,23 @@ def _plain_cells(key: tuple[Any, ...], lookups: Lookups) -> _Cells | None:
         return None
     if unit not in (None, "") and str(unit).strip().lower() != indicator.unit.lower():
         return None
-    quality = 0
-    if q not in (None, ""):
-        if isinstance(q, str) and q.strip().lower() in QUALITY_CODES:
-            quality = QUALITY_CODES[q.strip().lower()]
-        elif str(q).strip() in ("0", "1", "2"):
-            quality = int(str(q).strip())
-        else:
-            return None
+    quality = _quality(q)
+    if quality is None:
+        return None
     lo = -math.inf if indicator.min_value is None else indicator.min_value
     hi = math.inf if indicator.max_value is None else indicator.max_value
     return _Cells(indicator, subject[0], subject[1], lo, hi, quality)
+
+
+def _quality(q: Any) -> int | None:
+    """The quality code of a cell (good 0 when empty); ``None`` when it names no quality."""
+    if q in (None, ""):
+        return 0
+    if isinstance(q, str) and q.strip().lower() in QUALITY_CODES:
+        return QUALITY_CODES[q.strip().lower()]
+    if str(q).strip() in ("0", "1", "2"):
+        return int(str(q).strip())
+    return None
 
 
 def _check_row(
@@ -375,8 +409,6 @@ def _check_row(
     out: Validated,
 ) -> tuple[int, int, float, int] | None:
     """The full check of one row: its errors go to ``out.errors``; a good row is returned."""
-    indicators = lookups.indicators
-    fromiso = datetime.fromisoformat
     number = raw.number
     data = raw.data
     if not isinstance(data, dict):
@@ -384,24 +416,54 @@ def _check_row(
         return None
     row_errors: list[RowError] = []
     if len(data) > 7 or not ALLOWED_FIELDS.issuperset(data):
-        extra = sorted(set(data) - ALLOWED_FIELDS)
-        if "__extra__" in extra:
-            row_errors.append(_err(number, "*", "extra_cells"))
-            extra.remove("__extra__")
-        if extra:
-            row_errors.append(_err(number, extra[0], "unknown_field", detail=", ".join(extra)))
-    # indicator
-    code = data.get("indicator")
-    indicator = indicators.get(code) if isinstance(code, str) else None
+        _check_fields(data, number, row_errors)
+    indicator = _row_indicator(data.get("indicator"), lookups, number, row_errors)
+    subject = _row_subject(data.get("entity"), data.get("area"), lookups, number, row_errors)
+    ts = _row_time(data.get("time"), parsed, number, row_errors)
+    value = _row_value(data, indicator, lookups, number, row_errors)
+    quality = _quality(data.get("quality"))
+    if quality is None:
+        row_errors.append(_err(number, "quality", "bad_quality"))
+
+    if row_errors:
+        out.errors.extend(row_errors)
+        return None
+    assert indicator is not None and subject is not None and value is not None
+    assert quality is not None
+    info = resolver.get(indicator, subject[0], subject[1])
+    out.series[info.id] = info
+    out.label_end[info.id] = info.label_end
+    return (info.id, ts, value, quality)
+
+
+def _check_fields(data: dict[str, Any], number: int, row_errors: list[RowError]) -> None:
+    """Cells beyond the header and fields that are not part of an observation."""
+    extra = sorted(set(data) - ALLOWED_FIELDS)
+    if "__extra__" in extra:
+        row_errors.append(_err(number, "*", "extra_cells"))
+        extra.remove("__extra__")
+    if extra:
+        row_errors.append(_err(number, extra[0], "unknown_field", detail=", ".join(extra)))
+
+
+def _row_indicator(
+    code: Any, lookups: Lookups, number: int, row_errors: list[RowError]
+) -> Indicator | None:
+    """The row's indicator: in the catalog and not derived by the IOC."""
+    indicator = lookups.indicators.get(code) if isinstance(code, str) else None
     if code is None or code == "":
         row_errors.append(_err(number, "indicator", "required"))
     elif indicator is None:
         row_errors.append(_err(number, "indicator", "unknown_indicator"))
     elif indicator.derived:
         row_errors.append(_err(number, "indicator", "derived_indicator"))
-    # subject
-    entity = data.get("entity")
-    area = data.get("area")
+    return indicator
+
+
+def _row_subject(
+    entity: Any, area: Any, lookups: Lookups, number: int, row_errors: list[RowError]
+) -> tuple[str, str] | None:
+    """The row's subject: exactly one known entity (station) or administrative unit."""
     subject: tuple[str, str] | None = None
     if entity not in (None, "") and area not in (None, ""):
         row_errors.append(_err(number, "entity", "entity_and_area"))
@@ -419,41 +481,37 @@ def _check_row(
             row_errors.append(_err(number, "area", "unknown_area"))
     else:
         row_errors.append(_err(number, "entity", "required"))
-    # time
-    ts = 0
-    when = data.get("time")
+    return subject
+
+
+def _row_time(
+    when: Any, parsed: dict[str, int | str], number: int, row_errors: list[RowError]
+) -> int:
+    """The row's timestamp (0 when it has an error); each distinct text is parsed once per
+    batch (``parsed``)."""
     if when is None or when == "":
         row_errors.append(_err(number, "time", "required"))
-    elif isinstance(when, str) and (cached := parsed.get(when)) is not None:
-        if isinstance(cached, int):
-            ts = cached
-        else:
-            row_errors.append(_err(number, "time", cached))
+        return 0
+    if isinstance(when, str) and (cached := parsed.get(when)) is not None:
+        outcome = cached
     else:
-        dt: datetime | None
-        outcome: int | str
-        if isinstance(when, datetime):
-            dt = when
-        else:
-            try:
-                dt = fromiso(str(when))
-            except ValueError:
-                dt = None
-        if dt is None:
-            outcome = "bad_time"
-        elif dt.tzinfo is None:
-            outcome = "missing_offset"
-        elif not clock.accepted(dt):
-            outcome = "time_out_of_range"
-        else:
-            outcome = int(dt.timestamp())
+        outcome = _parse_time(when if isinstance(when, datetime) else str(when))
         if isinstance(when, str):
             parsed[when] = outcome
-        if isinstance(outcome, int):
-            ts = outcome
-        else:
-            row_errors.append(_err(number, "time", outcome))
-    # value
+    if isinstance(outcome, int):
+        return outcome
+    row_errors.append(_err(number, "time", outcome))
+    return 0
+
+
+def _row_value(
+    data: dict[str, Any],
+    indicator: Indicator | None,
+    lookups: Lookups,
+    number: int,
+    row_errors: list[RowError],
+) -> float | None:
+    """The row's value as a number in the indicator's unit, within its bounds."""
     value = _number(data.get("value"), number, row_errors)
     unit = data.get("unit")
     if value is not None and indicator is not None and unit not in (None, ""):
@@ -472,25 +530,7 @@ def _check_row(
         lo, hi = indicator.min_value, indicator.max_value
         if (lo is not None and value < lo) or (hi is not None and value > hi):
             row_errors.append(_err(number, "value", "out_of_range", lo=_fmt(lo), hi=_fmt(hi)))
-    # quality
-    quality = 0
-    q = data.get("quality")
-    if q not in (None, ""):
-        if isinstance(q, str) and q.strip().lower() in QUALITY_CODES:
-            quality = QUALITY_CODES[q.strip().lower()]
-        elif str(q).strip() in ("0", "1", "2"):
-            quality = int(str(q).strip())
-        else:
-            row_errors.append(_err(number, "quality", "bad_quality"))
-
-    if row_errors:
-        out.errors.extend(row_errors)
-        return None
-    assert indicator is not None and subject is not None and value is not None
-    info = resolver.get(indicator, subject[0], subject[1])
-    out.series[info.id] = info
-    out.label_end[info.id] = info.label_end
-    return (info.id, ts, value, quality)
+    return value
 
 
 def _fmt(x: float | None) -> str:

@@ -366,6 +366,42 @@ def _selected(selectors: list[dict[str, str]] | None, entity_id: str, type_name:
     return False
 
 
+def _merged(changes: list[Change]) -> dict[str, Change]:
+    """The changes of a write, one per entity id (attributes united); deletions left out."""
+    merged: dict[str, Change] = {}
+    for change in changes:
+        if change.deleted:
+            continue
+        seen = merged.get(change.id)
+        if seen is None:
+            merged[change.id] = Change(change.id, change.type, list(change.attrs))
+        else:
+            seen.attrs = sorted(set(seen.attrs) | set(change.attrs))
+    return merged
+
+
+def _notified_data(
+    body: dict[str, Any], merged: dict[str, Change], docs: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The entities one subscription is notified of, in the format it asked for."""
+    notification = body.get("notification") or {}
+    fmt: Format = notification.get("format", "normalized")
+    wanted = set(notification["attributes"]) if notification.get("attributes") else None
+    watched = set(body.get("watchedAttributes") or ())
+    predicate = parse_q(body["q"]) if body.get("q") else None
+    data: list[dict[str, Any]] = []
+    for change in merged.values():
+        doc = docs.get(change.id)
+        if doc is None or not _selected(body.get("entities"), change.id, change.type):
+            continue
+        if watched and not watched & set(change.attrs):
+            continue
+        if predicate is not None and not predicate(represent(doc, "keyValues")):
+            continue
+        data.append(represent(doc, fmt, wanted))
+    return data
+
+
 def notify_changes(session: Session, registry: Registry, tenant: str, changes: list[Change]) -> int:
     """Queue a notification for every subscription matching ``changes`` (in the caller's
     transaction); returns the number of notifications queued."""
@@ -383,15 +419,7 @@ def notify_changes(session: Session, registry: Registry, tenant: str, changes: l
     ]
     if not subs:
         return 0
-    merged: dict[str, Change] = {}
-    for change in changes:
-        if change.deleted:
-            continue
-        seen = merged.get(change.id)
-        if seen is None:
-            merged[change.id] = Change(change.id, change.type, list(change.attrs))
-        else:
-            seen.attrs = sorted(set(seen.attrs) | set(change.attrs))
+    merged = _merged(changes)
     if not merged:
         return 0
     refs = lookup_many(session, registry, tenant, merged)
@@ -404,20 +432,7 @@ def notify_changes(session: Session, registry: Registry, tenant: str, changes: l
             continue
         body = sub.body or {}
         notification = body.get("notification") or {}
-        fmt: Format = notification.get("format", "normalized")
-        wanted = set(notification["attributes"]) if notification.get("attributes") else None
-        watched = set(body.get("watchedAttributes") or ())
-        predicate = parse_q(body["q"]) if body.get("q") else None
-        data: list[dict[str, Any]] = []
-        for change in merged.values():
-            doc = docs.get(change.id)
-            if doc is None or not _selected(body.get("entities"), change.id, change.type):
-                continue
-            if watched and not watched & set(change.attrs):
-                continue
-            if predicate is not None and not predicate(represent(doc, "keyValues")):
-                continue
-            data.append(represent(doc, fmt, wanted))
+        data = _notified_data(body, merged, docs)
         if not data:
             continue
         message: dict[str, Any] = {

@@ -15,7 +15,8 @@ from ioc.core.models import Indicator
 from ioc.engines.ingestion.tabular import TableError, read_table
 from ioc.engines.submissions.catalog import AreaBook
 from ioc.engines.submissions.models import SubTarget
-from ioc.engines.submissions.upload import SubmissionError, parse_number
+from ioc.engines.submissions.numbers import parse_number
+from ioc.engines.submissions.upload import SubmissionError
 
 TARGET_COLUMNS = {
     "code": ("mã chỉ tiêu", "indicator code"),

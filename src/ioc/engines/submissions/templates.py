@@ -19,6 +19,7 @@ from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
 from ioc.core import i18n
@@ -85,16 +86,7 @@ def build_template(
     ws = workbook.active
     assert ws is not None
     ws.title = DATA_SHEET
-    ws.append([c.header for c in COLUMNS])
-    for i, col in enumerate(COLUMNS, start=1):
-        cell = ws.cell(row=1, column=i)
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = _HEAD_FILL
-        cell.alignment = Alignment(vertical="center", wrap_text=True)
-        ws.column_dimensions[cell.column_letter].width = col.width
-    ws.cell(row=1, column=len(COLUMNS) - 1).comment = Comment(
-        "Nhập số (dấu phẩy là dấu thập phân nếu gõ dạng chữ). Enter a number.", "IOC"
-    )
+    _header(ws)
     for spec in obligation.indicators:
         for area in obligation.areas[spec.code]:
             info = book.by_code.get(area)
@@ -115,20 +107,47 @@ def build_template(
                     ]
                 )
             )
-            row = ws.max_row
-            for i, col in enumerate(COLUMNS, start=1):
-                cell = ws.cell(row=row, column=i)
-                if col.key in EDITABLE:
-                    cell.protection = Protection(locked=False)
-                    if col.key == "value":
-                        cell.fill = _INPUT_FILL
-                        cell.number_format = "#,##0.###"
-                elif col.key == "previous":
-                    cell.fill = _REF_FILL
-                    cell.number_format = "#,##0.###"
-                else:
-                    cell.number_format = "@"  # codes stay text (leading zeros, "2026-03")
-    last = ws.max_row
+            _style_row(ws, ws.max_row)
+    _protect(ws, ws.max_row)
+
+    _help_sheet(workbook, obligation, deadline_text)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _header(ws: Worksheet) -> None:
+    """The header row of the data sheet, with the hint on the value column."""
+    ws.append([c.header for c in COLUMNS])
+    for i, col in enumerate(COLUMNS, start=1):
+        cell = ws.cell(row=1, column=i)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = _HEAD_FILL
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+        ws.column_dimensions[cell.column_letter].width = col.width
+    ws.cell(row=1, column=len(COLUMNS) - 1).comment = Comment(
+        "Nhập số (dấu phẩy là dấu thập phân nếu gõ dạng chữ). Enter a number.", "IOC"
+    )
+
+
+def _style_row(ws: Worksheet, row: int) -> None:
+    """One data row: the cells an agency fills unlocked, the others read-only."""
+    for i, col in enumerate(COLUMNS, start=1):
+        cell = ws.cell(row=row, column=i)
+        if col.key in EDITABLE:
+            cell.protection = Protection(locked=False)
+            if col.key == "value":
+                cell.fill = _INPUT_FILL
+                cell.number_format = "#,##0.###"
+        elif col.key == "previous":
+            cell.fill = _REF_FILL
+            cell.number_format = "#,##0.###"
+        else:
+            cell.number_format = "@"  # codes stay text (leading zeros, "2026-03")
+
+
+def _protect(ws: Worksheet, last: int) -> None:
+    """Numbers only in the value column, frozen header, filter, and the sheet protected."""
     if last > 1:
         check = DataValidation(
             type="decimal",
@@ -148,11 +167,6 @@ def build_template(
     ws.protection.autoFilter = False
     ws.protection.sort = False
     ws.protection.formatColumns = False
-
-    _help_sheet(workbook, obligation, deadline_text)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
 
 
 def _help_sheet(workbook: Workbook, obligation: Obligation, deadline_text: str) -> None:

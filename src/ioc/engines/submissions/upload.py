@@ -23,9 +23,6 @@ the agency as submitted. A blank value cell means "no change" when a value is al
 
 from __future__ import annotations
 
-import math
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -40,22 +37,17 @@ from ioc.core.models import Indicator
 from ioc.engines.ingestion.tabular import CellValue, Table, TableError, TableRow, read_table
 from ioc.engines.submissions.catalog import AreaBook, Catalog, Obligation
 from ioc.engines.submissions.models import SubSubmission
+
+# parse_number and unit_factor stay importable from here (pages and tests use them so).
+from ioc.engines.submissions.numbers import parse_number as parse_number
+from ioc.engines.submissions.numbers import unit_factor as unit_factor
 from ioc.engines.submissions.periods import Period, local_today, period_of
 from ioc.engines.submissions.progress import figure_text
 from ioc.engines.submissions.templates import COLUMNS, DATA_SHEET, HEADERS, LETTERS
 from ioc.engines.submissions.values import NewValue, read_values, store_values
 
 MAX_BYTES = 5 * 1024 * 1024
-_GROUPED = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")
 REQUIRED = ("code", "area_code", "value")
-
-# Units of one kind a sender may use instead of the catalog's, with their scale.
-_SCALES: tuple[dict[str, float], ...] = (
-    {"đồng": 1.0, "nghìn đồng": 1e3, "triệu đồng": 1e6, "tỷ đồng": 1e9, "nghìn tỷ đồng": 1e12},
-    {"usd": 1.0, "nghìn usd": 1e3, "triệu usd": 1e6, "tỷ usd": 1e9},
-    {"người": 1.0, "nghìn người": 1e3},
-    {"tấn": 1.0, "nghìn tấn": 1e3},
-)
 
 
 class SubmissionError(ValueError):
@@ -119,46 +111,6 @@ def _vi(value: float) -> str:
 
 def _en(value: float) -> str:
     return figure_text(value, "en")
-
-
-def parse_number(value: CellValue) -> float | None:
-    """A cell as a number: Excel numbers as they are; text in Vietnamese (``1.234,5``) or plain
-    (``1234.5``) notation, spaces and a trailing ``%`` ignored. None when it is not a number.
-
-    Typed text with dots only in groups of three (``18.500``) is read the Vietnamese way, as
-    thousands (18500); any other single dot is a decimal point (``103.2``)."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str):
-        text = value.replace("\u00a0", "").replace(" ", "").rstrip("%")
-        if "," in text or _GROUPED.match(text):
-            text = text.replace(".", "").replace(",", ".")
-        try:
-            number = float(text)
-        except ValueError:
-            return None
-    else:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _norm_unit(unit: str) -> str:
-    # NFC: a unit typed on another keyboard may carry combining accents.
-    return " ".join(unicodedata.normalize("NFC", unit).casefold().split())
-
-
-def unit_factor(given: str, expected: str) -> float | None:
-    """Multiplier turning a value in ``given`` into ``expected`` (1.0 when the same unit),
-    None when they are not of one kind."""
-    g, e = _norm_unit(given), _norm_unit(expected)
-    if g == e:
-        return 1.0
-    for scale in _SCALES:
-        if g in scale and e in scale:
-            return scale[g] / scale[e]
-    return None
 
 
 def _column_map(table: Table) -> dict[str, str]:
@@ -266,99 +218,63 @@ def _check_row(
     area = row.text(cols["area_code"])
     if not code and not area and row.values.get(cols["value"]) is None:
         return  # a row with only a name or note typed in: nothing to store
-    if not code:
-        errors.append(_problem(n, "code", "blank", "thiếu mã chỉ tiêu", "indicator code missing"))
-        return
-    spec = catalog.get(code)
-    if spec is None:
-        errors.append(
-            _problem(
-                n,
-                "code",
-                "unknown_indicator",
-                f"mã chỉ tiêu “{code}” không có trong danh mục",
-                f"indicator “{code}” is not in the catalog",
-            )
-        )
-        return
-    if code not in obligation.areas:
-        errors.append(
-            _problem(
-                n,
-                "code",
-                "not_owed",
-                f"chỉ tiêu “{code}” không thuộc biểu của {obligation.agency.code} kỳ {period.key}",
-                f"indicator “{code}” is not reported by {obligation.agency.code} for {period.key}",
-            )
-        )
-        return
-    if not area:
-        errors.append(_problem(n, "area_code", "blank", "thiếu mã địa bàn", "area code missing"))
-        return
-    if area not in obligation.areas[code]:
-        errors.append(
-            _problem(
-                n,
-                "area_code",
-                "unknown_area",
-                f"địa bàn “{area}” không thuộc phạm vi báo cáo của chỉ tiêu {code}",
-                f"area “{area}” is not reported for indicator {code}",
-            )
-        )
-        return
-    if "period" in cols:
-        raw_period = row.values.get(cols["period"])
-        if raw_period is not None and not _period_matches(raw_period, period):
-            errors.append(
-                _problem(
-                    n,
-                    "period",
-                    "wrong_period",
-                    f"kỳ “{raw_period}” khác kỳ đang nộp {period.key}",
-                    f"period “{raw_period}” is not the period being submitted, {period.key}",
-                )
-            )
-            return
+    spec = catalog.get(code) if code else None
+    problem = _identity_problem(n, code, area, spec, obligation) or _period_problem(
+        row, cols, n, period
+    )
     first = seen.get((code, area))
-    if first is not None:
-        errors.append(
-            _problem(
-                n,
-                "code",
-                "duplicate",
-                f"trùng với dòng {first} (chỉ tiêu {code}, địa bàn {area})",
-                f"same indicator and area as row {first}",
-            )
+    if problem is None and first is not None:
+        problem = _problem(
+            n,
+            "code",
+            "duplicate",
+            f"trùng với dòng {first} (chỉ tiêu {code}, địa bàn {area})",
+            f"same indicator and area as row {first}",
         )
+    if problem is not None:
+        errors.append(problem)
         return
+    assert spec is not None
     seen[(code, area)] = n
 
-    factor = 1.0
     unit_text = row.text(cols["unit"]) if "unit" in cols else ""
-    if unit_text:
-        found = unit_factor(unit_text, spec.unit)
-        if found is None:
-            errors.append(
-                _problem(
-                    n,
-                    "unit",
-                    "unit_mismatch",
-                    f"đơn vị “{unit_text}” khác đơn vị của chỉ tiêu “{spec.unit}”",
-                    f"unit “{unit_text}” differs from the indicator's unit “{spec.unit}”",
-                )
+    factor = unit_factor(unit_text, spec.unit) if unit_text else 1.0
+    if factor is None:
+        errors.append(
+            _problem(
+                n,
+                "unit",
+                "unit_mismatch",
+                f"đơn vị “{unit_text}” khác đơn vị của chỉ tiêu “{spec.unit}”",
+                f"unit “{unit_text}” differs from the indicator's unit “{spec.unit}”",
             )
-            return
-        factor = found
+        )
+        return
 
     raw = row.values.get(cols["value"])
-    current = stored.get((code, area, period.key))
     if raw is None:
-        if current is None:
+        if stored.get((code, area, period.key)) is None:
             errors.append(_problem(n, "value", "blank", "chưa nhập giá trị", "no value entered"))
         return  # blank with a stored value: no change
+    value = _row_value(raw, factor, unit_text, spec, n, result)
+    if value is None:
+        return
+    previous = stored.get((code, area, period.previous().key))
+    jump = _jump_warning(spec, value, previous, period, jump_factor, n)
+    if jump is not None:
+        result.warnings.append(jump)
+    note = row.text(cols["note"]) if "note" in cols else ""
+    result.rows.append({"row": n, "code": code, "area": area, "value": value, "note": note[:500]})
+
+
+def _row_value(
+    raw: CellValue, factor: float, unit_text: str, spec: IndicatorSpec, n: int, result: Checked
+) -> float | None:
+    """The typed value in the indicator's unit, within its range (``None`` when not, the
+    problem recorded); a warning says when it was converted from another unit."""
     number = parse_number(raw)
     if number is None:
-        errors.append(
+        result.errors.append(
             _problem(
                 n,
                 "value",
@@ -367,7 +283,7 @@ def _check_row(
                 f"“{raw}” is not a number",
             )
         )
-        return
+        return None
     value = number * factor
     if factor != 1.0:
         result.warnings.append(
@@ -379,28 +295,91 @@ def _check_row(
                 f"converted {_en(number)} {unit_text} to {_en(value)} {spec.unit}",
             )
         )
-    if not _in_range(spec, value, n, errors):
-        return
-    previous = stored.get((code, area, period.previous().key))
+    if not _in_range(spec, value, n, result.errors):
+        return None
+    return value
+
+
+def _identity_problem(
+    n: int, code: str, area: str, spec: IndicatorSpec | None, obligation: Obligation
+) -> Problem | None:
+    """What is wrong with the row's indicator and area: blank, unknown, or not owed by this
+    obligation (``None``: nothing)."""
+    period = obligation.period
+    if not code:
+        return _problem(n, "code", "blank", "thiếu mã chỉ tiêu", "indicator code missing")
+    if spec is None:
+        return _problem(
+            n,
+            "code",
+            "unknown_indicator",
+            f"mã chỉ tiêu “{code}” không có trong danh mục",
+            f"indicator “{code}” is not in the catalog",
+        )
+    if code not in obligation.areas:
+        return _problem(
+            n,
+            "code",
+            "not_owed",
+            f"chỉ tiêu “{code}” không thuộc biểu của {obligation.agency.code} kỳ {period.key}",
+            f"indicator “{code}” is not reported by {obligation.agency.code} for {period.key}",
+        )
+    if not area:
+        return _problem(n, "area_code", "blank", "thiếu mã địa bàn", "area code missing")
+    if area not in obligation.areas[code]:
+        return _problem(
+            n,
+            "area_code",
+            "unknown_area",
+            f"địa bàn “{area}” không thuộc phạm vi báo cáo của chỉ tiêu {code}",
+            f"area “{area}” is not reported for indicator {code}",
+        )
+    return None
+
+
+def _period_problem(row: TableRow, cols: dict[str, str], n: int, period: Period) -> Problem | None:
+    """A period column naming another period than the one being submitted."""
+    if "period" not in cols:
+        return None
+    raw_period = row.values.get(cols["period"])
+    if raw_period is not None and not _period_matches(raw_period, period):
+        return _problem(
+            n,
+            "period",
+            "wrong_period",
+            f"kỳ “{raw_period}” khác kỳ đang nộp {period.key}",
+            f"period “{raw_period}” is not the period being submitted, {period.key}",
+        )
+    return None
+
+
+def _jump_warning(
+    spec: IndicatorSpec,
+    value: float,
+    previous: float | None,
+    period: Period,
+    jump_factor: float,
+    n: int,
+) -> Problem | None:
+    """A warning when the value changed more than the indicator allows against the previous
+    period (not for a cumulative indicator whose year restarts)."""
     limit = spec.jump_factor if spec.jump_factor is not None else jump_factor
     restarts = spec.aggregation == "last" and period.frequency != "P1Y" and period.index == 1
-    if previous not in (None, 0.0) and not restarts:
-        assert previous is not None
-        change = abs(value - previous) / abs(previous)
-        if change > limit:
-            result.warnings.append(
-                _problem(
-                    n,
-                    "value",
-                    "jump",
-                    f"{_vi(value)} thay đổi {change * 100:.0f}% so với kỳ trước "
-                    f"({_vi(previous)}) — hãy kiểm tra và xác nhận",
-                    f"{_en(value)} changed {change * 100:.0f}% against last period "
-                    f"({_en(previous)}) — check and confirm",
-                )
-            )
-    note = row.text(cols["note"]) if "note" in cols else ""
-    result.rows.append({"row": n, "code": code, "area": area, "value": value, "note": note[:500]})
+    if previous in (None, 0.0) or restarts:
+        return None
+    assert previous is not None
+    change = abs(value - previous) / abs(previous)
+    if change > limit:
+        return _problem(
+            n,
+            "value",
+            "jump",
+            f"{_vi(value)} thay đổi {change * 100:.0f}% so với kỳ trước "
+            f"({_vi(previous)}) — hãy kiểm tra và xác nhận",
+            f"{_en(value)} changed {change * 100:.0f}% against last period "
+            f"({_en(previous)}) — check and confirm",
+        )
+    return None
 
 
 def _in_range(spec: IndicatorSpec, value: float, n: int, errors: list[Problem]) -> bool:

@@ -71,6 +71,7 @@ def manifest() -> PackManifest:
     """The commune scorecards' contributions."""
     return PackManifest(
         name="communes",
+        models="ioc.packs.communes.models",  # its tables (ioc.models_all)
         title_key="cb.title",
         indicators=_indicators,
         page_router=_page_router,

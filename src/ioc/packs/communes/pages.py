@@ -14,27 +14,23 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from ioc.core import i18n
-from ioc.core.auth import Permission
 from ioc.core.registry import Registry
-from ioc.engines.exports import Table, to_xlsx
+from ioc.engines.exports import DOCX_MIME, XLSX_MIME, Table, to_xlsx
 from ioc.packs.communes import report, service
 from ioc.packs.communes.config import NONE
-from ioc.web.deps import DbSession, Principal, require
-from ioc.web.templating import render, request_lang
+from ioc.web.deps import DbSession, Viewer, request_language
+from ioc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-Viewer = Annotated[Principal, Depends(require(Permission.VIEW, page=True))]
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # Fill and text colour of each level (the heat map, the map, the badges, the DOCX).
 FILL = {"green": "#2E7D32", "yellow": "#F9A825", "red": "#C62828", NONE: "#ECEFF1"}
 INK = {"green": "#FFFFFF", "yellow": "#1A1A1A", "red": "#FFFFFF", NONE: "#5B6777"}
@@ -67,10 +63,6 @@ def parse_day(value: str | None, field: str, lang: str) -> date | None:
 def _registry(request: Request) -> Registry:
     reg: Registry = request.app.state.registry
     return reg
-
-
-def _lang(request: Request) -> str:
-    return request_lang(request, request.app.state.settings.default_language)
 
 
 def _fmt(value: float | None, decimals: int, lang: str) -> str:
@@ -224,7 +216,7 @@ def board_page(
     dir: str = "asc",
 ) -> Response:
     """Bảng điểm xã, phường: the board of a day with its heat map, map and changes."""
-    lang = _lang(request)
+    lang = request_language(request)
     chosen = parse_day(day, "day", lang) or service.today()
     names = dict(service.commune_list(db))
     board = service.board_for(db, _registry(request), chosen, names)
@@ -310,12 +302,12 @@ def board_export(
     request: Request, db: DbSession, principal: Viewer, day: str | None = None
 ) -> Response:
     """Bảng điểm của ngày dưới dạng XLSX."""
-    lang = _lang(request)
+    lang = request_language(request)
     chosen = parse_day(day, "day", lang) or service.today()
     board = service.board_for(db, _registry(request), chosen)
     return Response(
         to_xlsx(board_table(board, lang)),
-        media_type=XLSX_TYPE,
+        media_type=XLSX_MIME,
         headers={"Content-Disposition": f'attachment; filename="bang-diem-xa-{chosen}.xlsx"'},
     )
 
@@ -323,7 +315,7 @@ def board_export(
 def _commune(
     request: Request, db: Session, code: str, day: str | None
 ) -> tuple[service.Board, service.Line, date]:
-    lang = _lang(request)
+    lang = request_language(request)
     chosen = parse_day(day, "day", lang) or service.today()
     names = dict(service.commune_list(db))
     if code not in names:
@@ -381,6 +373,6 @@ def commune_report(
     body = report.commune_docx(board, line, service.commune_rows(board, line, past), chosen)
     return Response(
         body,
-        media_type=DOCX_TYPE,
+        media_type=DOCX_MIME,
         headers={"Content-Disposition": f'attachment; filename="bang-diem-{code}-{chosen}.docx"'},
     )

@@ -98,6 +98,7 @@ def manifest() -> PackManifest:
     """The cybersecurity pack's contributions."""
     return PackManifest(
         name="cybersecurity",
+        models="ioc.packs.cybersecurity.models",  # its tables (ioc.models_all)
         datasets=_datasets,  # the open-data catalogue (issue 21)
         title_key="cy.title",
         indicators=_indicators,

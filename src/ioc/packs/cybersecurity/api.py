@@ -11,23 +11,31 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Annotated, Any
+from typing import Any
 
 import orjson
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from ioc.core import audit, clock, ownership
-from ioc.core.auth import Permission
 from ioc.packs.cybersecurity import stats
 from ioc.packs.cybersecurity.models import CySite
 from ioc.packs.cybersecurity.parsers import SecurityEvent, normalise_json
 from ioc.packs.cybersecurity.schemas import AgenciesAnswer, SitesAnswer
 from ioc.packs.cybersecurity.store import store_events
 from ioc.web.api_models import BatchReport
-from ioc.web.deps import DbSession, Principal, forbid, require, write_scope
-from ioc.web.openapi_doc import ANY, ERROR_REF, TEXT, WHEN, batch, json_body, json_response, obj
+from ioc.web.batches import refuse
+from ioc.web.deps import DbSession, Ingestor, Principal, ViewerApi, forbid, write_scope
+from ioc.web.openapi_doc import (
+    ANY,
+    TEXT,
+    WHEN,
+    batch,
+    batch_responses,
+    json_body,
+    obj,
+)
 
 router = APIRouter(prefix="/api/v1/security", tags=["cybersecurity"])
 
@@ -50,45 +58,35 @@ EVENTS_BODY = batch(
     ),
 )
 
-Ingestor = Annotated[Principal, Depends(require(Permission.INGEST))]
-Viewer = Annotated[Principal, Depends(require(Permission.VIEW))]
-
 MAX_EVENTS = 10000
 MAX_BODY = 20 << 20
-
-
-def _bad(status: int, detail: str) -> JSONResponse:
-    return JSONResponse({"detail": detail}, status)
 
 
 @router.post(
     "/events",
     summary="Gửi sự kiện ATTT (JSON) / send security events",
-    responses={
-        200: {"model": BatchReport, "description": "Every event stored"},
-        400: json_response(ERROR_REF, "Body unreadable"),
-        413: json_response(ERROR_REF, "Too many events or body too large"),
-        422: json_response(
-            {"anyOf": [{"$ref": "#/components/schemas/BatchReport"}, ERROR_REF]},
-            "Some events invalid: listed with row, field and reason",
-        ),
-    },
+    responses=batch_responses(
+        BatchReport,
+        stored="Every event stored",
+        too_large="Too many events or body too large",
+        invalid="Some events invalid: listed with row, field and reason",
+    ),
     openapi_extra={"requestBody": json_body(EVENTS_BODY)},
 )
 async def post_events(request: Request, principal: Ingestor, db: DbSession) -> JSONResponse:
     """Store a batch of security events; invalid ones are listed by row and field."""
     body = await request.body()
     if len(body) > MAX_BODY:
-        return _bad(413, "Nội dung quá lớn / body too large")
+        return refuse(413, "Nội dung quá lớn / body too large")
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        return _bad(400, f"JSON không hợp lệ / invalid JSON: {exc}")
+        return refuse(400, f"JSON không hợp lệ / invalid JSON: {exc}")
     items = doc.get("events") if isinstance(doc, dict) else doc
     if not isinstance(items, list):
-        return _bad(400, 'Cần {"events": [...]} hoặc một danh sách / expected {"events": [...]}')
+        return refuse(400, 'Cần {"events": [...]} hoặc một danh sách / expected {"events": [...]}')
     if len(items) > MAX_EVENTS:
-        return _bad(413, f"Tối đa {MAX_EVENTS} sự kiện một lần / at most {MAX_EVENTS} events")
+        return refuse(413, f"Tối đa {MAX_EVENTS} sự kiện một lần / at most {MAX_EVENTS} events")
     received = clock.now()
     good = []
     errors: list[dict[str, Any]] = []
@@ -153,7 +151,7 @@ def _owned_events(
     summary="Tình trạng cổng thông tin / website status board",
     responses={200: {"model": SitesAnswer, "description": "Monitored sites, last probe"}},
 )
-def sites(principal: Viewer, db: DbSession) -> dict[str, Any]:
+def sites(principal: ViewerApi, db: DbSession) -> dict[str, Any]:
     """Every monitored site with its last probe."""
     out = []
     for s in db.execute(select(CySite).order_by(CySite.name)).scalars():
@@ -180,7 +178,7 @@ def sites(principal: Viewer, db: DbSession) -> dict[str, Any]:
     summary="Chỉ số ATTT theo cơ quan / indicators per agency",
     responses={200: {"model": AgenciesAnswer, "description": "Figures per agency"}},
 )
-def agencies(principal: Viewer, db: DbSession, days: int = 30) -> dict[str, Any]:
+def agencies(principal: ViewerApi, db: DbSession, days: int = 30) -> dict[str, Any]:
     """Open incidents, MTTR (h), events by severity and sites down per agency."""
     days = max(1, min(days, 366))
     rows = stats.agency_rows(db, clock.now(), days)

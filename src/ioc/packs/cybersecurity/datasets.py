@@ -8,16 +8,11 @@ incidents; sạch = syslog/SOC dead letters against incidents taken.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
-from ioc.core.models import DeadLetter
-from ioc.core.registry import DatasetQuality, DatasetSpec
+from ioc.core.registry import DatasetSpec
+from ioc.engines.dataset_quality import records_quality
 from ioc.packs.cybersecurity.models import CyIncident
-
-WINDOW = timedelta(days=30)
 
 
 def _ok(i: CyIncident) -> bool:
@@ -26,26 +21,8 @@ def _ok(i: CyIncident) -> bool:
     return i.closed_at >= i.opened_at and bool((i.cause or "").strip())
 
 
-def _quality(session: Session, now: datetime) -> DatasetQuality:
-    since = now - WINDOW
-    latest = session.execute(select(func.max(CyIncident.opened_at))).scalar_one_or_none()
-    recent = list(
-        session.execute(select(CyIncident).where(CyIncident.opened_at >= since)).scalars()
-    )
-    refused = session.execute(
-        select(func.count())
-        .select_from(DeadLetter)
-        .where(DeadLetter.received_at >= since, DeadLetter.source.in_(("syslog", "soc")))
-    ).scalar_one()
-    return DatasetQuality(
-        latest=latest,
-        expected=len(recent) or None,
-        present=sum(1 for i in recent if i.agency_code and i.category) if recent else None,
-        refused=int(refused),
-        accepted=len(recent),
-        checked=len(recent),
-        passed=sum(1 for i in recent if _ok(i)),
-    )
+def _complete(i: CyIncident) -> bool:
+    return bool(i.agency_code and i.category)
 
 
 def datasets() -> list[DatasetSpec]:
@@ -69,6 +46,12 @@ def datasets() -> list[DatasetSpec]:
             temporal_start=date(2025, 7, 1),
             tags=("an-toan-thong-tin",),
             href="/cybersecurity",
-            quality=_quality,
+            quality=records_quality(
+                CyIncident,
+                CyIncident.opened_at,
+                complete=_complete,
+                consistent=_ok,
+                dead_letter_sources=("syslog", "soc"),
+            ),
         )
     ]

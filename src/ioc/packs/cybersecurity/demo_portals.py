@@ -141,7 +141,8 @@ class DemoPortals:
                     self.send_error(404)
                     return
                 if code == owner.down:
-                    self.send_error(503, "Service Unavailable (mô phỏng / simulated)")
+                    # The reason phrase goes out as latin-1: no Vietnamese there.
+                    self.send_error(503, "Service Unavailable (simulated)")
                     return
                 if code == owner.slow:
                     time.sleep(SLOW_SECONDS)

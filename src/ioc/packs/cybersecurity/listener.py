@@ -32,7 +32,6 @@ Threads, no asyncio (the store is synchronous SQLAlchemy):
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import queue
 import socket
@@ -42,24 +41,44 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
 from ioc.core import clock, metrics
-from ioc.packs.cybersecurity.parsers import ParseError, normalise_line
+from ioc.packs.cybersecurity.batches import (
+    Item,
+    Parsed,
+    PendingBatch,
+    merge_parsed,
+    new_parse_pool,
+    parse_items,
+    split_batch,
+)
+from ioc.packs.cybersecurity.framing import Framer
+from ioc.packs.cybersecurity.listener_config import ListenerConfig, ListenerStats
 from ioc.packs.cybersecurity.store import (
     PreparedEvents,
-    event_row,
     host_agencies,
     insert_prepared,
     keep_bad_line,
-    prepare_rows,
 )
 from ioc.packs.cybersecurity.udpstat import udp_drops
+
+__all__ = [
+    "Framer",
+    "IntakeStatus",
+    "ListenerConfig",
+    "ListenerStats",
+    "SyslogListener",
+    "intake_status",
+    "running_listeners",
+    "serve",
+    "set_receive_buffer",
+    "start_listener",
+]
 
 log = structlog.get_logger(__name__)
 
@@ -69,164 +88,8 @@ RECV_BYTES = 1 << 16
 MAX_CONNECTIONS = 512
 DROPS_EVERY_S = 1.0  # how often the kernel's drop counter of the UDP socket is read
 
-# One queue item: (transport, [(peer, frame), ...]); the peer is "tcp://host:port" for TCP and
-# the raw (host, port) address for UDP (formatted by the parser, not by the reader).
-Item = tuple[str, list[tuple[Any, bytes]]]
-Parsed = tuple[PreparedEvents, list[tuple[str, bytes, str]]]
-
 _RUNNING: list[SyslogListener] = []  # listeners of this process (read by the pages)
 _RUNNING_LOCK = threading.Lock()
-
-
-@dataclass(frozen=True)
-class ListenerConfig:
-    """Where to listen and how to batch (from the ``IOC_SYSLOG_*`` settings)."""
-
-    host: str = "127.0.0.1"
-    udp_port: int | None = 5514  # None = no UDP; 0 = any free port (tests)
-    tcp_port: int | None = 5514
-    batch_size: int = 2000
-    batch_ms: int = 200
-    max_line: int = 65536
-    dead_letters_per_batch: int = 100
-    queue_max: int = 20000
-    rcvbuf: int = 8 << 20
-    local_offset_s: int = 7 * 3600
-    parse_workers: int = 0  # processes parsing lines (0 = the writer thread parses)
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> ListenerConfig:
-        """The configuration of ``settings`` (``IOC_SYSLOG_*``)."""
-        from ioc.core.clock import fixed_offset_seconds
-
-        protocols = {p.strip().lower() for p in settings.syslog_protocols.split(",")}
-        return cls(
-            host=settings.syslog_host,
-            udp_port=settings.syslog_udp_port if "udp" in protocols else None,
-            tcp_port=settings.syslog_tcp_port if "tcp" in protocols else None,
-            batch_size=settings.syslog_batch_size,
-            batch_ms=settings.syslog_batch_ms,
-            max_line=settings.syslog_max_line,
-            dead_letters_per_batch=settings.syslog_dead_letters_per_batch,
-            rcvbuf=settings.syslog_rcvbuf,
-            local_offset_s=fixed_offset_seconds(settings.timezone),
-            parse_workers=settings.syslog_parse_workers,
-        )
-
-
-@dataclass
-class ListenerStats:
-    """Counters since start (read by tests, the bench, the pages and ``ioc ingest syslog``)."""
-
-    received: int = 0  # lines taken off the wire
-    udp: int = 0
-    tcp: int = 0
-    stored: int = 0  # events committed
-    malformed: int = 0  # lines that could not be read
-    dead_letters: int = 0  # of those, kept as dead letters
-    dropped: int = 0  # UDP datagrams dropped because the queue was full
-    kernel_dropped: int = 0  # UDP datagrams the kernel dropped (receive buffer full)
-    rcvbuf: int = 0  # the UDP receive buffer the kernel granted, in bytes
-    batches: int = 0
-    failures: int = 0  # failed transactions (retried)
-    connections: int = 0
-    last_error: str | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def as_dict(self) -> dict[str, Any]:
-        """The counters as plain values."""
-        return {k: v for k, v in self.__dict__.items() if k != "lock"}
-
-
-def parse_items(
-    items: list[Item],
-    hosts: dict[str, str],
-    received: datetime,
-    offset: int,
-    max_line: int,
-    dialect: str,
-) -> Parsed:
-    """Lines → ``cy_events`` rows ready for ``dialect``'s driver (``store.prepare_rows``) and
-    refused lines ``(peer, bytes, reason)``, in order.
-
-    A plain function of its arguments, so that a process pool can run it."""
-    rows: list[dict[str, Any]] = []
-    bad: list[tuple[str, bytes, str]] = []
-    for transport, lines in items:
-        for where, frame in lines:
-            peer = where if isinstance(where, str) else f"udp://{where[0]}:{where[1]}"
-            if len(frame) > max_line:
-                bad.append((peer, frame[:max_line], f"dòng dài quá {max_line} byte / too long"))
-                continue
-            try:
-                event = normalise_line(frame.decode("utf-8", "replace"), received, offset)
-            except ParseError as exc:
-                bad.append((peer, frame, exc.reason))
-                continue
-            except Exception as exc:  # a parser bug must not stop the listener
-                bad.append((peer, frame, f"{type(exc).__name__}: {exc}"[:500]))
-                continue
-            if event.host is None:
-                event.host = peer.split("://", 1)[-1].rsplit(":", 1)[0]
-            rows.append(event_row(event, transport, received, hosts))
-    return prepare_rows(rows, dialect), bad
-
-
-def _split(items: list[Item], parts: int) -> list[list[Item]]:
-    """``items`` in at most ``parts`` consecutive chunks of about the same number of lines."""
-    total = sum(len(lines) for _, lines in items)
-    if parts <= 1 or total < 2 * parts:
-        return [items]
-    size = -(-total // parts)
-    chunks: list[list[Item]] = [[]]
-    filled = 0
-    for transport, lines in items:
-        pos = 0
-        while pos < len(lines):
-            take = min(size - filled, len(lines) - pos)
-            chunks[-1].append((transport, lines[pos : pos + take]))
-            pos += take
-            filled += take
-            if filled >= size:
-                chunks.append([])
-                filled = 0
-    return [c for c in chunks if c]
-
-
-def _merge(results: list[Parsed]) -> Parsed:
-    if len(results) == 1:
-        return results[0]
-    prepared = PreparedEvents(results[0][0].dialect)
-    bad: list[tuple[str, bytes, str]] = []
-    for p, b in results:
-        prepared.extend(p)
-        bad.extend(b)
-    return prepared, bad
-
-
-@dataclass
-class _Pending:
-    """A batch handed to the parsers: its chunks and their futures (parsed in order)."""
-
-    chunks: list[list[Item]]
-    futures: list[Future[Parsed]]
-    hosts: dict[str, str]
-    received: datetime
-
-    def done(self) -> bool:
-        return all(f.done() for f in self.futures)
-
-
-def _new_pool(workers: int, wait_s: float = 30.0) -> ProcessPoolExecutor:
-    """A pool of parser processes, started now (``spawn``: never fork a process that runs
-    threads, such as the web server's) and given up to ``wait_s`` to import the parsers, so
-    that the first lines do not wait for it."""
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-    warm = [pool.submit(parse_items, [], {}, clock.now(), 0, 1, "") for _ in range(workers)]
-    for future in warm:
-        with contextlib.suppress(Exception):
-            future.result(timeout=wait_s)
-    return pool
 
 
 def running_listeners() -> list[SyslogListener]:
@@ -264,55 +127,6 @@ def set_receive_buffer(sock: socket.socket, wanted: int) -> int:
             hint="raise net.core.rmem_max (sysctl) or give the process CAP_NET_ADMIN",
         )
     return granted
-
-
-class Framer:
-    """RFC 6587 framing of one TCP stream: octet counting or newline, decided per frame."""
-
-    def __init__(self, max_line: int) -> None:
-        self.max_line = max_line
-        self._buf = b""
-
-    def feed(self, data: bytes) -> list[bytes]:
-        """Frames completed by ``data``."""
-        buf = self._buf + data if self._buf else data
-        frames: list[bytes] = []
-        pos = 0
-        n = len(buf)
-        while pos < n:
-            first = buf[pos]
-            if 48 <= first <= 57:  # a digit: MSG-LEN SP SYSLOG-MSG
-                space = buf.find(b" ", pos, pos + 11)
-                if space < 0:
-                    if n - pos < 11:
-                        break  # the length is still arriving
-                else:
-                    digits = buf[pos:space]
-                    if digits.isdigit():
-                        length = int(digits)
-                        end = space + 1 + length
-                        if end <= n:
-                            frames.append(buf[space + 1 : end])
-                            pos = end
-                            continue
-                        if length <= self.max_line:
-                            break  # the rest of the frame is still arriving
-                        # A length beyond the limit is not waited for: read up to the newline.
-            newline = buf.find(b"\n", pos)
-            if newline < 0:
-                if n - pos > self.max_line:
-                    frames.append(buf[pos:n])  # too long: handed over (and refused) as it is
-                    pos = n
-                break
-            frames.append(buf[pos:newline])
-            pos = newline + 1
-        self._buf = buf[pos:]
-        return frames
-
-    def flush(self) -> list[bytes]:
-        """What remains when the connection closes (a last line without LF)."""
-        rest, self._buf = self._buf, b""
-        return [rest] if rest.strip() else []
 
 
 class SyslogListener:
@@ -369,7 +183,7 @@ class SyslogListener:
             self.tcp_port = tcp.getsockname()[1]
             self._spawn(self._accept_loop, "ioc-syslog-tcp")
         if cfg.parse_workers > 0:
-            self._pool = _new_pool(cfg.parse_workers)
+            self._pool = new_parse_pool(cfg.parse_workers)
         self._writer = threading.Thread(target=self._write_loop, name="ioc-syslog-writer")
         self._writer.daemon = True
         self._writer.start()
@@ -596,7 +410,7 @@ class SyslogListener:
         hosts: dict[str, str] = {}
         hosts_at = 0.0
         drops_at = 0.0
-        pending: deque[_Pending] = deque()
+        pending: deque[PendingBatch] = deque()
         # Batches parsed ahead while the writer stores: one per parser, at least one.
         ahead = max(self.config.parse_workers, 1)
         while True:
@@ -617,11 +431,11 @@ class SyslogListener:
             if not batch and not pending and self._readers_done.is_set() and self._queue.empty():
                 return
 
-    def _submit(self, batch: list[Item], hosts: dict[str, str]) -> _Pending:
+    def _submit(self, batch: list[Item], hosts: dict[str, str]) -> PendingBatch:
         cfg = self.config
         received = clock.now()
         args = (hosts, received, cfg.local_offset_s, cfg.max_line, self._dialect)
-        chunks = _split(batch, cfg.parse_workers) if self._pool is not None else [batch]
+        chunks = split_batch(batch, cfg.parse_workers) if self._pool is not None else [batch]
         futures: list[Future[Parsed]] = []
         for chunk in chunks:
             if self._pool is not None:
@@ -634,9 +448,9 @@ class SyslogListener:
             done: Future[Parsed] = Future()
             done.set_result(parse_items(chunk, *args))
             futures.append(done)
-        return _Pending(chunks, futures, hosts, received)
+        return PendingBatch(chunks, futures, hosts, received)
 
-    def _result(self, pending: _Pending) -> Parsed:
+    def _result(self, pending: PendingBatch) -> Parsed:
         cfg = self.config
         results: list[Parsed] = []
         for chunk, future in zip(pending.chunks, pending.futures, strict=True):
@@ -647,7 +461,7 @@ class SyslogListener:
                 self._restart_pool()
                 args = (pending.hosts, pending.received, cfg.local_offset_s, cfg.max_line)
                 results.append(parse_items(chunk, *args, self._dialect))
-        return _merge(results)
+        return merge_parsed(results)
 
     def _restart_pool(self) -> None:
         pool = self._pool
@@ -655,7 +469,7 @@ class SyslogListener:
             return
         with contextlib.suppress(Exception):
             pool.shutdown(wait=False, cancel_futures=False)
-        self._pool = _new_pool(self.config.parse_workers)
+        self._pool = new_parse_pool(self.config.parse_workers)
 
     def _load_hosts(self, current: dict[str, str]) -> dict[str, str]:
         try:

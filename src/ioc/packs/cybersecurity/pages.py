@@ -8,7 +8,7 @@ import json
 from datetime import timedelta
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,19 +16,24 @@ from sqlalchemy.orm import Session
 from ioc.core import clock, i18n, ownership
 from ioc.core.auth import Permission
 from ioc.core.registry import Tile
-from ioc.engines.exports import Table, to_csv, to_xlsx
+from ioc.engines.exports import XLSX_MIME, Table, to_csv, to_xlsx
 from ioc.packs.cybersecurity import incidents, listener, probes, stats
 from ioc.packs.cybersecurity.models import CyEvent, CyIncident, CySite
 from ioc.packs.cybersecurity.parsers import CATEGORIES, SEVERITIES
 from ioc.web import csrf
-from ioc.web.deps import DbSession, Principal, forbid, require, write_scope
-from ioc.web.templating import render, request_lang
+from ioc.web.deps import (
+    Admin,
+    DbSession,
+    Handler,
+    Principal,
+    Viewer,
+    forbid,
+    request_language,
+    write_scope,
+)
+from ioc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-
-Viewer = Annotated[Principal, Depends(require(Permission.VIEW, page=True))]
-Handler = Annotated[Principal, Depends(require(Permission.HANDLE_ALERTS, page=True))]
-Admin = Annotated[Principal, Depends(require(Permission.ADMIN, page=True))]
 
 SEVERITY_COLORS = {
     "critical": "#B71C1C",
@@ -44,7 +49,6 @@ STATE_BADGES = {
     "down": "badge-error",
     "unknown": "badge-muted",
 }
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORTS = ("agencies", "sites", "events")
 
 
@@ -129,7 +133,7 @@ def index(
     request: Request, db: DbSession, principal: Viewer, agency: str | None = None
 ) -> Response:
     """Giám sát ATTT mạng: the overview, optionally for one agency (drill-down)."""
-    lang = request_lang(request, request.app.state.settings.default_language)
+    lang = request_language(request)
     now = clock.now()
     agency = agency or None
     buckets, series = stats.events_over_time(db, now, 24 * 7, agency)
@@ -261,9 +265,9 @@ def export(
             status_code=400,
             media_type="text/plain; charset=utf-8",
         )
-    lang = request_lang(request, request.app.state.settings.default_language)
+    lang = request_language(request)
     data = _table(db, table, lang)
-    body, media = (to_xlsx(data), XLSX_TYPE) if format == "xlsx" else (to_csv(data), "text/csv")
+    body, media = (to_xlsx(data), XLSX_MIME) if format == "xlsx" else (to_csv(data), "text/csv")
     return Response(
         body,
         media_type=media,

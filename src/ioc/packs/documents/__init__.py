@@ -7,67 +7,21 @@ indicators; directives whose tasks agencies report on until done. Modules:
 * ``indicators`` — the indicator definitions as pure functions;
 * ``ingest`` — JSON batches and CSV/XLSX registers, upserted by the document system's id;
 * ``tasks`` — directives and the task workflow (one action per state change);
-* ``queries`` — per-agency figures, lists, record sources, the overview tile;
-* ``pages`` / ``api`` — the web pages and the JSON API; ``demo`` — demo data.
+* ``queries`` — per-agency figures, lists, record sources; ``tile`` — the overview tile;
+* ``params`` — what a request asks for and may see (periods, dates, the caller's agency);
+* ``pages`` / ``api`` — the web pages and the JSON API; ``demo`` — demo data (``demo.yaml``).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
-from ioc.core.indicators import IndicatorSpec
-from ioc.core.registry import NavEntry, PackManifest, RecordSample
+from ioc.core.registry import NavEntry, PackManifest
+from ioc.engines.sector.manifest import attribute, lazy
 from ioc.packs.documents.commune_figures import figures as _commune_figures
 from ioc.packs.documents.datasets import datasets as _datasets
 
 __all__ = ["manifest"]
 
-
-def _indicators() -> list[IndicatorSpec]:
-    return []
-
-
-def _startup(settings: Any) -> None:
-    from ioc.packs.documents import tasks
-
-    tasks.configure(settings)
-
-
-def _overdue_tasks(session: Any, now: datetime) -> list[RecordSample]:
-    from ioc.packs.documents.tasks import overdue_task_records
-
-    return overdue_task_records(session, now)
-
-
-def _overdue_documents(session: Any, now: datetime) -> list[RecordSample]:
-    from ioc.packs.documents.queries import overdue_document_records
-
-    return overdue_document_records(session, now)
-
-
-def _demo(*args: Any, **kwargs: Any) -> Any:
-    from ioc.packs.documents.demo import load_demo
-
-    return load_demo(*args, **kwargs)
-
-
-def _tile(session: Any, lang: str) -> Any:
-    from ioc.packs.documents.queries import tile
-
-    return tile(session, lang)
-
-
-def _page_router() -> Any:
-    from ioc.packs.documents.pages import router
-
-    return router
-
-
-def _api_router() -> Any:
-    from ioc.packs.documents.api import router
-
-    return router
+_P = "ioc.packs.documents"  # the modules below are imported when first used
 
 
 def manifest() -> PackManifest:
@@ -76,17 +30,18 @@ def manifest() -> PackManifest:
         commune_figures=_commune_figures,  # the commune scorecards (/xa)
         datasets=_datasets,  # the open-data catalogue (issue 21)
         name="documents",
+        models="ioc.packs.documents.models",  # its tables (ioc.models_all)
         title_key="doc.title",
-        indicators=_indicators,
-        api_router=_api_router,
-        page_router=_page_router,
-        tile=_tile,
-        demo=_demo,
-        on_startup=_startup,
+        indicators=list,  # no catalog indicators: figures come from the records
+        api_router=attribute(f"{_P}.api", "router"),
+        page_router=attribute(f"{_P}.pages", "router"),
+        tile=lazy(f"{_P}.tile", "tile"),
+        demo=lazy(f"{_P}.demo", "load_demo"),
+        on_startup=lazy(f"{_P}.tasks", "configure"),
         alert_rules_file="alert_rules.yaml",
         record_sources={
-            "overdue_tasks": _overdue_tasks,
-            "overdue_documents": _overdue_documents,
+            "overdue_tasks": lazy(f"{_P}.tasks", "overdue_task_records"),
+            "overdue_documents": lazy(f"{_P}.queries", "overdue_document_records"),
         },
         nav=(NavEntry("/documents", "doc.nav", "view"),),
     )

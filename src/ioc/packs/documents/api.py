@@ -5,7 +5,7 @@
   issued_on, received_at | issued_at, deadline, processed_at, signed, via_axis, source}]}``.
   Upserted by ``id``: a batch sent again updates, never doubles. Partial mode (default) stores
   the valid documents and answers 422 listing the invalid ones; ``atomic=true`` stores nothing
-  unless all are valid.
+  unless all are valid. An ``Idempotency-Key`` retry gets the first answer back.
 * ``GET /api/v1/documents/indicators`` — per-agency figures of a period (``view``).
 * ``GET /api/v1/documents/tasks`` — directive tasks with their state (``view``).
 """
@@ -15,24 +15,23 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from ioc.core import clock, ownership
-from ioc.core.auth import Permission
 from ioc.packs.documents import ingest, queries, tasks
 from ioc.packs.documents.indicators import DocFigures
+from ioc.packs.documents.params import PageError, agency_by_code, parse_period, scope
 from ioc.packs.documents.schemas import DocumentsReport, FiguresAnswer, TasksAnswer
-from ioc.packs.documents.views import PageError, agency_by_code, parse_period, scope
-from ioc.web.deps import DbSession, Principal, forbid, require, write_scope
+from ioc.web.batches import IdempotentBatch, answer, refuse
+from ioc.web.deps import DbSession, Ingestor, ViewerApi, forbid, write_scope
 from ioc.web.openapi_doc import (
     ANY,
-    ERROR_REF,
     TEXT,
     WHEN,
     batch,
+    batch_responses,
     json_body,
-    json_response,
     obj,
     one_of,
     query,
@@ -68,30 +67,21 @@ DOCUMENTS_BODY = batch(
     ),
 )
 
-Ingestor = Annotated[Principal, Depends(require(Permission.INGEST))]
-Reader = Annotated[Principal, Depends(require(Permission.VIEW))]
 MAX_BATCH = 5000
-
-
-def _problem(status: int, detail: str) -> JSONResponse:
-    return JSONResponse({"detail": detail}, status_code=status)
+KEY_PREFIX = "doc:"  # idempotency keys are per caller; keep ours apart from other doors'
 
 
 @router.post(
     "",
     summary="Gửi một lô văn bản đến/đi / send a batch of documents",
-    responses={
-        200: {
-            "model": DocumentsReport,
-            "description": "Every document stored (created, updated or unchanged)",
-        },
-        400: json_response(ERROR_REF, "Body is not a JSON object with a 'documents' list"),
-        413: json_response(ERROR_REF, "More than 5000 documents"),
-        422: json_response(
-            {"anyOf": [{"$ref": "#/components/schemas/DocumentsReport"}, ERROR_REF]},
-            "Some documents invalid: listed with row (index), field, reason",
-        ),
-    },
+    responses=batch_responses(
+        DocumentsReport,
+        stored="Every document stored (created, updated or unchanged)",
+        unreadable="Body is not a JSON object with a 'documents' list",
+        idempotent=True,
+        too_large="More than 5000 documents",
+        invalid="Some documents invalid: listed with row (index), field, reason",
+    ),
     openapi_extra={"requestBody": json_body(DOCUMENTS_BODY)},
 )
 async def post_documents(
@@ -99,18 +89,26 @@ async def post_documents(
     principal: Ingestor,
     db: DbSession,
     atomic: Annotated[bool, Query(description="true: store nothing if any is invalid")] = False,
+    # Stored with KEY_PREFIX in a 200-character column.
+    idempotency_key: Annotated[str | None, Header(max_length=200 - len(KEY_PREFIX))] = None,
 ) -> JSONResponse:
     """Upsert a batch of documents by the document system's id."""
     body = await request.body()
+    idempotent = IdempotentBatch.start(
+        db, principal, idempotency_key, body, atomic=atomic, prefix=KEY_PREFIX
+    )
+    replayed = idempotent.replay()
+    if replayed is not None:
+        return answer(replayed)
     try:
         payload: Any = json.loads(body or b"null")
     except (ValueError, UnicodeDecodeError):
-        return _problem(400, "Nội dung không phải JSON / body is not JSON")
+        return refuse(400, "Nội dung không phải JSON / body is not JSON")
     items = payload.get("documents") if isinstance(payload, dict) else None
     if not isinstance(items, list):
-        return _problem(400, 'Cần {"documents": [...]} / expected {"documents": [...]}')
+        return refuse(400, 'Cần {"documents": [...]} / expected {"documents": [...]}')
     if len(items) > MAX_BATCH:
-        return _problem(413, f"Lô có {len(items)} văn bản, tối đa {MAX_BATCH} / batch too large")
+        return refuse(413, f"Lô có {len(items)} văn bản, tối đa {MAX_BATCH} / batch too large")
     rows: list[tuple[int, dict[str, Any]]] = []
     report = ingest.IngestReport()
     for index, item in enumerate(items):
@@ -121,7 +119,7 @@ async def post_documents(
                 ingest.RowError(index, "", "phải là một đối tượng JSON", "must be an object")
             )
     if atomic and report.errors:
-        return JSONResponse(report.as_dict(), status_code=422)
+        return answer(idempotent.finish(422, report.as_dict()))
     try:
         result = ingest.ingest_rows(
             db, principal.actor, rows, atomic=atomic, scope=write_scope(db, principal)
@@ -131,9 +129,7 @@ async def post_documents(
     result.errors = sorted(report.errors + result.errors, key=lambda e: e.row)
     if atomic and not result.ok:
         db.rollback()
-    else:
-        db.commit()
-    return JSONResponse(result.as_dict(), status_code=200 if result.ok else 422)
+    return answer(idempotent.finish(200 if result.ok else 422, result.as_dict()))
 
 
 def _figures(f: DocFigures) -> dict[str, Any]:
@@ -166,7 +162,7 @@ def _figures(f: DocFigures) -> dict[str, Any]:
 )
 def indicators(
     request: Request,
-    principal: Reader,
+    principal: ViewerApi,
     db: DbSession,
     group: Annotated[str, Query(pattern="^(all|departments|communes)$")] = "all",
 ) -> JSONResponse:
@@ -204,7 +200,7 @@ def indicators(
 )
 def task_list(
     request: Request,
-    principal: Reader,
+    principal: ViewerApi,
     db: DbSession,
     agency: Annotated[str | None, Query(max_length=64)] = None,
 ) -> JSONResponse:

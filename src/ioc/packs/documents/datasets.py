@@ -10,44 +10,22 @@ documents. Tasks: newest progress update; đủ = open tasks updated in the wind
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ioc.core.models import DeadLetter
 from ioc.core.registry import DatasetQuality, DatasetSpec
+from ioc.engines.dataset_quality import WINDOW, records_quality
 from ioc.packs.documents.models import Document, Task
 
-WINDOW = timedelta(days=30)
+
+def _document_complete(d: Document) -> bool:
+    return bool(d.number and d.doc_type and d.summary.strip())
 
 
-def _documents_quality(session: Session, now: datetime) -> DatasetQuality:
-    since = now - WINDOW
-    latest = session.execute(select(func.max(Document.registered_at))).scalar_one_or_none()
-    recent = list(
-        session.execute(select(Document).where(Document.registered_at >= since)).scalars()
-    )
-    complete = sum(1 for d in recent if d.number and d.doc_type and d.summary.strip())
-    passed = sum(
-        1
-        for d in recent
-        if all(t is None or t >= d.registered_at for t in (d.processed_at, d.deadline_at))
-    )
-    refused = session.execute(
-        select(func.count())
-        .select_from(DeadLetter)
-        .where(DeadLetter.received_at >= since, DeadLetter.source == "documents")
-    ).scalar_one()
-    return DatasetQuality(
-        latest=latest,
-        expected=len(recent) or None,
-        present=complete if recent else None,
-        refused=int(refused),
-        accepted=len(recent),
-        checked=len(recent),
-        passed=passed,
-    )
+def _document_consistent(d: Document) -> bool:
+    return all(t is None or t >= d.registered_at for t in (d.processed_at, d.deadline_at))
 
 
 def _task_ok(t: Task) -> bool:
@@ -101,7 +79,13 @@ def datasets() -> list[DatasetSpec]:
             temporal_start=date(2025, 7, 1),
             tags=("van-ban",),
             href="/documents",
-            quality=_documents_quality,
+            quality=records_quality(
+                Document,
+                Document.registered_at,
+                complete=_document_complete,
+                consistent=_document_consistent,
+                dead_letter_sources=("documents",),
+            ),
         ),
         DatasetSpec(
             code="nhiem-vu-duoc-giao",

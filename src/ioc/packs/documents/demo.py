@@ -19,8 +19,10 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from importlib import resources
 from typing import Any
 
+import yaml
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,56 +30,23 @@ from ioc.core import audit, clock
 from ioc.core.calendar import default_calendar
 from ioc.core.models import Agency
 from ioc.packs.documents import tasks
-from ioc.packs.documents.models import Directive, Document
+from ioc.packs.documents.models import Directive, Document, Task
 
 __all__ = ["load_demo"]
 
 DEPARTMENT_KINDS = ("department", "office", "inspectorate")
-SENDERS = (
-    ("UBND tỉnh Đắk Lắk", "UBND-KT"),
-    ("UBND tỉnh Đắk Lắk", "UBND-NC"),
-    ("UBND tỉnh Đắk Lắk", "UBND-CN"),
-    ("Văn phòng UBND tỉnh", "VPUBND-TH"),
-    ("Bộ Xây dựng", "BXD-PTĐT"),
-    ("Bộ Khoa học và Công nghệ", "BKHCN-CĐSQG"),
-    ("Sở Tài chính", "STC-NS"),
-    ("Sở Nội vụ", "SNV-CCVC"),
-    ("Sở Xây dựng", "SXD-QLXD"),
-    ("Sở Khoa học và Công nghệ", "SKHCN-CĐS"),
+# Senders, subjects, types and deadline texts of the registers; the directive and its tasks.
+_DATA: dict[str, Any] = yaml.safe_load(
+    resources.files("ioc.packs.documents").joinpath("demo.yaml").read_text("utf-8")
 )
-SUBJECTS_IN = (
-    "V/v báo cáo tình hình thực hiện nhiệm vụ phát triển kinh tế - xã hội tháng {m}",
-    "V/v góp ý dự thảo Quyết định ban hành quy chế phối hợp",
-    "V/v triển khai thực hiện Nghị định 269/2025/NĐ-CP về phát triển đô thị thông minh",
-    "V/v rà soát, cập nhật dữ liệu phục vụ Trung tâm giám sát, điều hành đô thị thông minh",
-    "V/v đôn đốc giải quyết hồ sơ thủ tục hành chính quá hạn",
-    "V/v tăng cường bảo đảm an toàn thông tin mạng",
-    "V/v chuẩn bị nội dung phiên họp thường kỳ UBND tỉnh tháng {m}",
-    "V/v báo cáo kết quả cải cách hành chính quý",
-    "V/v đề nghị cung cấp thông tin, số liệu thống kê",
-    "V/v phòng, chống thiên tai, tìm kiếm cứu nạn mùa mưa bão",
-    "V/v kiểm tra công tác quản lý trật tự xây dựng",
-    "V/v thực hiện chuyển đổi số trong hoạt động của cơ quan nhà nước",
+SENDERS: tuple[tuple[str, str], ...] = tuple(
+    (name, sign) for name, sign in _DATA["documents"]["senders"]
 )
-SUBJECTS_OUT = (
-    "Báo cáo kết quả thực hiện nhiệm vụ tháng {m}",
-    "V/v trả lời kiến nghị của cử tri",
-    "V/v đề nghị phối hợp kiểm tra hiện trường",
-    "Kế hoạch triển khai nhiệm vụ chuyển đổi số năm",
-    "V/v cử cán bộ tham dự hội nghị tập huấn",
-    "Báo cáo tình hình giải quyết thủ tục hành chính",
-    "V/v góp ý dự thảo văn bản quy phạm pháp luật",
-    "Thông báo kết luận cuộc họp giao ban",
-)
-TYPES_IN = ("Công văn", "Công văn", "Công văn", "Quyết định", "Kế hoạch", "Thông báo")
-TYPES_OUT = ("Công văn", "Công văn", "Báo cáo", "Tờ trình", "Kế hoạch", "Thông báo")
-DEADLINES = (
-    "3 ngày làm việc",
-    "5 ngày làm việc",
-    "7 ngày làm việc",
-    "10 ngày làm việc",
-    "15 ngày làm việc",
-)
+SUBJECTS_IN: tuple[str, ...] = tuple(_DATA["documents"]["subjects_in"])
+SUBJECTS_OUT: tuple[str, ...] = tuple(_DATA["documents"]["subjects_out"])
+TYPES_IN: tuple[str, ...] = tuple(_DATA["documents"]["types_in"])
+TYPES_OUT: tuple[str, ...] = tuple(_DATA["documents"]["types_out"])
+DEADLINES: tuple[str, ...] = tuple(_DATA["documents"]["deadlines"])
 
 
 def _abbrev(agency: Agency) -> str:
@@ -201,219 +170,77 @@ def _doer(session: Session, code: str) -> tasks.Doer:
     return tasks.Doer(audit.Actor(None, f"{name} (demo)"), "admin")
 
 
+def _report_due(today: date, month_day: str) -> date:
+    """This year's report deadline, or next year's when this one is more than 45 days past."""
+    month, day = (int(part) for part in month_day.split("-"))
+    due = date(today.year, month, day)
+    return due if due >= today - timedelta(days=45) else date(today.year + 1, month, day)
+
+
+def _follow_plan(
+    session: Session,
+    task: Task,
+    plan: list[dict[str, Any]],
+    end: datetime,
+    today: date,
+    ioc: tasks.Doer,
+    agency: tasks.Doer,
+) -> None:
+    """A task's reports in order: progress and completion by its agency, extensions by the
+    IOC."""
+    for step in plan:
+        at = _office_time(end, step["days_before_end"])
+        if step["kind"] == "progress":
+            tasks.post_progress(
+                session, agency, task, percent=step["percent"], note=step["note"], at=at
+            )
+        elif step["kind"] == "extend":
+            new_due = today + timedelta(days=step["new_due"])
+            tasks.extend_deadline(
+                session, ioc, task, new_due_on=new_due, reason=step["reason"], at=at
+            )
+        else:
+            evidence = tasks.Evidence(link=step["link"])
+            tasks.mark_done(session, agency, task, note=step["note"], evidence=evidence, at=at)
+
+
 def _directive(session: Session, end: datetime) -> int:
-    """The smart-city directive and its tasks at realistic progress around ``end``."""
-    local_end = end.astimezone(clock.local_zone())
-    today = local_end.date()
-    ioc = tasks.Doer(audit.Actor(None, "Trung tâm IOC (demo)"), "admin")
+    """The smart-city directive and its tasks (``demo.yaml``) at realistic progress around
+    ``end``."""
+    spec = _DATA["directive"]
+    today = end.astimezone(clock.local_zone()).date()
+    ioc = tasks.Doer(audit.Actor(None, spec["by"]), "admin")
     directive = tasks.create_directive(
         session,
         ioc,
-        number="…/UBND-CN",
-        issued_on=date(2022, 11, 25),
-        issuer="UBND tỉnh Đắk Lắk",
-        signer="KT. Chủ tịch, Phó Chủ tịch Võ Văn Cảnh",
-        summary=(
-            "Triển khai các nhiệm vụ trọng tâm về phát triển đô thị thông minh trên địa bàn "
-            "tỉnh (thực hiện Công văn 3909/BXD-PTĐT ngày 05/9/2022 của Bộ Xây dựng, theo đề "
-            "xuất của Sở Xây dựng tại Công văn 3137/SXD-PTĐT ngày 11/11/2022). Số và ngày văn "
-            "bản trong dữ liệu mẫu là giá trị giữ chỗ."
-        ),
-        at=_office_time(end, 240),
+        number=spec["number"],
+        issued_on=date.fromisoformat(spec["issued_on"]),
+        issuer=spec["issuer"],
+        signer=spec["signer"],
+        summary=spec["summary"],
+        at=_office_time(end, spec["created_days_before_end"]),
     )
-    assigned = _office_time(end, 200)
-    report_due = date(today.year, 10, 31)
-    if report_due < today - timedelta(days=45):
-        report_due = date(today.year + 1, 10, 31)
-    skhcn, sxd = "so-khoa-hoc-cong-nghe", "so-xay-dung"
-    bmt, buon_ho, ea_kar = "ubnd-24133", "ubnd-24305", "ubnd-24373"
-
-    def rel(days: int) -> date:
-        return today + timedelta(days=days)
-
-    # (ref, agency, title, coordinating, due, plan) — plan: list of steps
-    # ("p", days_before_end, percent, note) progress, ("x", days_before_end, new_due, reason)
-    # extension, ("d", days_before_end, note, link) done.
-    Plan = list[tuple[Any, ...]]
-    items: list[tuple[str, str, str, str, date, Plan]] = [
-        (
-            "1.a",
-            skhcn,
-            "Tuyên truyền, phổ biến nâng cao nhận thức về phát triển đô thị thông minh bền vững "
-            "theo Kế hoạch 12665/KH-UBND; đề nghị cơ quan báo chí lồng ghép nội dung tuyên "
-            "truyền về hoạt động của Đề án",
-            "UBND phường Buôn Ma Thuột; Báo và Phát thanh, Truyền hình Đắk Lắk",
-            rel(-18),
-            [
-                ("p", 150, 30, "Đã đăng 12 tin, bài trên Cổng thông tin điện tử tỉnh."),
-                (
-                    "p",
-                    60,
-                    70,
-                    "Phối hợp Đài PT-TH phát sóng 2 phóng sự chuyên đề; đang biên tập "
-                    "tài liệu hỏi – đáp.",
-                ),
-            ],
-        ),
-        (
-            "1.b",
-            skhcn,
-            "Hướng dẫn, tập huấn cán bộ, công chức, viên chức, người dân, doanh nghiệp sử dụng "
-            "các tiện ích và dịch vụ đô thị thông minh theo nội dung Đề án",
-            "UBND phường Buôn Ma Thuột",
-            rel(45),
-            [
-                ("p", 120, 20, "Đã xây dựng chương trình, tài liệu tập huấn."),
-                ("p", 25, 45, "Tổ chức 3/7 lớp tập huấn cho cán bộ cấp xã (186 học viên)."),
-            ],
-        ),
-        (
-            "2.1",
-            skhcn,
-            "Mở rộng, triển khai thí điểm dịch vụ Giám sát hệ thống quản lý văn bản và điều hành "
-            "tại Trung tâm IOC",
-            "Văn phòng UBND tỉnh",
-            rel(-20),
-            [
-                ("p", 140, 40, "Đã kết nối dữ liệu văn bản đến, đi của 17 sở, ngành."),
-                ("p", 80, 85, "Kết nối UBND các xã, phường; hoàn thiện bộ chỉ số đúng hạn, ký số."),
-                (
-                    "d",
-                    32,
-                    "Dịch vụ vận hành chính thức trên hệ thống IOC.",
-                    "https://vanban.example.vn/bao-cao/2-1-ket-qua-van-ban-dieu-hanh.pdf",
-                ),
-            ],
-        ),
-        (
-            "2.2",
-            skhcn,
-            "Mở rộng, triển khai thí điểm dịch vụ Giám sát hoạt động Y tế",
-            "Sở Y tế",
-            rel(6),
-            [
-                ("p", 100, 50, "Đã thống nhất danh mục chỉ tiêu với Sở Y tế."),
-                ("p", 10, 80, "Đang kiểm thử kết nối dữ liệu khám chữa bệnh của 5 bệnh viện."),
-            ],
-        ),
-        (
-            "2.3",
-            skhcn,
-            "Mở rộng, triển khai thí điểm dịch vụ Giám sát hoạt động Giáo dục",
-            "Sở Giáo dục và Đào tạo",
-            rel(75),
-            [("p", 40, 35, "Khảo sát hiện trạng cơ sở dữ liệu ngành giáo dục.")],
-        ),
-        (
-            "2.4",
-            skhcn,
-            "Mở rộng, triển khai thí điểm dịch vụ Giám sát hoạt động Du lịch",
-            "Sở Văn hóa, Thể thao và Du lịch",
-            rel(-70),
-            [
-                ("p", 110, 20, "Đã làm việc với Sở VHTT&DL về nguồn dữ liệu lưu trú."),
-                ("x", 75, rel(-8), "Chờ hệ thống quản lý lưu trú của ngành du lịch nâng cấp API."),
-                ("p", 20, 30, "Hệ thống lưu trú chưa hoàn thành nâng cấp, chưa có dữ liệu thử."),
-            ],
-        ),
-        (
-            "2.5",
-            skhcn,
-            "Mở rộng, triển khai thí điểm dịch vụ Giám sát Môi trường",
-            "Sở Nông nghiệp và Môi trường",
-            rel(-40),
-            [
-                ("p", 150, 60, "Đã kết nối 10 trạm quan trắc không khí tự động."),
-                (
-                    "d",
-                    55,
-                    "Dịch vụ giám sát chất lượng không khí, nước vận hành trên IOC.",
-                    "https://vanban.example.vn/bao-cao/2-5-giam-sat-moi-truong.pdf",
-                ),
-            ],
-        ),
-        (
-            "2.6",
-            sxd,
-            "Lồng ghép nhiệm vụ Đề án phát triển đô thị thông minh bền vững Việt Nam vào các "
-            "Chương trình phát triển đô thị (Buôn Ma Thuột, Buôn Hồ, Ea Kar …)",
-            "UBND các phường, xã liên quan",
-            rel(30),
-            [
-                ("p", 130, 25, "Rà soát Chương trình phát triển đô thị Buôn Ma Thuột."),
-                ("x", 90, rel(95), "Chờ điều chỉnh quy hoạch chung sau sắp xếp đơn vị hành chính."),
-                ("p", 15, 50, "Đã lồng ghép vào Chương trình phát triển đô thị Buôn Hồ."),
-            ],
-        ),
-        (
-            "2.7",
-            bmt,
-            "Khuyến khích nghiên cứu, phát triển ứng dụng, giải pháp quy hoạch đô thị thông minh; "
-            "quản lý, đầu tư công trình hạ tầng kỹ thuật đô thị thông minh",
-            "Sở Xây dựng",
-            rel(120),
-            [
-                ("p", 90, 15, "Đã đăng ký 2 đề tài ứng dụng GIS trong quản lý quy hoạch."),
-                ("p", 12, 35, "Thí điểm bản đồ số hạ tầng kỹ thuật tại 3 tổ dân phố."),
-            ],
-        ),
-    ]
-    for n, code in enumerate((skhcn, bmt, buon_ho, ea_kar), start=1):
-        items.append(
-            (
-                f"3.{n}",
-                code,
-                f"Báo cáo tình hình, kết quả thực hiện các nhiệm vụ của Đề án 950 năm "
-                f"{report_due.year} gửi Sở Xây dựng",
-                "",
-                report_due,
-                [("p", 20, 40, "Đang tổng hợp số liệu từ các phòng chuyên môn.")]
-                if code in (bmt, skhcn)
-                else [],
-            ),
-        )
-    items.append(
-        (
-            "3.5",
-            sxd,
-            "Tổng hợp báo cáo của các sở, ngành, địa phương về Đề án 950, tham mưu UBND tỉnh báo "
-            "cáo Bộ Xây dựng",
-            "",
-            report_due + timedelta(days=30),
-            [],
-        ),
-    )
-    count = 0
-    for ref, code, title, coordinating, due, plan in items:
+    assigned = _office_time(end, spec["assigned_days_before_end"])
+    report_due = _report_due(today, spec["report_due"])
+    for item in spec["tasks"]:
+        if "due_after_report" in item:
+            due = report_due + timedelta(days=item["due_after_report"])
+        else:
+            due = today + timedelta(days=item["due"])
         task = tasks.assign_task(
             session,
             ioc,
             directive,
-            agency_code=code,
-            title=title,
+            agency_code=item["agency"],
+            title=item["title"].replace("{year}", str(report_due.year)),
             due_on=due,
-            ref=ref,
-            coordinating=coordinating,
+            ref=item["ref"],
+            coordinating=item["coordinating"],
             at=assigned,
         )
-        agency = _doer(session, code)
-        for step in plan:
-            at = _office_time(end, step[1])
-            if step[0] == "p":
-                tasks.post_progress(session, agency, task, percent=step[2], note=step[3], at=at)
-            elif step[0] == "x":
-                tasks.extend_deadline(session, ioc, task, new_due_on=step[2], reason=step[3], at=at)
-            else:
-                tasks.mark_done(
-                    session,
-                    agency,
-                    task,
-                    note=step[2],
-                    evidence=tasks.Evidence(link=step[3]),
-                    at=at,
-                )
-        count += 1
-    return count
+        agency = _doer(session, item["agency"])
+        _follow_plan(session, task, item["plan"], end, today, ioc, agency)
+    return len(spec["tasks"])
 
 
 def load_demo(

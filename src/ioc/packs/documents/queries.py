@@ -1,6 +1,6 @@
 """Read side of documents: per-agency figures (SQL aggregates with exactly the definitions of
 :mod:`ioc.packs.documents.indicators`), filtered document lists, overdue documents, the
-record source for alerting, and the overview tile.
+record source for alerting.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from ioc.core import clock, i18n
+from ioc.core import clock
 from ioc.core.models import Agency
-from ioc.core.registry import RecordSample, Tile
+from ioc.core.registry import RecordSample
 from ioc.packs.documents.indicators import DocFigures
 from ioc.packs.documents.models import Document
 
@@ -29,7 +29,6 @@ __all__ = [
     "in_group",
     "overdue_document_records",
     "sum_figures",
-    "tile",
     "total_figures",
 ]
 
@@ -243,39 +242,3 @@ def overdue_document_records(session: Session, now: datetime) -> list[RecordSamp
         .order_by(Agency.code)
     ).all()
     return [RecordSample(labels={"agency": code}, value=float(n)) for code, n in rows]
-
-
-def tile(session: Session, lang: str, now: datetime | None = None) -> Tile:
-    """Overview tile: on-time rate of the last 12 months, overdue documents and tasks."""
-    from ioc.packs.documents import tasks
-
-    now = now or clock.now()
-    today = now.astimezone(clock.local_zone()).date()
-    figures = total_figures(session, Period.default(today), now)
-    overdue_tasks = len(tasks.overdue_tasks(session, now))
-    rate = figures.on_time_rate.value
-    if figures.total == 0 and overdue_tasks == 0:
-        status = "none"
-    elif overdue_tasks == 0 and (rate is None or rate >= 90):
-        status = "ok"
-    elif overdue_tasks >= 5 or (rate is not None and rate < 70):
-        status = "bad"
-    else:
-        status = "warn"
-    rate_text = "—" if rate is None else f"{i18n.format_number(rate, lang, 1)}%"
-    return Tile(
-        pack="documents",
-        title=i18n.translate("doc.title", lang),
-        figure=rate_text,
-        caption=i18n.translate("doc.tile.caption", lang),
-        status=status,
-        href="/documents",
-        lines=(
-            i18n.translate(
-                "doc.tile.overdue_docs", lang, n=i18n.format_number(figures.overdue, lang)
-            ),
-            i18n.translate(
-                "doc.tile.overdue_tasks", lang, n=i18n.format_number(overdue_tasks, lang)
-            ),
-        ),
-    )

@@ -19,7 +19,7 @@ def _indicators() -> list[IndicatorSpec]:
 
 
 def _api_router() -> Any:
-    from ioc.packs.environment.routes import router
+    from ioc.packs.environment.api import router
 
     return router
 
@@ -49,8 +49,6 @@ def _convert(indicator: str, value: float, unit: str) -> float:
 
 def _startup(settings: Any) -> None:
     from ioc.core.clock import fixed_offset_seconds
-    from ioc.core.series import on_observations_written
-    from ioc.engines.derive import register_handler
     from ioc.packs.environment import service, water
     from ioc.packs.environment.aqi import AqiPolicy
     from ioc.packs.environment.wqi import WqiPolicy
@@ -64,16 +62,12 @@ def _startup(settings: Any) -> None:
         ),
         fixed_offset_seconds(settings.timezone),
     )
-    on_observations_written(service.on_observations_written)
-    register_handler(service.DERIVE_KIND, service.recompute_station)
     water.configure(
         WqiPolicy(
             formula=settings.water_wqi_formula,
             repeated_breakpoint_edge=settings.water_repeated_breakpoint_edge,
         )
     )
-    on_observations_written(water.on_observations_written)
-    register_handler(water.DERIVE_KIND, water.recompute_wqi)
 
 
 def _demo(*args: Any, **kwargs: Any) -> Any:
@@ -127,6 +121,8 @@ NGSI_TYPES = {
 
 def manifest() -> PackManifest:
     """The environment pack's contributions."""
+    from ioc.packs.environment import service, water  # VN_AQI and VN_WQI, derived per batch
+
     return PackManifest(
         commune_figures=_commune_figures,  # the commune scorecards (/xa)
         name="environment",
@@ -142,4 +138,10 @@ def manifest() -> PackManifest:
         demo=_demo,
         on_startup=_startup,
         alert_rules_file="alert_rules.yaml",
+        models="ioc.packs.environment.models",
+        listeners=(service.on_observations_written, water.on_observations_written),
+        derive_handlers={
+            service.DERIVE_KIND: service.recompute_station,
+            water.DERIVE_KIND: water.recompute_wqi,
+        },
     )

@@ -6,30 +6,31 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from ioc.core import clock, i18n, ownership
-from ioc.core.auth import Permission
 from ioc.core.models import Entity, Indicator, Series
 from ioc.core.series import DAY, HOUR, read_hourly_means, read_rollups
-from ioc.packs.environment import health, noise_weather, views
-from ioc.packs.environment.views import MAP_PLACES, _json
+from ioc.engines.exports import CSV_MIME, XLSX_MIME
+from ioc.packs.environment import device_health, noise_weather, queries
+from ioc.packs.environment.queries import MAP_PLACES, script_json
 from ioc.web import csrf
 from ioc.web.deps import (
     DbSession,
+    IngestorPage,
     Principal,
+    Viewer,
     derive_after_commit,
     forbid,
-    require,
+    request_language,
     write_scope,
 )
-from ioc.web.templating import render, request_lang
+from ioc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-Viewer = Annotated[Principal, Depends(require(Permission.VIEW, page=True))]
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,6 @@ def _marker_colour(network: Network, value: float | None) -> tuple[str | None, s
     return "#1565C0", "#FFFFFF"
 
 
-Ingestor = Annotated[Principal, Depends(require(Permission.INGEST, page=True))]
-
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
@@ -104,7 +103,7 @@ def water_template(principal: Viewer) -> Response:
 
     return Response(
         water.xlsx_template(),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        media_type=XLSX_MIME,
         headers={"Content-Disposition": 'attachment; filename="mau-ket-qua-nuoc-mat.xlsx"'},
     )
 
@@ -113,7 +112,7 @@ def water_template(principal: Viewer) -> Response:
 async def water_import(
     request: Request,
     db: DbSession,
-    principal: Ingestor,
+    principal: IngestorPage,
     file: Annotated[UploadFile, File()],
     csrf_token: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
@@ -158,7 +157,7 @@ def compare_page(
     days: int = 7,
 ) -> Response:
     """So sánh trạm: one parameter at several stations on one chart (hourly means)."""
-    lang = request_lang(request, request.app.state.settings.default_language)
+    lang = request_language(request)
     chosen = [c for c in request.query_params.getlist("station") if c][:8]
     days = min(max(days, 1), 90)
     indicators = list(
@@ -194,7 +193,7 @@ def compare_page(
                 {
                     "name": names.get(code, code),
                     "data": [
-                        [views.iso_local(t + shift), round(v, 2)]
+                        [queries.iso_local(t + shift), round(v, 2)]
                         for t, v in sorted(means[sid].items())
                     ],
                 }
@@ -213,7 +212,7 @@ def compare_page(
             "indicators": indicators,
             "indicator": indicator,
             "days": days,
-            "chart_json": _json(chart) if chart else None,
+            "chart_json": script_json(chart) if chart else None,
             "name_attr": "name_vi" if lang == "vi" else "name_en",
         },
         principal=principal,
@@ -239,7 +238,7 @@ def _network_view(
     network = NETWORKS.get(tab)
     if network is None:
         raise HTTPException(404, "Không có mục này")
-    lang = request_lang(request, request.app.state.settings.default_language)
+    lang = request_language(request)
     stations = list(
         db.execute(
             select(Entity)
@@ -247,18 +246,49 @@ def _network_view(
             .order_by(Entity.code)
         ).scalars()
     )
-    latest = _latest(db, [s.code for s in stations], network.indicators)
     indicators = {
         i.code: i
         for i in db.execute(
             select(Indicator).where(Indicator.code.in_(network.indicators))
         ).scalars()
     }
-    names = views.area_names(db, {s.area_code for s in stations if s.area_code})
     settings = request.app.state.settings
+    rows, markers = _network_rows(db, network, stations, settings)
+    trend = _wqi_trend(db, stations) if tab == "water" else None
+    return render(
+        request,
+        "environment/network.html",
+        {
+            "tab": tab,
+            "network": network,
+            "rows": rows,
+            "indicators": [indicators[c] for c in network.indicators if c in indicators],
+            "markers_json": script_json(markers),
+            "places_json": script_json(MAP_PLACES),
+            "stations_label": i18n.translate(network.title_key, lang),
+            "tile_url": request.app.state.settings.map_tile_url,
+            "tile_attribution": request.app.state.settings.map_tile_attribution,
+            "name_attr": "name_vi" if lang == "vi" else "name_en",
+            "flash": flash,
+            "trend_json": script_json(trend) if trend else None,
+            "noise_limits": (settings.noise_limit_day_db, settings.noise_limit_night_db),
+            "report": report,
+        },
+        principal=principal,
+        status_code=400 if flash else 200,
+    )
+
+
+def _network_rows(
+    db: DbSession, network: Network, stations: list[Entity], settings: Any
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The table rows (latest values, commune, day/night noise, weather flags) and the map
+    markers (coloured by the network's headline indicator) of a network's stations."""
+    latest = _latest(db, [s.code for s in stations], network.indicators)
+    names = queries.area_names(db, {s.area_code for s in stations if s.area_code})
     codes = [s.code for s in stations]
-    noise = noise_weather.noise_day_night(db, codes, settings) if tab == "noise" else {}
-    flags = noise_weather.weather_flags(db, codes, settings) if tab == "weather" else {}
+    noise = noise_weather.noise_day_night(db, codes, settings) if network.key == "noise" else {}
+    flags = noise_weather.weather_flags(db, codes, settings) if network.key == "weather" else {}
     rows = []
     markers = []
     for s in stations:
@@ -289,29 +319,7 @@ def _network_view(
                     "url": f"/environment/stations/{s.code}",
                 }
             )
-    trend = _wqi_trend(db, stations) if tab == "water" else None
-    return render(
-        request,
-        "environment/network.html",
-        {
-            "tab": tab,
-            "network": network,
-            "rows": rows,
-            "indicators": [indicators[c] for c in network.indicators if c in indicators],
-            "markers_json": _json(markers),
-            "places_json": _json(MAP_PLACES),
-            "stations_label": i18n.translate(network.title_key, lang),
-            "tile_url": request.app.state.settings.map_tile_url,
-            "tile_attribution": request.app.state.settings.map_tile_attribution,
-            "name_attr": "name_vi" if lang == "vi" else "name_en",
-            "flash": flash,
-            "trend_json": _json(trend) if trend else None,
-            "noise_limits": (settings.noise_limit_day_db, settings.noise_limit_night_db),
-            "report": report,
-        },
-        principal=principal,
-        status_code=400 if flash else 200,
-    )
+    return rows, markers
 
 
 def _wqi_trend(db: DbSession, stations: list[Entity]) -> dict[str, Any] | None:
@@ -335,7 +343,7 @@ def _wqi_trend(db: DbSession, stations: list[Entity]) -> dict[str, Any] | None:
         "series": [
             {
                 "name": names[code],
-                "data": [[views.iso_local(b.start), round(b.mean, 1)] for b in months[sid]],
+                "data": [[queries.iso_local(b.start), round(b.mean, 1)] for b in months[sid]],
             }
             for code, sid in sids.items()
             if months[sid]
@@ -350,7 +358,7 @@ def _wqi_trend(db: DbSession, stations: list[Entity]) -> dict[str, Any] | None:
 def devices_page(request: Request, db: DbSession, principal: Principal) -> Response:
     """Tình trạng thiết bị: stations by completeness, last seen, battery, sortable."""
     sort = request.query_params.get("sort", "health")
-    items = health.sorted_health(health.station_health(db), sort)
+    items = device_health.sorted_health(device_health.station_health(db), sort)
     return render(
         request,
         "environment/devices.html",
@@ -373,7 +381,7 @@ def generic_station_page(
     ).scalar_one_or_none()
     if entity is None or (public and entity.type != "AirQualityStation"):
         raise HTTPException(404, f"Không có trạm {code}")
-    lang = request_lang(request, request.app.state.settings.default_language)
+    lang = request_language(request)
     rows = db.execute(
         select(Series, Indicator)
         .join(Indicator, Indicator.id == Series.indicator_id)
@@ -399,7 +407,7 @@ def generic_station_page(
                             {
                                 "name": indicator.name_vi if lang == "vi" else indicator.name_en,
                                 "data": [
-                                    [views.iso_local(t + shift), round(v, 2)] for t, v in points
+                                    [queries.iso_local(t + shift), round(v, 2)] for t, v in points
                                 ],
                             }
                         ],
@@ -410,7 +418,7 @@ def generic_station_page(
                     },
                 }
             )
-    names = views.area_names(db, {entity.area_code} if entity.area_code else set())
+    names = queries.area_names(db, {entity.area_code} if entity.area_code else set())
     return render(
         request,
         "environment/station_generic.html",
@@ -419,7 +427,7 @@ def generic_station_page(
             "commune": names.get(entity.area_code or ""),
             "rows": rows,
             "charts": charts,
-            "charts_json": _json([c["cfg"] for c in charts]),
+            "charts_json": script_json([c["cfg"] for c in charts]),
             "to_dt": lambda ts: datetime.fromtimestamp(ts, tz=UTC),
             "name_attr": "name_vi" if lang == "vi" else "name_en",
             "public": public,
@@ -453,7 +461,7 @@ def station_export(
     ).scalar_one_or_none()
     if entity is None:
         raise HTTPException(404, f"Không có trạm {code}")
-    lang = request_lang(request, request.app.state.settings.default_language)
+    lang = request_language(request)
     rows = db.execute(
         select(Series, Indicator)
         .join(Indicator, Indicator.id == Series.indicator_id)
@@ -475,7 +483,7 @@ def station_export(
             by_time.setdefault(start + shift, {})[indicator.code] = round(value, 3)
     names = [getattr(i, "name_vi" if lang == "vi" else "name_en") for _, i in rows]
     units = ["" if i.unit == "1" else f" ({i.unit})" for _, i in rows]
-    local = views.local_datetime
+    local = queries.local_datetime
     table = Table(
         title=entity.name,
         header=["Thời gian (UTC+07:00)" if lang == "vi" else "Time (UTC+07:00)"]
@@ -493,11 +501,11 @@ def station_export(
     if format == "xlsx":
         return Response(
             to_xlsx(table),
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            media_type=XLSX_MIME,
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
     return Response(
         to_csv(table),
-        media_type="text/csv; charset=utf-8",
+        media_type=CSV_MIME,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

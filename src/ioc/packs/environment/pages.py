@@ -3,30 +3,25 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from ioc.core import clock, i18n
-from ioc.core.auth import Permission
 from ioc.core.registry import Tile, TileTrend
 from ioc.core.series import DAY, HOUR, day_bucket, hour_bucket, read_hourly_means, read_rollups
-from ioc.packs.environment import aqi, service, views
-from ioc.packs.environment.views import MAP_PLACES, _json
-from ioc.web.deps import DbSession, Principal, require
-from ioc.web.templating import render, request_lang
+from ioc.packs.environment import aqi, queries, service
+from ioc.packs.environment.queries import MAP_PLACES, script_json
+from ioc.web.deps import DbSession, Principal, Public, Viewer, request_language
+from ioc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-
-Viewer = Annotated[Principal, Depends(require(Permission.VIEW, page=True))]
-Public = Annotated[Principal, Depends(require(Permission.PUBLIC))]
 
 
 def overview_tile(session: Session, lang: str) -> Tile:
     """Tile for the IOC overview: worst current VN_AQI, stations reporting."""
-    summaries = views.station_summaries(session, lang)
+    summaries = queries.station_summaries(session, lang)
     current = [s for s in summaries if s["current"]]
     title = i18n.translate("tile.environment", lang)
     caption = i18n.translate("tile.stations_reporting", lang, n=len(current), total=len(summaries))
@@ -83,10 +78,10 @@ def _daily_worst_aqi(session: Session, codes: list[str], lang: str) -> TileTrend
 
 def _map_page(request: Request, db: Session, principal: Principal, public: bool) -> Response:
     settings = request.app.state.settings
-    lang = request_lang(request, settings.default_language)
-    summaries = views.station_summaries(db, lang)
+    lang = request_language(request)
+    summaries = queries.station_summaries(db, lang)
     prefix = "/public/air" if public else "/environment/stations"
-    markers = views.map_markers(summaries, prefix)
+    markers = queries.map_markers(summaries, prefix)
     # Last 7 days of hourly VN_AQI for every station, from the derived series' rollups.
     now = int(clock.now().timestamp())
     series = service.pollutant_series(db, [s["code"] for s in summaries])
@@ -99,7 +94,7 @@ def _map_page(request: Request, db: Session, principal: Principal, public: bool)
         "series": [
             {
                 "name": names[code],
-                "data": [[views.iso_local(b.start + HOUR), b.vmax] for b in buckets[sid]],
+                "data": [[queries.iso_local(b.start + HOUR), b.vmax] for b in buckets[sid]],
             }
             for code, sid in aqi_sids.items()
         ],
@@ -122,11 +117,11 @@ def _map_page(request: Request, db: Session, principal: Principal, public: bool)
         "environment/public.html" if public else "environment/index.html",
         {
             "stations": summaries,
-            "markers_json": _json(markers),
-            "places_json": _json(MAP_PLACES),
-            "choropleth_json": _json(views.commune_aqi(db, summaries, lang)),
+            "markers_json": script_json(markers),
+            "places_json": script_json(MAP_PLACES),
+            "choropleth_json": script_json(queries.commune_aqi(db, summaries, lang)),
             "stations_label": i18n.translate("map.stations", lang),
-            "chart_json": _json(chart),
+            "chart_json": script_json(chart),
             "categories": aqi.CATEGORIES,
             "worst": worst,
             "worst_category": aqi.category(worst["aqi"]["aqi"]) if worst else None,
@@ -153,8 +148,7 @@ def public_air(request: Request, db: DbSession, principal: Public) -> Response:
 def _station_page(
     request: Request, db: Session, principal: Principal, code: str, public: bool
 ) -> Response:
-    settings = request.app.state.settings
-    lang = request_lang(request, settings.default_language)
+    lang = request_language(request)
     entity = service.station(db, code)
     if entity is None:
         from ioc.packs.environment.networks import generic_station_page
@@ -167,14 +161,7 @@ def _station_page(
     hourly_points = service.aqi_points(db, entity.id, "hour", end_label - 7 * DAY, end_label)
     daily_points = service.aqi_points(db, entity.id, "day", end_label - 90 * DAY, end_label)
     poll_sids = {p: series[p].id for p in aqi.POLLUTANTS if p in series}
-    hour_means = read_hourly_means(
-        db.connection(), poll_sids.values(), end_label - 7 * DAY, end_label
-    )
-    # Labelled by the END of the hour, like the index and QĐ 1459's tables.
-    by_label: dict[str, dict[int, float]] = {
-        p: {start + HOUR: mean for start, mean in hour_means[sid].items()}
-        for p, sid in poll_sids.items()
-    }
+    by_label = _hourly_concentrations(db, poll_sids, end_label)
     hourly_rows = []
     for point in reversed(hourly_points[-48:]):
         hourly_rows.append(
@@ -190,13 +177,67 @@ def _station_page(
     for s in stats:
         start = service.local_midnight(s.day)
         day_rows.append({"stats": s, "point": daily_by_ts.get(start)})
+    current = (
+        hourly_points[-1]
+        if hourly_points and now - hourly_points[-1].ts <= queries.STALE_AFTER_SECONDS
+        else None
+    )
+    area = queries.area_names(db, {entity.area_code} if entity.area_code else set())
+    return render(
+        request,
+        "environment/station.html",
+        {
+            "public": public,
+            "station": entity,
+            "commune": area.get(entity.area_code or ""),
+            "current": current,
+            "last": hourly_points[-1] if hourly_points else None,
+            "concentrations": {
+                p: series[p] for p in aqi.POLLUTANTS if p in series and series[p].latest_ts
+            },
+            "hourly_rows": hourly_rows,
+            "day_rows": day_rows,
+            "pollutants": list(poll_sids),
+            **_station_charts(lang, by_label, hourly_points, daily_points),
+            "categories": aqi.CATEGORIES,
+            "to_dt": lambda ts: datetime.fromtimestamp(ts, tz=UTC),
+            "pm25_limit": service.pm25_limit(last_day),
+        },
+        principal=principal,
+    )
+
+
+def _hourly_concentrations(
+    db: Session, poll_sids: dict[str, int], end_label: int
+) -> dict[str, dict[int, float]]:
+    """Hourly mean concentration of each pollutant over the 7 days before ``end_label``,
+    labelled by the END of the hour, like the index and QĐ 1459's tables."""
+    hour_means = read_hourly_means(
+        db.connection(), poll_sids.values(), end_label - 7 * DAY, end_label
+    )
+    return {
+        p: {start + HOUR: mean for start, mean in hour_means[sid].items()}
+        for p, sid in poll_sids.items()
+    }
+
+
+def _station_charts(
+    lang: str,
+    by_label: dict[str, dict[int, float]],
+    hourly_points: list[service.AqiPoint],
+    daily_points: list[service.AqiPoint],
+) -> dict[str, str]:
+    """The station page's three charts as embedded JSON: pollutants (CO apart, its scale is
+    a thousand times larger), hourly VN_AQI coloured by category, daily VN_AQI calendar."""
     pollutant_chart = {
         "series": [
             {
                 "name": i18n.translate(f"pollutant.{p}", lang),
-                "data": [[views.iso_local(t), round(v, 1)] for t, v in sorted(by_label[p].items())],
+                "data": [
+                    [queries.iso_local(t), round(v, 1)] for t, v in sorted(by_label[p].items())
+                ],
             }
-            for p in poll_sids
+            for p in by_label
             if p != "co"
         ],
         "yName": "µg/m³",
@@ -206,7 +247,7 @@ def _station_page(
         "series": [
             {
                 "name": "VN_AQI",
-                "data": [[views.iso_local(p.ts), p.aqi] for p in hourly_points],
+                "data": [[queries.iso_local(p.ts), p.aqi] for p in hourly_points],
             }
         ],
         "yName": "VN_AQI",
@@ -225,36 +266,11 @@ def _station_page(
         ],
         "seriesName": "VN_AQI",
     }
-    current = (
-        hourly_points[-1]
-        if hourly_points and now - hourly_points[-1].ts <= views.STALE_AFTER_SECONDS
-        else None
-    )
-    area = views.area_names(db, {entity.area_code} if entity.area_code else set())
-    return render(
-        request,
-        "environment/station.html",
-        {
-            "public": public,
-            "station": entity,
-            "commune": area.get(entity.area_code or ""),
-            "current": current,
-            "last": hourly_points[-1] if hourly_points else None,
-            "concentrations": {
-                p: series[p] for p in aqi.POLLUTANTS if p in series and series[p].latest_ts
-            },
-            "hourly_rows": hourly_rows,
-            "day_rows": day_rows,
-            "pollutants": list(poll_sids),
-            "hourly_chart_json": _json(hourly_chart),
-            "pollutant_chart_json": _json(pollutant_chart),
-            "daily_chart_json": _json(daily_chart),
-            "categories": aqi.CATEGORIES,
-            "to_dt": lambda ts: datetime.fromtimestamp(ts, tz=UTC),
-            "pm25_limit": service.pm25_limit(last_day),
-        },
-        principal=principal,
-    )
+    return {
+        "hourly_chart_json": script_json(hourly_chart),
+        "pollutant_chart_json": script_json(pollutant_chart),
+        "daily_chart_json": script_json(daily_chart),
+    }
 
 
 @router.get("/environment/stations/{code}", response_class=HTMLResponse)

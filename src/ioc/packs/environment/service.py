@@ -1,7 +1,9 @@
 """Air-quality service: stations, VN_AQI derivation on write, and the reads pages and APIs use.
 
-VN_AQI is derived inside the ingestion transaction (a listener on the series store), from the
-hourly rollups, so the index is current the moment a batch is committed.
+VN_AQI is derived after ingestion, from the hourly rollups: a listener on the series store queues
+the work inside the batch's transaction (durable exactly when the data is), and the derive engine
+(``ioc.engines.derive``) recomputes the index right after the commit, so a batch is never slowed
+down by the index and never loses it.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -42,6 +42,7 @@ from ioc.core.series import (
 from ioc.engines.derive import enqueue
 from ioc.engines.ingestion.parse import PayloadError, RawRow
 from ioc.engines.ingestion.service import ingest
+from ioc.engines.ingestion.validate import RowError
 from ioc.packs.environment import service, wqi
 from ioc.packs.environment.service import StationError
 
@@ -447,11 +448,33 @@ def import_wide_xlsx(
     if missing:
         raise PayloadError(f"Thiếu cột bắt buộc / missing columns: {', '.join(missing)}")
     report = ImportReport()
-    known = {s.code for s in water_indicators()}
     station_col, time_col = keys.index(STATION_COLUMN), keys.index(TIME_COLUMN)
+    params = _parameter_columns(header, keys, (station_col, time_col), report)
+    raw_rows, origin = _cells_to_rows(table, keys, params, station_col, time_col, offset, report)
+    report.received = len(raw_rows)
+    if not raw_rows:
+        return report
+    if scope is not None:
+        # Raises NotYourData: a file naming another agency's station stores nothing.
+        ownership.check_entities(
+            session, scope, {str(r.data["entity"]) for r in raw_rows if "entity" in r.data}
+        )
+    result = ingest(session, raw_rows, registry=registry, offset=offset, actor=actor, source="file")
+    report.stored = result.stored
+    _report_refused_cells(result.errors, origin, header, station_col, time_col, report)
+    report.errors.sort(key=lambda e: e.row)  # stable: header errors first, then by row
+    return report
+
+
+def _parameter_columns(
+    header: list[str], keys: list[str], fixed: tuple[int, int], report: ImportReport
+) -> list[tuple[int, str]]:
+    """``(column, indicator code)`` of the parameter columns; any other named column (not the
+    station or time column ``fixed``) is reported on row 1 and ignored."""
+    known = {s.code for s in water_indicators()}
     params: list[tuple[int, str]] = []
     for col, key in enumerate(keys):
-        if col in (station_col, time_col) or not key:
+        if col in fixed or not key:
             continue
         if key in known:
             params.append((col, key))
@@ -465,9 +488,22 @@ def import_wide_xlsx(
                     "column is not a water indicator code (w_…); column ignored",
                 )
             )
+    return params
+
+
+def _cells_to_rows(
+    table: list[tuple[Any, ...]],
+    keys: list[str],
+    params: list[tuple[int, str]],
+    station_col: int,
+    time_col: int,
+    offset: int,
+    report: ImportReport,
+) -> tuple[list[RawRow], dict[int, tuple[int, int]]]:
+    """One ingestion row per non-empty parameter cell, and for each its origin: ingestion row
+    number → (sheet row, column). Counts the sheet's rows; a row without results is reported."""
     local = timezone(timedelta(seconds=offset))
     raw_rows: list[RawRow] = []
-    # Ingestion row number → (sheet row, column header) of the cell it came from.
     origin: dict[int, tuple[int, int]] = {}
     for sheet_row, record in enumerate(table[1:], start=2):
         cells = list(record) + [None] * (len(keys) - len(record))
@@ -499,18 +535,20 @@ def import_wide_xlsx(
                 data["entity"] = station_code
             raw_rows.append(RawRow(number, data))
             origin[number] = (sheet_row, col)
-    report.received = len(raw_rows)
-    if not raw_rows:
-        return report
-    if scope is not None:
-        # Raises NotYourData: a file naming another agency's station stores nothing.
-        ownership.check_entities(
-            session, scope, {str(r.data["entity"]) for r in raw_rows if "entity" in r.data}
-        )
-    result = ingest(session, raw_rows, registry=registry, offset=offset, actor=actor, source="file")
-    report.stored = result.stored
+    return raw_rows, origin
+
+
+def _report_refused_cells(
+    errors: Sequence[RowError],
+    origin: dict[int, tuple[int, int]],
+    header: list[str],
+    station_col: int,
+    time_col: int,
+    report: ImportReport,
+) -> None:
+    """Report each cell the ingestion refused by its sheet row and column header."""
     seen: set[tuple[int, str, str]] = set()
-    for error in result.errors:
+    for error in errors:
         sheet_row, col = origin[error.row]
         if error.field == "entity":
             column = header[station_col]
@@ -527,5 +565,3 @@ def import_wide_xlsx(
         report.errors.append(
             CellError(sheet_row, column, error.code, error.message, error.message_en)
         )
-    report.errors.sort(key=lambda e: e.row)  # stable: header errors first, then by row
-    return report

@@ -57,13 +57,13 @@ def _tile(session: Any, lang: str) -> Any:
 
 
 def _page_router() -> Any:
-    from ioc.packs.field_reports.routers import page_router
+    from ioc.packs.field_reports.pages import page_router
 
     return page_router()
 
 
 def _api_router() -> Any:
-    from ioc.packs.field_reports.routers import api_router
+    from ioc.packs.field_reports.open311 import api_router
 
     return api_router()
 
@@ -95,6 +95,7 @@ def manifest() -> PackManifest:
         datasets=_datasets,  # the open-data catalogue (issue 21)
         extra=_asset_hooks(),  # reports about a planning asset (issue 21)
         name="field_reports",
+        models="ioc.packs.field_reports.models",  # its tables (ioc.models_all)
         title_key="fr.title",
         indicators=_indicators,
         api_router=_api_router,

@@ -12,17 +12,17 @@ against reports taken.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ioc.core.models import Agency, DeadLetter
-from ioc.core.registry import DatasetQuality, DatasetRows, DatasetSpec
+from ioc.core.models import Agency
+from ioc.core.registry import DatasetRows, DatasetSpec
+from ioc.engines.dataset_quality import records_quality
 from ioc.packs.field_reports.models import Category, Report
 from ioc.packs.field_reports.public import COORD_DECIMALS, mask_contacts
 
-WINDOW = timedelta(days=30)
 ROW_LIMIT = 50000
 
 
@@ -82,25 +82,8 @@ def _consistent(r: Report) -> bool:
     return 8.0 <= r.lat <= 24.0 and 102.0 <= r.lon <= 110.0
 
 
-def _quality(session: Session, now: datetime) -> DatasetQuality:
-    since = now - WINDOW
-    latest = session.execute(select(func.max(Report.received_at))).scalar_one_or_none()
-    recent = list(session.execute(select(Report).where(Report.received_at >= since)).scalars())
-    complete = sum(1 for r in recent if r.category_id and r.area_code and r.description.strip())
-    refused = session.execute(
-        select(func.count())
-        .select_from(DeadLetter)
-        .where(DeadLetter.received_at >= since, DeadLetter.source.in_(("open311", "field_reports")))
-    ).scalar_one()
-    return DatasetQuality(
-        latest=latest,
-        expected=len(recent) or None,
-        present=complete if recent else None,
-        refused=int(refused),
-        accepted=len(recent),
-        checked=len(recent),
-        passed=sum(1 for r in recent if _consistent(r)),
-    )
+def _complete(r: Report) -> bool:
+    return bool(r.category_id and r.area_code and r.description.strip())
 
 
 def datasets() -> list[DatasetSpec]:
@@ -127,6 +110,12 @@ def datasets() -> list[DatasetSpec]:
             href="/field-reports",
             located=True,
             rows=_rows,
-            quality=_quality,
+            quality=records_quality(
+                Report,
+                Report.received_at,
+                complete=_complete,
+                consistent=_consistent,
+                dead_letter_sources=("open311", "field_reports"),
+            ),
         )
     ]

@@ -3,7 +3,8 @@
 Potholes, flooding, rubbish, street lights, noise, trees, encroachment, pollution and traffic
 signs in Buôn Ma Thuột, Buôn Hồ, Tuy Hòa and nearby communes, taken through the real workflow
 actions (with past times), so timelines, deadlines, ratings and overdue reports look as they
-would in production. Reporters are fictitious.
+would in production. Reporters are fictitious; the places, texts and names are in
+``demo.yaml``.
 """
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
+from importlib.resources import files
 from typing import Any
 
+import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,7 +25,7 @@ from ioc.engines.geo import current_locator
 from ioc.packs.field_reports import routing, service
 from ioc.packs.field_reports.models import Report
 
-__all__ = ["DEMO_COMMUNES", "load_demo"]
+__all__ = ["demo_communes", "load_demo"]
 
 
 @dataclass(frozen=True)
@@ -36,89 +40,20 @@ class DemoCommune:
     weight: int
 
 
-DEMO_COMMUNES = (
-    DemoCommune(
-        "24133",
-        "Phường Buôn Ma Thuột",
-        12.6676,
-        108.0379,
-        ("Lê Duẩn", "Phan Bội Châu", "Nguyễn Tất Thành", "Lý Thường Kiệt", "Quang Trung"),
-        6,
-    ),
-    DemoCommune(
-        "24121", "Phường Tân Lập", 12.6880, 108.0560, ("Hà Huy Tập", "Y Wang", "Mai Hắc Đế"), 3
-    ),
-    DemoCommune(
-        "24154", "Phường Thành Nhất", 12.6960, 108.0200, ("Nguyễn Văn Cừ", "Giải Phóng"), 2
-    ),
-    DemoCommune(
-        "24163", "Phường Tân An", 12.7030, 108.0560, ("Đinh Tiên Hoàng", "Lê Thánh Tông"), 2
-    ),
-    DemoCommune("24169", "Phường Ea Kao", 12.6320, 108.0700, ("Y Nuê", "Trần Quý Cáp"), 1),
-    DemoCommune("24305", "Phường Buôn Hồ", 12.9170, 108.2700, ("Hùng Vương", "Trần Hưng Đạo"), 2),
-    DemoCommune("24490", "Xã Krông Pắc", 12.7000, 108.3200, ("Quốc lộ 26", "Giải Phóng"), 1),
-    DemoCommune("22015", "Phường Tuy Hòa", 13.0880, 109.3000, ("Trần Hưng Đạo", "Độc Lập"), 3),
-)
+@cache
+def demo_data() -> dict[str, Any]:
+    """The packaged ``demo.yaml``: communes, report texts, answers, reporters' names."""
+    text = files("ioc.packs.field_reports").joinpath("demo.yaml").read_text(encoding="utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
 
-TEXTS: dict[str, tuple[str, ...]] = {
-    "duong-hu-hong": (
-        "Ổ gà lớn giữa đường {street}, trời mưa đọng nước, xe máy dễ té ngã",
-        "Mặt đường {street} bị sụt lún sau đợt mưa, đề nghị kiểm tra và sửa chữa",
-        "Nắp hố ga trên đường {street} bị vỡ, rất nguy hiểm cho người đi đường",
-    ),
-    "ngap-ung": (
-        "Đường {street} ngập sâu khoảng 40 cm sau cơn mưa, xe chết máy hàng loạt",
-        "Cống thoát nước đường {street} bị tắc, nước tràn vào nhà dân",
-    ),
-    "rac-thai": (
-        "Rác thải tồn đọng nhiều ngày ở góc đường {street}, bốc mùi hôi thối",
-        "Có người đổ trộm xà bần, phế thải xây dựng trên vỉa hè đường {street}",
-    ),
-    "chieu-sang": (
-        "Cả đoạn đèn đường {street} không sáng từ tuần trước, buổi tối rất tối",
-        "Đèn đường {street} sáng cả ban ngày, lãng phí điện",
-    ),
-    "tieng-on": (
-        "Quán karaoke trên đường {street} hát to đến sau 23 giờ hằng đêm",
-        "Công trình xây dựng trên đường {street} thi công ồn ào lúc nửa đêm",
-    ),
-    "cay-xanh": (
-        "Cây xanh trên đường {street} có cành khô lớn sắp gãy, nguy hiểm",
-        "Cây đổ chắn một nửa lòng đường {street} sau cơn giông",
-    ),
-    "trat-tu-do-thi": (
-        "Hàng quán lấn chiếm hết vỉa hè đường {street}, người đi bộ phải xuống lòng đường",
-        "Dựng mái che, bảng quảng cáo trái phép trên vỉa hè đường {street}",
-    ),
-    "o-nhiem": (
-        "Cơ sở sản xuất gần đường {street} xả khói đen và mùi khét vào buổi tối",
-        "Nước thải màu đen chảy ra mương gần đường {street}, bốc mùi",
-    ),
-    "bien-bao-giao-thong": (
-        "Đèn tín hiệu giao thông tại ngã tư {street} bị hỏng, chỉ nháy vàng",
-        "Biển báo hạn chế tốc độ trên đường {street} bị gãy đổ",
-    ),
-}
-CATEGORY_WEIGHTS = {
-    "duong-hu-hong": 8,
-    "ngap-ung": 3,
-    "rac-thai": 7,
-    "chieu-sang": 5,
-    "tieng-on": 4,
-    "cay-xanh": 3,
-    "trat-tu-do-thi": 4,
-    "o-nhiem": 2,
-    "bien-bao-giao-thong": 2,
-}
-ANSWERS = {
-    "fixed": "{agency} đã kiểm tra hiện trường và khắc phục xong ngày {day}. "
-    "Cảm ơn người dân đã phản ánh.",
-    "scheduled": "{agency} đã kiểm tra; việc khắc phục đã đưa vào kế hoạch sửa chữa quý tới.",
-    "explained": "{agency} đã kiểm tra, trường hợp phản ánh không vi phạm quy định; "
-    "đã hướng dẫn các bên liên quan.",
-}
-FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Võ", "Đặng", "H'", "Y")
-GIVEN = ("Văn An", "Thị Bình", "Minh Châu", "Quốc Dũng", "Thị Hạnh", "Đức Long", "Thanh Mai")
+
+def demo_communes() -> tuple[DemoCommune, ...]:
+    """The communes demo reports fall in, with their streets and weights."""
+    return tuple(
+        DemoCommune(str(c["code"]), c["name"], c["lat"], c["lon"], tuple(c["streets"]), c["weight"])
+        for c in demo_data()["communes"]
+    )
 
 
 def _pick(rng: random.Random, weights: dict[str, int]) -> str:
@@ -130,23 +65,25 @@ def _agency_name(session: Session, report: Report) -> str:
     from ioc.core.models import Agency
 
     agency = session.get(Agency, report.agency_id) if report.agency_id else None
-    return agency.short_name if agency else "Đơn vị xử lý"
+    return agency.short_name if agency else str(demo_data()["workflow"]["no_agency"])
 
 
-def _one(
-    session: Session, rng: random.Random, actor: Actor, received: datetime, end: datetime
-) -> Report:
-    commune = rng.choices(DEMO_COMMUNES, weights=[c.weight for c in DEMO_COMMUNES])[0]
-    category = _pick(rng, CATEGORY_WEIGHTS)
+def _submit(session: Session, rng: random.Random, received: datetime) -> service.Submission:
+    """A citizen's report received at ``received``, in a weighted commune and category."""
+    data = demo_data()
+    communes = demo_communes()
+    commune = rng.choices(communes, weights=[c.weight for c in communes])[0]
+    category = _pick(rng, {code: c["weight"] for code, c in data["categories"].items()})
     street = rng.choice(commune.streets)
-    text = rng.choice(TEXTS[category]).format(street=street)
+    text = rng.choice(data["categories"][category]["texts"]).format(street=street)
     # The point stays inside the demo commune, whatever boundaries are loaded.
     lat, lon = current_locator(session).point_in(
         commune.code,
         commune.lat + rng.uniform(-0.008, 0.008),
         commune.lon + rng.uniform(-0.008, 0.008),
     )
-    submission = service.submit_report(
+    names = data["reporters"]
+    return service.submit_report(
         session,
         service.citizen_actor(),
         category_code=category,
@@ -155,61 +92,89 @@ def _one(
         lon=lon,
         area_code=commune.code,
         address=f"Đường {street}, {commune.name}",
-        reporter_name=f"{rng.choice(FAMILY)} {rng.choice(GIVEN)}",
+        reporter_name=f"{rng.choice(names['family'])} {rng.choice(names['given'])}",
         reporter_phone=f"09{rng.randrange(10**7, 10**8)}",
         share_identity_with_agency=rng.random() < 0.3,
         channel=rng.choice(("web", "app", "app", "hotline")),
         at=received,
     )
-    report = submission.report
 
-    def step(after: datetime, lo_h: float, hi_h: float) -> datetime | None:
-        moment = after + timedelta(hours=rng.uniform(lo_h, hi_h))
-        return moment if moment < end else None
 
-    roll = rng.random()
-    t = step(received, 1, 20)
+@dataclass(frozen=True)
+class _Story:
+    """One demo report taken through the workflow: the next step comes some hours after the
+    previous one, unless that is after ``end`` (the report then stays where it is)."""
+
+    session: Session
+    rng: random.Random
+    actor: Actor
+    submission: service.Submission
+    end: datetime
+
+    def step(self, after: datetime, lo_h: float, hi_h: float) -> datetime | None:
+        moment = after + timedelta(hours=self.rng.uniform(lo_h, hi_h))
+        return moment if moment < self.end else None
+
+
+def _one(
+    session: Session, rng: random.Random, actor: Actor, received: datetime, end: datetime
+) -> Report:
+    story = _Story(session, rng, actor, _submit(session, rng, received), end)
+    t = _intake(story, received)
+    if t is not None:
+        _handle(story, t)
+    return story.submission.report
+
+
+def _intake(story: _Story, received: datetime) -> datetime | None:
+    """Reject, or ask for information and then assign: the time of the assignment, or None
+    when the report stops before it."""
+    session, actor, report = story.session, story.actor, story.submission.report
+    texts = demo_data()["workflow"]
+    roll = story.rng.random()
+    t = story.step(received, 1, 20)
     if t is None:
-        return report
+        return None
     if roll < 0.05:
-        service.reject(
-            session, actor, report, "Nội dung không thuộc phạm vi phản ánh hiện trường", at=t
-        )
-        return report
+        service.reject(session, actor, report, texts["reject_reason"], at=t)
+        return None
     if roll < 0.09:
-        service.request_info(
-            session, actor, report, "Đề nghị cho biết vị trí cụ thể (số nhà gần nhất)", at=t
-        )
-        t2 = step(t, 4, 72)
+        service.request_info(session, actor, report, texts["info_question"], at=t)
+        t2 = story.step(t, 4, 72)
         if t2 is None:
-            return report
-        service.provide_info(
-            session, actor, report, "Gần số nhà 45", secret=submission.secret, at=t2
-        )
-        t = step(t2, 1, 8)
+            return None
+        secret = story.submission.secret
+        service.provide_info(session, actor, report, texts["info_answer"], secret=secret, at=t2)
+        t = story.step(t2, 1, 8)
         if t is None:
-            return report
+            return None
     service.assign(session, actor, report, at=t)
-    t = step(t, 4, 60)
+    return t
+
+
+def _handle(story: _Story, assigned: datetime) -> None:
+    """Start, answer (late for some), publish, and the reporter's rating and reopening."""
+    session, actor, rng, report = story.session, story.actor, story.rng, story.submission.report
+    t = story.step(assigned, 4, 60)
     if t is None:
-        return report
+        return
     service.start_progress(session, actor, report, at=t)
     late = rng.random() < 0.12
-    t = step(t, 24 * (15 if late else 1), 24 * (30 if late else 14))
+    t = story.step(t, 24 * (15 if late else 1), 24 * (30 if late else 14))
     if t is None:
-        return report
+        return
     resolution = rng.choices(("fixed", "scheduled", "explained"), weights=(75, 15, 10))[0]
-    answer = ANSWERS[resolution].format(
+    answer = demo_data()["answers"][resolution].format(
         agency=_agency_name(session, report), day=t.strftime("%d/%m/%Y")
     )
     service.answer(session, actor, report, answer, resolution=resolution, at=t)
-    t = step(t, 2, 60)
+    t = story.step(t, 2, 60)
     if t is None:
-        return report
+        return
     service.publish(session, actor, report, at=t)
-    t = step(t, 12, 24 * 6)
+    t = story.step(t, 12, 24 * 6)
     if t is None or rng.random() < 0.35:
-        return report
+        return
     really_fixed = resolution == "fixed" and rng.random() < 0.85
     service.rate(
         session,
@@ -217,21 +182,35 @@ def _one(
         report,
         satisfied=really_fixed or rng.random() < 0.3,
         really_fixed=really_fixed,
-        secret=submission.secret,
+        secret=story.submission.secret,
         at=t,
     )
     if not really_fixed and rng.random() < 0.4:
-        t2 = step(t, 2, 48)
+        t2 = story.step(t, 2, 48)
         if t2 is not None:
             service.reopen(
                 session,
                 service.citizen_actor(),
                 report,
-                "Vấn đề vẫn chưa được khắc phục",
-                secret=submission.secret,
+                demo_data()["workflow"]["reopen_reason"],
+                secret=story.submission.secret,
                 at=t2,
             )
-    return report
+
+
+def _setup(session: Session, actor: Actor) -> None:
+    """The demo's routing rules and answer templates."""
+    data = demo_data()
+    for rule in data["routing_rules"]:
+        routing.set_rule(
+            session,
+            actor,
+            category_code=rule["category"],
+            area_code=rule["area"],
+            agency_code=rule["agency"],
+        )
+    for template in data["templates"]:
+        service.save_template(session, actor, **template)
 
 
 def load_demo(
@@ -253,34 +232,7 @@ def load_demo(
         service.sync_categories(session, actor)
         if session.execute(select(Report.id).limit(1)).first() is not None:
             return 0
-        routing.set_rule(
-            session,
-            actor,
-            category_code="bien-bao-giao-thong",
-            area_code=None,
-            agency_code="so-xay-dung",
-        )
-        routing.set_rule(
-            session, actor, category_code="ngap-ung", area_code="24133", agency_code="so-xay-dung"
-        )
-        service.save_template(
-            session,
-            actor,
-            code="da-khac-phuc",
-            title="Đã khắc phục",
-            text="Phản ánh {code} ({category}) tại {address} đã được {agency} khắc phục. "
-            "Cảm ơn người dân đã phản ánh.",
-            status="answered",
-        )
-        service.save_template(
-            session,
-            actor,
-            code="tu-choi-pham-vi",
-            title="Từ chối: ngoài phạm vi",
-            text="Nội dung phản ánh {code} không thuộc phạm vi phản ánh hiện trường; đề nghị "
-            "gửi qua Cổng dịch vụ công hoặc đường dây nóng 1022.",
-            status="rejected",
-        )
+        _setup(session, actor)
         start = end - timedelta(days=days)
         count = int(days * per_day)
         moments = sorted(
@@ -299,30 +251,39 @@ def load_demo(
         for _i in range(4):
             fresh = end - timedelta(minutes=rng.uniform(5, 50))
             created.append(_one(session, rng, actor, fresh, end))
-        # A few duplicates of recent open reports, merged by the IOC.
-        open_ones = [
-            r
-            for r in created
-            if r.status in ("received", "assigned", "in_progress")
-            and r.received_at < end - timedelta(hours=2)
-        ]
-        for original in open_ones[:3]:
-            dup = service.submit_report(
-                session,
-                service.citizen_actor(),
-                category_code=_category_code(session, original),
-                description=original.description + " (phản ánh lại)",
-                lat=original.lat + 0.0001,
-                lon=original.lon,
-                area_code=original.area_code,
-                address=original.address,
-                reporter_name="Lê Văn Tâm",
-                reporter_email="nguoidan@example.vn",
-                at=end - timedelta(hours=1),
-            ).report
-            service.merge_duplicate(session, actor, dup, original, at=end - timedelta(minutes=30))
-            created.append(dup)
+        created += _duplicates(session, actor, created, end)
         return len(created)
+
+
+def _duplicates(
+    session: Session, actor: Actor, created: list[Report], end: datetime
+) -> list[Report]:
+    """A few duplicates of recent open reports, merged by the IOC."""
+    again = demo_data()["duplicates"]
+    open_ones = [
+        r
+        for r in created
+        if r.status in ("received", "assigned", "in_progress")
+        and r.received_at < end - timedelta(hours=2)
+    ]
+    out = []
+    for original in open_ones[:3]:
+        dup = service.submit_report(
+            session,
+            service.citizen_actor(),
+            category_code=_category_code(session, original),
+            description=original.description + again["suffix"],
+            lat=original.lat + 0.0001,
+            lon=original.lon,
+            area_code=original.area_code,
+            address=original.address,
+            reporter_name=again["reporter_name"],
+            reporter_email=again["reporter_email"],
+            at=end - timedelta(hours=1),
+        ).report
+        service.merge_duplicate(session, actor, dup, original, at=end - timedelta(minutes=30))
+        out.append(dup)
+    return out
 
 
 def _category_code(session: Session, report: Report) -> str:

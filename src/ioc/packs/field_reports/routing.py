@@ -35,6 +35,7 @@ __all__ = [
     "Route",
     "check_point",
     "commune",
+    "communes",
     "delete_rule",
     "distance_m",
     "place",
@@ -104,6 +105,21 @@ def commune(session: Session, code: str) -> Area | None:
             Area.valid_to.is_(None),
         )
     ).scalar_one_or_none()
+
+
+def communes(session: Session) -> list[Area]:
+    """The province's current communes and wards, by name (without diacritics)."""
+    return list(
+        session.execute(
+            select(Area)
+            .where(
+                Area.parent_code == PROVINCE_CODE,
+                Area.level.in_(COMMUNE_LEVELS),
+                Area.valid_to.is_(None),
+            )
+            .order_by(Area.name_folded)
+        ).scalars()
+    )
 
 
 def place(session: Session, lat: float, lon: float) -> str:

@@ -341,21 +341,7 @@ def compute(
             row.fixed += 1 if fixed else 0
             row.days.append(days)
 
-    rated = session.execute(
-        select(
-            Report.category_id,
-            Report.area_code,
-            Report.agency_id,
-            Report.rating_satisfied,
-            Report.rating_fixed,
-        ).where(Report.rated_at.is_not(None), Report.rated_at >= begin, Report.rated_at < stop)
-    ).all()
-    for category_id, area_code, agency_id, satisfied, really_fixed in rated:
-        for row in groups.rows_of(_keys(category_id, area_code, agency_id)):
-            row.rated += 1
-            row.satisfied += 1 if satisfied else 0
-            row.really_fixed += 1 if really_fixed else 0
-
+    _add_ratings(session, groups, begin, stop)
     _add_overdue(session, groups, now)
     by_area = groups.sorted("area")
     return Stats(
@@ -373,6 +359,24 @@ def compute(
         ),
         places=_places(session, [r.key for r in by_area[:15]]),
     )
+
+
+def _add_ratings(session: Session, groups: _Groups, begin: datetime, stop: datetime) -> None:
+    """The reporters' ratings given in the period: satisfied, really fixed."""
+    rated = session.execute(
+        select(
+            Report.category_id,
+            Report.area_code,
+            Report.agency_id,
+            Report.rating_satisfied,
+            Report.rating_fixed,
+        ).where(Report.rated_at.is_not(None), Report.rated_at >= begin, Report.rated_at < stop)
+    ).all()
+    for category_id, area_code, agency_id, satisfied, really_fixed in rated:
+        for row in groups.rows_of(_keys(category_id, area_code, agency_id)):
+            row.rated += 1
+            row.satisfied += 1 if satisfied else 0
+            row.really_fixed += 1 if really_fixed else 0
 
 
 def _add_overdue(session: Session, groups: _Groups, now: datetime) -> None:

@@ -6,22 +6,29 @@ from __future__ import annotations
 from importlib import resources
 from typing import Annotated, Literal
 
-import orjson
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ioc.core import i18n
 from ioc.core.auth import Permission
-from ioc.engines.exports import Table, to_csv, to_xlsx
+from ioc.engines.exports import Table
+from ioc.engines.sector import maps
+from ioc.engines.sector.routes import table_download
 from ioc.packs.guides import content, service
 from ioc.web import csrf
-from ioc.web.deps import AppSettings, DbSession, LoginRequired, Principal, require
-from ioc.web.templating import render, request_lang
+from ioc.web.deps import (
+    AppSettings,
+    DbSession,
+    Lang,
+    LoginRequired,
+    Principal,
+    PublicPage,
+    Viewer,
+)
+from ioc.web.templating import render
 
 router = APIRouter()
 
-Public = Annotated[Principal, Depends(require(Permission.PUBLIC, page=True))]
-Viewer = Annotated[Principal, Depends(require(Permission.VIEW, page=True))]
 # Adoption figures are for the IOC team: operators, leaders and administrators.
 ADOPTION_ROLES = frozenset({"operator", "leader", "admin"})
 # The tour points at these menu entries, in order (path, message key).
@@ -40,11 +47,6 @@ IMAGE_TYPES = {
 }
 
 
-def _json(value: object) -> str:
-    # Embedded in <script type="application/json">: escape "</" so data cannot close the tag.
-    return orjson.dumps(value).decode().replace("</", "<\\/")
-
-
 def _visible(principal: Principal) -> list[content.Guide]:
     return [g for g in content.guides() if principal.can(Permission(g.permission))]
 
@@ -52,11 +54,11 @@ def _visible(principal: Principal) -> list[content.Guide]:
 @router.get("/guides", response_class=HTMLResponse, include_in_schema=False)
 def guide_index(
     request: Request,
-    principal: Public,
+    principal: PublicPage,
+    lang: Lang,
     q: Annotated[str, Query(max_length=100)] = "",
 ) -> Response:
     """Hướng dẫn sử dụng: guides grouped by role, with a search ignoring diacritics."""
-    lang = request_lang(request, request.app.state.settings.default_language)
     allowed = {g.slug for g in _visible(principal)}
     found = content.search(q) if q.strip() else list(content.guides())
     groups = []
@@ -78,7 +80,7 @@ def guide_index(
 
 
 @router.get("/guides/tour", response_class=HTMLResponse, include_in_schema=False)
-def tour_partial(request: Request, principal: Public, db: DbSession) -> Response:
+def tour_partial(request: Request, principal: PublicPage, db: DbSession) -> Response:
     """The first-login tour for a signed-in user who has not dismissed it; empty otherwise."""
     if principal.user is None or service.tour_dismissed(db, principal.user.id):
         return HTMLResponse("")
@@ -127,12 +129,12 @@ def adoption_page(
     principal: Viewer,
     db: DbSession,
     settings: AppSettings,
+    lang: Lang,
     days: Annotated[int, Query(ge=1, le=3650)] = 30,
 ) -> Response:
     """Mức độ sử dụng: active users per agency, citizens' reports per commune, on-time data
     submissions and pages used, over the last 30, 90 or 365 days."""
     _adoption_allowed(principal)
-    lang = request_lang(request, settings.default_language)
     days = _window(days)
     figures = service.last_days(
         db, days, deadline_days=settings.sub_deadline_working_days, lang=lang
@@ -155,8 +157,8 @@ def adoption_page(
         {
             "f": figures,
             "days": days,
-            "agency_chart": _json(agency_chart),
-            "page_chart": _json(page_chart),
+            "agency_chart": maps.to_json(agency_chart),
+            "page_chart": maps.to_json(page_chart),
         },
         principal=principal,
     )
@@ -167,17 +169,16 @@ TableName = Literal["agencies", "communes", "pages"]
 
 @router.get("/guides/adoption/export", include_in_schema=False)
 def adoption_export(
-    request: Request,
     principal: Viewer,
     db: DbSession,
     settings: AppSettings,
+    lang: Lang,
     table: TableName = "agencies",
     days: Annotated[int, Query(ge=1, le=3650)] = 30,
     format: Literal["xlsx", "csv"] = "xlsx",
 ) -> Response:
     """One adoption table as XLSX or CSV."""
     _adoption_allowed(principal)
-    lang = request_lang(request, settings.default_language)
     days = _window(days)
     figures = service.last_days(
         db, days, deadline_days=settings.sub_deadline_working_days, lang=lang
@@ -208,22 +209,11 @@ def adoption_export(
             [[f"/{p}".replace("//", "/"), v] for p, v in figures.pages],
             [note],
         )
-    name = f"muc-do-su-dung-{table}-{days}-ngay.{format}"
-    if format == "csv":
-        return Response(
-            to_csv(out),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
-    return Response(
-        to_xlsx(out),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return table_download(out, format, f"muc-do-su-dung-{table}-{days}-ngay.{format}")
 
 
 @router.get("/guides/static/{name}", include_in_schema=False)
-def guide_image(name: str, principal: Public) -> Response:
+def guide_image(name: str, principal: PublicPage) -> Response:
     """A screenshot shipped in the pack's ``static/`` folder (names only, no paths)."""
     suffix = name[name.rfind(".") :].lower() if "." in name else ""
     if "/" in name or "\\" in name or name.startswith(".") or suffix not in IMAGE_TYPES:
@@ -239,7 +229,7 @@ def guide_image(name: str, principal: Public) -> Response:
 
 
 @router.get("/guides/{slug}", response_class=HTMLResponse, include_in_schema=False)
-def guide_page(request: Request, slug: str, principal: Public) -> Response:
+def guide_page(request: Request, slug: str, principal: PublicPage, lang: Lang) -> Response:
     """One guide: what the page is for, the steps, tips and a screenshot."""
     guide = content.find(slug)
     if guide is None:
@@ -248,7 +238,6 @@ def guide_page(request: Request, slug: str, principal: Public) -> Response:
         if principal.user is None:
             raise LoginRequired()
         raise HTTPException(403, "Không đủ quyền / permission denied")
-    lang = request_lang(request, request.app.state.settings.default_language)
     text = guide.text(lang)
     image = resources.files("ioc.packs.guides").joinpath("static", guide.image)
     return render(

@@ -4,10 +4,12 @@ notifiable-disease surveillance per commune with EARS outbreak detection.
 Public module of the pack: other packs import only what is listed in ``__all__``. Inside:
 
 * ``indicators.yaml`` — the catalog (facility figures, commune immunisation, weekly cases);
+* ``sector.yaml`` — what the sector kit ``ioc.engines.sector`` counts, draws and exports;
 * ``alert_rules.yaml`` — EARS C1/C2/C3 rules per disease (weekly sums per commune) and the
   outbreak-response SOPs;
 * ``surveillance`` — weekly counts, incidence and the EARS table (statistics from
-  ``ioc.engines.alerting.ears``); ``facilities`` — the ``MedicalFacility`` entities;
+  ``ioc.engines.alerting.ears``); ``signals`` — the surveillance page's table, map and
+  charts; ``facilities`` — the ``MedicalFacility`` entities; ``queries`` — the overview;
 * ``pages`` — ``/health``, ``/health/surveillance``, ``/health/communes/{code}``, exports.
 """
 
@@ -15,33 +17,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ioc.core.indicators import IndicatorSpec, load_catalog
-from ioc.core.registry import NavEntry, PackManifest
+from ioc.core.registry import PackManifest
+from ioc.engines.sector.manifest import sector_manifest
 from ioc.packs.health.commune_figures import figures as _commune_figures
 
 __all__ = ["manifest"]
-
-
-def _indicators() -> list[IndicatorSpec]:
-    return load_catalog("ioc.packs.health", "health")
-
-
-def _page_router() -> Any:
-    from ioc.packs.health.pages import router
-
-    return router
-
-
-def _tile(session: Any, lang: str) -> Any:
-    from ioc.packs.health.pages import overview_tile
-
-    return overview_tile(session, lang)
-
-
-def _demo(*args: Any, **kwargs: Any) -> Any:
-    from ioc.packs.health.demo import load_demo
-
-    return load_demo(*args, **kwargs)
 
 
 def _label_names(session: Any, label: str, value: str, lang: str) -> str | None:
@@ -54,16 +34,11 @@ def _label_names(session: Any, label: str, value: str, lang: str) -> str | None:
 
 def manifest() -> PackManifest:
     """The health pack's contributions."""
-    return PackManifest(
+    return sector_manifest(
+        __name__,
+        "hl",
+        ("MedicalFacility",),
         commune_figures=_commune_figures,  # the commune scorecards (/xa)
-        name="health",
-        title_key="hl.title",
-        indicators=_indicators,
-        page_router=_page_router,
-        tile=_tile,
-        nav=(NavEntry("/health", "hl.nav"),),
-        entity_types=("MedicalFacility",),
-        demo=_demo,
         alert_rules_file="alert_rules.yaml",
         label_names=_label_names,
     )

@@ -13,23 +13,19 @@ from importlib.resources import files
 from typing import Any
 
 import yaml
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ioc.core.models import Area
+from ioc.core import communes as core
+from ioc.core.communes import PROVINCE
 
-PROVINCE = "66"
+__all__ = ["PROVINCE", "Commune", "communes", "province_population"]
 
 
 @dataclass(frozen=True)
-class Commune:
-    """A current commune or ward."""
+class Commune(core.Commune):
+    """A current commune or ward with its population ([demo] figures)."""
 
-    code: str
-    name: str
-    lat: float | None
-    lon: float | None
-    population: int | None
+    population: int | None = None
 
 
 @lru_cache(maxsize=1)
@@ -43,18 +39,14 @@ def _shipped() -> dict[str, dict[str, Any]]:
 def communes(session: Session) -> list[Commune]:
     """Every current commune/ward of the province, by name."""
     shipped = _shipped()
-    rows = session.execute(
-        select(Area.code, Area.name, Area.lat, Area.lon)
-        .where(Area.valid_to.is_(None), Area.level.in_(("commune", "ward")))
-        .order_by(Area.name_folded)
-    )
     out = []
-    for code, name, lat, lon in rows:
-        extra = shipped.get(code, {})
+    for c in core.communes(session):
+        extra = shipped.get(c.code, {})
+        lat, lon = c.lat, c.lon
         if lat is None or lon is None:
             lat, lon = extra.get("lat"), extra.get("lon")
         population = extra.get("population")
-        out.append(Commune(code, name, lat, lon, int(population) if population else None))
+        out.append(Commune(c.code, c.name, lat, lon, int(population) if population else None))
     return out
 
 

@@ -3,41 +3,33 @@ XLSX/CSV export of every table."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ioc.core import clock, i18n
-from ioc.core.auth import Permission
-from ioc.core.models import Area
 from ioc.core.registry import Tile
-from ioc.engines.exports import Table, to_csv, to_xlsx
-from ioc.packs.health import geo, plan, surveillance, views
+from ioc.engines.exports import Table
+from ioc.engines.sector import maps
+from ioc.engines.sector.routes import (
+    check_format,
+    commune_or_404,
+    dated_download,
+    no_such_table,
+    overview_with_plan,
+    sector_table,
+)
+from ioc.packs.health import geo, queries, signals, surveillance
+from ioc.packs.health.facilities import SECTOR
 from ioc.packs.health.surveillance import DISEASES
-from ioc.web.deps import DbSession, Principal, require
-from ioc.web.templating import render, request_lang
+from ioc.web.deps import DbSession, Lang, Viewer
+from ioc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-Viewer = Annotated[Principal, Depends(require(Permission.VIEW, page=True))]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-
-def _lang(request: Request) -> str:
-    return request_lang(request, request.app.state.settings.default_language)
-
-
-def _map_opts(request: Request, lang: str, label_key: str) -> dict[str, object]:
-    settings = request.app.state.settings
-    return {
-        "tileUrl": settings.map_tile_url,
-        "tileAttribution": settings.map_tile_attribution,
-        "aqiLabel": i18n.translate(label_key, lang),
-        "radius": 11,
-    }
+def _label(key: str, lang: str) -> str:
+    return i18n.translate(key, lang)
 
 
 def _now_ts() -> int:
@@ -52,51 +44,36 @@ def _disease(value: str) -> str:
     return value
 
 
-def _commune(db: Session, code: str) -> Area:
-    area = db.execute(
-        select(Area).where(
-            Area.code == code, Area.valid_to.is_(None), Area.level.in_(("commune", "ward"))
-        )
-    ).scalar_one_or_none()
-    if area is None:
-        raise HTTPException(404, f"Không có xã/phường {code} / no such commune")
-    return area
+def _shared(lang: str) -> dict[str, object]:
+    """What every health template reads: the pack's i18n prefix, the alarm cell's text."""
+    return {"prefix": SECTOR.prefix, "alarm_text": _label("hl.alarm", lang)}
 
 
 @router.get("/health", response_class=HTMLResponse)
-def health_index(request: Request, db: DbSession, principal: Viewer) -> Response:
+def health_index(request: Request, db: DbSession, principal: Viewer, lang: Lang) -> Response:
     """Y tế: key figures, trends, facilities and communes on maps, commune table."""
-    lang = _lang(request)
-    now = clock.now()
-    rows = plan.rows(db, geo.PROVINCE, now)  # read once: tiles and table agree
-    data = views.overview(db, int(now.timestamp()), lang, official=plan.figures(rows, lang))
-    plan_table, plan_chart = plan.plan_vs_actual(db, geo.PROVINCE, now, lang, rows)
+    settings = request.app.state.settings
+    data, plan_table, plan_chart = overview_with_plan(SECTOR, queries.FIGURES, db, lang, None)
+    # Hospitals and medical centres: the 102 commune stations are in the table and on each
+    # commune's page.
+    hospitals = [m for m in data.entity_markers if m["kind"] != "health_station"]
     return render(
         request,
         "health/index.html",
         {
+            **_shared(lang),
             "o": data,
             "commune": None,
             "plan_table": plan_table,
-            "charts_json": views.to_json({**data.charts, "plan": plan_chart}),
-            "communes_map_json": views.to_json(
-                {
-                    "stations": data.commune_markers,
-                    "opts": _map_opts(request, lang, "hl.map_label_incidence"),
-                    "places": views.MAP_PLACES,
-                }
+            "charts_json": maps.to_json({**data.charts, "plan": plan_chart}),
+            "communes_map_json": maps.map_json(
+                settings, _label("hl.map_label_incidence", lang), data.commune_markers
             ),
-            "facilities_map_json": views.to_json(
-                {
-                    # Hospitals and medical centres: the 102 commune stations are in the table
-                    # and on each commune's page.
-                    "stations": [m for m in data.facility_markers if m["kind"] != "health_station"],
-                    "opts": _map_opts(request, lang, "hl.map_label_occupancy"),
-                    "places": views.MAP_PLACES,
-                }
+            "facilities_map_json": maps.map_json(
+                settings, _label("hl.map_label_occupancy", lang), hospitals
             ),
-            "classes": views.INCIDENCE_CLASSES,
-            "kind_colors": {k: c for k, c in views.KIND_COLORS.items() if k != "health_station"},
+            "classes": SECTOR.classes,
+            "kind_colors": {k: c for k, c in SECTOR.kind_colors.items() if k != "health_station"},
         },
         principal=principal,
     )
@@ -104,113 +81,99 @@ def health_index(request: Request, db: DbSession, principal: Viewer) -> Response
 
 @router.get("/health/surveillance", response_class=HTMLResponse)
 def health_surveillance(
-    request: Request, db: DbSession, principal: Viewer, disease: str = "dengue"
+    request: Request, db: DbSession, principal: Viewer, lang: Lang, disease: str = "dengue"
 ) -> Response:
     """Giám sát dịch bệnh: communes by incidence, EARS C1/C2/C3 of the last complete week,
     weekly cases with the C2 threshold per disease."""
-    lang = _lang(request)
-    data = views.surveillance_page(db, _disease(disease), _now_ts(), lang)
+    data = signals.surveillance_page(db, _disease(disease), _now_ts(), lang)
     return render(
         request,
         "health/surveillance.html",
         {
+            **_shared(lang),
             **data,
-            "charts_json": views.to_json(data["charts"]),
-            "map_json": views.to_json(
-                {
-                    "stations": data["markers"],
-                    "opts": _map_opts(request, lang, "hl.map_label_incidence"),
-                    "places": views.MAP_PLACES,
-                    "choropleths": data["choropleths"],
-                }
+            "charts_json": maps.to_json(data["charts"]),
+            "map_json": maps.map_json(
+                request.app.state.settings,
+                _label("hl.map_label_incidence", lang),
+                data["markers"],
+                choropleths=data["choropleths"],
             ),
-            "classes": views.INCIDENCE_CLASSES,
+            "classes": SECTOR.classes,
         },
         principal=principal,
     )
 
 
 @router.get("/health/communes/{code}", response_class=HTMLResponse)
-def health_commune(request: Request, code: str, db: DbSession, principal: Viewer) -> Response:
+def health_commune(
+    request: Request, code: str, db: DbSession, principal: Viewer, lang: Lang
+) -> Response:
     """Drill-down to one commune: its facilities, figures and weekly cases per disease."""
-    lang = _lang(request)
-    area = _commune(db, code)
+    area = commune_or_404(db, code)
     now = clock.now()
     now_ts = int(now.timestamp())
-    rows = plan.rows(db, code, now)
-    data = views.overview(db, now_ts, lang, commune=code, official=plan.figures(rows, lang))
-    plan_table, plan_chart = plan.plan_vs_actual(db, code, now, lang, rows)
+    rows = SECTOR.plan_rows(db, code, now)
+    data = queries.overview(
+        db, now_ts, lang, commune=code, official=SECTOR.plan_figures(rows, lang)
+    )
+    plan_table, plan_chart = SECTOR.plan_vs_actual(db, code, now, lang, rows)
     charts = {
         **data.charts,
         "plan": plan_chart,
-        **{f"d_{d}": c for d, c in views.commune_charts(db, code, now_ts, lang).items()},
+        **{f"d_{d}": c for d, c in signals.commune_charts(db, code, now_ts, lang).items()},
     }
     return render(
         request,
         "health/commune.html",
         {
+            **_shared(lang),
             "o": data,
             "commune": area,
             "plan_table": plan_table,
-            "charts_json": views.to_json(charts),
-            "facilities_map_json": views.to_json(
-                {
-                    "stations": data.facility_markers + data.commune_markers,
-                    "opts": {
-                        **_map_opts(request, lang, "hl.map_label_occupancy"),
-                        "fitMaxZoom": 12,
-                    },
-                }
+            "charts_json": maps.to_json(charts),
+            "facilities_map_json": maps.map_json(
+                request.app.state.settings,
+                _label("hl.map_label_occupancy", lang),
+                data.entity_markers + data.commune_markers,
+                places=False,
+                opts={"fitMaxZoom": 12},
             ),
-            "kind_colors": views.KIND_COLORS,
+            "kind_colors": SECTOR.kind_colors,
             "diseases": DISEASES,
         },
         principal=principal,
     )
 
 
-def _table(
-    request: Request, db: Session, name: str, lang: str, disease: str, commune: str | None
-) -> Table:
-    now_ts = _now_ts()
+def _table(db: Session, name: str, lang: str, disease: str, commune: str | None) -> Table:
     if commune is not None:
-        _commune(db, commune)
-    if name == "communes":
-        return views.overview(db, now_ts, lang).communes
-    if name == "facilities":
-        return views.overview(db, now_ts, lang, commune=commune).facilities
-    if name == "plan":
-        return plan.plan_vs_actual(db, commune or geo.PROVINCE, clock.now(), lang)[0]
+        commune_or_404(db, commune)
     if name == "surveillance":
-        table: Table = views.surveillance_page(db, _disease(disease), now_ts, lang)["table"]
+        table: Table = signals.surveillance_page(db, _disease(disease), _now_ts(), lang)["table"]
         return table
-    raise HTTPException(
-        404, f"Không có bảng {name!r} / no such table (communes, facilities, plan, surveillance)"
-    )
+    found = sector_table(SECTOR, queries.FIGURES, db, name, lang, commune)
+    if found is None:
+        raise no_such_table(SECTOR, name)
+    return found
 
 
 @router.get("/health/export/{name}")
 def health_export(
-    request: Request,
     name: str,
     db: DbSession,
     principal: Viewer,
+    lang: Lang,
     format: str = "xlsx",
     disease: str = "dengue",
     commune: str | None = None,
 ) -> Response:
     """Tải bảng: a table of the health pages as XLSX (default) or CSV."""
-    if format not in ("csv", "xlsx"):
-        raise HTTPException(422, "format: csv hoặc xlsx / csv or xlsx")
-    table = _table(request, db, name, _lang(request), disease, commune)
-    stem = f"y-te-{name}" + (f"-{disease}" if name == "surveillance" else "")
+    check_format(format)
+    table = _table(db, name, lang, disease, commune)
+    stem = f"{SECTOR.export_stem}-{name}" + (f"-{disease}" if name == "surveillance" else "")
     stem += f"-{commune}" if commune else ""
-    filename = f"{stem}-{clock.now().astimezone(clock.local_tz()):%Y%m%d}.{format}"
-    return Response(
-        to_xlsx(table) if format == "xlsx" else to_csv(table),
-        media_type=XLSX if format == "xlsx" else "text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return dated_download(table, format, stem)
 
 
 def overview_tile(session: Session, lang: str) -> Tile:
@@ -226,7 +189,7 @@ def overview_tile(session: Session, lang: str) -> Tile:
     if not any(reporting.values()):  # no case series at all: nothing to judge
         return Tile("health", t("hl.title", lang), "—", t("hl.no_data", lang), "none", "/health")
     lines = tuple(
-        t("hl.tile.line", lang, disease=views.disease_name(d, lang), n=n)
+        t("hl.tile.line", lang, disease=signals.disease_name(d, lang), n=n)
         for d, n in counts.items()
         if n
     )
@@ -237,7 +200,7 @@ def overview_tile(session: Session, lang: str) -> Tile:
         caption=t(
             "hl.tile.caption",
             lang,
-            week=views.week_text(surveillance.last_complete_week(now_ts)),
+            week=signals.week_text(surveillance.last_complete_week(now_ts)),
         ),
         status="alarm" if total else "ok",
         href="/health/surveillance",

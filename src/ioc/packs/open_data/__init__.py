@@ -28,12 +28,12 @@ def _indicators() -> list[IndicatorSpec]:
 def _api_router() -> Any:
     from fastapi import APIRouter
 
-    from ioc.packs.open_data import ckan, dcat, pages
+    from ioc.packs.open_data import api, ckan, dcat
 
     router = APIRouter()
     router.include_router(ckan.router)
     router.include_router(dcat.router)
-    router.include_router(pages.api)
+    router.include_router(api.router)
     return router
 
 

@@ -116,6 +116,23 @@ def _fastest(specs: list[IndicatorSpec]) -> tuple[str, str]:
     return (best[1], best[2]) if best else ("P1D", "end")
 
 
+SERIES_COLUMNS = (
+    "indicator",
+    "indicator_name",
+    "unit",
+    "period",
+    "period_start",
+    "subject_kind",
+    "subject_code",
+    "subject_name",
+    "area_code",
+    "value",
+    "n",
+    "lat",
+    "lon",
+)
+
+
 def _series_rows(codes: list[str]) -> Callable[[Session], DatasetRows]:
     def rows(session: Session) -> DatasetRows:
         now_ts = int(clock.now().timestamp())
@@ -137,12 +154,7 @@ def _series_rows(codes: list[str]) -> Callable[[Session], DatasetRows]:
         }
         agencies = {a.code: a.name for a in session.execute(select(Agency)).scalars()}
         out: list[tuple[Any, ...]] = []
-        zone = clock.local_zone()
         for s in series:
-            ind = inds[s.indicator_id]
-            seconds = interval_seconds(ind.frequency, 35) or 86400
-            table: Any = RollupDay if seconds <= 86400 else RollupMonth
-            since = now_ts - (ROW_DAYS * 86400 if seconds <= 86400 else ROW_MONTHS * 31 * 86400)
             entity = entities.get(s.subject_code) if s.subject_kind == "entity" else None
             if s.subject_kind == "entity":
                 name = entity.name if entity else s.subject_code
@@ -153,52 +165,49 @@ def _series_rows(codes: list[str]) -> Callable[[Session], DatasetRows]:
             else:
                 name = agencies.get(s.subject_code, s.subject_code)
                 area = None
-            buckets = session.execute(
-                select(table)
-                .where(table.series_id == s.id, table.bucket >= since)
-                .order_by(table.bucket)
-            ).scalars()
-            for b in buckets:
-                value = _aggregate(ind.aggregation, b)
-                out.append(
-                    (
-                        ind.code,
-                        ind.name_vi,
-                        ind.unit,
-                        "day" if table is RollupDay else "month",
-                        datetime.fromtimestamp(b.bucket, tz=zone).date().isoformat(),
-                        s.subject_kind,
-                        s.subject_code,
-                        name,
-                        area,
-                        round(value, 4),
-                        b.n,
-                        entity.lat if entity else None,
-                        entity.lon if entity else None,
-                    )
-                )
-        return DatasetRows(
-            columns=(
-                "indicator",
-                "indicator_name",
-                "unit",
-                "period",
-                "period_start",
-                "subject_kind",
-                "subject_code",
-                "subject_name",
-                "area_code",
-                "value",
-                "n",
-                "lat",
-                "lon",
-            ),
-            rows=out,
-            lat_column="lat",
-            lon_column="lon",
-        )
+            out.extend(_bucket_rows(session, s, inds[s.indicator_id], now_ts, name, area, entity))
+        return DatasetRows(columns=SERIES_COLUMNS, rows=out, lat_column="lat", lon_column="lon")
 
     return rows
+
+
+def _bucket_rows(
+    session: Session,
+    s: Series,
+    ind: Indicator,
+    now_ts: int,
+    name: str,
+    area: str | None,
+    entity: Entity | None,
+) -> list[tuple[Any, ...]]:
+    """The rows of one series (:data:`SERIES_COLUMNS`): its day rollups of the last
+    ``ROW_DAYS`` days, or its month rollups of the last ``ROW_MONTHS`` months for an indicator
+    reported less often than daily."""
+    zone = clock.local_zone()
+    seconds = interval_seconds(ind.frequency, 35) or 86400
+    table: Any = RollupDay if seconds <= 86400 else RollupMonth
+    since = now_ts - (ROW_DAYS * 86400 if seconds <= 86400 else ROW_MONTHS * 31 * 86400)
+    buckets = session.execute(
+        select(table).where(table.series_id == s.id, table.bucket >= since).order_by(table.bucket)
+    ).scalars()
+    return [
+        (
+            ind.code,
+            ind.name_vi,
+            ind.unit,
+            "day" if table is RollupDay else "month",
+            datetime.fromtimestamp(b.bucket, tz=zone).date().isoformat(),
+            s.subject_kind,
+            s.subject_code,
+            name,
+            area,
+            round(_aggregate(ind.aggregation, b), 4),
+            b.n,
+            entity.lat if entity else None,
+            entity.lon if entity else None,
+        )
+        for b in buckets
+    ]
 
 
 def _aggregate(aggregation: str, b: Any) -> float:
@@ -274,110 +283,129 @@ def _boundary_quality(session: Session, now: datetime) -> tuple[DatasetQuality, 
     )
 
 
-def _generic(registry: Registry) -> list[Entry]:
-    config = load_config()
+@dataclass(frozen=True)
+class _PackConfig:
+    """How ``catalogue.yaml`` describes a pack's generic datasets."""
+
+    owner: str
+    public: bool
+    title_vi: str
+    title_en: str
+    tags: tuple[str, ...]
+    slug: str
+
+
+def _pack_config(pack_name: str, config: dict[str, Any]) -> _PackConfig:
     default_owner = str(config.get("organization_default", "trung-tam-ioc"))
     packs_cfg: dict[str, Any] = config.get("packs", {}) or {}
+    cfg = packs_cfg.get(pack_name, {}) or {}
+    return _PackConfig(
+        owner=str(cfg.get("owner") or default_owner),
+        public=bool(cfg.get("public", True)),
+        title_vi=str(cfg.get("title_vi") or pack_name),
+        title_en=str(cfg.get("title_en") or pack_name),
+        tags=tuple(str(t) for t in cfg.get("tags", ()) or ()),
+        slug=str(cfg.get("slug") or _slug(pack_name)),
+    )
+
+
+def _generic(registry: Registry) -> list[Entry]:
+    config = load_config()
     out: list[Entry] = []
     for pack in registry.packs:
         specs = pack.indicators()
-        cfg = packs_cfg.get(pack.name, {}) or {}
-        owner = str(cfg.get("owner") or default_owner)
-        public = bool(cfg.get("public", True))
-        title_vi = str(cfg.get("title_vi") or pack.name)
-        title_en = str(cfg.get("title_en") or pack.name)
-        tags = tuple(str(t) for t in cfg.get("tags", ()) or ())
-        slug = str(cfg.get("slug") or _slug(pack.name))
+        cfg = _pack_config(pack.name, config)
         if specs:
-            codes = [s.code for s in specs]
-            frequency, label = _fastest(specs)
-            names_vi = ", ".join(s.name_vi for s in specs[:6]) + ("…" if len(specs) > 6 else "")
-            names_en = ", ".join(s.name_en for s in specs[:6]) + ("…" if len(specs) > 6 else "")
-            spec = DatasetSpec(
-                code=f"{slug}-chi-tieu",
-                pack=pack.name,
-                title_vi=f"{title_vi}: số liệu chỉ tiêu",
-                title_en=f"{title_en}: indicator values",
-                description_vi=f"Giá trị theo ngày/tháng của {len(specs)} chỉ tiêu: {names_vi}",
-                description_en=f"Daily/monthly values of {len(specs)} indicators: {names_en}",
-                owner_agency=owner,
-                frequency=frequency,
-                public=public,
-                tags=(*tags, "chi-tieu"),
-                indicators=tuple(codes),
-                located=True,
-                rows=_series_rows(codes),
-            )
-
-            def measure(
-                session: Session,
-                now: datetime,
-                codes: list[str] = codes,
-                frequency: str = frequency,
-                label: str = label,
-            ) -> tuple[DatasetQuality, str, str]:
-                inputs, _f, _l = quality.series_quality(session, codes, now)
-                return inputs, frequency, label
-
-            out.append(Entry(spec, "series", measure))
+            out.append(_series_entry(pack.name, specs, cfg))
         if pack.entity_types:
-            types = tuple(pack.entity_types)
-            codes = [s.code for s in specs]
-            frequency, label = _fastest(specs)
-            spec = DatasetSpec(
-                code=f"{slug}-dia-diem",
-                pack=pack.name,
-                title_vi=f"{title_vi}: danh mục trạm, điểm",
-                title_en=f"{title_en}: stations and places",
-                description_vi=(
-                    f"Danh mục trạm, điểm của lĩnh vực {title_vi.lower()}: mã, tên, vị trí, "
-                    "xã/phường, đơn vị quản lý."
-                ),
-                description_en=(
-                    f"Register of the {title_en.lower()} stations and places: code, name, "
-                    "location, commune, owner."
-                ),
-                owner_agency=owner,
-                frequency=frequency,
-                public=public,
-                tags=(*tags, "dia-diem"),
-                located=True,
-                rows=_entity_rows(types),
-            )
-
-            def measure_entities(
-                session: Session,
-                now: datetime,
-                types: tuple[str, ...] = types,
-                codes: list[str] = codes,
-                frequency: str = frequency,
-                label: str = label,
-            ) -> tuple[DatasetQuality, str, str]:
-                inputs, _f, _l = quality.entities_quality(session, types, codes, now)
-                return inputs, frequency, label
-
-            out.append(Entry(spec, "entities", measure_entities))
-    out.append(
-        Entry(
-            DatasetSpec(
-                code="ranh-gioi-xa-phuong",
-                pack="core",
-                title_vi="Ranh giới xã, phường",
-                title_en="Commune and ward boundaries",
-                description_vi="Ranh giới 102 xã, phường hiện hành của tỉnh (GeoJSON).",
-                description_en="Boundaries of the province's current communes and wards (GeoJSON).",
-                owner_agency="so-nong-nghiep-moi-truong",
-                frequency=quality.IRREGULAR,
-                licence="CC-BY-SA-4.0",
-                tags=("ranh-gioi", "ban-do"),
-                located=True,
-                rows=_boundary_rows,
-            ),
-            "boundaries",
-            _boundary_quality,
-        )
-    )
+            out.append(_places_entry(pack.name, tuple(pack.entity_types), specs, cfg))
+    out.append(_boundaries_entry())
     return out
+
+
+def _series_entry(pack_name: str, specs: list[IndicatorSpec], cfg: _PackConfig) -> Entry:
+    """``<pack>-chi-tieu``: the daily/monthly values of the pack's indicators."""
+    codes = [s.code for s in specs]
+    frequency, label = _fastest(specs)
+    names_vi = ", ".join(s.name_vi for s in specs[:6]) + ("…" if len(specs) > 6 else "")
+    names_en = ", ".join(s.name_en for s in specs[:6]) + ("…" if len(specs) > 6 else "")
+    spec = DatasetSpec(
+        code=f"{cfg.slug}-chi-tieu",
+        pack=pack_name,
+        title_vi=f"{cfg.title_vi}: số liệu chỉ tiêu",
+        title_en=f"{cfg.title_en}: indicator values",
+        description_vi=f"Giá trị theo ngày/tháng của {len(specs)} chỉ tiêu: {names_vi}",
+        description_en=f"Daily/monthly values of {len(specs)} indicators: {names_en}",
+        owner_agency=cfg.owner,
+        frequency=frequency,
+        public=cfg.public,
+        tags=(*cfg.tags, "chi-tieu"),
+        indicators=tuple(codes),
+        located=True,
+        rows=_series_rows(codes),
+    )
+
+    def measure(session: Session, now: datetime) -> tuple[DatasetQuality, str, str]:
+        inputs, _f, _l = quality.series_quality(session, codes, now)
+        return inputs, frequency, label
+
+    return Entry(spec, "series", measure)
+
+
+def _places_entry(
+    pack_name: str, types: tuple[str, ...], specs: list[IndicatorSpec], cfg: _PackConfig
+) -> Entry:
+    """``<pack>-dia-diem``: the register of the pack's stations and places."""
+    codes = [s.code for s in specs]
+    frequency, label = _fastest(specs)
+    spec = DatasetSpec(
+        code=f"{cfg.slug}-dia-diem",
+        pack=pack_name,
+        title_vi=f"{cfg.title_vi}: danh mục trạm, điểm",
+        title_en=f"{cfg.title_en}: stations and places",
+        description_vi=(
+            f"Danh mục trạm, điểm của lĩnh vực {cfg.title_vi.lower()}: mã, tên, vị trí, "
+            "xã/phường, đơn vị quản lý."
+        ),
+        description_en=(
+            f"Register of the {cfg.title_en.lower()} stations and places: code, name, "
+            "location, commune, owner."
+        ),
+        owner_agency=cfg.owner,
+        frequency=frequency,
+        public=cfg.public,
+        tags=(*cfg.tags, "dia-diem"),
+        located=True,
+        rows=_entity_rows(types),
+    )
+
+    def measure_entities(session: Session, now: datetime) -> tuple[DatasetQuality, str, str]:
+        inputs, _f, _l = quality.entities_quality(session, types, codes, now)
+        return inputs, frequency, label
+
+    return Entry(spec, "entities", measure_entities)
+
+
+def _boundaries_entry() -> Entry:
+    """``ranh-gioi-xa-phuong``: the current commune and ward boundaries."""
+    return Entry(
+        DatasetSpec(
+            code="ranh-gioi-xa-phuong",
+            pack="core",
+            title_vi="Ranh giới xã, phường",
+            title_en="Commune and ward boundaries",
+            description_vi="Ranh giới 102 xã, phường hiện hành của tỉnh (GeoJSON).",
+            description_en="Boundaries of the province's current communes and wards (GeoJSON).",
+            owner_agency="so-nong-nghiep-moi-truong",
+            frequency=quality.IRREGULAR,
+            licence="CC-BY-SA-4.0",
+            tags=("ranh-gioi", "ban-do"),
+            located=True,
+            rows=_boundary_rows,
+        ),
+        "boundaries",
+        _boundary_quality,
+    )
 
 
 def _declared(registry: Registry) -> list[Entry]:

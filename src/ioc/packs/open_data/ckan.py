@@ -19,7 +19,7 @@ import unicodedata
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,15 +27,13 @@ from starlette.concurrency import run_in_threadpool
 
 from ioc import __version__
 from ioc.core import clock
-from ioc.core.auth import Permission
 from ioc.core.models import Agency
 from ioc.core.registry import Registry
 from ioc.packs.open_data import catalogue, downloads, licences
-from ioc.web.deps import AppRegistry, DbSession, Principal, require
+from ioc.web.deps import AppRegistry, DbSession, Public
 from ioc.web.openapi_doc import ANY, INTEGER, TEXT, json_response, obj
 
 router = APIRouter(tags=["open-data"])
-Public = Annotated[Principal, Depends(require(Permission.PUBLIC))]
 ActionName = Annotated[str, Path(max_length=64, pattern=r"^[a-z_]+$")]
 MAX_ROWS = 1000
 FQ_FIELDS = ("organization", "owner_org", "tags", "res_format", "name")

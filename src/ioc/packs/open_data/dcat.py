@@ -7,24 +7,20 @@ type, licence)."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, SKOS, XSD
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ioc.core.auth import Permission
 from ioc.core.models import Agency
 from ioc.core.registry import Registry
 from ioc.packs.open_data import catalogue, downloads, licences
 from ioc.packs.open_data.ckan import base_url, public_entries
-from ioc.web.deps import AppRegistry, DbSession, Principal, require
+from ioc.web.deps import AppRegistry, DbSession, Public
 
 router = APIRouter(tags=["open-data"])
-Public = Annotated[Principal, Depends(require(Permission.PUBLIC))]
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")

@@ -10,12 +10,12 @@ from typing import Any
 
 from ioc.core import clock
 from ioc.core.registry import DatasetRows, DatasetSpec
-from ioc.engines.exports import Table, to_csv, to_xlsx
+from ioc.engines.exports import CSV_MIME, XLSX_MIME, Table, to_csv, to_xlsx
 from ioc.packs.open_data import licences, privacy
 
 FORMATS: dict[str, tuple[str, str]] = {
-    "csv": ("CSV", "text/csv; charset=utf-8"),
-    "xlsx": ("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "csv": ("CSV", CSV_MIME),
+    "xlsx": ("XLSX", XLSX_MIME),
     "geojson": ("GeoJSON", "application/geo+json"),
     "json": ("JSON", "application/json"),
 }

@@ -217,6 +217,18 @@ def _range(ind: Indicator) -> tuple[float | None, float | None]:
     return low, high
 
 
+@dataclass
+class _Tally:
+    """Counts of the series of a dataset over the window (see :class:`DatasetQuality`)."""
+
+    expected: int = 0
+    present: int = 0
+    accepted: int = 0
+    refused: int = 0
+    checked: int = 0
+    passed: int = 0
+
+
 def series_quality(
     session: Session,
     indicator_codes: list[str],
@@ -240,7 +252,7 @@ def series_quality(
         rows = [r for r in rows if r.subject_kind == "entity" and r.subject_code in entity_codes]
     now_ts = int(now.timestamp())
     latest: int | None = None
-    expected = present = accepted = refused = checked = passed = 0
+    tally = _Tally()
     per_indicator: dict[int, list[int]] = defaultdict(list)
     for r in rows:
         per_indicator[r.indicator_id].append(r.id)
@@ -254,63 +266,72 @@ def series_quality(
             continue
         if best is None or interval < best[0]:
             best = (interval, ind.frequency, ind.time_label)
-        span = max(int(WINDOW.total_seconds()), interval)
-        shift = interval if ind.time_label == "start" and ind.frequency != freshness.SAMPLED else 0
-        hi = now_ts - shift + 1
-        lo = hi - span
-        low, high = _range(ind)
-        ok = Observation.quality == 0
-        if low is not None:
-            ok = and_(ok, Observation.value >= low)
-        if high is not None:
-            ok = and_(ok, Observation.value <= high)
-        stats = session.execute(
-            select(
-                Observation.series_id,
-                func.count(),
-                func.sum(case((ok, 1), else_=0)),
-                func.sum(case((Observation.quality >= 2, 1), else_=0)),
-                func.min(Observation.ts),
-            )
-            .where(Observation.series_id.in_(ids), Observation.ts >= lo, Observation.ts < hi)
-            .group_by(Observation.series_id)
-        ).all()
-        firsts = dict(
-            session.execute(
-                select(Observation.series_id, func.min(Observation.ts))
-                .where(Observation.series_id.in_(ids))
-                .group_by(Observation.series_id)
-            ).all()
-        )
-        counted = {sid: (n, good, bad) for sid, n, good, bad, _ in stats}
-        for sid in ids:
-            first = firsts.get(sid)
-            if first is None:  # a series that never reported misses the whole window
-                expected += max(1, span // interval)
-                continue
-            start = max(lo, int(first))
-            want = max(1, -(-(hi - start) // interval))  # ceil: a value per interval
-            n, good, bad = counted.get(sid, (0, 0, 0))
-            expected += want
-            present += min(want, int(n or 0))
-            checked += int(n or 0)
-            passed += int(good or 0)
-            refused += int(bad or 0)
-            accepted += int(n or 0) - int(bad or 0)
+        _tally_indicator(session, ind, ids, interval, now_ts, tally)
     needles = set(indicator_codes) if entity_codes is None else set(entity_codes)
-    refused += count_dead_letters(session, now, needles)
+    tally.refused += count_dead_letters(session, now, needles)
     when = datetime.fromtimestamp(latest, tz=now.tzinfo) if latest is not None else None
     inputs = DatasetQuality(
         latest=when,
-        expected=expected or None,
-        present=present if expected else None,
-        refused=refused,
-        accepted=accepted,
-        checked=checked,
-        passed=passed,
+        expected=tally.expected or None,
+        present=tally.present if tally.expected else None,
+        refused=tally.refused,
+        accepted=tally.accepted,
+        checked=tally.checked,
+        passed=tally.passed,
     )
     frequency, label = (best[1], best[2]) if best else ("P1D", "end")
     return inputs, frequency, label
+
+
+def _tally_indicator(
+    session: Session, ind: Indicator, ids: list[int], interval: int, now_ts: int, tally: _Tally
+) -> None:
+    """Add the series ``ids`` of one indicator to ``tally``: values expected over the window
+    (one per ``interval`` since the window's start, or since a series' first value), present,
+    checked (in range, not flagged) and refused (flagged bad)."""
+    span = max(int(WINDOW.total_seconds()), interval)
+    shift = interval if ind.time_label == "start" and ind.frequency != freshness.SAMPLED else 0
+    hi = now_ts - shift + 1
+    lo = hi - span
+    low, high = _range(ind)
+    ok = Observation.quality == 0
+    if low is not None:
+        ok = and_(ok, Observation.value >= low)
+    if high is not None:
+        ok = and_(ok, Observation.value <= high)
+    stats = session.execute(
+        select(
+            Observation.series_id,
+            func.count(),
+            func.sum(case((ok, 1), else_=0)),
+            func.sum(case((Observation.quality >= 2, 1), else_=0)),
+            func.min(Observation.ts),
+        )
+        .where(Observation.series_id.in_(ids), Observation.ts >= lo, Observation.ts < hi)
+        .group_by(Observation.series_id)
+    ).all()
+    firsts = dict(
+        session.execute(
+            select(Observation.series_id, func.min(Observation.ts))
+            .where(Observation.series_id.in_(ids))
+            .group_by(Observation.series_id)
+        ).all()
+    )
+    counted = {sid: (n, good, bad) for sid, n, good, bad, _ in stats}
+    for sid in ids:
+        first = firsts.get(sid)
+        if first is None:  # a series that never reported misses the whole window
+            tally.expected += max(1, span // interval)
+            continue
+        start = max(lo, int(first))
+        want = max(1, -(-(hi - start) // interval))  # ceil: a value per interval
+        n, good, bad = counted.get(sid, (0, 0, 0))
+        tally.expected += want
+        tally.present += min(want, int(n or 0))
+        tally.checked += int(n or 0)
+        tally.passed += int(good or 0)
+        tally.refused += int(bad or 0)
+        tally.accepted += int(n or 0) - int(bad or 0)
 
 
 def entities_quality(

@@ -47,6 +47,7 @@ def manifest() -> PackManifest:
     """The planning pack's contributions."""
     return PackManifest(
         name="planning",
+        models="ioc.packs.planning.models",  # its tables (ioc.models_all)
         title_key="pl.title",
         indicators=_indicators,
         api_router=_api_router,

@@ -13,32 +13,39 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ioc.core import clock
-from ioc.core.auth import Permission
+from ioc.core.audit import Actor
 from ioc.core.models import Agency
-from ioc.core.ownership import NotYourData
+from ioc.core.ownership import NotYourData, WriteScope
 from ioc.core.registry import Registry
 from ioc.engines.geo.locate import GeoError, check_lat_lon
 from ioc.packs.planning import service
 from ioc.packs.planning.models import PlAsset, PlPlan, PlZone
 from ioc.web import csrf
-from ioc.web.deps import AppRegistry, DbSession, Principal, forbid, require, write_scope
+from ioc.web.deps import (
+    AppRegistry,
+    DbSession,
+    Manager,
+    Principal,
+    Public,
+    forbid,
+    request_language,
+    write_scope,
+)
 from ioc.web.openapi_doc import ERROR_REF, array, json_body, json_response, obj, one_of
 from ioc.web.proxies import client_address
-from ioc.web.templating import request_lang
 
 router = APIRouter(prefix="/api/v1/planning", tags=["planning"])
-Public = Annotated[Principal, Depends(require(Permission.PUBLIC))]
-Manager = Annotated[Principal, Depends(require(Permission.MANAGE))]
 AssetCode = Annotated[str, Path(max_length=64)]
 MAX_BODY = 20 * 1024 * 1024
 DEFAULT_AGENCY = "so-xay-dung"
@@ -96,10 +103,6 @@ REPORT_DOC: dict[str, Any] = {
 }
 
 
-def _lang(request: Request) -> str:
-    return request_lang(request, request.app.state.settings.default_language)
-
-
 async def _body(request: Request) -> bytes:
     data = await request.body()
     if len(data) > MAX_BODY:
@@ -129,6 +132,34 @@ def _refused(err: service.PlanningImportError) -> JSONResponse:
     )
 
 
+# An import action of the service: (session, actor, scope, GeoJSON, owner agency) → result.
+Importer = Callable[[Session, Actor, WriteScope, bytes, str], service.ImportResult]
+
+
+async def _import(
+    request: Request,
+    principal: Principal,
+    db: Session,
+    agency: str | None,
+    run: Importer,
+    door: str,
+) -> service.ImportResult | Response:
+    """Read the body and run the import for the owner agency; the 422 answer naming each bad
+    feature when the file is refused (nothing stored), 403 when the caller may not write."""
+    data = await _body(request)
+    owner = _agency_of(db, principal, agency)
+    scope = write_scope(db, principal)
+    try:
+        result = run(db, principal.actor, scope, data, owner)
+    except service.PlanningImportError as err:
+        db.rollback()
+        return _refused(err)
+    except NotYourData as err:
+        raise forbid(db, principal, door, err) from None
+    db.commit()
+    return result
+
+
 @router.post("/zones/import", summary="Import planning zones (GeoJSON)", **IMPORT_DOC)
 async def import_zones(
     request: Request,
@@ -137,17 +168,9 @@ async def import_zones(
     agency: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
     """Zones of one or more plans; the whole file is refused when a feature is bad."""
-    data = await _body(request)
-    owner = _agency_of(db, principal, agency)
-    scope = write_scope(db, principal)
-    try:
-        result = service.import_zones(db, principal.actor, scope, data, owner)
-    except service.PlanningImportError as err:
-        db.rollback()
-        return _refused(err)
-    except NotYourData as err:
-        raise forbid(db, principal, "planning.zones", err) from None
-    db.commit()
+    result = await _import(request, principal, db, agency, service.import_zones, "planning.zones")
+    if isinstance(result, Response):
+        return result
     return JSONResponse({"plans": result.plans, "zones": result.zones})
 
 
@@ -159,17 +182,9 @@ async def import_assets(
     agency: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
     """Points and lines with owner and status; the whole file is refused when a feature is bad."""
-    data = await _body(request)
-    owner = _agency_of(db, principal, agency)
-    scope = write_scope(db, principal)
-    try:
-        result = service.import_assets(db, principal.actor, scope, data, owner)
-    except service.PlanningImportError as err:
-        db.rollback()
-        return _refused(err)
-    except NotYourData as err:
-        raise forbid(db, principal, "planning.assets", err) from None
-    db.commit()
+    result = await _import(request, principal, db, agency, service.import_assets, "planning.assets")
+    if isinstance(result, Response):
+        return result
     return JSONResponse({"assets": result.assets})
 
 
@@ -218,7 +233,7 @@ def lookup(
 ) -> JSONResponse:
     """The commune of the point, the planning zones in force there (border included) with
     their land use and limits, and the infrastructure assets within 50 m, nearest first."""
-    lang = _lang(request)
+    lang = request_language(request)
     day = on or clock.now().astimezone(clock.local_zone()).date()
     try:
         check_lat_lon(lat, lon)
@@ -271,7 +286,7 @@ def zones_geojson(
 @router.get("/assets.geojson", summary="Infrastructure assets (GeoJSON)")
 def assets_geojson(request: Request, _p: Public, db: DbSession) -> Response:
     """Every asset as a point or line with kind, status and owner."""
-    lang = _lang(request)
+    lang = request_language(request)
     assets = db.execute(select(PlAsset).order_by(PlAsset.kind, PlAsset.code)).scalars()
     features = []
     for a in assets:
@@ -301,7 +316,7 @@ def asset_detail(
     code: AssetCode, request: Request, _p: Public, db: DbSession, registry: AppRegistry
 ) -> JSONResponse:
     """The asset, and the public view of the field reports about it that are still open."""
-    lang = _lang(request)
+    lang = request_language(request)
     asset = _get_asset(db, code)
     status_fn = _hooks(registry).get("asset_report_status")
     reports = status_fn(db, service.report_codes(db, asset), lang) if status_fn else []
@@ -359,7 +374,7 @@ def report_asset(
             reporter_phone=body.reporter_phone,
             reporter_email=body.reporter_email,
             client_key=client_address(request),
-            lang=_lang(request),
+            lang=request_language(request),
         )
     except ValueError as err:
         db.rollback()

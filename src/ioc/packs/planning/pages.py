@@ -7,29 +7,35 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from ioc.core.auth import Permission
 from ioc.core.models import Agency
 from ioc.core.ownership import NotYourData
 from ioc.packs.planning import service
 from ioc.packs.planning.models import PlAsset, PlPlan, PlZone
 from ioc.web import csrf
-from ioc.web.deps import DbSession, Principal, forbid, require, write_scope
-from ioc.web.templating import render, request_lang
+from ioc.web.deps import (
+    DbSession,
+    ManagerPage,
+    Principal,
+    Public,
+    forbid,
+    request_language,
+    write_scope,
+)
+from ioc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-Public = Annotated[Principal, Depends(require(Permission.PUBLIC))]
 
 
 @router.get("/public/quy-hoach", response_class=HTMLResponse)
 def public_map(request: Request, principal: Public) -> Response:
     """Bản đồ quy hoạch và hạ tầng: click a point to see what applies there."""
-    lang = request_lang(request, request.app.state.settings.default_language)
+    lang = request_language(request)
     settings = request.app.state.settings
     return render(
         request,
@@ -44,7 +50,6 @@ def public_map(request: Request, principal: Public) -> Response:
     )
 
 
-Manager = Annotated[Principal, Depends(require(Permission.MANAGE, page=True))]
 MAX_UPLOAD = 20 * 1024 * 1024
 
 
@@ -68,7 +73,7 @@ def _manage_page(
     message: str = "",
     status_code: int = 200,
 ) -> Response:
-    lang = request_lang(request, request.app.state.settings.default_language)
+    lang = request_language(request)
     scope = write_scope(db, principal)
     agencies = [
         (a.code, a.name)
@@ -92,7 +97,7 @@ def _manage_page(
 
 
 @router.get("/planning", response_class=HTMLResponse)
-def manage_page(request: Request, principal: Manager, db: DbSession) -> Response:
+def manage_page(request: Request, principal: ManagerPage, db: DbSession) -> Response:
     """Quản lý quy hoạch, hạ tầng: what is loaded, and the GeoJSON import form."""
     return _manage_page(request, principal, db)
 
@@ -100,7 +105,7 @@ def manage_page(request: Request, principal: Manager, db: DbSession) -> Response
 @router.post("/planning/import", response_class=HTMLResponse)
 async def manage_import(
     request: Request,
-    principal: Manager,
+    principal: ManagerPage,
     db: DbSession,
     what: Annotated[str, Form(max_length=10)],
     file: Annotated[UploadFile, File()],

@@ -8,26 +8,25 @@ Public module of the pack (other packs import only ``manifest``). Inside:
 * ``indices`` — pure rules of every indicator (the settled ambiguities are in its docstring);
 * ``ingest`` — the one action that stores batches (API, import, demo) and keeps the aggregates;
 * ``scores`` — scorecards, rankings, trends from the aggregates;
-* ``warnings`` — due-soon and overdue dossiers, alerting record sources;
+* ``early_warning`` — due-soon and overdue dossiers, alerting record sources;
 * ``listing`` — filtered dossier lists, drill-down, export;
-* ``pages`` / ``api`` — HTML pages and JSON API; ``demo`` — a year of demo dossiers.
+* ``tile`` — the overview tile;
+* ``pages`` / ``api`` — HTML pages and JSON API; ``demo`` — a year of demo dossiers (the
+  procedures in ``demo.yaml``).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from ioc.core.indicators import IndicatorSpec
-from ioc.core.registry import NavEntry, PackManifest, RecordSample
+from ioc.core.registry import NavEntry, PackManifest
+from ioc.engines.sector.manifest import attribute, lazy
 from ioc.packs.public_services.commune_figures import figures as _commune_figures
 from ioc.packs.public_services.datasets import datasets as _datasets
 
 __all__ = ["manifest"]
 
-
-def _indicators() -> list[IndicatorSpec]:
-    return []
+_P = "ioc.packs.public_services"  # the modules below are imported when first used
 
 
 def _startup(settings: Any) -> None:
@@ -36,56 +35,24 @@ def _startup(settings: Any) -> None:
     config.configure(config.policy_from_settings(settings))
 
 
-def _overdue(session: Any, now: datetime) -> list[RecordSample]:
-    from ioc.packs.public_services.warnings import overdue_records
-
-    return overdue_records(session, now)
-
-
-def _due_soon(session: Any, now: datetime) -> list[RecordSample]:
-    from ioc.packs.public_services.warnings import due_soon_records
-
-    return due_soon_records(session, now)
-
-
-def _demo(*args: Any, **kwargs: Any) -> Any:
-    from ioc.packs.public_services.demo import load_demo
-
-    return load_demo(*args, **kwargs)
-
-
-def _tile(session: Any, lang: str) -> Any:
-    from ioc.packs.public_services.tile import tile
-
-    return tile(session, lang)
-
-
-def _page_router() -> Any:
-    from ioc.packs.public_services.pages import router
-
-    return router
-
-
-def _api_router() -> Any:
-    from ioc.packs.public_services.api import router
-
-    return router
-
-
 def manifest() -> PackManifest:
     """The public-services pack's contributions."""
     return PackManifest(
         commune_figures=_commune_figures,  # the commune scorecards (/xa)
         datasets=_datasets,  # the open-data catalogue (issue 21)
         name="public_services",
+        models="ioc.packs.public_services.models",  # its tables (ioc.models_all)
         title_key="ps.title",
-        indicators=_indicators,
-        api_router=_api_router,
-        page_router=_page_router,
-        tile=_tile,
-        demo=_demo,
+        indicators=list,  # no catalog indicators: the 766 set is computed from dossiers
+        api_router=attribute(f"{_P}.api", "router"),
+        page_router=attribute(f"{_P}.pages", "router"),
+        tile=lazy(f"{_P}.tile", "tile"),
+        demo=lazy(f"{_P}.demo", "load_demo"),
         on_startup=_startup,
         alert_rules_file="alert_rules.yaml",
-        record_sources={"overdue": _overdue, "due_soon": _due_soon},
+        record_sources={
+            "overdue": lazy(f"{_P}.early_warning", "overdue_records"),
+            "due_soon": lazy(f"{_P}.early_warning", "due_soon_records"),
+        },
         nav=(NavEntry("/public-services", "ps.nav", "view"),),
     )

@@ -11,32 +11,30 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from ioc.core import ownership
 from ioc.core.audit import Actor
-from ioc.core.auth import Permission
-from ioc.engines.ingestion import service as ingestion
 from ioc.packs.public_services import scores
 from ioc.packs.public_services.indices import CHANNELS, STATUSES, Scorecard
 from ioc.packs.public_services.ingest import ingest_batch
 from ioc.packs.public_services.schemas import DossiersReport, ScoresAnswer
-from ioc.web.deps import AppSettings, DbSession, Principal, require, write_scope
+from ioc.web.batches import IdempotentBatch, Outcome, answer, problem
+from ioc.web.deps import AppSettings, DbSession, Ingestor, ViewerApi, write_scope
 from ioc.web.openapi_doc import (
-    ERROR_REF,
     INTEGER,
     TEXT,
     WHEN,
     array,
+    batch_responses,
     json_body,
-    json_response,
     obj,
     one_of,
     query,
@@ -46,8 +44,6 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1/public-services", tags=["public-services"])
 
-Ingestor = Annotated[Principal, Depends(require(Permission.INGEST))]
-Viewer = Annotated[Principal, Depends(require(Permission.VIEW))]
 SECTIONS = ("procedures", "dossiers", "feedback")
 KEY_PREFIX = "ps:"  # idempotency keys are per token; keep ours apart from other endpoints'
 
@@ -106,17 +102,15 @@ DOSSIERS_BODY = obj(
 @router.post(
     "/dossiers",
     summary="Gửi một lô hồ sơ TTHC từ iGate / send a batch of dossiers",
-    responses={
-        200: {"model": DossiersReport, "description": "Every row valid and stored (or unchanged)"},
-        400: json_response(ERROR_REF, "Body is not a JSON object with the expected lists"),
-        403: json_response(ERROR_REF, "A row belongs to another agency or commune"),
-        409: json_response(ERROR_REF, "Idempotency-Key reused with a different body"),
-        413: json_response(ERROR_REF, "More rows than IOC_INGEST_MAX_ROWS"),
-        422: json_response(
-            {"anyOf": [{"$ref": "#/components/schemas/DossiersReport"}, ERROR_REF]},
-            "Some rows invalid: listed with section, row, id, field, reason",
-        ),
-    },
+    responses=batch_responses(
+        DossiersReport,
+        stored="Every row valid and stored (or unchanged)",
+        unreadable="Body is not a JSON object with the expected lists",
+        forbidden="A row belongs to another agency or commune",
+        idempotent=True,
+        too_large="More rows than IOC_INGEST_MAX_ROWS",
+        invalid="Some rows invalid: listed with section, row, id, field, reason",
+    ),
     openapi_extra={"requestBody": json_body(DOSSIERS_BODY)},
 )
 async def post_dossiers(
@@ -139,59 +133,47 @@ async def post_dossiers(
     an older state than the stored one is ignored). Times ISO 8601; no offset = local time.
     """
     body = await request.body()
-    token_id = (
-        principal.token.id
-        if principal.token is not None
-        else -(principal.user.id if principal.user else 0)
+    idempotent = IdempotentBatch.start(
+        db, principal, idempotency_key, body, atomic=atomic, prefix=KEY_PREFIX
     )
-    status, payload, headers = await run_in_threadpool(
+    process = partial(
         _process,
         db,
+        idempotent,
         body,
-        token_id,
-        idempotency_key,
         atomic,
         settings.ingest_max_rows,
         principal.actor,
         write_scope(db, principal),
     )
-    return JSONResponse(payload, status_code=status, headers=headers)
+    return answer(await run_in_threadpool(idempotent.run, process))
 
 
 def _process(
     db: Session,
+    batch: IdempotentBatch,
     body: bytes,
-    token_id: int,
-    key: str | None,
     atomic: bool,
     max_rows: int,
     actor: Actor,
     scope: ownership.WriteScope,
-) -> tuple[int, dict[str, Any], dict[str, str]]:
-    request_hash = ingestion.body_hash(body + (b"|atomic" if atomic else b""))
-    full_key = KEY_PREFIX + key if key else None
-    if full_key:
-        previous = ingestion.find_idempotent(db, token_id, full_key)
-        if previous is not None:
-            return _replay(
-                previous.request_hash, request_hash, previous.status_code, previous.response
-            )
+) -> Outcome:
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        return _problem(400, f"JSON không hợp lệ / invalid JSON: {exc}")
+        return problem(400, f"JSON không hợp lệ / invalid JSON: {exc}")
     if not isinstance(doc, dict) or not any(isinstance(doc.get(s), list) for s in SECTIONS):
-        return _problem(
+        return problem(
             400,
             'Cần đối tượng JSON có danh sách "dossiers" (và/hoặc "procedures", "feedback") / '
             'body must be {"dossiers": [...]}',
         )
     for section in SECTIONS:
         if section in doc and not isinstance(doc[section], list):
-            return _problem(400, f'"{section}" phải là danh sách / must be a list')
+            return problem(400, f'"{section}" phải là danh sách / must be a list')
     total = sum(len(doc.get(s) or []) for s in SECTIONS)
     if total > max_rows:
-        return _problem(413, f"Lô có {total} dòng, tối đa {max_rows} / batch too large")
+        return problem(413, f"Lô có {total} dòng, tối đa {max_rows} / batch too large")
     try:
         report = ingest_batch(
             db,
@@ -206,38 +188,13 @@ def _process(
         db.rollback()
         ownership.record_denied(db, actor, "public-services.dossiers", exc)
         db.commit()
-        return _problem(403, exc.text)
-    status = 200 if report.ok else 422
-    payload = report.as_dict()
-    if full_key:
-        ingestion.remember_idempotent(db, token_id, full_key, request_hash, status, payload)
-    try:
-        db.commit()
-    except IntegrityError:
-        db.rollback()
-        previous = ingestion.find_idempotent(db, token_id, full_key or "")
-        if previous is None:
-            return _problem(
-                409,
-                "Lô trùng hồ sơ với một lô đang ghi đồng thời, hãy gửi lại / "
-                "a concurrent batch wrote the same dossiers; retry",
-            )
-        return _replay(previous.request_hash, request_hash, previous.status_code, previous.response)
-    return status, payload, {}
-
-
-def _replay(
-    stored_hash: str, request_hash: str, status: int, response: dict[str, Any]
-) -> tuple[int, dict[str, Any], dict[str, str]]:
-    if stored_hash != request_hash:
-        return _problem(
-            409, "Idempotency-Key đã dùng cho một lô khác / key already used with a different body"
-        )
-    return status, response, {"Idempotent-Replayed": "true"}
-
-
-def _problem(status: int, detail: str) -> tuple[int, dict[str, Any], dict[str, str]]:
-    return status, {"detail": detail}, {}
+        return problem(403, exc.text)
+    return batch.finish(
+        200 if report.ok else 422,
+        report.as_dict(),
+        race="Lô trùng hồ sơ với một lô đang ghi đồng thời, hãy gửi lại / "
+        "a concurrent batch wrote the same dossiers; retry",
+    )
 
 
 def _num(value: Decimal | None) -> float | None:
@@ -291,7 +248,7 @@ def card_json(card: Scorecard) -> dict[str, Any]:
 def get_scores(
     request: Request,
     db: DbSession,
-    principal: Viewer,
+    principal: ViewerApi,
     agency: str | None = None,
     area: str | None = None,
     procedure: str | None = None,

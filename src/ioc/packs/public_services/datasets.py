@@ -11,16 +11,15 @@ dossiers; sạch = iGate dead letters against dossiers taken.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ioc.core.models import DeadLetter
-from ioc.core.registry import DatasetQuality, DatasetRows, DatasetSpec
+from ioc.core.registry import DatasetRows, DatasetSpec
+from ioc.engines.dataset_quality import records_quality
 from ioc.packs.public_services.models import PsDossier, PsStat
 
-WINDOW = timedelta(days=30)
 COLUMNS = (
     "agency_code",
     "area_code",
@@ -63,31 +62,12 @@ def _consistent(d: PsDossier) -> bool:
     return all(t is None or t >= d.received_at for t in (d.due_at, d.finished_at))
 
 
-def _quality(session: Session, now: datetime) -> DatasetQuality:
-    since = now - WINDOW
-    latest = session.execute(select(func.max(PsDossier.updated_at))).scalar_one_or_none()
-    recent = list(session.execute(select(PsDossier).where(PsDossier.updated_at >= since)).scalars())
-    complete = sum(
-        1
-        for d in recent
-        if d.procedure_code
+def _complete(d: PsDossier) -> bool:
+    return bool(
+        d.procedure_code
         and d.agency_code
         and d.area_code
         and (d.due_at is not None or not d.time_limit_days)
-    )
-    refused = session.execute(
-        select(func.count())
-        .select_from(DeadLetter)
-        .where(DeadLetter.received_at >= since, DeadLetter.source.in_(("igate", "public_services")))
-    ).scalar_one()
-    return DatasetQuality(
-        latest=latest,
-        expected=len(recent) or None,
-        present=complete if recent else None,
-        refused=int(refused),
-        accepted=len(recent),
-        checked=len(recent),
-        passed=sum(1 for d in recent if _consistent(d)),
     )
 
 
@@ -114,6 +94,12 @@ def datasets() -> list[DatasetSpec]:
             tags=("dich-vu-cong", "thu-tuc-hanh-chinh"),
             href="/public-services",
             rows=_rows,
-            quality=_quality,
+            quality=records_quality(
+                PsDossier,
+                PsDossier.updated_at,
+                complete=_complete,
+                consistent=_consistent,
+                dead_letter_sources=("igate", "public_services"),
+            ),
         )
     ]

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, time, timedelta
+from importlib import resources
 from typing import Any, Final
 
+import yaml
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -47,65 +49,13 @@ class DemoProcedure:
     weight: int  # relative volume
 
 
-P = DemoProcedure
-F_DN = "Thành lập và hoạt động doanh nghiệp"
-F_XD = "Hoạt động xây dựng"
-DEMO_PROCEDURES: Final[tuple[DemoProcedure, ...]] = (
-    # Departments (cấp tỉnh)
-    P("1.001612", "Đăng ký thành lập doanh nghiệp tư nhân", F_DN,
-      "province", "so-tai-chinh", 3, "full", True, True, False, 6),
-    P("2.001610", "Đăng ký thay đổi nội dung đăng ký doanh nghiệp", F_DN,
-      "province", "so-tai-chinh", 3, "full", True, True, False, 9),
-    P("1.005381", "Đăng ký thành lập công ty TNHH một thành viên", F_DN,
-      "province", "so-tai-chinh", 3, "full", True, True, False, 4),
-    P("1.009994", "Cấp giấy phép xây dựng mới đối với công trình cấp đặc biệt, cấp I, cấp II",
-      "Hoạt động xây dựng", "province", "so-xay-dung", 20, "partial", True, False, True, 2),
-    P("1.002804", "Cấp chứng chỉ hành nghề hoạt động xây dựng hạng II, hạng III", F_XD,
-      "province", "so-xay-dung", 20, "full", True, True, False, 2),
-    P("1.002820", "Đổi giấy phép lái xe do ngành Giao thông vận tải cấp", "Đường bộ",
-      "province", "so-xay-dung", 5, "full", True, True, True, 8),
-    P("1.004227", "Đăng ký biến động quyền sử dụng đất, quyền sở hữu tài sản gắn liền với đất",
-      "Đất đai", "province", "so-nong-nghiep-moi-truong", 10, "partial", True, True, True, 10),
-    P("1.012754", "Cấp Giấy chứng nhận quyền sử dụng đất lần đầu cho tổ chức", "Đất đai",
-      "province", "so-nong-nghiep-moi-truong", 20, "partial", True, False, True, 2),
-    P("1.010727", "Cấp giấy phép môi trường", "Môi trường", "province", "so-nong-nghiep-moi-truong",
-      30, "full", True, True, False, 1),
-    P("2.000488", "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam", "Lý lịch tư pháp",
-      "province", "so-tu-phap", 10, "full", True, True, False, 6),
-    P("1.004594", "Cấp chứng chỉ hành nghề khám bệnh, chữa bệnh", "Khám bệnh, chữa bệnh",
-      "province", "so-y-te", 20, "partial", True, True, True, 2),
-    P("1.005092", "Cấp bản sao văn bằng, chứng chỉ từ sổ gốc", "Văn bằng, chứng chỉ",
-      "province", "so-giao-duc-dao-tao", 2, "full", True, True, False, 3),
-    P("2.000620", "Cấp Giấy phép bán lẻ sản phẩm rượu", "Lưu thông hàng hóa trong nước",
-      "province", "so-cong-thuong", 10, "full", True, True, False, 2),
-    P("1.004639", "Cấp Giấy phép kinh doanh dịch vụ lữ hành nội địa", "Lữ hành",
-      "province", "so-van-hoa-the-thao-du-lich", 10, "full", True, True, False, 1),
-    P("1.000105", "Cấp giấy phép lao động cho người lao động nước ngoài làm việc tại Việt Nam",
-      "Việc làm", "province", "so-noi-vu", 5, "full", True, True, False, 2),
-    P("1.003566", "Cấp giấy phép thiết lập trang thông tin điện tử tổng hợp",
-      "Phát thanh, truyền hình và thông tin điện tử", "province", "so-khoa-hoc-cong-nghe", 10,
-      "full", True, True, False, 1),
-    # Communes (cấp xã)
-    P("2.000815", "Chứng thực bản sao từ bản chính giấy tờ, văn bản", "Chứng thực",
-      "commune", None, 1, "full", True, True, False, 30),
-    P("2.000884", "Chứng thực chữ ký trong các giấy tờ, văn bản", "Chứng thực",
-      "commune", None, 1, "partial", True, False, True, 8),
-    P("1.001193", "Đăng ký khai sinh", "Hộ tịch", "commune", None, 1, "full", False, False,
-      False, 12),
-    P("1.000894", "Đăng ký kết hôn", "Hộ tịch", "commune", None, 5, "partial", False, False,
-      True, 4),
-    P("1.000656", "Đăng ký khai tử", "Hộ tịch", "commune", None, 1, "full", False, False, False, 4),
-    P("2.000635", "Cấp bản sao trích lục hộ tịch", "Hộ tịch", "commune", None, 1, "full", True,
-      True, False, 6),
-    P("1.004873", "Cấp Giấy xác nhận tình trạng hôn nhân", "Hộ tịch", "commune", None, 3, "full",
-      True, True, False, 5),
-    P("2.000720", "Đăng ký thành lập hộ kinh doanh", "Thành lập và hoạt động hộ kinh doanh",
-      "commune", None, 3, "full", True, True, False, 4),
-    P("1.009997", "Cấp giấy phép xây dựng mới đối với nhà ở riêng lẻ", "Hoạt động xây dựng",
-      "commune", None, 15, "partial", True, False, True, 3),
-    P("1.003554", "Hòa giải tranh chấp đất đai", "Đất đai", "commune", None, 45, "none", False,
-      False, True, 1),
-)  # fmt: skip
+# The demo catalogue (``demo.yaml``): real procedures, invented attributes and volumes.
+DEMO_PROCEDURES: Final[tuple[DemoProcedure, ...]] = tuple(
+    DemoProcedure(**item)
+    for item in yaml.safe_load(
+        resources.files("ioc.packs.public_services").joinpath("demo.yaml").read_text("utf-8")
+    )["procedures"]
+)
 
 # Slower units: (late share of finished dossiers, share left open past the deadline).
 SLOW_AGENCIES: Final = {
@@ -230,6 +180,73 @@ def _poisson(rng: random.Random, mean: float) -> int:
     return max(0, round(rng.gauss(mean, mean**0.5)))
 
 
+# The facts of a dossier that are its stored input columns as they are.
+_FACT_COLUMNS: Final = tuple(
+    f.name
+    for f in fields(DossierFacts)
+    if f.name not in ("time_limit_days", "paper_result_procedure")
+)
+
+
+def _supplement_waits(
+    proc: DemoProcedure, received: datetime, end: datetime, math: WorkdayMath, rng: random.Random
+) -> tuple[int, list[tuple[datetime, datetime]], int, bool]:
+    """Supplement requests: how many, their (asked, supplied) times, the working days waited
+    before ``end`` and whether one is still open at ``end``."""
+    supplements = 0
+    s_days = 0
+    s_open = False
+    roll = rng.random()
+    if roll < 0.015:
+        supplements = 2
+    elif roll < 0.09:
+        supplements = 1
+    waits: list[tuple[datetime, datetime]] = []
+    cursor = received
+    for _ in range(supplements):
+        asked = math.add(cursor, rng.randint(0, max(1, proc.limit // 2)))
+        supplied = math.add(asked, rng.randint(1, 6))
+        waits.append((asked, supplied))
+        cursor = supplied
+    for asked, supplied in waits:
+        if supplied > end:
+            s_open = asked <= end
+            break
+        s_days += math.between(asked, supplied)
+    return supplements, waits, s_days, s_open
+
+
+def _finish_time(
+    unit: Unit,
+    received: datetime,
+    effective: datetime,
+    waits: list[tuple[datetime, datetime]],
+    math: WorkdayMath,
+    rng: random.Random,
+) -> datetime:
+    """When the dossier is (or will be) finished: late for the unit's late share."""
+    if rng.random() < unit.late:
+        finished = math.add(effective, rng.randint(1, 12)) + timedelta(minutes=rng.randint(0, 300))
+    else:
+        span = max(60.0, (effective - received).total_seconds())
+        finished = received + timedelta(seconds=span * rng.uniform(0.15, 0.98))
+    if waits and finished < waits[-1][1]:
+        finished = waits[-1][1] + timedelta(hours=rng.randint(1, 30))
+    return finished
+
+
+def _status(
+    finished: datetime, end: datetime, s_open: bool, rng: random.Random
+) -> tuple[str, datetime | None]:
+    """The status at ``end`` and the finished time if finished by then."""
+    open_ = finished > end or s_open
+    if rng.random() < 0.004:
+        return "withdrawn", None
+    if open_:
+        return ("supplement" if s_open else "processing"), None
+    return ("returned" if rng.random() < 0.8 else "finished"), finished
+
+
 def _dossier(
     seq: int,
     unit: Unit,
@@ -247,48 +264,10 @@ def _dossier(
     limit: int | None = None
     if r() < 0.02:  # iGate rows without a promised date: the procedure's limit applies
         due, limit = None, proc.limit
-    supplements = 0
-    s_days = 0
-    s_open = False
-    roll = r()
-    if roll < 0.015:
-        supplements = 2
-    elif roll < 0.09:
-        supplements = 1
-    waits: list[tuple[datetime, datetime]] = []
-    cursor = received
-    for _ in range(supplements):
-        asked = math.add(cursor, rng.randint(0, max(1, proc.limit // 2)))
-        supplied = math.add(asked, rng.randint(1, 6))
-        waits.append((asked, supplied))
-        cursor = supplied
-    for asked, supplied in waits:
-        if supplied > end:
-            s_open = asked <= end
-            break
-        s_days += math.between(asked, supplied)
-    base = due if due is not None else received
-    effective = math.add(base, (limit or 0) + s_days)
-    late = r() < unit.late
-    if late:
-        finished = math.add(effective, rng.randint(1, 12)) + timedelta(minutes=rng.randint(0, 300))
-    else:
-        span = max(60.0, (effective - received).total_seconds())
-        finished = received + timedelta(seconds=span * rng.uniform(0.15, 0.98))
-    if supplements and waits and finished < waits[-1][1]:
-        finished = waits[-1][1] + timedelta(hours=rng.randint(1, 30))
-    open_ = finished > end or s_open
-    withdrawn = r() < 0.004
-    status = "finished"
-    if withdrawn:
-        status = "withdrawn"
-        finished_at = None
-    elif open_:
-        finished_at = None
-        status = "supplement" if s_open else "processing"
-    else:
-        finished_at = finished
-        status = "returned" if r() < 0.8 else "finished"
+    supplements, waits, s_days, s_open = _supplement_waits(proc, received, end, math, rng)
+    effective = math.add(due if due is not None else received, (limit or 0) + s_days)
+    finished = _finish_time(unit, received, effective, waits, math, rng)
+    status, finished_at = _status(finished, end, s_open, rng)
     result = None
     if finished_at is not None:
         result = "electronic" if r() < unit.e_result else "paper"
@@ -322,23 +301,8 @@ def _dossier(
         "updated_at": end,
     }
     facts = DossierFacts(
-        received_at=received,
-        channel=channel,
-        status=status,
-        due_at=due,
+        **{name: values[name] for name in _FACT_COLUMNS},
         time_limit_days=limit if limit is not None else proc.limit,
-        finished_at=finished_at,
-        supplement_count=values["supplement_count"],
-        supplement_days=s_days,
-        supplement_open=values["supplement_open"],
-        result_kind=result,
-        fee_required=fee,
-        paid_online=paid,
-        digitised=values["digitised"],
-        reused=values["reused"],
-        synced=values["synced"],
-        feedback=values["feedback"],
-        rating=values["rating"],
         paper_result_procedure=(paper or {}).get(proc.code, proc.paper),
     )
     values.update(derived_values(facts, math))

@@ -20,14 +20,14 @@ from sqlalchemy.orm import Session
 from ioc.core import i18n
 from ioc.core.models import Agency, Area
 from ioc.engines.exports import Table
-from ioc.packs.public_services.indices import CHANNELS, STATUSES
-from ioc.packs.public_services.models import PsDossier
-from ioc.packs.public_services.scores import Period, PeriodError, parse_period
-from ioc.packs.public_services.warnings import (
+from ioc.packs.public_services.early_warning import (
     due_soon_bound,
     due_soon_condition,
     overdue_condition,
 )
+from ioc.packs.public_services.indices import CHANNELS, STATUSES
+from ioc.packs.public_services.models import PsDossier
+from ioc.packs.public_services.scores import Period, PeriodError, parse_period
 
 __all__ = ["DRILL", "DossierFilter", "FilterError", "export_table", "page", "parse_filter"]
 

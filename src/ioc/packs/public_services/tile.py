@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from ioc.core import clock, i18n
 from ioc.core.registry import Tile
 from ioc.packs.public_services import scores
+from ioc.packs.public_services.early_warning import overdue_condition
 from ioc.packs.public_services.models import PsDossier
-from ioc.packs.public_services.warnings import overdue_condition
 
 __all__ = ["BAD_BELOW", "BAD_OVERDUE", "HREF", "WARN_BELOW", "tile"]
 

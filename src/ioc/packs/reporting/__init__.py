@@ -61,6 +61,7 @@ def manifest() -> PackManifest:
     """The reporting pack's contributions."""
     return PackManifest(
         name="reporting",
+        models="ioc.packs.reporting.models",  # its tables (ioc.models_all)
         title_key="rp.title",
         indicators=_indicators,
         page_router=_page_router,

@@ -101,8 +101,22 @@ def build_docx(session: Session, campaign: Campaign, on: date) -> bytes:
     """The consolidated report as DOCX bytes."""
     meta = service.template_meta(campaign)
     doc = new_document()  # A4 portrait, NĐ 30 margins, Times New Roman, page numbers
+    _docx_header(doc, campaign, on)
+    _para(doc, "", 14)
+    _para(doc, "BÁO CÁO", 14, bold=True)
+    _para(doc, meta.get("summary_vi", campaign.title), 14, bold=True)
+    _rule(doc, 5.0, 16.5)
+    _para(doc, "Kính gửi: Bộ Xây dựng.", 14, after=6)
+    _docx_body(doc, session, campaign, meta)
+    _para(doc, "", 14)
+    _docx_signature(doc, campaign)
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
 
-    # Header: issuing body | national motto; number | place and date.
+
+def _docx_header(doc: Any, campaign: Campaign, on: date) -> None:
+    """The header table: issuing body | national motto; number | place and date."""
     left_w, right_w = 6.3, 10.2
     head = doc.add_table(rows=2, cols=2)
     head.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -120,12 +134,10 @@ def build_docx(session: Session, campaign: Campaign, on: date) -> bytes:
     c = _cell(head, 1, 1, right_w)
     _para(c, date_line(campaign.doc_date or on), 14, italic=True)
 
-    _para(doc, "", 14)
-    _para(doc, "BÁO CÁO", 14, bold=True)
-    _para(doc, meta.get("summary_vi", campaign.title), 14, bold=True)
-    _rule(doc, 5.0, 16.5)
-    _para(doc, "Kính gửi: Bộ Xây dựng.", 14, after=6)
 
+def _docx_body(doc: Any, session: Session, campaign: Campaign, meta: dict[str, Any]) -> None:
+    """The legal grounds, the opening sentence and one part per template section: the
+    agencies' texts, the table totals, or the count of tasks."""
     _body(
         doc,
         "Căn cứ Nghị định số 269/2025/NĐ-CP ngày 14/10/2025 của Chính phủ về phát triển đô thị "
@@ -181,7 +193,9 @@ def build_docx(session: Session, campaign: Campaign, on: date) -> bytes:
             )
             _body(doc, f"Các cơ quan, đơn vị báo cáo {count} nhiệm vụ (chi tiết tại Phụ lục).")
 
-    _para(doc, "", 14)
+
+def _docx_signature(doc: Any, campaign: Campaign) -> None:
+    """The recipients (left) and the signature block (right)."""
     sign = doc.add_table(rows=1, cols=2)
     _widths(sign, 8.0, 8.5)
     _no_borders(sign)
@@ -196,10 +210,6 @@ def build_docx(session: Session, campaign: Campaign, on: date) -> bytes:
     for _ in range(4):
         _para(c, "", 14)
     _para(c, campaign.signer_name or service.policy().signer_name, 14, bold=True)
-
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
 
 
 # ---------------------------------------------------------------------------------- annex

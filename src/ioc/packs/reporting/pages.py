@@ -11,18 +11,18 @@ consolidate.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from ioc.core import i18n
-from ioc.core.auth import Permission
 from ioc.core.models import Agency
 from ioc.core.registry import Tile
+from ioc.engines.exports import DOCX_MIME, XLSX_MIME
 from ioc.packs.reporting import consolidate, maturity, service
 from ioc.packs.reporting.models import (
     Attachment,
@@ -33,15 +33,12 @@ from ioc.packs.reporting.models import (
 )
 from ioc.packs.reporting.templates_data import DEFAULT_CRITERIA, criteria_sets
 from ioc.web import csrf
-from ioc.web.deps import DbSession, Principal, require
-from ioc.web.templating import render, request_lang
+from ioc.web.deps import DbSession, Principal, Viewer, request_language
+from ioc.web.templating import render
 
 __all__ = ["router", "tile"]
 
 router = APIRouter(include_in_schema=False)
-Viewer = Annotated[Principal, Depends(require(Permission.VIEW, page=True))]
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATE_CLASS = {
     "not_started": "muted",
     "draft": "info",
@@ -57,12 +54,8 @@ def _doer(principal: Principal) -> service.Doer:
     return service.Doer(principal.actor, principal.user.role, principal.user.agency_id)
 
 
-def _lang(request: Request) -> str:
-    return request_lang(request, request.app.state.settings.default_language)
-
-
 def _msg(request: Request, exc: service.ReportingError) -> str:
-    return exc.message if _lang(request) == "vi" else exc.en
+    return exc.message if request_language(request) == "vi" else exc.en
 
 
 async def _form(request: Request) -> tuple[dict[str, str], list[tuple[str, str, bytes]]]:
@@ -273,7 +266,7 @@ def report_docx(campaign_id: int, db: DbSession, principal: Viewer) -> Response:
     body = consolidate.build_docx(db, c, service.today())
     return Response(
         body,
-        media_type=DOCX_TYPE,
+        media_type=DOCX_MIME,
         headers={"Content-Disposition": f'attachment; filename="bao-cao-{c.year}-{c.id}.docx"'},
     )
 
@@ -285,7 +278,7 @@ def annex_xlsx(campaign_id: int, db: DbSession, principal: Viewer) -> Response:
     _check_reviewer(db, principal, c)
     return Response(
         consolidate.build_xlsx(db, c),
-        media_type=XLSX_TYPE,
+        media_type=XLSX_MIME,
         headers={"Content-Disposition": f'attachment; filename="phu-luc-{c.year}-{c.id}.xlsx"'},
     )
 

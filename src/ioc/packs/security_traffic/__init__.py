@@ -115,6 +115,7 @@ def manifest() -> PackManifest:
     return PackManifest(
         commune_figures=_commune_figures,  # the commune scorecards (/xa)
         name="security_traffic",
+        models="ioc.packs.security_traffic.models",  # its tables (ioc.models_all)
         title_key="st.title",
         indicators=_indicators,
         api_router=_api_router,

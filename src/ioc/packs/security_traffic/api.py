@@ -15,28 +15,27 @@ Flow readings use the common doors: ``POST /api/v1/observations`` (indicators ``
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 import orjson
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from ioc.core import clock, ownership
-from ioc.core.auth import Permission
 from ioc.engines import geo
 from ioc.packs.security_traffic import congestion, service
 from ioc.packs.security_traffic.schemas import CamerasAnswer, SegmentsAnswer
 from ioc.web.api_models import BatchReport
-from ioc.web.deps import DbSession, Principal, forbid, require, write_scope
+from ioc.web.batches import refuse
+from ioc.web.deps import DbSession, Ingestor, Principal, ViewerApi, forbid, write_scope
 from ioc.web.openapi_doc import (
-    ERROR_REF,
     INTEGER,
     NUMBER,
     TEXT,
     WHEN,
     batch,
+    batch_responses,
     json_body,
-    json_response,
     obj,
     one_of,
 )
@@ -65,8 +64,6 @@ INCIDENTS_BODY = batch(
     ),
 )
 
-Ingestor = Annotated[Principal, Depends(require(Permission.INGEST))]
-Viewer = Annotated[Principal, Depends(require(Permission.VIEW))]
 MAX_ITEMS = 5000
 
 
@@ -101,7 +98,7 @@ def segments_geojson(states: list[congestion.SegmentState]) -> dict[str, Any]:
     summary="Đoạn đường và mức ùn tắc / road segments and congestion",
     responses={200: {"model": SegmentsAnswer, "description": "GeoJSON FeatureCollection"}},
 )
-def segments(principal: Viewer, db: DbSession) -> dict[str, Any]:
+def segments(principal: ViewerApi, db: DbSession) -> dict[str, Any]:
     """GeoJSON of the segments with their current level of service."""
     return segments_geojson(congestion.segment_states(db, clock.now()))
 
@@ -111,7 +108,7 @@ def segments(principal: Viewer, db: DbSession) -> dict[str, Any]:
     summary="Camera / cameras",
     responses={200: {"model": CamerasAnswer, "description": "Cameras and their status"}},
 )
-def cameras(principal: Viewer, db: DbSession) -> dict[str, Any]:
+def cameras(principal: ViewerApi, db: DbSession) -> dict[str, Any]:
     """Cameras with location, owner, online status and stream link."""
     return {
         "items": [
@@ -204,15 +201,12 @@ def _check_owners(db: DbSession, principal: Principal, items: list[Any]) -> None
 @router.post(
     "/incidents",
     summary="Gửi vụ việc, vi phạm / send incidents and violations",
-    responses={
-        200: {"model": BatchReport, "description": "Every incident stored"},
-        400: json_response(ERROR_REF, "Body unreadable"),
-        413: json_response(ERROR_REF, "Too many incidents"),
-        422: json_response(
-            {"anyOf": [{"$ref": "#/components/schemas/BatchReport"}, ERROR_REF]},
-            "Some incidents invalid: listed with row, field and reason",
-        ),
-    },
+    responses=batch_responses(
+        BatchReport,
+        stored="Every incident stored",
+        too_large="Too many incidents",
+        invalid="Some incidents invalid: listed with row, field and reason",
+    ),
     openapi_extra={"requestBody": json_body(INCIDENTS_BODY)},
 )
 async def post_incidents(request: Request, principal: Ingestor, db: DbSession) -> JSONResponse:
@@ -220,14 +214,12 @@ async def post_incidents(request: Request, principal: Ingestor, db: DbSession) -
     try:
         doc = orjson.loads(await request.body())
     except orjson.JSONDecodeError as exc:
-        return JSONResponse({"detail": f"JSON không hợp lệ / invalid JSON: {exc}"}, 400)
+        return refuse(400, f"JSON không hợp lệ / invalid JSON: {exc}")
     items = doc.get("incidents") if isinstance(doc, dict) else doc
     if not isinstance(items, list):
-        return JSONResponse(
-            {"detail": 'Cần {"incidents": [...]} / expected {"incidents": [...]}'}, 400
-        )
+        return refuse(400, 'Cần {"incidents": [...]} / expected {"incidents": [...]}')
     if len(items) > MAX_ITEMS:
-        return JSONResponse({"detail": f"Tối đa {MAX_ITEMS} / at most {MAX_ITEMS}"}, 413)
+        return refuse(413, f"Tối đa {MAX_ITEMS} / at most {MAX_ITEMS}")
     _check_owners(db, principal, items)
     errors: list[dict[str, Any]] = []
     stored = 0

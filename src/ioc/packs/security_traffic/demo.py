@@ -11,15 +11,16 @@ not in ``OFFLINE`` — entities marked ``{"demo": true}`` by :func:`load_demo`; 
 cameras are never touched. Without it the page showed "—" on every segment half an hour after
 the demo was built, and every camera without signal five minutes later."""
 
-# ruff: noqa: E501 - data tables read best one record per line
 from __future__ import annotations
 
 import math
 import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from importlib.resources import files
 from typing import Any
 
+import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,46 +28,37 @@ from ioc.core import clock
 from ioc.core.audit import Actor
 from ioc.core.models import Entity, Indicator, Series
 from ioc.core.series import SeriesResolver, write_observations
-from ioc.engines.geo import current_locator
+from ioc.engines.geo import Locator, current_locator
 from ioc.packs.security_traffic import service
 from ioc.packs.security_traffic.congestion import ref_code
 from ioc.packs.security_traffic.models import StIncident
 
-# code, name, road, [lon, lat] points, free-flow km/h, lanes, commune code
-SEGMENTS: tuple[tuple[str, str, str, list[list[float]], float, int, str], ...] = (
-    ("BMT-NTT-01", "Nguyễn Tất Thành (Ngã Sáu – Lê Duẩn)", "Nguyễn Tất Thành",
-     [[108.0383, 12.6680], [108.0441, 12.6702], [108.0502, 12.6731]], 45, 4, "24133"),
-    ("BMT-NTT-02", "Nguyễn Tất Thành (Lê Duẩn – Vòng xoay Km5)", "Nguyễn Tất Thành",
-     [[108.0502, 12.6731], [108.0580, 12.6770], [108.0667, 12.6812]], 55, 4, "24121"),
-    ("QL14-N-01", "QL14 Buôn Ma Thuột – Ea Drăng", "QL14",
-     [[108.0530, 12.6950], [108.1100, 12.7700], [108.1600, 12.8500], [108.2700, 12.9000]], 70, 2, "24181"),
-    ("QL14-S-01", "QL14 Buôn Ma Thuột – Hòa Phú", "QL14",
-     [[108.0330, 12.6600], [108.0000, 12.6200], [107.9550, 12.5600]], 70, 2, "24175"),
-    ("QL26-01", "QL26 Buôn Ma Thuột – Krông Pắc", "QL26",
-     [[108.0700, 12.6950], [108.2000, 12.7100], [108.3200, 12.7300]], 70, 2, "24490"),
-    ("QL26-02", "QL26 Krông Pắc – Ea Kar", "QL26",
-     [[108.3200, 12.7300], [108.4000, 12.7800], [108.4500, 12.8100]], 70, 2, "24502"),
-    ("QL27-01", "QL27 Buôn Ma Thuột – Lắk", "QL27",
-     [[108.0500, 12.6500], [108.1000, 12.5500], [108.1800, 12.4100]], 60, 2, "24169"),
-    ("QL1A-TH-01", "QL1A qua phường Tuy Hòa (phía bắc)", "QL1A",
-     [[109.2950, 13.1600], [109.2990, 13.1200], [109.3010, 13.0900]], 60, 4, "22015"),
-    ("QL1A-TH-02", "QL1A qua phường Tuy Hòa (cầu Đà Rằng)", "QL1A",
-     [[109.3010, 13.0900], [109.3050, 13.0600], [109.3070, 13.0300]], 60, 4, "22045"),
-)  # fmt: skip
+Segment = tuple[str, str, str, list[list[float]], float, int, str]
+Camera = tuple[str, str, float, float, str]
 
-CAMERAS: tuple[tuple[str, str, float, float, str], ...] = (
-    ("CAM-BMT-NGASAU", "Ngã Sáu Buôn Ma Thuột", 12.6680, 108.0383, "24133"),
-    ("CAM-BMT-LEDUAN", "Nguyễn Tất Thành – Lê Duẩn", 12.6731, 108.0502, "24133"),
-    ("CAM-BMT-KM5", "Vòng xoay Km5", 12.6812, 108.0667, "24121"),
-    ("CAM-BMT-PHANBOICHAU", "Phan Bội Châu – Y Jút", 12.6655, 108.0420, "24133"),
-    ("CAM-QL14-EATU", "QL14 – Ea Tu", 12.7200, 108.0800, "24154"),
-    ("CAM-QL26-KRONGPAC", "QL26 – trung tâm Krông Pắc", 12.7300, 108.3200, "24490"),
-    ("CAM-TH-HUNGVUONG", "Hùng Vương – Trần Hưng Đạo (Tuy Hòa)", 13.0960, 109.3000, "22015"),
-    ("CAM-TH-DARANG", "Đầu cầu Đà Rằng (Tuy Hòa)", 13.0600, 109.3050, "22045"),
-)  # fmt: skip
 
-CLASS_SHARE = {"st_count_motorcycle": 0.78, "st_count_car": 0.15, "st_count_truck": 0.05,
-               "st_count_bus": 0.02}  # fmt: skip
+def _load() -> tuple[
+    tuple[Segment, ...], tuple[Camera, ...], dict[str, str], dict[str, float], list[Any]
+]:
+    """Segments, cameras, camera streams, vehicle-class shares and public-order centres from
+    ``demo.yaml``."""
+    raw: Any = yaml.safe_load(
+        (files("ioc.packs.security_traffic") / "demo.yaml").read_text(encoding="utf-8")
+    )
+    segments = tuple(
+        (s["code"], s["name"], s["road"], s["points"], s["free_flow_kmh"], s["lanes"], s["commune"])
+        for s in raw["segments"]
+    )
+    cameras = tuple(
+        (c["code"], c["name"], c["lat"], c["lon"], c["commune"]) for c in raw["cameras"]
+    )
+    streams = {c["code"]: c["stream"] for c in raw["cameras"] if c.get("stream")}
+    return segments, cameras, streams, dict(raw["class_share"]), list(raw["public_order_centres"])
+
+
+# SEGMENTS: code, name, road, [lon, lat] points, free-flow km/h, lanes, commune code;
+# CAMERAS: code, name, lat, lon, commune code (the data is in demo.yaml).
+SEGMENTS, CAMERAS, STREAMS, CLASS_SHARE, PUBLIC_ORDER_CENTRES = _load()
 DETAIL_HOURS = 24 * 42  # occupancy and vehicle classes: the last six weeks only
 INCIDENT_DAYS = 90  # the traffic page's longest period
 OFFLINE = frozenset({"CAM-QL14-EATU"})  # a camera really out of order in the demo
@@ -104,6 +96,34 @@ def _mark_demo(entity: Entity) -> None:
     entity.attributes = {**(entity.attributes or {}), "demo": True}
 
 
+class _Batch:
+    """Observations of the pack's indicators about demo sensors and cameras, gathered for
+    ``write_observations``."""
+
+    def __init__(self, session: Session) -> None:
+        self.indicators = {
+            i.code: i
+            for i in session.execute(
+                select(Indicator).where(Indicator.pack == "security_traffic")
+            ).scalars()
+        }
+        self.resolver = SeriesResolver(session)
+        self.rows: list[tuple[int, int, float, int]] = []
+        self.label_end: dict[int, bool] = {}
+
+    def add(self, indicator: str, subject: str, ts: int, value: float) -> None:
+        """One value of ``indicator`` about entity ``subject`` at ``ts``."""
+        info = self.resolver.get(self.indicators[indicator], "entity", subject)
+        self.label_end[info.id] = info.label_end
+        self.rows.append((info.id, ts, value, 0))
+
+    def write(self, session: Session, offset: int) -> int:
+        """Store the gathered values; returns how many were stored."""
+        stored = write_observations(session, self.rows, self.label_end, offset).stored
+        self.rows.clear()
+        return stored
+
+
 def load_demo(
     factory: sessionmaker[Session],
     *,
@@ -117,115 +137,135 @@ def load_demo(
     segments exist. Returns the number of observations and incidents stored."""
     rng = random.Random(27)  # noqa: S311 - demo figures, not secrets
     actor = Actor.system("demo")
-    stored = 0
     with factory() as session, session.begin():
         if session.execute(
             select(func.count()).select_from(Entity).where(Entity.type == "RoadSegment")
         ).scalar_one():
             return 0
-        for code, name, road, coords, free, lanes, area in SEGMENTS:
-            service.upsert_segment(session, actor, code=code, name=name, road=road,
-                                   coordinates=coords, free_flow_kmh=free, lanes=lanes,
-                                   area_code=area)  # fmt: skip
-            mid = coords[len(coords) // 2]
-            _mark_demo(service.upsert_sensor(session, actor, code=f"TF-{code}", name=f"Điểm đo {name}",
-                                             segment_code=code, lat=mid[1], lon=mid[0]))  # fmt: skip
-        # Each demo point stays inside its commune, whatever boundaries are loaded.
-        locator = current_locator(session)
-        placed = {code: locator.point_in(area, lat, lon) for code, _, lat, lon, area in CAMERAS}
-        for code, name, _lat, _lon, area in CAMERAS:
-            stream = "rtsp://camera.daklak.local/ngasau" if code == "CAM-BMT-NGASAU" else None
-            lat, lon = placed[code]
-            _mark_demo(service.upsert_camera(session, actor, code=code, name=name, lat=lat, lon=lon,
-                                             agency_code="cong-an-tinh", area_code=area, stream_url=stream))  # fmt: skip
-        indicators = {
-            i.code: i
-            for i in session.execute(
-                select(Indicator).where(Indicator.pack == "security_traffic")
-            ).scalars()
-        }
-        resolver = SeriesResolver(session)
-        rows: list[tuple[int, int, float, int]] = []
-        label_end: dict[int, bool] = {}
-
-        def add(indicator: str, subject: str, ts: int, value: float) -> None:
-            info = resolver.get(indicators[indicator], "entity", subject)
-            label_end[info.id] = info.label_end
-            rows.append((info.id, ts, value, 0))
-
-        areas = {seg[0]: seg[6] for seg in SEGMENTS}
-        names = {seg[0]: seg[1] for seg in SEGMENTS}
-        for code, _, _, _, free, lanes, _ in SEGMENTS:
-            sensor = f"TF-{code}"
-            # One segment ends in a jam, so the map and the alert rule have something to show.
-            jam = code == JAM_SEGMENT
-            for h in range(hours, -1, -1):
-                # The newest reading a minute before ``end``, so the map is current.
-                ts = int(end.timestamp()) - 60 - h * 3600
-                reading = _reading(code, ts, free, lanes, offset, rng)
-                if jam and h <= 2:
-                    reading["st_speed"] = round(free * 0.2, 1)
-                for ind, value in reading.items():
-                    # A year of speed and volume; the finer detail for recent weeks.
-                    if h <= DETAIL_HOURS or ind in ("st_speed", "st_intensity"):
-                        add(ind, sensor, ts, value)
-                if len(rows) > 20000:
-                    stored += write_observations(session, rows, label_end, offset).stored
-                    rows.clear()
-                    if progress is not None:
-                        progress(stored)
-        for code, *_rest in CAMERAS:
-            add(
-                "st_camera_heartbeat",
-                code,
-                int(end.timestamp()) - (7200 if code in OFFLINE else 60),
-                1,
-            )
-        stored += write_observations(session, rows, label_end, offset).stored
-        # Incidents: accidents mostly on national roads, violations at camera intersections,
-        # public order in the two cities.
-        days = max(1, min(hours // 24, INCIDENT_DAYS))
-        hours = min(hours, days * 24)
-        for _ in range(days * 2):
-            code, _, _, coords, *_ = rng.choice(SEGMENTS)
-            a, b = rng.sample(coords, 2)
-            f = rng.random()
-            at = end - timedelta(hours=rng.uniform(0, hours))
-            service.record_incident(
-                session, actor, kind="accident",
-                category=rng.choice(("collision", "collision", "single_vehicle", "pedestrian")),
-                occurred_at=at, lat=a[1] + f * (b[1] - a[1]), lon=a[0] + f * (b[0] - a[0]),
-                place=names[code], injured=rng.randint(0, 3), dead=1 if rng.random() < 0.12 else 0,
-                area_code=areas[code],
-                segment_code=code, source="demo",
-            )  # fmt: skip
-            stored += 1
-        for d in range(days):
-            for code, name, _lat, _lon, area in CAMERAS[:6]:
-                lat, lon = placed[code]
-                service.record_incident(
-                    session, actor, kind="violation",
-                    category=rng.choice(("red_light", "no_helmet", "wrong_lane", "speeding")),
-                    occurred_at=end - timedelta(days=d, hours=rng.uniform(0, 23)), lat=lat, lon=lon,
-                    place=name, count=rng.randint(3, 40), camera_code=code, area_code=area,
-                    source="demo",
-                )  # fmt: skip
-                stored += 1
-        for _ in range(days):
-            city = rng.choice(((12.668, 108.038, "24133"), (13.09, 109.30, "22015")))
-            lat, lon = locator.point_in(
-                city[2], city[0] + rng.gauss(0, 0.012), city[1] + rng.gauss(0, 0.012)
-            )
-            service.record_incident(
-                session, actor, kind="public_order",
-                category=rng.choice(("fight", "theft", "gathering", "racing", "disturbance")),
-                occurred_at=end - timedelta(hours=rng.uniform(0, hours)),
-                lat=lat, lon=lon, area_code=city[2], source="demo",
-            )  # fmt: skip
-            stored += 1
+        locator, placed = _create_places(session, actor)
+        stored = _store_readings(session, end, hours, offset, rng, progress)
+        stored += _record_incidents(session, actor, end, hours, rng, locator, placed)
         for inc in session.execute(select(StIncident)).scalars():
             if inc.occurred_at < end - timedelta(days=2):
                 inc.status = "resolved"
+    return stored
+
+
+def _create_places(
+    session: Session, actor: Actor
+) -> tuple[Locator, dict[str, tuple[float, float]]]:
+    """Road segments with their flow sensors, and cameras (each kept inside its commune,
+    whatever boundaries are loaded); returns the locator and where each camera was put."""
+    for code, name, road, coords, free, lanes, area in SEGMENTS:
+        service.upsert_segment(session, actor, code=code, name=name, road=road,
+                               coordinates=coords, free_flow_kmh=free, lanes=lanes,
+                               area_code=area)  # fmt: skip
+        mid = coords[len(coords) // 2]
+        _mark_demo(service.upsert_sensor(session, actor, code=f"TF-{code}", name=f"Điểm đo {name}",
+                                         segment_code=code, lat=mid[1], lon=mid[0]))  # fmt: skip
+    locator = current_locator(session)
+    placed = {code: locator.point_in(area, lat, lon) for code, _, lat, lon, area in CAMERAS}
+    for code, name, _lat, _lon, area in CAMERAS:
+        lat, lon = placed[code]
+        _mark_demo(service.upsert_camera(session, actor, code=code, name=name, lat=lat, lon=lon,
+                                         agency_code="cong-an-tinh", area_code=area,
+                                         stream_url=STREAMS.get(code)))  # fmt: skip
+    return locator, placed
+
+
+def _store_readings(
+    session: Session,
+    end: datetime,
+    hours: int,
+    offset: int,
+    rng: random.Random,
+    progress: Callable[[int], None] | None,
+) -> int:
+    """Hourly readings of every sensor over ``hours`` up to ``end`` and a heartbeat of every
+    camera; returns the number of observations stored."""
+    batch = _Batch(session)
+    stored = 0
+    for code, _, _, _, free, lanes, _ in SEGMENTS:
+        sensor = f"TF-{code}"
+        # One segment ends in a jam, so the map and the alert rule have something to show.
+        jam = code == JAM_SEGMENT
+        for h in range(hours, -1, -1):
+            # The newest reading a minute before ``end``, so the map is current.
+            ts = int(end.timestamp()) - 60 - h * 3600
+            reading = _reading(code, ts, free, lanes, offset, rng)
+            if jam and h <= 2:
+                reading["st_speed"] = round(free * 0.2, 1)
+            for ind, value in reading.items():
+                # A year of speed and volume; the finer detail for recent weeks.
+                if h <= DETAIL_HOURS or ind in ("st_speed", "st_intensity"):
+                    batch.add(ind, sensor, ts, value)
+            if len(batch.rows) > 20000:
+                stored += batch.write(session, offset)
+                if progress is not None:
+                    progress(stored)
+    for code, *_rest in CAMERAS:
+        batch.add(
+            "st_camera_heartbeat",
+            code,
+            int(end.timestamp()) - (7200 if code in OFFLINE else 60),
+            1,
+        )
+    return stored + batch.write(session, offset)
+
+
+def _record_incidents(
+    session: Session,
+    actor: Actor,
+    end: datetime,
+    hours: int,
+    rng: random.Random,
+    locator: Locator,
+    placed: dict[str, tuple[float, float]],
+) -> int:
+    """Accidents mostly on national roads, violations at camera intersections, public order
+    in the two cities, over the last ``INCIDENT_DAYS`` days at most; returns how many."""
+    stored = 0
+    areas = {seg[0]: seg[6] for seg in SEGMENTS}
+    names = {seg[0]: seg[1] for seg in SEGMENTS}
+    days = max(1, min(hours // 24, INCIDENT_DAYS))
+    hours = min(hours, days * 24)
+    for _ in range(days * 2):
+        code, _, _, coords, *_ = rng.choice(SEGMENTS)
+        a, b = rng.sample(coords, 2)
+        f = rng.random()
+        at = end - timedelta(hours=rng.uniform(0, hours))
+        service.record_incident(
+            session, actor, kind="accident",
+            category=rng.choice(("collision", "collision", "single_vehicle", "pedestrian")),
+            occurred_at=at, lat=a[1] + f * (b[1] - a[1]), lon=a[0] + f * (b[0] - a[0]),
+            place=names[code], injured=rng.randint(0, 3), dead=1 if rng.random() < 0.12 else 0,
+            area_code=areas[code],
+            segment_code=code, source="demo",
+        )  # fmt: skip
+        stored += 1
+    for d in range(days):
+        for code, name, _lat, _lon, area in CAMERAS[:6]:
+            lat, lon = placed[code]
+            service.record_incident(
+                session, actor, kind="violation",
+                category=rng.choice(("red_light", "no_helmet", "wrong_lane", "speeding")),
+                occurred_at=end - timedelta(days=d, hours=rng.uniform(0, 23)), lat=lat, lon=lon,
+                place=name, count=rng.randint(3, 40), camera_code=code, area_code=area,
+                source="demo",
+            )  # fmt: skip
+            stored += 1
+    for _ in range(days):
+        city = rng.choice(PUBLIC_ORDER_CENTRES)
+        lat, lon = locator.point_in(
+            city[2], city[0] + rng.gauss(0, 0.012), city[1] + rng.gauss(0, 0.012)
+        )
+        service.record_incident(
+            session, actor, kind="public_order",
+            category=rng.choice(("fight", "theft", "gathering", "racing", "disturbance")),
+            occurred_at=end - timedelta(hours=rng.uniform(0, hours)),
+            lat=lat, lon=lon, area_code=city[2], source="demo",
+        )  # fmt: skip
+        stored += 1
     return stored
 
 
@@ -266,26 +306,12 @@ def feed_live(factory: sessionmaker[Session], now: datetime) -> str | None:
                 )
             )
         }
-        indicators = {
-            i.code: i
-            for i in session.execute(
-                select(Indicator).where(Indicator.pack == "security_traffic")
-            ).scalars()
-        }
-        resolver = SeriesResolver(session)
-        rows: list[tuple[int, int, float, int]] = []
-        label_end: dict[int, bool] = {}
-
-        def add(indicator: str, subject: str, ts: int, value: float) -> None:
-            info = resolver.get(indicators[indicator], "entity", subject)
-            label_end[info.id] = info.label_end
-            rows.append((info.id, ts, value, 0))
-
+        batch = _Batch(session)
         for entity in demo:
             if entity.type == "Camera":
                 last = latest.get(("st_camera_heartbeat", entity.code))
                 if entity.code not in OFFLINE and (last is None or now_ts - last >= HEARTBEAT_S):
-                    add("st_camera_heartbeat", entity.code, now_ts, 1)
+                    batch.add("st_camera_heartbeat", entity.code, now_ts, 1)
                 continue
             code = ref_code((entity.attributes or {}).get("refRoadSegment")) or ""
             segment = segments.get(code)
@@ -301,6 +327,6 @@ def feed_live(factory: sessionmaker[Session], now: datetime) -> str | None:
                 if code == JAM_SEGMENT and local_hour in (7, 17):
                     reading["st_speed"] = round(free * 0.2, 1)
                 for ind, value in reading.items():
-                    add(ind, entity.code, ts, value)
-        stored = write_observations(session, rows, label_end, offset).stored
+                    batch.add(ind, entity.code, ts, value)
+        stored = batch.write(session, offset)
     return f"{stored} giá trị giao thông mẫu" if stored else None

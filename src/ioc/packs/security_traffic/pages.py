@@ -5,29 +5,28 @@ map, incidents by hour and day, peak-hour traffic profile, statistics per commun
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ioc.core import clock, i18n
-from ioc.core.auth import Permission
 from ioc.core.clock import fixed_offset_seconds
 from ioc.core.models import Area, Entity
 from ioc.core.registry import Tile
-from ioc.engines.exports import Table, to_csv, to_xlsx
+from ioc.engines.exports import XLSX_MIME, Table, to_csv, to_xlsx
 from ioc.packs.security_traffic import congestion, service
 from ioc.packs.security_traffic.api import segments_geojson
-from ioc.web.deps import DbSession, Principal, require
-from ioc.web.templating import render, request_lang
+from ioc.packs.security_traffic.models import StIncident
+from ioc.web.deps import DbSession, Viewer, request_language
+from ioc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-Viewer = Annotated[Principal, Depends(require(Permission.VIEW, page=True))]
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 KIND_COLORS = {"accident": "#C62828", "violation": "#EF6C00", "public_order": "#1565C0"}
 PERIODS = (1, 7, 30, 90)
 
@@ -87,7 +86,7 @@ def index(
 ) -> Response:
     """An ninh trật tự và giao thông: map, charts and tables for the period."""
     settings = request.app.state.settings
-    lang = request_lang(request, settings.default_language)
+    lang = request_language(request)
     days = _period(days)
     kind = kind if kind in service.KINDS else None
     area = area or None
@@ -104,20 +103,48 @@ def index(
     def tr(key: str, **kw: Any) -> str:
         return i18n.translate(key, lang, **kw)
 
-    segment_names = {s.code: s.name for s in states}
+    place_of = _place_namer(states)
+    map_data = _map_data(items, states, cameras, st, place_of, tr, settings)
+    return render(
+        request,
+        "security_traffic/index.html",
+        {
+            "days": days,
+            "periods": PERIODS,
+            "kind": kind,
+            "area": area,
+            "area_name": area_name,
+            "kinds": service.KINDS,
+            "st": st,
+            "items": items[:100],
+            "place_of": place_of,
+            "states": states,
+            "cameras": cameras,
+            "levels": congestion.LEVELS,
+            "level_colors": congestion.COLORS,
+            "bands": congestion.policy().bands,
+            "peak": congestion.peak_hour(profile),
+            "map_json": _json(map_data),
+            "charts_json": _json(
+                _charts(st, profile, tr("st.incidents"), tr("st.volume_per_hour"))
+            ),
+        },
+        principal=principal,
+    )
 
-    def place_of(incident: Any) -> str:
-        """Where an incident happened, in words: a segment's road name, never its code."""
-        place = str(incident.place or "")
-        if place in segment_names:
-            return segment_names[place]
-        if not place and incident.segment_code:
-            return segment_names.get(incident.segment_code, str(incident.segment_code))
-        return place
 
-    hour_total = [sum(st.by_hour[k][h] for k in service.KINDS) for h in range(24)]
-    day_total = [sum(st.by_day_counts[k][i] for k in service.KINDS) for i in range(len(st.by_day))]
-    map_data = {
+def _map_data(
+    items: list[StIncident],
+    states: list[congestion.SegmentState],
+    cameras: list[service.CameraState],
+    st: service.Stats,
+    place_of: Callable[[Any], str],
+    tr: Callable[..., str],
+    settings: Any,
+) -> dict[str, Any]:
+    """What the page's map draws: segments by congestion, located incidents, cameras, the
+    heat map cells, and the labels in the page's language."""
+    return {
         "segments": segments_geojson(states),
         "incidents": [
             [
@@ -157,13 +184,38 @@ def index(
         "tileUrl": settings.map_tile_url,
         "tileAttribution": settings.map_tile_attribution,
     }
-    charts = {
+
+
+def _place_namer(states: list[congestion.SegmentState]) -> Callable[[Any], str]:
+    """Where an incident happened, in words: a segment's road name, never its code."""
+    segment_names = {s.code: s.name for s in states}
+
+    def place_of(incident: Any) -> str:
+        place = str(incident.place or "")
+        if place in segment_names:
+            return segment_names[place]
+        if not place and incident.segment_code:
+            return segment_names.get(incident.segment_code, str(incident.segment_code))
+        return place
+
+    return place_of
+
+
+def _charts(
+    st: service.Stats, profile: list[float | None], incidents: str, volume: str
+) -> dict[str, Any]:
+    """The page's three bar charts: incidents by hour of day and by day of the period (all
+    kinds together), and the mean traffic volume by hour; ``incidents`` and ``volume`` are
+    the series names in the page's language."""
+    hour_total = [sum(st.by_hour[k][h] for k in service.KINDS) for h in range(24)]
+    day_total = [sum(st.by_day_counts[k][i] for k in service.KINDS) for i in range(len(st.by_day))]
+    return {
         "hour": {
             "data": [
                 {"name": f"{h:02d}h", "value": v, "color": "#1565C0"}
                 for h, v in enumerate(hour_total)
             ],
-            "seriesName": tr("st.incidents"),
+            "seriesName": incidents,
             "showValues": False,
         },
         "day": {
@@ -171,7 +223,7 @@ def index(
                 {"date": d, "value": v, "color": "#6A1B9A"}
                 for d, v in zip(st.by_day, day_total, strict=True)
             ],
-            "seriesName": tr("st.incidents"),
+            "seriesName": incidents,
             "showValues": False,
         },
         "profile": {
@@ -179,34 +231,10 @@ def index(
                 {"name": f"{h:02d}h", "value": None if v is None else round(v), "color": "#2E7D32"}
                 for h, v in enumerate(profile)
             ],
-            "seriesName": tr("st.volume_per_hour"),
+            "seriesName": volume,
             "showValues": False,
         },
     }  # fmt: skip
-    return render(
-        request,
-        "security_traffic/index.html",
-        {
-            "days": days,
-            "periods": PERIODS,
-            "kind": kind,
-            "area": area,
-            "area_name": area_name,
-            "kinds": service.KINDS,
-            "st": st,
-            "items": items[:100],
-            "place_of": place_of,
-            "states": states,
-            "cameras": cameras,
-            "levels": congestion.LEVELS,
-            "level_colors": congestion.COLORS,
-            "bands": congestion.policy().bands,
-            "peak": congestion.peak_hour(profile),
-            "map_json": _json(map_data),
-            "charts_json": _json(charts),
-        },
-        principal=principal,
-    )
 
 
 @router.get("/traffic/export")
@@ -216,7 +244,7 @@ def export(
     """Thống kê vụ việc theo xã/phường của kỳ, XLSX hoặc CSV."""
     if format not in ("csv", "xlsx"):
         return Response("format: csv | xlsx", status_code=400, media_type="text/plain")
-    lang = request_lang(request, request.app.state.settings.default_language)
+    lang = request_language(request)
     days = _period(days)
     _, st = _stats(db, days, None, None)
 
@@ -230,7 +258,7 @@ def export(
     )
     for r in st.by_area:
         table.rows.append([r["name"], *[r[k] for k in service.KINDS], r["total"]])
-    body, media = (to_xlsx(table), XLSX_TYPE) if format == "xlsx" else (to_csv(table), "text/csv")
+    body, media = (to_xlsx(table), XLSX_MIME) if format == "xlsx" else (to_csv(table), "text/csv")
     return Response(
         body,
         media_type=media,

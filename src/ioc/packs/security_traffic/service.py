@@ -236,34 +236,12 @@ def record_incident(
     commune of the point (an ``area_code`` sent with them is only checked to exist) and a point
     outside the province is refused; without them, ``area_code`` (a current commune or ward)
     is kept."""
-    if kind not in KINDS:
-        raise StError(
-            "kind", "loại vụ việc không hợp lệ", f"kind must be one of {', '.join(KINDS)}"
-        )
-    if category not in CATEGORIES[kind]:
-        raise StError(
-            "category",
-            "nhóm không hợp lệ",
-            f"category must be one of {', '.join(CATEGORIES[kind])}",
-        )
-    if (lat is None) != (lon is None) or (
-        lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180)
-    ):
-        raise StError("lat", "tọa độ không hợp lệ", "invalid coordinates")
-    if occurred_at.tzinfo is None:
-        raise StError("occurred_at", "thời gian thiếu múi giờ", "time has no UTC offset")
-    if occurred_at > clock.now() + timedelta(minutes=5):
-        raise StError("occurred_at", "thời gian ở tương lai", "time is in the future")
+    _check_kind(kind, category)
+    _check_point_and_time(lat, lon, occurred_at)
     for name, value in (("count", count), ("injured", injured), ("dead", dead)):
         if value < 0 or value > 100000:
             raise StError(name, "số không hợp lệ", "invalid number")
-    for name, code in (("camera", camera_code), ("segment", segment_code)):
-        if code is not None and len(code) > 64:
-            raise StError(name, "mã dài quá 64 ký tự", "code longer than 64 characters")
-    texts = (("place", place), ("description", description), ("camera", camera_code or ""))
-    for name, text in (*texts, ("segment", segment_code or "")):
-        if "\x00" in text:  # PostgreSQL cannot store it
-            raise StError(name, "chứa ký tự NUL (\\x00)", "contains a NUL character")
+    _check_texts(place, description, camera_code, segment_code)
     if area_code is not None:
         known = session.execute(
             select(Area.code).where(Area.code == area_code, Area.valid_to.is_(None))
@@ -297,6 +275,45 @@ def record_incident(
         session, actor, "st.incident.record", "st_incident", incident.id, kind=kind, source=source
     )
     return incident
+
+
+def _check_kind(kind: str, category: str) -> None:
+    """Refuse a kind or a category (of that kind) the pack does not know."""
+    if kind not in KINDS:
+        raise StError(
+            "kind", "loại vụ việc không hợp lệ", f"kind must be one of {', '.join(KINDS)}"
+        )
+    if category not in CATEGORIES[kind]:
+        raise StError(
+            "category",
+            "nhóm không hợp lệ",
+            f"category must be one of {', '.join(CATEGORIES[kind])}",
+        )
+
+
+def _check_point_and_time(lat: float | None, lon: float | None, occurred_at: datetime) -> None:
+    """Refuse half a point, a point off the globe, a time without offset or in the future."""
+    if (lat is None) != (lon is None) or (
+        lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180)
+    ):
+        raise StError("lat", "tọa độ không hợp lệ", "invalid coordinates")
+    if occurred_at.tzinfo is None:
+        raise StError("occurred_at", "thời gian thiếu múi giờ", "time has no UTC offset")
+    if occurred_at > clock.now() + timedelta(minutes=5):
+        raise StError("occurred_at", "thời gian ở tương lai", "time is in the future")
+
+
+def _check_texts(
+    place: str, description: str, camera_code: str | None, segment_code: str | None
+) -> None:
+    """Refuse codes longer than their column and any NUL character."""
+    for name, code in (("camera", camera_code), ("segment", segment_code)):
+        if code is not None and len(code) > 64:
+            raise StError(name, "mã dài quá 64 ký tự", "code longer than 64 characters")
+    texts = (("place", place), ("description", description), ("camera", camera_code or ""))
+    for name, text in (*texts, ("segment", segment_code or "")):
+        if "\x00" in text:  # PostgreSQL cannot store it
+            raise StError(name, "chứa ký tự NUL (\\x00)", "contains a NUL character")
 
 
 def change_incident_status(

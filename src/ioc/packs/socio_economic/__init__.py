@@ -9,10 +9,9 @@ Public module of the pack: other packs import only what is listed in ``__all__``
 
 from __future__ import annotations
 
-from typing import Any
-
 from ioc.core.indicators import IndicatorSpec, load_catalog
 from ioc.core.registry import NavEntry, PackManifest
+from ioc.engines.sector.manifest import attribute, lazy
 
 __all__ = ["manifest"]
 
@@ -23,33 +22,15 @@ def _indicators() -> list[IndicatorSpec]:
     return load_catalog("ioc.packs.socio_economic", PACK)
 
 
-def _page_router() -> Any:
-    from ioc.packs.socio_economic.pages import router
-
-    return router
-
-
-def _tile(session: Any, lang: str) -> Any:
-    from ioc.packs.socio_economic.pages import overview_tile
-
-    return overview_tile(session, lang)
-
-
-def _demo(*args: Any, **kwargs: Any) -> Any:
-    from ioc.packs.socio_economic.demo import load_demo
-
-    return load_demo(*args, **kwargs)
-
-
 def manifest() -> PackManifest:
     """The socio-economic pack's contributions."""
     return PackManifest(
         name=PACK,
         title_key="se.title",
         indicators=_indicators,
-        page_router=_page_router,
-        tile=_tile,
-        demo=_demo,
+        page_router=attribute(f"{__name__}.pages", "router"),
+        tile=lazy(f"{__name__}.pages", "overview_tile"),
+        demo=lazy(f"{__name__}.demo", "load_demo"),
         # The submission pages serve every pack; their menu entry rides on this pack until the
         # shell lists engine pages of its own (CORE_NAV).
         nav=(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ioc.core import audit
 from ioc.core.calendar import load_calendar
 from ioc.core.models import Indicator
+from ioc.engines.sector.demo import demo_data
 from ioc.engines.submissions.catalog import AreaBook, Catalog, Obligation
 from ioc.engines.submissions.models import SubSubmission, SubTarget
 from ioc.engines.submissions.periods import Period, last_closed, local_today, months_of_year
@@ -33,43 +34,20 @@ DEMO_SOURCE = "[demo] Nghị quyết HĐND tỉnh về kế hoạch phát triể
 ACTOR = audit.Actor.system("demo")
 LATE_DEPARTMENT = "so-noi-vu"
 
-# Monthly shape of flows (sum 12): budget revenue peaks in December; coffee exports in the
-# harvest season (Dec–Apr); retail around Tết.
-BUDGET_SHAPE = (0.95, 0.8, 0.85, 0.95, 0.9, 0.95, 0.9, 0.95, 0.95, 1.05, 1.1, 1.65)
-EXPORT_SHAPE = (1.45, 1.2, 1.35, 1.2, 0.95, 0.8, 0.7, 0.65, 0.6, 0.7, 0.95, 1.45)
-RETAIL_SHAPE = (1.1, 1.08, 0.95, 0.96, 0.98, 0.97, 0.98, 0.99, 0.97, 1.0, 1.0, 1.02)
-DISBURSED_PCT = (2, 6, 11, 17, 24, 33, 41, 50, 60, 71, 82, 95)  # cumulative % of plan
-ENTERPRISE_SHAPE = (0.9, 0.55, 1.1, 1.0, 1.05, 1.0, 1.0, 1.05, 1.0, 1.05, 1.1, 1.2)
-
-# Yearly figures by year offset (0 = last year, 1 = this year).
-ANNUAL = {
-    "budget": (15800.0, 17900.0),
-    "invest_plan": (13500.0, 15800.0),
-    "exports": (2750.0, 3080.0),
-    "imports": (640.0, 700.0),
-    "retail": (158000.0, 176000.0),
-    "enterprises": (2500.0, 2900.0),
-    "jobs": (36500.0, 38200.0),
-}
-GRDP = ((6.4, 7.1, 7.6, 8.1), (8.4, 9.1, 9.6, 10.1))
-FDI = ((35.0, 62.0, 48.0, 95.0), (55.0, 80.0, 70.0, 115.0))
-UNEMPLOYMENT = ((2.71, 2.62, 2.58, 2.49), (2.45, 2.4, 2.36, 2.3))
-TARGETS: dict[str, tuple[float, float]] = {
-    "se_grdp_growth": (8.0, 10.0),
-    "se_budget_revenue": (15000.0, 18500.0),
-    "se_public_invest_disbursed": (13500.0, 15800.0),
-    "se_public_invest_rate": (95.0, 100.0),
-    "se_cpi": (104.5, 104.5),
-    "se_exports": (2500.0, 3000.0),
-    "se_retail_sales": (160000.0, 180000.0),
-    "se_iip": (109.0, 110.0),
-    "se_fdi_registered": (200.0, 300.0),
-    "se_new_enterprises": (2400.0, 3000.0),
-    "se_commune_budget_revenue": (2950000.0, 3300000.0),
-    "se_jobs_created": (36000.0, 38000.0),
-    "se_unemployment_urban": (3.0, 3.0),
-    "se_poor_household_rate": (7.0, 5.4),
-}
+_DATA: Final = demo_data("ioc.packs.socio_economic")
+# Monthly shape of flows (sum 12), the cumulative disbursement (% of plan), yearly figures by
+# year offset (0 = last year, 1 = this year), quarterly GRDP growth, FDI and unemployment, and
+# the yearly targets (last year, this year) — invented, in demo.yaml.
+BUDGET_SHAPE: Final[list[float]] = _DATA["budget_shape"]
+EXPORT_SHAPE: Final[list[float]] = _DATA["export_shape"]
+RETAIL_SHAPE: Final[list[float]] = _DATA["retail_shape"]
+DISBURSED_PCT: Final[list[float]] = _DATA["disbursed_pct"]
+ENTERPRISE_SHAPE: Final[list[float]] = _DATA["enterprise_shape"]
+ANNUAL: Final[dict[str, list[float]]] = _DATA["annual"]
+GRDP: Final[list[list[float]]] = _DATA["grdp"]
+FDI: Final[list[list[float]]] = _DATA["fdi"]
+UNEMPLOYMENT: Final[list[list[float]]] = _DATA["unemployment"]
+TARGETS: Final[dict[str, list[float]]] = _DATA["targets"]
 
 
 def load_demo(

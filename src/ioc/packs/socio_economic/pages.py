@@ -7,25 +7,24 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Annotated, Any
 
-import orjson
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from ioc.core import clock, i18n
-from ioc.core.auth import Permission
 from ioc.core.clock import fixed_offset_seconds
 from ioc.core.registry import Tile
-from ioc.engines.exports import Table, to_csv, to_xlsx
+from ioc.engines.exports import Table
+from ioc.engines.sector import maps
+from ioc.engines.sector.routes import table_download
 from ioc.engines.submissions.catalog import AreaBook, Catalog
 from ioc.engines.submissions.periods import ZONE
 from ioc.engines.submissions.progress import STATUS_COLORS, figure_text
 from ioc.engines.submissions.report import Row, progress_rows
-from ioc.web.deps import DbSession, Principal, require
-from ioc.web.templating import render, request_lang
+from ioc.web.deps import DbSession, Lang, Viewer
+from ioc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-Viewer = Annotated[Principal, Depends(require(Permission.VIEW, page=True))]
 
 KEY_FIGURES = (
     "se_grdp_growth",
@@ -39,7 +38,6 @@ TRENDS = ("se_budget_revenue", "se_exports", "se_retail_sales", "se_public_inves
 DEFAULT_MAP = "se_new_enterprises"
 SCALE_HIGHER = ("#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
 SCALE_LOWER = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def catalog() -> Catalog:
@@ -52,11 +50,6 @@ def catalog() -> Catalog:
 @lru_cache(maxsize=1)
 def _cached_catalog(specs: tuple[Any, ...]) -> Catalog:
     return Catalog(specs)
-
-
-def _json(value: Any) -> str:
-    # Embedded in <script type="application/json">: escape "</" so data cannot close the tag.
-    return orjson.dumps(value).decode().replace("</", "<\\/")
 
 
 def value_text(value: float | None, lang: str) -> str:
@@ -215,18 +208,98 @@ def _map_markers(
     return markers, table
 
 
+def _key_figures(
+    rows: list[Row], views: list[dict[str, Any]], codes: list[str], is_province: bool, lang: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The key-figure tiles and the trend charts: the province's chosen indicators, or every
+    indicator of a commune (yearly ones have no monthly trend)."""
+    by_code = {v["code"]: v for v in views}
+    key_codes = KEY_FIGURES if is_province else tuple(codes)
+    keys = [by_code[c] for c in key_codes if c in by_code]
+    trend_codes = TRENDS if is_province else tuple(codes)
+    trends = [
+        {
+            "code": r.spec.code,
+            "name": by_code[r.spec.code]["name"],
+            "json": maps.to_json(_trend(r, lang)),
+        }
+        for r in rows
+        if r.spec.code in trend_codes and r.spec.frequency != "P1Y"
+    ]
+    return keys, trends
+
+
+def _bars(views: list[dict[str, Any]], lang: str) -> tuple[str, bool]:
+    """The plan-vs-actual bars (the year's forecast as % of the target) as the chart's JSON,
+    and whether there is any bar."""
+    bars = [
+        {
+            "name": v["name"],
+            "value": round(v["forecast_pct_raw"], 1),
+            "color": v["color"],
+        }
+        for v in views
+        if v["forecast_pct_raw"] is not None
+    ]
+    chart = {
+        "data": bars,
+        "seriesName": i18n.translate("se.forecast_pct", lang),
+        "yName": "%",
+        "markLines": [{"value": 100, "label": i18n.translate("se.plan", lang), "unit": "%"}],
+    }
+    return maps.to_json(chart), bool(bars)
+
+
+def _commune_map(
+    request: Request, db: Session, book: AreaBook, wanted: str, year: int, lang: str, shown: bool
+) -> dict[str, Any]:
+    """The commune map of one commune-level indicator (``wanted`` when it is one, else the
+    default) with its table; empty when not ``shown`` (a commune's own page)."""
+    cat = catalog()
+    map_specs = [s for s in cat.specs.values() if s.area_level == "commune"]
+    map_code = (
+        wanted
+        if cat.get(wanted) is not None and wanted in {s.code for s in map_specs}
+        else (DEFAULT_MAP)
+    )
+    markers, commune_rows = (
+        _map_markers(request, db, book, map_code, year, lang) if shown else ([], [])
+    )
+    map_spec = cat.specs.get(map_code)
+    settings = request.app.state.settings
+    return {
+        "map_specs": map_specs,
+        "map_code": map_code,
+        "map_name": (map_spec.name_vi if lang == "vi" else map_spec.name_en) if map_spec else "",
+        "map_unit": map_spec.unit if map_spec else "",
+        "map_json": maps.to_json(
+            {
+                "stations": markers,
+                "opts": {
+                    "tileUrl": settings.map_tile_url,
+                    "tileAttribution": settings.map_tile_attribution,
+                    "aqiLabel": map_spec.unit if map_spec else "",
+                    "radius": 13,
+                    "cluster": False,  # one marker per commune: nothing piles up
+                    "linkText": i18n.translate("se.drill", lang),
+                },
+            }
+        ),
+        "commune_rows": commune_rows,
+    }
+
+
 @router.get("/socio-economic", response_class=HTMLResponse)
 def index(
     request: Request,
     principal: Viewer,
     db: DbSession,
+    lang: Lang,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     area: Annotated[str | None, Query(max_length=16)] = None,
     map: Annotated[str, Query(max_length=64)] = DEFAULT_MAP,
 ) -> Response:
     """Chỉ tiêu KT-XH: key figures, trends, plan vs actual, commune map and drill-down."""
-    settings = request.app.state.settings
-    lang = request_lang(request, settings.default_language)
     year = _year(year)
     book = AreaBook.load(db)
     cat = catalog()
@@ -242,32 +315,8 @@ def index(
     )
     rows = _rows(request, db, year, area_code, codes)
     views = [_row_view(r, lang, year) for r in rows]
-    by_code = {v["code"]: v for v in views}
-    key_codes = KEY_FIGURES if is_province else tuple(codes)
-    keys = [by_code[c] for c in key_codes if c in by_code]
-    trend_codes = TRENDS if is_province else tuple(codes)
-    trends = [
-        {"code": r.spec.code, "name": by_code[r.spec.code]["name"], "json": _json(_trend(r, lang))}
-        for r in rows
-        if r.spec.code in trend_codes and r.spec.frequency != "P1Y"
-    ]
-    bars = [
-        {
-            "name": v["name"],
-            "value": round(v["forecast_pct_raw"], 1),
-            "color": v["color"],
-        }
-        for v in views
-        if v["forecast_pct_raw"] is not None
-    ]
-    map_specs = [s for s in cat.specs.values() if s.area_level == "commune"]
-    map_code = (
-        map if cat.get(map) is not None and map in {s.code for s in map_specs} else (DEFAULT_MAP)
-    )
-    markers, commune_rows = (
-        _map_markers(request, db, book, map_code, year, lang) if is_province else ([], [])
-    )
-    map_spec = cat.specs.get(map_code)
+    keys, trends = _key_figures(rows, views, codes, is_province, lang)
+    bars_json, has_bars = _bars(views, lang)
     return render(
         request,
         "socio_economic/index.html",
@@ -279,37 +328,9 @@ def index(
             "keys": keys,
             "rows": views,
             "trends": trends,
-            "bars_json": _json(
-                {
-                    "data": bars,
-                    "seriesName": i18n.translate("se.forecast_pct", lang),
-                    "yName": "%",
-                    "markLines": [
-                        {"value": 100, "label": i18n.translate("se.plan", lang), "unit": "%"}
-                    ],
-                }
-            ),
-            "has_bars": bool(bars),
-            "map_specs": map_specs,
-            "map_code": map_code,
-            "map_name": (map_spec.name_vi if lang == "vi" else map_spec.name_en)
-            if map_spec
-            else "",
-            "map_unit": map_spec.unit if map_spec else "",
-            "map_json": _json(
-                {
-                    "stations": markers,
-                    "opts": {
-                        "tileUrl": settings.map_tile_url,
-                        "tileAttribution": settings.map_tile_attribution,
-                        "aqiLabel": map_spec.unit if map_spec else "",
-                        "radius": 13,
-                        "cluster": False,  # one marker per commune: nothing piles up
-                        "linkText": i18n.translate("se.drill", lang),
-                    },
-                }
-            ),
-            "commune_rows": commune_rows,
+            "bars_json": bars_json,
+            "has_bars": has_bars,
+            **_commune_map(request, db, book, map, year, lang, is_province),
             "status_colors": STATUS_COLORS,
         },
         principal=principal,
@@ -317,17 +338,7 @@ def index(
 
 
 def _download(table: Table, format: str, stem: str) -> Response:
-    if format == "csv":
-        return Response(
-            to_csv(table),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{stem}.csv"'},
-        )
-    return Response(
-        to_xlsx(table),
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{stem}.xlsx"'},
-    )
+    return table_download(table, format, f"{stem}.{format}")
 
 
 @router.get("/socio-economic/export")
@@ -335,12 +346,12 @@ def export(
     request: Request,
     principal: Viewer,
     db: DbSession,
+    lang: Lang,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     area: Annotated[str | None, Query(max_length=16)] = None,
     format: Annotated[str, Query(pattern="^(xlsx|csv)$")] = "xlsx",
 ) -> Response:
     """Plan-vs-actual table of the province (or a commune) as XLSX or CSV."""
-    lang = request_lang(request, request.app.state.settings.default_language)
     year = _year(year)
     book = AreaBook.load(db)
     area_code = area or book.province.code
@@ -401,12 +412,12 @@ def communes_export(
     request: Request,
     principal: Viewer,
     db: DbSession,
+    lang: Lang,
     indicator: Annotated[str, Query(max_length=64)] = DEFAULT_MAP,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     format: Annotated[str, Query(pattern="^(xlsx|csv)$")] = "xlsx",
 ) -> Response:
     """One commune-level indicator for every commune (the map's table) as XLSX or CSV."""
-    lang = request_lang(request, request.app.state.settings.default_language)
     year = _year(year)
     spec = catalog().get(indicator)
     if spec is None or spec.area_level != "commune":

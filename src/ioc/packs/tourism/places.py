@@ -2,132 +2,48 @@
 
 ``TouristDestination`` and ``Accommodation`` follow the schema.org / Smart Data Models types of
 those names; ``attributes.kind`` says which sort (nature, culture, beach; hotel, resort,
-homestay).
+homestay), as listed with the figures in ``sector.yaml``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final, Unpack
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ioc.core import audit
-from ioc.core.entities import EntityError, upsert_entity
-from ioc.core.models import Area, Entity, Indicator, Series
-from ioc.engines import geo
+from ioc.core.models import Entity
+from ioc.engines.sector import entities
+from ioc.engines.sector.catalog import load_sector
+from ioc.engines.sector.entities import PlaceFields
 
-PACK: Final = "tourism"
+SECTOR: Final = load_sector("ioc.packs.tourism")
 DESTINATION: Final = "TouristDestination"
 ACCOMMODATION: Final = "Accommodation"
 TYPES: Final = (DESTINATION, ACCOMMODATION)
-KINDS: Final = {
-    DESTINATION: ("nature", "culture", "beach"),
-    ACCOMMODATION: ("hotel", "resort", "homestay"),
-}
-FIGURES: Final = ("tr_visits", "tr_rooms", "tr_room_occupancy", "tr_guests")
 
 
 def upsert_place(
-    session: Session,
-    actor: audit.Actor,
-    *,
-    type: str,
-    code: str,
-    name: str,
-    kind: str,
-    lat: float | None,
-    lon: float | None,
-    area_code: str,
-    agency_code: str | None = None,
-    attributes: dict[str, Any] | None = None,
+    session: Session, actor: audit.Actor, *, type: str, **fields: Unpack[PlaceFields]
 ) -> Entity:
-    """Thêm/cập nhật điểm du lịch, cơ sở lưu trú: create or update a place in commune
-    ``area_code`` — with a point, in the commune of the point (a point outside the province is
-    refused)."""
-    if type not in KINDS:
-        raise EntityError(f"type: loại không hợp lệ {type!r} / one of {', '.join(TYPES)}")
-    if kind not in KINDS[type]:
-        raise EntityError(f"kind: loại không hợp lệ {kind!r} / one of {', '.join(KINDS[type])}")
-    if session.execute(select(Area.id).where(Area.code == area_code)).first() is None:
-        raise EntityError(f"area_code: không có xã/phường {area_code} / unknown commune")
-    try:  # the point decides the commune; area_code stands when there is no point
-        area_code = geo.commune_for_point(session, lat, lon, area_code) or area_code
-    except geo.GeoError as exc:
-        raise EntityError(f"lat/lon: {exc}") from exc
-    entity, _ = upsert_entity(
-        session,
-        actor,
-        code=code,
-        type=type,
-        pack=PACK,
-        name=name,
-        lat=lat,
-        lon=lon,
-        attributes={**(attributes or {}), "kind": kind},
-    )
-    if (entity.area_code, entity.agency_code) != (area_code, agency_code):
-        entity.area_code, entity.agency_code = area_code, agency_code
-        audit.record(
-            session, actor, "entity.update", "entity", entity.id, area=area_code, agency=agency_code
-        )
-    return entity
+    """Thêm/cập nhật điểm du lịch, cơ sở lưu trú: create or update a place of ``type`` in
+    commune ``area_code`` — with a point, in the commune of the point (a point outside the
+    province is refused)."""
+    return entities.upsert_place(SECTOR, session, actor, type, **fields)
 
 
 @dataclass
-class Place:
+class Place(entities.Place):
     """A destination or accommodation with the newest value of each of its figures."""
-
-    code: str
-    name: str
-    type: str
-    kind: str
-    lat: float | None
-    lon: float | None
-    area_code: str | None
-    latest: dict[str, float]
-    demo: bool
 
     @property
     def rooms(self) -> float:
         """Rooms (0 when not reported or not an accommodation)."""
-        return self.latest.get("tr_rooms", 0.0)
+        return self.figure("tr_rooms")
 
 
 def places(session: Session, area_code: str | None = None) -> list[Place]:
     """Active destinations and accommodation (of one commune if given) with their latest
     figures, by name."""
-    stmt = select(Entity).where(Entity.type.in_(TYPES), Entity.active.is_(True))
-    if area_code is not None:
-        stmt = stmt.where(Entity.area_code == area_code)
-    entities = list(session.execute(stmt.order_by(Entity.name_folded)).scalars())
-    latest: dict[str, dict[str, float]] = {e.code: {} for e in entities}
-    if entities:
-        rows = session.execute(
-            select(Series.subject_code, Indicator.code, Series.latest_value)
-            .join(Indicator, Indicator.id == Series.indicator_id)
-            .where(
-                Series.subject_kind == "entity",
-                Series.subject_code.in_(list(latest)),
-                Indicator.code.in_(FIGURES),
-                Series.latest_value.is_not(None),
-            )
-        )
-        for subject, indicator, value in rows:
-            if value is not None:
-                latest[subject][indicator] = float(value)
-    return [
-        Place(
-            code=e.code,
-            name=e.name,
-            type=e.type,
-            kind=str((e.attributes or {}).get("kind", "")),
-            lat=e.lat,
-            lon=e.lon,
-            area_code=e.area_code,
-            latest=latest[e.code],
-            demo=bool((e.attributes or {}).get("demo", False)),
-        )
-        for e in entities
-    ]
+    return entities.places(SECTOR, session, Place, area_code)

@@ -54,6 +54,7 @@ def manifest() -> PackManifest:
     """The public warnings pack's contributions."""
     return PackManifest(
         name="warnings",
+        models="ioc.packs.warnings.models",  # its tables (ioc.models_all)
         datasets=_datasets,  # the open-data catalogue (issue 21)
         title_key="wr.title",
         indicators=_indicators,

@@ -9,15 +9,14 @@ that expire after they take effect ÷ warnings.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ioc.core.registry import DatasetQuality, DatasetRows, DatasetSpec
+from ioc.engines.dataset_quality import WINDOW
 from ioc.packs.warnings.models import PUBLISHED, WrWarning, WrWarningArea
-
-WINDOW = timedelta(days=30)
 
 
 def _areas(session: Session, ids: list[int]) -> dict[int, list[str]]:

@@ -175,6 +175,31 @@ def check_contact_settings(
     return out
 
 
+def _store_named(
+    session: Session,
+    model: type[ContactPoint | MuteTiming | InhibitionRule],
+    name: str,
+    wanted: Mapping[str, Any],
+    *,
+    stamped_by: audit.Actor | None = None,
+) -> bool:
+    """Create or update the row of ``model`` named ``name`` to hold ``wanted``; ``False`` when
+    it already did. ``stamped_by``: the row also records when and by whom it changed."""
+    row: Any = session.execute(select(model).where(model.name == name)).scalar_one_or_none()
+    if row is not None and all(getattr(row, k) == v for k, v in wanted.items()):
+        return False
+    if row is None:
+        row = model(name=name)
+        session.add(row)
+    for key, value in wanted.items():
+        setattr(row, key, value)
+    if stamped_by is not None:
+        row.updated_at = clock.now()
+        row.updated_by = stamped_by.label
+    session.flush()
+    return True
+
+
 def upsert_contact_point(
     session: Session,
     actor: audit.Actor,
@@ -195,9 +220,6 @@ def upsert_contact_point(
             f"{where}: tên chỉ gồm chữ thường, số, . _ - / name: lowercase letters, digits, . _ -"
         )
     clean = check_contact_settings(kind, settings, where, allow)
-    row = session.execute(
-        select(ContactPoint).where(ContactPoint.name == name)
-    ).scalar_one_or_none()
     wanted = {
         "kind": kind,
         "settings": clean,
@@ -205,16 +227,8 @@ def upsert_contact_point(
         "disabled": bool(disabled),
         "title": title,
     }
-    if row is not None and all(getattr(row, k) == v for k, v in wanted.items()):
+    if not _store_named(session, ContactPoint, name, wanted, stamped_by=actor):
         return False
-    if row is None:
-        row = ContactPoint(name=name)
-        session.add(row)
-    for key, value in wanted.items():
-        setattr(row, key, value)
-    row.updated_at = clock.now()
-    row.updated_by = actor.label
-    session.flush()
     audit.record(session, actor, "notify.contact_point_upsert", "contact_point", name, **wanted)
     return True
 
@@ -237,17 +251,9 @@ def upsert_mute_timing(
         parse_intervals(intervals)
     except TimeIntervalError as exc:
         raise ConfigError(f"mute_timings[{name}]: {exc}") from exc
-    row = session.execute(select(MuteTiming).where(MuteTiming.name == name)).scalar_one_or_none()
-    if row is not None and row.intervals == intervals and row.comment == comment:
+    wanted = {"intervals": intervals, "comment": comment}
+    if not _store_named(session, MuteTiming, name, wanted, stamped_by=actor):
         return False
-    if row is None:
-        row = MuteTiming(name=name)
-        session.add(row)
-    row.intervals = intervals
-    row.comment = comment
-    row.updated_at = clock.now()
-    row.updated_by = actor.label
-    session.flush()
     audit.record(
         session, actor, "notify.mute_timing_upsert", "mute_timing", name, intervals=intervals
     )
@@ -279,23 +285,14 @@ def upsert_inhibition_rule(
         raise ConfigError(f"{where}: cần source_matchers và target_matchers / both required")
     if not isinstance(equal, list) or not all(isinstance(e, str) for e in equal):
         raise ConfigError(f"{where}.equal: phải là danh sách nhãn / must be a list of labels")
-    row = session.execute(
-        select(InhibitionRule).where(InhibitionRule.name == name)
-    ).scalar_one_or_none()
     wanted = {
         "source_matchers": source,
         "target_matchers": target,
         "equal": list(equal),
         "comment": comment,
     }
-    if row is not None and all(getattr(row, k) == v for k, v in wanted.items()):
+    if not _store_named(session, InhibitionRule, name, wanted):
         return False
-    if row is None:
-        row = InhibitionRule(name=name)
-        session.add(row)
-    for key, value in wanted.items():
-        setattr(row, key, value)
-    session.flush()
     audit.record(session, actor, "notify.inhibition_upsert", "inhibition_rule", name, **wanted)
     return True
 

@@ -207,25 +207,10 @@ def deliver_one(
     senders: dict[str, Callable[..., None]] | None = None,
 ) -> str | None:
     """Deliver one claimed row; returns its new status (``None`` if the claim was lost)."""
-    with factory() as session:
-        row = session.get(Outbox, row_id)
-        if row is None or row.status != SENDING or row.claim_token != token:
-            return None
-        kind, payload, name = row.kind, dict(row.payload or {}), row.contact_point
-        if name.startswith(DIRECT_PREFIX):
-            # A direct message (``notify.enqueue_message``): its recipients travel with it.
-            target: tuple[str, dict[str, Any], bool] | None = (
-                kind,
-                {"addresses": list(payload.get("to") or [])},
-                False,
-            )
-        else:
-            point = session.execute(
-                select(ContactPoint).where(ContactPoint.name == name)
-            ).scalar_one_or_none()
-            target = (
-                None if point is None else (point.kind, dict(point.settings or {}), point.disabled)
-            )
+    claim = _read_claim(factory, row_id, token)
+    if claim is None:
+        return None
+    kind, payload, name, target = claim
     error: DeliveryError | None = None
     try:
         if target is None:
@@ -253,34 +238,81 @@ def deliver_one(
         error = DeliveryError(f"{type(exc).__name__}: {exc}")
     with factory() as session, session.begin():
         if error is None:
-            result = session.execute(
-                update(Outbox)
-                .where(_owned(row_id, token))
-                .values(
-                    status=SENT,
-                    sent_at=now,
-                    attempts=Outbox.attempts + 1,
-                    locked_until=None,
-                    claim_token=None,
-                    last_error=None,
-                )
-                .execution_options(synchronize_session=False)
-            )
-            return SENT if getattr(result, "rowcount", 0) == 1 else None
+            return SENT if _mark_sent(session, row_id, token, now) else None
+        return _record_failure(session, row_id, token, now, settings, error, name)
+
+
+def _read_claim(
+    factory: sessionmaker[Session], row_id: int, token: str
+) -> tuple[str, dict[str, Any], str, tuple[str, dict[str, Any], bool] | None] | None:
+    """``(kind, payload, contact point name, target)`` of a row still claimed with ``token``
+    (``None`` when the claim was lost); target is ``(kind, settings, disabled)`` of where it
+    goes, ``None`` when its contact point no longer exists."""
+    with factory() as session:
         row = session.get(Outbox, row_id)
         if row is None or row.status != SENDING or row.claim_token != token:
             return None
-        row.attempts += 1
-        row.last_error = str(error)[:2000]
-        row.locked_until = None
-        row.claim_token = None
-        row.status, next_at = next_step(row.attempts, row.give_up_at, now, settings, error)
-        if row.give_up_at is None:
-            row.give_up_at = now + timedelta(hours=settings.notify_retry_hours)
-        if next_at is not None:
-            row.next_attempt_at = next_at
-        log.warning("notification %s to %s failed: %s", row_id, name, error)
-        return row.status
+        kind, payload, name = row.kind, dict(row.payload or {}), row.contact_point
+        if name.startswith(DIRECT_PREFIX):
+            # A direct message (``notify.enqueue_message``): its recipients travel with it.
+            target: tuple[str, dict[str, Any], bool] | None = (
+                kind,
+                {"addresses": list(payload.get("to") or [])},
+                False,
+            )
+        else:
+            point = session.execute(
+                select(ContactPoint).where(ContactPoint.name == name)
+            ).scalar_one_or_none()
+            target = (
+                None if point is None else (point.kind, dict(point.settings or {}), point.disabled)
+            )
+    return kind, payload, name, target
+
+
+def _mark_sent(session: Session, row_id: int, token: str, now: datetime) -> bool:
+    """Mark a row sent at ``now``; ``False`` when its claim with ``token`` was lost meanwhile."""
+    result = session.execute(
+        update(Outbox)
+        .where(_owned(row_id, token))
+        .values(
+            status=SENT,
+            sent_at=now,
+            attempts=Outbox.attempts + 1,
+            locked_until=None,
+            claim_token=None,
+            last_error=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return getattr(result, "rowcount", 0) == 1
+
+
+def _record_failure(
+    session: Session,
+    row_id: int,
+    token: str,
+    now: datetime,
+    settings: Settings,
+    error: DeliveryError,
+    name: str,
+) -> str | None:
+    """Count a failed attempt and decide the row's next step; its new status (``None`` when
+    the claim was lost)."""
+    row = session.get(Outbox, row_id)
+    if row is None or row.status != SENDING or row.claim_token != token:
+        return None
+    row.attempts += 1
+    row.last_error = str(error)[:2000]
+    row.locked_until = None
+    row.claim_token = None
+    row.status, next_at = next_step(row.attempts, row.give_up_at, now, settings, error)
+    if row.give_up_at is None:
+        row.give_up_at = now + timedelta(hours=settings.notify_retry_hours)
+    if next_at is not None:
+        row.next_attempt_at = next_at
+    log.warning("notification %s to %s failed: %s", row_id, name, error)
+    return row.status
 
 
 def next_step(
@@ -337,20 +369,7 @@ def _deliver_inapp(
                     outbox_id=row_id,
                 )
             )
-        result = session.execute(
-            update(Outbox)
-            .where(_owned(row_id, token))
-            .values(
-                status=SENT,
-                sent_at=now,
-                attempts=Outbox.attempts + 1,
-                locked_until=None,
-                claim_token=None,
-                last_error=None,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if getattr(result, "rowcount", 0) != 1:
+        if not _mark_sent(session, row_id, token, now):
             session.rollback()  # someone else owns the row now; they will write it
             return None
     return SENT

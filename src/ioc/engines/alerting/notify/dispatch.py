@@ -45,7 +45,14 @@ from ioc.engines.alerting.notify.models import (
     NotificationGroup,
     Outbox,
 )
-from ioc.engines.alerting.notify.policy import ResolvedRoute, key_hash, load_tree, route, walk
+from ioc.engines.alerting.notify.policy import (
+    PolicyNode,
+    ResolvedRoute,
+    key_hash,
+    load_tree,
+    route,
+    walk,
+)
 from ioc.engines.alerting.notify.silences import (
     active_silences,
     inhibited,
@@ -117,31 +124,8 @@ def route_muted(rt: ResolvedRoute, timings: dict[str, list[TimeInterval]], now: 
     return False
 
 
-def dispatch(session: Session, now: datetime, *, public_url: str | None = None) -> int:
-    """Run one dispatcher tick at ``now``; returns the number of outbox rows written.
-
-    Works in the caller's transaction (the job commits). ``public_url`` starts the links in
-    messages (default: the ``IOC_PUBLIC_URL`` setting)."""
-    if public_url is None:
-        public_url = get_settings().public_url
-    tree = load_tree(session)
-    if tree is None:
-        return 0
-    routes_by_key = {r.key: r for _d, _n, r in walk(tree)}
-    points = {cp.name: cp for cp in session.execute(select(ContactPoint)).scalars()}
-    timings = load_timings(session)
-    silences = active_silences(session, now)
-    inhibitions = load_inhibitions(session)
-
-    active = list(
-        session.execute(
-            select(Alert)
-            .where(Alert.ends_at.is_(None), Alert.status != ALERT_CLOSED)
-            .order_by(Alert.starts_at, Alert.id)
-        ).scalars()
-    )
-    firing_labels = [dict(a.labels or {}) for a in active]
-
+def _firing_buckets(tree: PolicyNode, active: list[Alert]) -> dict[str, _Bucket]:
+    """The firing alerts in the groups of every route they match, by group key hash."""
     buckets: dict[str, _Bucket] = {}
     for alert in active:
         labels = dict(alert.labels or {})
@@ -151,7 +135,17 @@ def dispatch(session: Session, now: datetime, *, public_url: str | None = None) 
                 key_hash(rt.key, gkey), _Bucket(rt, gkey, rt.group_labels(labels))
             )
             bucket.firing[alert.id] = alert
+    return buckets
 
+
+def _known_groups(
+    session: Session,
+    buckets: dict[str, _Bucket],
+    routes_by_key: dict[str, ResolvedRoute],
+    active: list[Alert],
+) -> dict[str, NotificationGroup]:
+    """The stored notification groups whose route still exists (the others are deleted), each
+    with a bucket holding the alerts it last sent as firing that have resolved since."""
     groups = {g.key_hash: g for g in session.execute(select(NotificationGroup)).scalars()}
     wanted: set[int] = set()
     for g in groups.values():
@@ -177,6 +171,54 @@ def dispatch(session: Session, now: datetime, *, public_url: str | None = None) 
             gone = earlier.get(int(raw_id))
             if st == FIRING and gone is not None:
                 bucket.resolved[gone.id] = gone
+    return groups
+
+
+def _new_group(session: Session, h: str, bucket: _Bucket, now: datetime) -> NotificationGroup:
+    """A new notification group for a bucket with firing alerts; it waits ``group_wait_s``."""
+    group = NotificationGroup(
+        key_hash=h,
+        route_key=bucket.route.key,
+        group_key=bucket.group_key,
+        group_labels=bucket.group_labels,
+        contact_point=bucket.route.contact_point,
+        first_seen_at=now,
+        last_sent_at=None,
+        last_sent_fingerprints={},
+        next_flush_at=now + timedelta(seconds=bucket.route.group_wait_s),
+    )
+    session.add(group)
+    session.flush()
+    return group
+
+
+def dispatch(session: Session, now: datetime, *, public_url: str | None = None) -> int:
+    """Run one dispatcher tick at ``now``; returns the number of outbox rows written.
+
+    Works in the caller's transaction (the job commits). ``public_url`` starts the links in
+    messages (default: the ``IOC_PUBLIC_URL`` setting)."""
+    if public_url is None:
+        public_url = get_settings().public_url
+    tree = load_tree(session)
+    if tree is None:
+        return 0
+    routes_by_key = {r.key: r for _d, _n, r in walk(tree)}
+    points = {cp.name: cp for cp in session.execute(select(ContactPoint)).scalars()}
+    timings = load_timings(session)
+    silences = active_silences(session, now)
+    inhibitions = load_inhibitions(session)
+
+    active = list(
+        session.execute(
+            select(Alert)
+            .where(Alert.ends_at.is_(None), Alert.status != ALERT_CLOSED)
+            .order_by(Alert.starts_at, Alert.id)
+        ).scalars()
+    )
+    firing_labels = [dict(a.labels or {}) for a in active]
+
+    buckets = _firing_buckets(tree, active)
+    groups = _known_groups(session, buckets, routes_by_key, active)
 
     written = 0
     for h, bucket in buckets.items():
@@ -184,19 +226,7 @@ def dispatch(session: Session, now: datetime, *, public_url: str | None = None) 
         if group is None:
             if not bucket.firing:
                 continue
-            group = NotificationGroup(
-                key_hash=h,
-                route_key=bucket.route.key,
-                group_key=bucket.group_key,
-                group_labels=bucket.group_labels,
-                contact_point=bucket.route.contact_point,
-                first_seen_at=now,
-                last_sent_at=None,
-                last_sent_fingerprints={},
-                next_flush_at=now + timedelta(seconds=bucket.route.group_wait_s),
-            )
-            session.add(group)
-            session.flush()
+            group = _new_group(session, h, bucket, now)
         if group.next_flush_at > now:
             continue
         written += _flush(

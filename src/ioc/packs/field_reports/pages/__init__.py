@@ -1,0 +1,24 @@
+"""The pack's HTML pages: citizen pages (``public``, ``send``), the staff inbox and report page
+(``staff``), administration (``admin``), statistics (``stats``) and photo files (``photos``).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+__all__ = ["page_router"]
+
+
+def page_router() -> APIRouter:
+    """Every HTML page of the pack (citizen, staff, statistics). Statistics and photos come
+    before the staff pages, whose ``/field-reports/{code}`` would otherwise be tried first."""
+    from ioc.packs.field_reports.pages import admin, photos, public, send, staff, stats
+
+    router = APIRouter()
+    router.include_router(stats.router)
+    router.include_router(photos.router)
+    router.include_router(public.router)
+    router.include_router(send.router)
+    router.include_router(admin.router)
+    router.include_router(staff.router)
+    return router

@@ -1,0 +1,74 @@
+"""What happened to a batch: counts, and one :class:`RowProblem` per refused row."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["IngestReport", "RowProblem"]
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One invalid row: section, row number, dossier id, field, Vietnamese and English text."""
+
+    section: str
+    row: int
+    id: str | None
+    field: str
+    message: str
+    message_en: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON shape of the problem."""
+        return {
+            "section": self.section,
+            "row": self.row,
+            "id": self.id,
+            "field": self.field,
+            "message": self.message,
+            "message_en": self.message_en,
+        }
+
+
+@dataclass
+class IngestReport:
+    """What happened to a batch (stored rows are in the caller's transaction)."""
+
+    atomic: bool = False
+    received: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    stale: int = 0
+    procedures: int = 0
+    feedback: int = 0
+    errors: list[RowProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when every row was valid."""
+        return not self.errors
+
+    @property
+    def stored(self) -> int:
+        """Dossiers inserted or updated."""
+        return self.inserted + self.updated
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON body returned to the sender."""
+        return {
+            "received": dict(self.received),
+            "stored": self.stored,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "stale": self.stale,
+            "procedures": self.procedures,
+            "feedback": self.feedback,
+            "rejected": len({(e.section, e.row) for e in self.errors}),
+            "mode": "atomic" if self.atomic else "partial",
+            "errors": [e.as_dict() for e in self.errors[:1000]],
+            "errors_truncated": len(self.errors) > 1000,
+        }
