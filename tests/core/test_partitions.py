@@ -189,3 +189,46 @@ def test_retention_drops_old_raw_partitions_and_keeps_rollups(
     lines = gzip.decompress(archived.read_bytes()).decode().splitlines()
     assert lines[0] == "series_id,ts,value,quality"
     assert lines[1:] == [f"{sid},{_ts(2020, 1, 15, 3)},5,0"]
+
+
+def test_ingestion_refuses_readings_older_than_retention(
+    pg: Engine, factory: sessionmaker[Session], frozen_now: datetime
+) -> None:
+    from ioc.app import load_registry
+    from ioc.core import audit
+    from ioc.engines.ingestion.parse import RawRow
+    from ioc.engines.ingestion.service import ingest
+    from ioc.packs.environment import service as env_service
+
+    with factory() as session, session.begin():
+        env_service.upsert_station(
+            session,
+            audit.Actor.system("test"),
+            code="PART-3",
+            name="Trạm thử phân vùng",
+            lat=12.68,
+            lon=108.04,
+            area_code="24121",
+            agency_code=None,
+        )
+    rows = [
+        {"indicator": "pm25", "entity": "PART-3", "time": "2025-11-30T23:00:00Z", "value": 20},
+        {"indicator": "pm25", "entity": "PART-3", "time": "2025-12-01T00:00:00Z", "value": 21},
+        {"indicator": "pm25", "entity": "PART-3", "time": "2026-03-10T10:00:00+07:00", "value": 22},
+    ]
+    partitions.configure(3)  # on 10 March 2026: readings from 1 December 2025
+    try:
+        with factory() as session, session.begin():
+            report = ingest(
+                session,
+                [RawRow(i, r) for i, r in enumerate(rows, start=1)],
+                registry=load_registry(),
+                offset=OFFSET,
+            )
+    finally:
+        partitions.configure(0)
+    assert report.stored == 2
+    assert [(e.row, e.field, e.code) for e in report.errors] == [
+        (1, "time", "older_than_retention")
+    ]
+    assert "2025-12-01" in report.errors[0].message

@@ -38,6 +38,21 @@ PARTITIONED: dict[str, str] = {
 #: The only table whose old partitions retention drops (rollups are kept).
 RAW_TABLE = "observations"
 
+# IOC_RAW_RETENTION_MONTHS of this process (``configure``, from ``ioc.app.boot``); ingestion
+# reads it through :func:`ingest_horizon`. 0 keeps every reading.
+_retention_months = 0
+
+
+def configure(retention_months: int) -> None:
+    """Apply ``IOC_RAW_RETENTION_MONTHS`` (called by ``ioc.app.boot``)."""
+    global _retention_months
+    _retention_months = max(retention_months, 0)
+
+
+def ingest_horizon(now: datetime) -> int | None:
+    """The oldest reading ingestion accepts now (UNIX seconds), or None when retention is off."""
+    return earliest_accepted(now, _retention_months)
+
 
 def month_start(year: int, month: int) -> int:
     """UNIX seconds of 00:00 UTC on the first day of ``year``-``month`` (month may overflow)."""
