@@ -113,3 +113,14 @@ def test_english(client: TestClient, make_user) -> None:  # type: ignore[no-unty
     page = client.get("/data/catalogue", params={"lang": "en"})
     assert "Data catalogue and quality" in page.text
     assert "Field reports" in page.text
+
+
+def test_pages_that_show_a_dataset_load_its_badges(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
+    operator_client(client, make_user)
+    page = client.get("/field-reports")
+    assert 'hx-get="/data/quality-badge?path=/field-reports"' in page.text
+    badges = client.get("/data/quality-badge", params={"path": "/field-reports"})
+    assert 'data-figure="dung"' in badges.text
+    # The planning map places its badges under its title, not twice.
+    public_map = client.get("/public/quy-hoach")
+    assert public_map.text.count("/data/quality-badge?path=") == 1
