@@ -1,7 +1,7 @@
 """Monthly partitions and raw-data retention on PostgreSQL (issue 19).
 
-With IOC_TEST_DATABASE=postgres the migrated database has partitioned ``observations``,
-``rollup_hour`` and ``rollup_day``; these tests write through the real write path and check
+With IOC_TEST_DATABASE=postgres the module partitions ``observations``, ``rollup_hour`` and
+``rollup_day`` of the worker's database (``ioc db partition``) and undoes it at the end; these tests write through the real write path and check
 that rows land in their month, that rows parked in the DEFAULT partition are filed into their
 month without loss, and that retention drops (and archives) only old raw partitions while the
 rollups stay. On SQLite the tables are plain and the maintenance is a no-op.
@@ -47,11 +47,19 @@ def _where(session: Session, table: str, sid: int) -> dict[str, int]:
     return {str(name): int(n) for name, n in rows}
 
 
-@pytest.fixture
-def pg(engine: Engine) -> Engine:
+@pytest.fixture(scope="module")
+def pg(engine: Engine) -> Iterator[Engine]:
+    """The worker's PostgreSQL database with its time-series tables partitioned for this module
+    (``ioc db partition``), plain again afterwards."""
     if engine.dialect.name != "postgresql":
         pytest.skip("partitions exist on PostgreSQL only (IOC_TEST_DATABASE=postgres)")
-    return engine
+    with engine.begin() as conn:
+        assert partitions.convert(conn, datetime(2026, 12, 5, tzinfo=UTC)) == list(
+            partitions.PARTITIONED
+        )
+    yield engine
+    with engine.begin() as conn:
+        partitions.unconvert(conn)
 
 
 @pytest.fixture
@@ -105,7 +113,7 @@ def test_tables_are_partitioned_by_month(pg: Engine) -> None:
         for table in partitions.PARTITIONED:
             parts = partitions.existing(conn, table)
             assert parts[f"{table}_default"] is None
-            # The migration keeps three months ahead of the day it ran.
+            # The conversion keeps three months ahead of the day it ran.
             monthly = [b for b in parts.values() if b is not None]
             assert len(monthly) >= 4
             assert all(hi > lo for lo, hi in monthly)
@@ -232,3 +240,41 @@ def test_ingestion_refuses_readings_older_than_retention(
         (1, "time", "older_than_retention")
     ]
     assert "2025-12-01" in report.errors[0].message
+
+
+def test_convert_and_undo_keep_every_row(pg: Engine, factory: sessionmaker[Session]) -> None:
+    with factory() as session:
+        sid = _series(session, "PART-4")
+        rows = [(sid, _ts(2026, 11, d, 3), float(d), 0) for d in range(1, 29)]
+        write_observations(session, rows, {sid: True}, OFFSET, notify=False)
+        session.commit()
+
+    def snapshot() -> list[tuple[object, ...]]:
+        with pg.connect() as conn:
+            return [
+                tuple(r)
+                for r in conn.execute(
+                    text(
+                        "SELECT 'o', ts, value FROM observations WHERE series_id = :s UNION ALL "
+                        "SELECT 'h', bucket, total FROM rollup_hour WHERE series_id = :s UNION ALL "
+                        "SELECT 'd', bucket, total FROM rollup_day WHERE series_id = :s "
+                        "ORDER BY 1, 2"
+                    ),
+                    {"s": sid},
+                )
+            ]
+
+    before = snapshot()
+    assert len(before) == 28 * 3
+    with pg.begin() as conn:
+        assert partitions.unconvert(conn) == list(partitions.PARTITIONED)
+        assert not partitions.is_partitioned(conn)
+        assert partitions.unconvert(conn) == []  # nothing left to undo
+    assert snapshot() == before
+    with pg.begin() as conn:
+        partitions.convert(conn, datetime(2026, 12, 5, tzinfo=UTC))
+        assert partitions.is_partitioned(conn)
+        assert partitions.convert(conn, datetime(2026, 12, 5, tzinfo=UTC)) == []
+    assert snapshot() == before
+    with factory() as session:
+        assert _where(session, "observations", sid) == {"observations_p202611": 28}

@@ -1,5 +1,5 @@
-"""``ioc db upgrade``, ``ioc users create|unlock`` and ``ioc tokens create|revoke``: the schema,
-the accounts and the API tokens."""
+"""``ioc db upgrade|partition``, ``ioc users create|unlock`` and ``ioc tokens create|revoke``:
+the schema, the accounts and the API tokens."""
 
 from __future__ import annotations
 
@@ -24,6 +24,36 @@ def db_upgrade() -> None:
     factory = prepare_database(settings)
     factory.kw["bind"].dispose()
     console.print(f"[green]Cơ sở dữ liệu đã cập nhật[/] ({safe_url(settings.database_url)})")
+
+
+@db_app.command("partition")
+def db_partition(
+    undo: Annotated[bool, typer.Option(help="Trở lại bảng thường / back to plain tables")] = False,
+) -> None:
+    """PostgreSQL: partition observations and the hour/day rollups by month (needed for
+    IOC_RAW_RETENTION_MONTHS), or undo it; every row is kept. Locks the tables while it copies
+    them: run it in a quiet hour, after a backup."""
+    from ioc.core import clock, partitions
+
+    settings = get_settings()
+    factory = prepare_database(settings)
+    engine = factory.kw["bind"]
+    try:
+        with engine.begin() as conn:
+            if not partitions.is_postgres(conn):
+                raise fail("Chỉ dùng với PostgreSQL / PostgreSQL only")
+            done = (
+                partitions.unconvert(conn)
+                if undo
+                else partitions.convert(conn, clock.now(), ahead=settings.partitions_ahead_months)
+            )
+    finally:
+        engine.dispose()
+    if not done:
+        console.print("Không có gì thay đổi / nothing to change")
+        return
+    what = "bảng thường" if undo else "phân vùng theo tháng"
+    console.print(f"[green]Đã chuyển sang {what}:[/] {', '.join(done)}")
 
 
 @users_app.command("create")

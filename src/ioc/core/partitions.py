@@ -1,7 +1,8 @@
 """Monthly partitions of the time-series tables on PostgreSQL, and raw-data retention.
 
-On PostgreSQL ``observations`` (by ``ts``), ``rollup_hour`` and ``rollup_day`` (by ``bucket``)
-are declaratively partitioned by RANGE over UNIX seconds, one partition per UTC month
+Partitioning is an administrator's step, not a migration: ``ioc db partition`` (:func:`convert`)
+turns ``observations`` (by ``ts``), ``rollup_hour`` and ``rollup_day`` (by ``bucket``) into
+declaratively partitioned tables by RANGE over UNIX seconds, one partition per UTC month
 (``observations_p202612`` holds December 2026), plus a DEFAULT partition that takes any row no
 monthly partition covers (a backfill of old data, a sensor whose clock runs years ahead): no
 row is ever refused for want of a partition. ``rollup_month`` stays a plain table (one row per
@@ -114,6 +115,78 @@ def existing(conn: Connection, table: str) -> dict[str, tuple[int, int] | None]:
         numbers = [int(p.strip("()' ")) for p in bound.split("FROM")[1].split("TO")]
         found[name] = (numbers[0], numbers[1])
     return found
+
+
+_KEYS = {"observations": "series_id, ts"}
+
+
+def is_partitioned(conn: Connection) -> bool:
+    """Whether ``observations`` is a partitioned table here (after :func:`convert`)."""
+    if not is_postgres(conn):
+        return False
+    found = conn.execute(
+        text(
+            "SELECT 1 FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid"
+            " WHERE c.relname = 'observations'"
+        )
+    ).first()
+    return found is not None
+
+
+def _rebuild(conn: Connection, table: str, partition_by: str | None) -> str:
+    """Rename ``table`` aside (keys renamed with it) and create it again, partitioned by
+    ``partition_by`` or plain, with the same key and foreign key; returns the old name."""
+    old = f"{table}_old"
+    conn.execute(text(f'ALTER TABLE "{table}" RENAME TO "{old}"'))
+    conn.execute(text(f'ALTER TABLE "{old}" RENAME CONSTRAINT "pk_{table}" TO "pk_{old}"'))
+    fk = f"fk_{table}_series_id_series"
+    conn.execute(
+        text(f'ALTER TABLE "{old}" RENAME CONSTRAINT "{fk}" TO "fk_{old}_series_id_series"')
+    )
+    tail = f" PARTITION BY RANGE ({partition_by})" if partition_by else ""
+    conn.execute(text(f'CREATE TABLE "{table}" (LIKE "{old}" INCLUDING DEFAULTS){tail}'))
+    key = _KEYS.get(table, "series_id, bucket")
+    conn.execute(text(f'ALTER TABLE "{table}" ADD CONSTRAINT "pk_{table}" PRIMARY KEY ({key})'))
+    conn.execute(
+        text(
+            f'ALTER TABLE "{table}" ADD CONSTRAINT "{fk}"'
+            " FOREIGN KEY (series_id) REFERENCES series (id)"
+        )
+    )
+    return old
+
+
+def convert(conn: Connection, now: datetime, *, ahead: int = 3) -> list[str]:
+    """Partition the time-series tables by month, keeping every row, in the caller's
+    transaction (``ioc db partition``); returns the tables converted (none when already done
+    or on SQLite). Takes an exclusive lock and copies the tables: run it in a quiet hour."""
+    if not is_postgres(conn) or is_partitioned(conn):
+        return []
+    for table, column in PARTITIONED.items():
+        old = _rebuild(conn, table, column)
+        conn.execute(text(f'CREATE TABLE "{table}_default" PARTITION OF "{table}" DEFAULT'))
+        span = f'SELECT min({column}), max({column}) FROM "{old}"'  # noqa: S608 - fixed names
+        lo, hi = conn.execute(text(span)).one()
+        if lo is not None:
+            year, month = month_of(int(lo))
+            while (year, month) <= month_of(int(hi)):
+                ensure_month(conn, table, year, month)
+                year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        conn.execute(text(f'INSERT INTO "{table}" SELECT * FROM "{old}"'))  # noqa: S608
+        conn.execute(text(f'DROP TABLE "{old}"'))
+    maintain(conn, now, ahead=ahead)
+    return list(PARTITIONED)
+
+
+def unconvert(conn: Connection) -> list[str]:
+    """Back to plain tables, keeping every row (``ioc db partition --undo``)."""
+    if not is_partitioned(conn):
+        return []
+    for table in PARTITIONED:
+        old = _rebuild(conn, table, None)
+        conn.execute(text(f'INSERT INTO "{table}" SELECT * FROM "{old}"'))  # noqa: S608
+        conn.execute(text(f'DROP TABLE "{old}" CASCADE'))
+    return list(PARTITIONED)
 
 
 def ensure_month(conn: Connection, table: str, year: int, month: int) -> bool:

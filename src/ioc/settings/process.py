@@ -74,14 +74,15 @@ class ProcessSettings(BaseModel):
     """``ioc check`` fails when the newest backup is older than this (a daily timer plus slack)."""
 
     raw_retention_months: int = Field(default=0, ge=0, le=1200)
-    """PostgreSQL: months of raw readings kept in ``observations``; older monthly partitions
-    are dropped by the ``storage.partitions`` job (after one more month of margin) while the
-    hour, day and month rollups stay, and ingestion refuses readings older than the horizon.
-    0 (default) keeps every reading. No effect on SQLite."""
+    """PostgreSQL, after ``ioc db partition``: months of raw readings kept in ``observations``;
+    older monthly partitions are dropped by the ``storage.partitions`` job (after one more month
+    of margin) while the hour, day and month rollups stay, and ingestion refuses readings older
+    than the horizon. 0 (default) keeps every reading. No effect on SQLite or on plain tables."""
 
     raw_archive_dir: Path | None = None
     """PostgreSQL: folder where a raw partition is written as gzip CSV before retention drops
     it; empty = drop without an archive (take backups)."""
 
     partitions_ahead_months: int = Field(default=3, ge=1, le=24)
-    """PostgreSQL: monthly partitions kept ready ahead of the current month."""
+    """PostgreSQL, after ``ioc db partition``: monthly partitions kept ready ahead of the
+    current month."""

@@ -53,9 +53,12 @@ def load_lookups(session: Session, registry: Registry) -> Lookups:
     entity_codes = set(session.execute(select(Entity.code).where(Entity.active)).scalars())
     area_codes = set(session.execute(select(Area.code)).scalars())
     converters = {p.name: p.unit_converter for p in registry.packs if p.unit_converter is not None}
-    # Retention drops raw partitions on PostgreSQL only; SQLite keeps every reading.
+    # Retention drops raw partitions, on a partitioned PostgreSQL database only (ioc db
+    # partition); elsewhere every reading is kept, so none is refused for its age.
     postgres = session.get_bind().dialect.name == "postgresql"
     earliest = partitions.ingest_horizon(clock.now()) if postgres else None
+    if earliest is not None and not partitions.is_partitioned(session.connection()):
+        earliest = None
     return Lookups(indicators, entity_codes, area_codes, converters, earliest)
 
 
