@@ -121,6 +121,9 @@ def test_pages_that_show_a_dataset_load_its_badges(client: TestClient, make_user
     assert 'hx-get="/data/quality-badge?path=/field-reports"' in page.text
     badges = client.get("/data/quality-badge", params={"path": "/field-reports"})
     assert 'data-figure="dung"' in badges.text
+    # An indicator catalog's page carries the badges of the pack's datasets too.
+    air = client.get("/data/quality-badge", params={"path": "/environment"})
+    assert "Quan trắc môi trường" in air.text
     # The planning map places its badges under its title, not twice.
     public_map = client.get("/public/quy-hoach")
     assert public_map.text.count("/data/quality-badge?path=") == 1

@@ -315,12 +315,20 @@ def _generic(registry: Registry) -> list[Entry]:
     for pack in registry.packs:
         specs = pack.indicators()
         cfg = _pack_config(pack.name, config)
+        # The pack's own page shows these datasets (and carries their quality badges).
+        href = pack.nav[0].href if pack.nav else ""
         if specs:
-            out.append(_series_entry(pack.name, specs, cfg))
+            out.append(_with_href(_series_entry(pack.name, specs, cfg), href))
         if pack.entity_types:
-            out.append(_places_entry(pack.name, tuple(pack.entity_types), specs, cfg))
+            entry = _places_entry(pack.name, tuple(pack.entity_types), specs, cfg)
+            out.append(_with_href(entry, href))
     out.append(_boundaries_entry())
     return out
+
+
+def _with_href(entry: Entry, href: str) -> Entry:
+    """``entry`` with the page that shows its data."""
+    return replace(entry, spec=replace(entry.spec, href=href)) if href else entry
 
 
 def _series_entry(pack_name: str, specs: list[IndicatorSpec], cfg: _PackConfig) -> Entry:
