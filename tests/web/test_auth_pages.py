@@ -61,6 +61,24 @@ def test_login_without_csrf_token_is_refused(client: TestClient, make_user) -> N
     assert "ioc_session" not in r.headers.get("set-cookie", "")
 
 
+def test_a_late_fragment_does_not_replace_the_login_forms_nonce(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
+    """A fragment of the page just left (htmx, sent after the cookies were cleared) must not
+    plant a new CSRF nonce over the one the login form on screen carries."""
+    password = make_user("muon.tre")
+    token = csrf(client)
+    # The fragment left without cookies; the browser applies its answer's cookies on arrival.
+    with TestClient(client.app) as cookieless:
+        late = cookieless.get("/login", headers={"HX-Request": "true"})
+    assert "ioc_csrf" not in late.headers.get("set-cookie", "")
+    client.cookies.update(late.cookies)
+    r = client.post(
+        "/login",
+        data={"username": "muon.tre", "password": password, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+
+
 def test_open_redirect_is_blocked(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
     password = make_user("c.d")
     r = login(client, "c.d", password, "//evil.example/steal")

@@ -108,7 +108,10 @@ def render(
     response = app.state.templates.TemplateResponse(
         request, template, full, status_code=status_code
     )
-    if request.cookies.get(csrf.CSRF_COOKIE) != nonce:
+    # Only a whole page sets the form nonce. A fragment (htmx) that arrives after the cookie was
+    # cleared, e.g. a late quality badge of the page just left at sign-in, would otherwise plant a
+    # new nonce over the one the login form on screen was signed with, and the form would fail.
+    if request.cookies.get(csrf.CSRF_COOKIE) != nonce and "hx-request" not in request.headers:
         response.set_cookie(
             csrf.CSRF_COOKIE, nonce, httponly=True, samesite="strict", secure=settings.cookie_secure
         )
