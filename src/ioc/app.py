@@ -27,7 +27,7 @@ from ioc.core.logging import configure_logging
 from ioc.core.migrate import upgrade
 from ioc.core.reference import sync_agencies, sync_areas
 from ioc.core.registry import PackManifest, Registry
-from ioc.engines.derive import DeriveWorker
+from ioc.engines.derive import DeriveWorker, follow_commits
 from ioc.engines.ingestion import tabular
 from ioc.page_views import PageViewBuffer
 from ioc.settings import Settings, get_settings
@@ -106,6 +106,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     engine = engine or make_engine(settings.database_url, synchronous=settings.sqlite_synchronous)
     registry = boot(settings)
     factory = make_sessionmaker(engine)
+    follow_commits(factory, inline=settings.derive_worker == "thread")
     app = FastAPI(
         lifespan=_lifespan(settings, factory, registry),
         title="IOC Đắk Lắk API",

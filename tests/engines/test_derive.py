@@ -11,8 +11,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ioc.app import create_app
-from ioc.core.models import PendingDerivation
-from ioc.engines.derive import enqueue, register_handler, run_pending
+from ioc.core.db import make_sessionmaker
+from ioc.core.models import Indicator, PendingDerivation
+from ioc.core.series import SeriesResolver, write_observations
+from ioc.engines.derive import (
+    DeriveWorker,
+    enqueue,
+    follow_commits,
+    register_handler,
+    run_pending,
+)
 from ioc.settings import Settings
 
 
@@ -93,3 +101,58 @@ def test_background_worker_derives_after_the_response(
             time.sleep(0.05)
     assert [i["aqi"] for i in items] == [40, 40, 40]  # 02:00, 03:00, 04:00
     assert pending(factory) == 0
+
+
+class _CountingWorker(DeriveWorker):
+    """A derive worker that counts its wake-ups."""
+
+    wakes = 0
+
+    def notify(self) -> None:
+        self.wakes += 1
+        super().notify()
+
+
+def _write_pm25(session: Session, hour: int, *, notify: bool = True) -> None:
+    indicator = session.execute(select(Indicator).where(Indicator.code == "pm25")).scalar_one()
+    info = SeriesResolver(session).get(indicator, "entity", "DL-WAKE")
+    row = (info.id, 1773100800 + hour * 3600, 20.0, 0)
+    write_observations(session, [row], {}, 7 * 3600, notify=notify)
+
+
+def test_the_store_wakes_derivation_after_a_commit_never_after_a_rollback(
+    engine: Any, factory: sessionmaker[Session]
+) -> None:
+    own = make_sessionmaker(engine)
+    follow_commits(own, inline=False)
+    worker = _CountingWorker(own, delay_ms=10, idle_s=60)
+    worker.start()
+    try:
+        with own() as s:
+            _write_pm25(s, 1)
+            s.rollback()  # nothing durable: no wake-up
+            _write_pm25(s, 2)
+            s.close()  # closed uncommitted: none either
+            assert worker.wakes == 0
+            _write_pm25(s, 3)
+            s.commit()
+            assert worker.wakes == 1
+            s.commit()  # a commit that wrote nothing wakes no one
+            with s.begin_nested():
+                _write_pm25(s, 4)  # a savepoint's release is not the commit
+            assert worker.wakes == 1
+            s.commit()
+            assert worker.wakes == 2
+            with s.begin_nested():
+                _write_pm25(s, 5)
+            s.rollback()  # the savepoint was released, then its transaction rolled back
+            assert worker.wakes == 2
+        with own() as s, s.begin():
+            _write_pm25(s, 6, notify=False)  # a handler's derived writes wake no one
+        assert worker.wakes == 2
+    finally:
+        worker.stop()
+    # Sessions of a factory nobody follows wake nothing (``ioc import`` derives at its end).
+    with factory() as s, s.begin():
+        _write_pm25(s, 7)
+    assert worker.wakes == 2

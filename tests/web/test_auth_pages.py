@@ -61,7 +61,9 @@ def test_login_without_csrf_token_is_refused(client: TestClient, make_user) -> N
     assert "ioc_session" not in r.headers.get("set-cookie", "")
 
 
-def test_a_late_fragment_does_not_replace_the_login_forms_nonce(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_a_late_fragment_does_not_replace_the_login_forms_nonce(
+    client: TestClient, make_user
+) -> None:  # type: ignore[no-untyped-def]
     """A fragment of the page just left (htmx, sent after the cookies were cleared) must not
     plant a new CSRF nonce over the one the login form on screen carries."""
     password = make_user("muon.tre")

@@ -169,6 +169,11 @@ def _rel(path: Path) -> str:
 
 SCRIPT_BLOCK = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.S | re.I)
 DATA_TYPE = re.compile(r"""\btype\s*=\s*["']?(application/(ld\+)?json|text/template)""", re.I)
+# The body of ``{% call chart_scripts(...) %} … {% endcall %}`` (_pack_charts.html) is JavaScript
+# that the macro places inside its <script>: audited where it is written.
+SCRIPT_CALLER = re.compile(r"{%-?\s*call\b[^%]*\bchart_scripts\b[^%]*%}(.*?){%-?\s*endcall", re.S)
+# Where a macro emits its caller's block into a script (the block is audited at each call site).
+CALLER_HOSTS = {"src/ioc/web/templates/_pack_charts.html"}
 
 
 def our_scripts() -> list[Script]:
@@ -194,6 +199,9 @@ def our_scripts() -> list[Script]:
                 continue
             line = text.count("\n", 0, match.start(2)) + 1
             scripts.append(Script(_rel(path), line, body))
+        for match in SCRIPT_CALLER.finditer(text):
+            line = text.count("\n", 0, match.start(1)) + 1
+            scripts.append(Script(_rel(path), line, match.group(1)))
     return scripts
 
 
@@ -371,6 +379,8 @@ def test_template_values_in_scripts_are_json_encoded() -> None:
         for match in JINJA_EXPR.finditer(script.text):
             expr = match.group(1).strip()
             if expr == "csp_nonce" or re.search(r"\|\s*tojson\s*$", expr):
+                continue
+            if expr == "caller()" and script.path in CALLER_HOSTS:
                 continue
             line = script.first_line + script.text.count("\n", 0, match.start())
             bad.append(f"{script.path}:{line}: {{{{ {expr} }}}}")

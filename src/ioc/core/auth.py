@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from importlib.resources import files
-from typing import Any
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -92,6 +92,24 @@ def _sha256(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
+_Created = TypeVar("_Created", User, ApiToken)
+
+
+def _created(
+    session: Session,
+    actor: audit.Actor,
+    row: _Created,
+    action: str,
+    object_type: str,
+    **detail: Any,
+) -> _Created:
+    """Insert ``row`` (so it has its id) and write the audit row ``action`` about it."""
+    session.add(row)
+    session.flush()
+    audit.record(session, actor, action, object_type, row.id, **detail)
+    return row
+
+
 def create_user(
     session: Session,
     actor: audit.Actor,
@@ -131,12 +149,9 @@ def create_user(
         is_active=True,
         created_at=clock.now(),
     )
-    session.add(user)
-    session.flush()
-    audit.record(
-        session, actor, "user.create", "user", user.id, username=username, role=role_value.value
+    return _created(
+        session, actor, user, "user.create", "user", username=username, role=role_value.value
     )
-    return user
 
 
 @dataclass(frozen=True)
@@ -495,14 +510,12 @@ def create_api_token(
         entity_codes=entities,
         created_at=clock.now(),
     )
-    session.add(token)
-    session.flush()
-    audit.record(
+    _created(
         session,
         actor,
+        token,
         "token.create",
         "api_token",
-        token.id,
         name=name,
         scopes=scopes,
         agencies=agencies,

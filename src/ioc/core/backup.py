@@ -231,21 +231,31 @@ def _sqlite_copy(source: Path, dest: Path, progress: Progress | None) -> None:
     _sqlite_backup(source, dest, progress)
 
 
-def _pg_dump(url: URL, dest: Path, progress: Progress | None) -> None:
-    conninfo, env = _libpq(url)
-    if progress:
-        progress("database", 0, 1)
+def _run_pg_tool(
+    name: str, args: list[str], env: dict[str, str], progress: Progress | None
+) -> None:
+    """Run the PostgreSQL client tool ``name`` with ``args``; :class:`BackupError` with the
+    start of its error output when it fails, else the database step reported done."""
     done = subprocess.run(  # noqa: S603 - fixed tool, arguments not from a shell
-        [_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(dest), conninfo],
+        [_tool(name), *args],
         env=env,
         capture_output=True,
         text=True,
         check=False,
     )
     if done.returncode != 0:
-        raise BackupError(f"pg_dump thất bại / failed: {done.stderr.strip()[:500]}")
+        raise BackupError(f"{name} thất bại / failed: {done.stderr.strip()[:500]}")
     if progress:
         progress("database", 1, 1)
+
+
+def _pg_dump(url: URL, dest: Path, progress: Progress | None) -> None:
+    conninfo, env = _libpq(url)
+    if progress:
+        progress("database", 0, 1)
+    _run_pg_tool(
+        "pg_dump", ["--format=custom", "--no-owner", "--file", str(dest), conninfo], env, progress
+    )
 
 
 def read_manifest(archive_path: Path) -> Manifest:
@@ -331,25 +341,12 @@ def _pg_restore(url: URL, dump: Path, force: bool, progress: Progress | None) ->
                 conn.execute(text("CREATE SCHEMA public"))
         finally:
             engine.dispose()
-    done = subprocess.run(  # noqa: S603 - fixed tool, arguments not from a shell
-        [
-            _tool("pg_restore"),
-            "--no-owner",
-            "--exit-on-error",
-            "--single-transaction",
-            "--dbname",
-            conninfo,
-            str(dump),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+    _run_pg_tool(
+        "pg_restore",
+        ["--no-owner", "--exit-on-error", "--single-transaction", "--dbname", conninfo, str(dump)],
+        env,
+        progress,
     )
-    if done.returncode != 0:
-        raise BackupError(f"pg_restore thất bại / failed: {done.stderr.strip()[:500]}")
-    if progress:
-        progress("database", 1, 1)
 
 
 def _restore_files(

@@ -292,3 +292,53 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", lowered)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(unicodedata.normalize("NFC", stripped).split())
+
+
+# English names of the units the catalogs and commune figures write in Vietnamese. Symbols
+# (%, mg/L, µg/m³, °C, VN_AQI …) are the same in both languages and are not listed.
+UNITS_EN: Final[Mapping[str, str]] = {
+    "lượt": "visits",
+    "người": "people",
+    "giường": "beds",
+    "phòng": "rooms",
+    "ca": "cases",
+    "lớp": "classes",
+    "học sinh": "pupils",
+    "giáo viên": "teachers",
+    "bác sĩ": "doctors",
+    "xe": "vehicles",
+    "doanh nghiệp": "enterprises",
+    "ngày khách": "guest nights",
+    "hồ sơ": "dossiers",
+    "văn bản": "documents",
+    "trường": "schools",
+    "cơ sở": "facilities",
+    "dự án": "projects",
+    "hộ": "households",
+    "lao động": "workers",
+    "sự cố": "incidents",
+    "cảnh báo": "alerts",
+    "phản ánh": "reports",
+    "nhiệm vụ": "tasks",
+    "trạm": "stations",
+    "lần": "times",
+    "bệnh": "diseases",
+    "dịch vụ": "services",
+    "hệ thống": "systems",
+    "camera": "cameras",
+    "điểm": "points",
+    "tỷ đồng": "billion VND",
+    "triệu đồng": "million VND",
+    "triệu USD": "million USD",
+    "học sinh/giáo viên": "pupils per teacher",
+    "giường/10.000 dân": "beds per 10,000 people",
+    "bác sĩ/10.000 dân": "doctors per 10,000 people",
+}
+
+
+def unit_label(unit: str, lang: str) -> str:
+    """``unit`` (as a catalog writes it, in Vietnamese) as a page in ``lang`` shows it:
+    ``lượt`` stays ``lượt`` in Vietnamese and is ``visits`` in English; symbols are unchanged."""
+    if normalize_lang(lang) == "vi":
+        return unit
+    return UNITS_EN.get(" ".join(unit.strip().split()), unit)

@@ -159,6 +159,14 @@ def narrow_to_token(
 # ---------------------------------------------------------------------- entities
 
 
+def _refuse(refused: list[str], vi: str, en: str) -> None:
+    """Raise :class:`NotYourData` ``"<vi>: <codes>"`` / ``"<en>: <codes>"`` (the first 20
+    codes) when ``refused`` holds any code."""
+    if refused:
+        shown = ", ".join(refused[:20]) + (" …" if len(refused) > 20 else "")
+        raise NotYourData(f"{vi}: {shown}", f"{en}: {shown}", owners=refused)
+
+
 def check_entities(session: Session, scope: WriteScope, codes: Iterable[str]) -> None:
     """Raise :class:`NotYourData` when any existing entity among ``codes`` is not the
     caller's (unknown codes are left to the caller's own validation)."""
@@ -173,13 +181,11 @@ def check_entities(session: Session, scope: WriteScope, codes: Iterable[str]) ->
     refused = sorted(
         code for code, agency, area in rows if not scope.may_entity(code, agency, area)
     )
-    if refused:
-        shown = ", ".join(refused[:20]) + (" …" if len(refused) > 20 else "")
-        raise NotYourData(
-            f"Không được ghi dữ liệu của trạm/đối tượng thuộc đơn vị khác: {shown}",
-            f"you may not write data of stations/entities owned by another agency: {shown}",
-            owners=refused,
-        )
+    _refuse(
+        refused,
+        "Không được ghi dữ liệu của trạm/đối tượng thuộc đơn vị khác",
+        "you may not write data of stations/entities owned by another agency",
+    )
 
 
 def check_areas(scope: WriteScope, codes: Iterable[str]) -> None:
@@ -189,13 +195,11 @@ def check_areas(scope: WriteScope, codes: Iterable[str]) -> None:
     if scope.everything:
         return
     refused = sorted({c for c in codes if c not in scope.communes})
-    if refused:
-        shown = ", ".join(refused[:20]) + (" …" if len(refused) > 20 else "")
-        raise NotYourData(
-            f"Không được ghi số liệu của đơn vị hành chính khác: {shown}",
-            f"you may not write figures of another administrative unit: {shown}",
-            owners=refused,
-        )
+    _refuse(
+        refused,
+        "Không được ghi số liệu của đơn vị hành chính khác",
+        "you may not write figures of another administrative unit",
+    )
 
 
 # Doors refused during the current request (see :func:`track_denials`).

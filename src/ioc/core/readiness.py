@@ -117,29 +117,33 @@ def check_database(settings: Settings) -> Check:
     return Check("database", OK, "PostgreSQL, lược đồ mới nhất", "PostgreSQL, schema current")
 
 
-def check_smtp(settings: Settings) -> Check:
-    failure = tcp_reachable(settings.smtp_host, settings.smtp_port)
-    where = f"{settings.smtp_host}:{settings.smtp_port}"
+def _service_check(
+    name: str, host: str, port: int, service_vi: str, service_en: str, down: str
+) -> Check:
+    """``ok`` when ``host:port`` accepts a TCP connection, else ``down`` (fail or warn);
+    ``service_vi``/``service_en`` name the service, capitalised."""
+    failure = tcp_reachable(host, port)
+    where = f"{host}:{port}"
     if failure is None:
-        return Check("smtp", OK, f"Máy chủ thư {where} trả lời", f"SMTP server {where} answers")
+        return Check(name, OK, f"{service_vi} {where} trả lời", f"{service_en} {where} answers")
     return Check(
-        "smtp",
-        FAIL,
-        f"Không kết nối được máy chủ thư {where}",
-        f"SMTP server {where} unreachable: {failure}",
+        name,
+        down,
+        f"Không kết nối được {service_vi[:1].lower()}{service_vi[1:]} {where}",
+        f"{service_en} {where} unreachable: {failure}",
+    )
+
+
+def check_smtp(settings: Settings) -> Check:
+    return _service_check(
+        "smtp", settings.smtp_host, settings.smtp_port, "Máy chủ thư", "SMTP server", FAIL
     )
 
 
 def check_broker(settings: Settings) -> Check:
-    failure = tcp_reachable(settings.mqtt_host, settings.mqtt_port)
-    where = f"{settings.mqtt_host}:{settings.mqtt_port}"
-    if failure is None:
-        return Check("broker", OK, f"Broker MQTT {where} trả lời", f"MQTT broker {where} answers")
-    return Check(
-        "broker",
-        FAIL if settings.mqtt_enabled else WARN,
-        f"Không kết nối được broker MQTT {where}",
-        f"MQTT broker {where} unreachable: {failure}",
+    down = FAIL if settings.mqtt_enabled else WARN
+    return _service_check(
+        "broker", settings.mqtt_host, settings.mqtt_port, "Broker MQTT", "MQTT broker", down
     )
 
 

@@ -8,7 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from importlib import import_module
+from importlib.resources import files
+from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any
+
+import yaml
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
@@ -259,6 +264,41 @@ class DatasetSpec:
     quality: Callable[[Session, datetime], DatasetQuality] | None = None
 
 
+# A dataset's rows and quality inputs, the code a declaration in YAML cannot hold.
+DatasetRowsFn = Callable[["Session"], DatasetRows]
+DatasetQualityFn = Callable[["Session", datetime], DatasetQuality]
+
+
+def dataset_spec(
+    pack: str,
+    declared: dict[str, Any],
+    rows: DatasetRowsFn | None = None,
+    quality: DatasetQualityFn | None = None,
+) -> DatasetSpec:
+    """The :class:`DatasetSpec` of ``pack`` described by ``declared`` (its fields as read from
+    YAML: lists become tuples), with the functions that give its ``rows`` and ``quality``."""
+    fields: dict[str, Any] = {
+        k: tuple(v) if isinstance(v, list) else v for k, v in declared.items()
+    }
+    return DatasetSpec(pack=pack, rows=rows, quality=quality, **fields)
+
+
+def load_datasets(
+    package: str,
+    hooks: dict[str, tuple[DatasetRowsFn | None, DatasetQualityFn | None]],
+    filename: str = "datasets.yaml",
+) -> list[DatasetSpec]:
+    """The datasets the pack ``package`` (``ioc.packs.<name>``) declares in its ``filename``
+    (``datasets:``, a list of :class:`DatasetSpec` fields), in order; ``hooks`` gives each
+    dataset's ``(rows, quality)`` functions by code (a dataset absent from it has neither)."""
+    raw: Any = yaml.safe_load((files(package) / filename).read_text(encoding="utf-8"))
+    pack = package.rsplit(".", 1)[-1]
+    return [
+        dataset_spec(pack, entry, *hooks.get(str(entry["code"]), (None, None)))
+        for entry in raw["datasets"]
+    ]
+
+
 @dataclass
 class PackManifest:
     """What a pack contributes. ``name`` is its folder under ``ioc.packs``."""
@@ -314,6 +354,78 @@ class PackManifest:
     # such as field reports or dossiers), with their rows and quality inputs.
     datasets: Callable[[], list[DatasetSpec]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def lazy(module: str, name: str) -> Callable[..., Any]:
+    """A callable that imports ``module`` on first call and calls its ``name``."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(import_module(module), name)(*args, **kwargs)
+
+    call.__name__ = name
+    return call
+
+
+def attribute(module: str, name: str) -> Callable[[], Any]:
+    """A callable that imports ``module`` on first call and returns its ``name``."""
+
+    def get() -> Any:
+        return getattr(import_module(module), name)
+
+    return get
+
+
+def _catalog(package: str, pack: str) -> Callable[[], list[IndicatorSpec]]:
+    """The indicators of the ``indicators.yaml`` shipped in ``package``, read when asked for."""
+
+    def load() -> list[IndicatorSpec]:
+        from ioc.core.indicators import load_catalog
+
+        return load_catalog(package, pack)
+
+    return load
+
+
+# The roles of the pack layout (``ioc/packs/README.md``) a manifest wires by file name:
+# (manifest field, module of the pack, name in it, called: a function called when needed
+# rather than an attribute read when first asked for).
+LAYOUT_ROLES: tuple[tuple[str, str, str, bool], ...] = (
+    ("api_router", "api", "router", False),
+    ("page_router", "pages", "router", False),
+    ("tile", "tile", "tile", True),
+    ("demo", "demo", "load_demo", True),
+    ("datasets", "datasets", "datasets", True),
+    ("commune_figures", "commune_figures", "figures", True),
+)
+
+
+def layout_fields(package: str) -> dict[str, Any]:
+    """The manifest fields the pack ``package`` (``ioc.packs.<name>``) declares by its layout,
+    each found by its file name and imported only when first used: its tables (``models``),
+    its indicator catalog (``indicators.yaml``, else none), its alert rules
+    (``alert_rules.yaml``) and the :data:`LAYOUT_ROLES` (``api.router``, ``pages.router``,
+    ``tile.tile``, ``demo.load_demo``, ``datasets.datasets``, ``commune_figures.figures``)."""
+    name = package.rsplit(".", 1)[-1]
+    found: dict[str, Any] = {"indicators": list}
+    shipped = files(package)
+    if shipped.joinpath("indicators.yaml").is_file():
+        found["indicators"] = _catalog(package, name)
+    if shipped.joinpath("alert_rules.yaml").is_file():
+        found["alert_rules_file"] = "alert_rules.yaml"
+    if find_spec(f"{package}.models") is not None:
+        found["models"] = f"{package}.models"
+    for hook, module, member, called in LAYOUT_ROLES:
+        if find_spec(f"{package}.{module}") is not None:
+            found[hook] = (lazy if called else attribute)(f"{package}.{module}", member)
+    return found
+
+
+def pack_manifest(package: str, title_key: str, **own: Any) -> PackManifest:
+    """The manifest of the pack ``package`` (``ioc.packs.<name>``, named for its folder): what
+    its layout declares (:func:`layout_fields`), and ``own``, the further fields that are the
+    pack's own (its menu, jobs, record sources …), which win over the layout's."""
+    fields = layout_fields(package) | own
+    return PackManifest(name=package.rsplit(".", 1)[-1], title_key=title_key, **fields)
 
 
 class Registry:

@@ -6,9 +6,12 @@ Write path (one call per ingestion batch, written as a set): stage the rows in a
 wins) → upsert observations from it in one statement → rebuild the touched hour buckets (from
 the staged rows where the hours held no stored data, else from the stored observations) → the
 touched local days from hours → months from days, one ``INSERT … SELECT … GROUP BY`` per level
-for every series at once → latest value → notify listeners (derived indicators such as
-VN_AQI). Recomputing touched buckets (rather than adding deltas) keeps rollups exact when a
-value is corrected, re-sent or flagged bad.
+for every series at once → latest value → listeners queue their derivations (VN_AQI) in the
+same transaction. Recomputing touched buckets (rather than adding deltas) keeps rollups exact
+when a value is corrected, re-sent or flagged bad. When that transaction commits, the store
+calls its commit listeners (the derive engine wakes its worker; see
+:mod:`ioc.core.series_events`): whoever writes, nothing else has to remember to start the
+derivation, and a rollback starts none.
 
 Read path (:mod:`ioc.core.rollups`): pages read rollups and ``series.latest_*`` only, never raw
 history, so a page costs the same with 1 million or 100 million observations.
@@ -17,7 +20,7 @@ history, so a page costs the same with 1 million or 100 million observations.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -35,6 +38,10 @@ from ioc.core.models import Indicator, Series
 from ioc.core.rollups import Bucket as Bucket
 from ioc.core.rollups import read_hourly_means as read_hourly_means
 from ioc.core.rollups import read_rollups as read_rollups
+
+# Who hears of a write lives in ioc.core.series_events; packs' listeners still register here.
+from ioc.core.series_events import observations_written
+from ioc.core.series_events import on_observations_written as on_observations_written
 
 HOUR = 3600
 DAY = 86400
@@ -62,16 +69,6 @@ class WriteResult:
 
     stored: int = 0
     touched: dict[int, tuple[int, int]] = field(default_factory=dict)
-
-
-Listener = Callable[[Session, "WriteResult"], None]
-_listeners: list[Listener] = []
-
-
-def on_observations_written(listener: Listener) -> None:
-    """Register a listener called inside the batch transaction after rollups are current."""
-    if listener not in _listeners:
-        _listeners.append(listener)
 
 
 def hour_bucket(ts: int, label_end: bool) -> int:
@@ -206,7 +203,8 @@ def write_observations(
             stored for that (series, ts) is replaced (a corrected re-send).
         label_end: per series id, whether values are stamped at the end of their hour.
         offset: local UTC offset in seconds (day and month buckets).
-        notify: call the registered listeners (derived indicators); derived writes pass False.
+        notify: call the registered listeners (derived indicators) now and the commit
+            listeners after the session's commit; derived writes pass False.
     """
     result = WriteResult()
     if not rows:
@@ -230,8 +228,7 @@ def write_observations(
             [{"ts": ts, "v": v, "sid": sid} for sid, (ts, v) in sorted(latest.items())],
         )
     if notify:
-        for listener in _listeners:
-            listener(session, result)
+        observations_written(session, result)
     return result
 
 

@@ -7,6 +7,7 @@ Every change goes through the actions of :mod:`ioc.engines.alerting.rules` (audi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import yaml
@@ -30,6 +31,7 @@ from ioc.engines.jobs.models import JobRun
 from ioc.engines.jobs.scheduler import holder_of
 from ioc.web import csrf
 from ioc.web.deps import Admin, AppRegistry, DbSession, Operations, Principal
+from ioc.web.pagekit import AdminCall, Call
 from ioc.web.templating import render
 
 # Rules and job runs are the IOC's own operation (``Operations``): not for agency staff (403).
@@ -280,39 +282,42 @@ def csrf_message() -> str:
     return "Phiên biểu mẫu đã hết hạn, vui lòng thử lại (form expired, please retry)."
 
 
-@router.post("/alerts/rules/{rule_id:int}/toggle", include_in_schema=False)
-def toggle_rule(
-    request: Request,
-    rule_id: int,
-    db: DbSession,
-    principal: Admin,
-    csrf_token: Annotated[str, Form()] = "",
+# The CSRF field of the rule forms (no length limit: a long token is refused as stale).
+_Token = Annotated[str, Form()]
+
+
+def _rule_form(
+    call: Call, rule_id: int, csrf_token: str, change: Callable[[AlertRule], str]
 ) -> Response:
-    """Bật/tắt a rule."""
-    if not csrf.valid(request, csrf_token):
+    """A form on one rule: after the CSRF check, ``change`` it, commit, and go back to the list
+    with the ``done`` notice ``change`` answers."""
+    if not csrf.valid(call.request, csrf_token):
         return RedirectResponse("/alerts/rules?done=csrf", status_code=303)
-    rule = _rule(db, rule_id)
-    rule_actions.set_enabled(db, principal.actor, rule, not rule.enabled)
-    db.commit()
-    return RedirectResponse(
-        f"/alerts/rules?done={'enabled' if rule.enabled else 'disabled'}", status_code=303
-    )
+    done = change(_rule(call.db, rule_id))
+    call.db.commit()
+    return RedirectResponse(f"/alerts/rules?done={done}", status_code=303)
+
+
+@router.post("/alerts/rules/{rule_id:int}/toggle", include_in_schema=False)
+def toggle_rule(rule_id: int, call: AdminCall, csrf_token: _Token = "") -> Response:
+    """Bật/tắt a rule."""
+
+    def toggle(rule: AlertRule) -> str:
+        rule_actions.set_enabled(call.db, call.principal.actor, rule, not rule.enabled)
+        return "enabled" if rule.enabled else "disabled"
+
+    return _rule_form(call, rule_id, csrf_token, toggle)
 
 
 @router.post("/alerts/rules/{rule_id:int}/delete", include_in_schema=False)
-def delete_rule(
-    request: Request,
-    rule_id: int,
-    db: DbSession,
-    principal: Admin,
-    csrf_token: Annotated[str, Form()] = "",
-) -> Response:
+def delete_rule(rule_id: int, call: AdminCall, csrf_token: _Token = "") -> Response:
     """Xóa a rule (its alerts stay in the history)."""
-    if not csrf.valid(request, csrf_token):
-        return RedirectResponse("/alerts/rules?done=csrf", status_code=303)
-    rule_actions.delete_rule(db, principal.actor, _rule(db, rule_id))
-    db.commit()
-    return RedirectResponse("/alerts/rules?done=deleted", status_code=303)
+
+    def delete(rule: AlertRule) -> str:
+        rule_actions.delete_rule(call.db, call.principal.actor, rule)
+        return "deleted"
+
+    return _rule_form(call, rule_id, csrf_token, delete)
 
 
 @router.post("/alerts/rules/import", include_in_schema=False)

@@ -8,6 +8,7 @@ marking one's own in-app notifications read).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
@@ -38,7 +39,8 @@ from ioc.engines.alerting.notify.silences import (
     silence_state,
 )
 from ioc.web import csrf
-from ioc.web.deps import Admin, AppSettings, DbSession, Principal, Viewer
+from ioc.web.deps import AppSettings, Principal
+from ioc.web.pagekit import AdminCall, Call, ViewerCall
 from ioc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -205,15 +207,14 @@ def _page(
 
 @router.get(BASE, response_class=HTMLResponse)
 def notifications_page(
-    request: Request,
-    principal: Viewer,
-    db: DbSession,
+    call: ViewerCall,
     tab: Annotated[str, Query(max_length=20)] = "contacts",
     status: Annotated[str, Query(max_length=20)] = "dead",
     done: Annotated[str | None, Query(max_length=30)] = None,
 ) -> Response:
     """Thông báo: contact points, policies, silences, mute timings, outbox, inbox. Staff
     outside the IOC (agency staff) read only their own inbox: the other tabs answer 403."""
+    request, db, principal = call
     if not principal.can(Permission.OPERATIONS):
         if request.query_params.get("tab", INBOX) != INBOX:
             raise HTTPException(403, "Không đủ quyền / permission denied")
@@ -233,23 +234,58 @@ def _back(tab: str, done: str, status: str | None = None) -> RedirectResponse:
     return RedirectResponse(f"{BASE}?tab={tab}&done={done}{extra}", status_code=303)
 
 
+def _form_action(
+    call: Call,
+    csrf_token: str,
+    tab: str,
+    action: Callable[[], object],
+    done: str,
+    refused: tuple[type[Exception], ...],
+    refused_status: int,
+    *,
+    status: str | None = None,
+    form: dict[str, str] | None = None,
+    undo: bool = False,
+) -> Response:
+    """A form of ``tab``: after the CSRF check, run ``action`` and go back to the tab with
+    ``done``; an exception of ``refused`` shows the tab again with the reason
+    (``refused_status``) and what was entered (``form``), the session rolled back if ``undo``
+    (an action that may have written before it failed)."""
+    request, db, principal = call
+    if not csrf.valid(request, csrf_token):
+        return _back(tab, "csrf", status)
+    try:
+        action()
+    except refused as exc:
+        if undo:
+            db.rollback()
+        return _page(
+            request,
+            db,
+            principal,
+            tab=tab,
+            status="dead" if status is None else status,
+            error=str(exc),
+            form=form,
+            status_code=refused_status,
+        )
+    return _back(tab, done, status)
+
+
 @router.post(BASE + "/contact-points/{name}/test")
 def contact_point_test(
-    request: Request,
-    name: str,
-    principal: Admin,
-    db: DbSession,
-    settings: AppSettings,
-    csrf_token: csrf.CsrfField = "",
+    name: str, call: AdminCall, settings: AppSettings, csrf_token: csrf.CsrfField = ""
 ) -> Response:
     """Queue a test notification to one contact point."""
-    if not csrf.valid(request, csrf_token):
-        return _back("contacts", "csrf")
-    try:
-        send_test(db, principal.actor, name, settings.public_url)
-    except ConfigError as exc:
-        return _page(request, db, principal, tab="contacts", error=str(exc), status_code=404)
-    return _back("contacts", "test_queued")
+    return _form_action(
+        call,
+        csrf_token,
+        "contacts",
+        lambda: send_test(call.db, call.principal.actor, name, settings.public_url),
+        "test_queued",
+        (ConfigError,),
+        404,
+    )
 
 
 def _parse_local(value: str, field: str) -> datetime:
@@ -264,9 +300,7 @@ def _parse_local(value: str, field: str) -> datetime:
 
 @router.post(BASE + "/silences")
 def silence_create(
-    request: Request,
-    principal: Admin,
-    db: DbSession,
+    call: AdminCall,
     csrf_token: csrf.CsrfField = "",
     matchers: Annotated[str, Form(max_length=2000)] = "",
     starts: Annotated[str, Form(max_length=32)] = "",
@@ -274,74 +308,68 @@ def silence_create(
     comment: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Create a silence from the form (times are local, Asia/Ho_Chi_Minh)."""
-    form = {"matchers": matchers, "starts": starts, "ends": ends, "comment": comment}
-    if not csrf.valid(request, csrf_token):
-        return _back("silences", "csrf")
-    try:
-        create_silence(
-            db,
-            principal.actor,
+    return _form_action(
+        call,
+        csrf_token,
+        "silences",
+        lambda: create_silence(
+            call.db,
+            call.principal.actor,
             matchers=split_matchers(matchers),
             starts_at=_parse_local(starts, "Bắt đầu / start"),
             ends_at=_parse_local(ends, "Kết thúc / end"),
             comment=comment,
-        )
-    except (SilenceError, MatcherError) as exc:
-        db.rollback()
-        return _page(
-            request, db, principal, tab="silences", error=str(exc), form=form, status_code=422
-        )
-    return _back("silences", "silence_created")
+        ),
+        "silence_created",
+        (SilenceError, MatcherError),
+        422,
+        form={"matchers": matchers, "starts": starts, "ends": ends, "comment": comment},
+        undo=True,
+    )
 
 
 @router.post(BASE + "/silences/{silence_id}/expire")
-def silence_expire(
-    request: Request,
-    silence_id: int,
-    principal: Admin,
-    db: DbSession,
-    csrf_token: csrf.CsrfField = "",
-) -> Response:
+def silence_expire(silence_id: int, call: AdminCall, csrf_token: csrf.CsrfField = "") -> Response:
     """End a silence now."""
-    if not csrf.valid(request, csrf_token):
-        return _back("silences", "csrf")
-    try:
-        expire_silence(db, principal.actor, silence_id)
-    except SilenceError as exc:
-        return _page(request, db, principal, tab="silences", error=str(exc), status_code=409)
-    return _back("silences", "silence_expired")
+    return _form_action(
+        call,
+        csrf_token,
+        "silences",
+        lambda: expire_silence(call.db, call.principal.actor, silence_id),
+        "silence_expired",
+        (SilenceError,),
+        409,
+    )
 
 
 @router.post(BASE + "/outbox/{outbox_id}/retry")
 def outbox_retry(
-    request: Request,
     outbox_id: int,
-    principal: Admin,
-    db: DbSession,
+    call: AdminCall,
     csrf_token: csrf.CsrfField = "",
     status: Annotated[str, Form(max_length=20)] = "dead",
 ) -> Response:
     """Put a dead notification back in the queue."""
-    if not csrf.valid(request, csrf_token):
-        return _back("outbox", "csrf", status)
-    try:
-        retry_outbox(db, principal.actor, outbox_id)
-    except ValueError as exc:
-        return _page(
-            request, db, principal, tab="outbox", status=status, error=str(exc), status_code=409
-        )
-    return _back("outbox", "retried", status)
+    return _form_action(
+        call,
+        csrf_token,
+        "outbox",
+        lambda: retry_outbox(call.db, call.principal.actor, outbox_id),
+        "retried",
+        (ValueError,),
+        409,
+        status=status,
+    )
 
 
 @router.post(BASE + "/inbox/read")
 def inbox_read(
-    request: Request,
-    principal: Viewer,
-    db: DbSession,
+    call: ViewerCall,
     csrf_token: csrf.CsrfField = "",
     notification_id: Annotated[int | None, Form()] = None,
 ) -> Response:
     """Mark one (or every) in-app notification read for the signed-in user."""
+    request, db, principal = call
     if not csrf.valid(request, csrf_token):
         return _back("inbox", "csrf")
     assert principal.user is not None

@@ -16,13 +16,12 @@ from ioc.core.clock import fixed_offset_seconds
 from ioc.core.registry import Registry
 from ioc.engines.ingestion import service
 from ioc.engines.ingestion.parse import PayloadError, RawRow, parse_csv, parse_json
-from ioc.web.batches import REPLAYED, IdempotentBatch, Outcome, problem
+from ioc.web.batches import IdempotentBatch, Outcome, problem
 from ioc.web.deps import (
     AppRegistry,
     AppSettings,
     DbSession,
     Ingestor,
-    derive_after_commit,
     write_scope,
 )
 from ioc.web.openapi_doc import (
@@ -147,8 +146,6 @@ async def post_observations(
         write_scope(db, principal),
     )
     status, payload, headers = await run_in_threadpool(idempotent.run, process)
-    if status in (200, 422) and REPLAYED not in headers:
-        await run_in_threadpool(derive_after_commit, request)
     return JSONResponse(payload, status_code=status, headers=headers)
 
 

@@ -6,6 +6,7 @@ station now exists) or discard it; ``GET /api/v1/dead-letters`` lists them as JS
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
@@ -25,8 +26,8 @@ from ioc.web.deps import (
     AppRegistry,
     AppSettings,
     DbSession,
-    derive_after_commit,
 )
+from ioc.web.pagekit import AdminCall, Call
 from ioc.web.templating import render
 
 router = APIRouter()
@@ -109,55 +110,63 @@ def _back(status: str, done: str) -> RedirectResponse:
     return RedirectResponse(f"/admin/dead-letters?status={status}&done={done}", status_code=303)
 
 
+def _handle(
+    call: Call, letter_id: int, csrf_token: str, status: str, handle: Callable[[DeadLetter], str]
+) -> Response:
+    """A form on one letter: after the CSRF check, ``handle`` it and go back to the list (of
+    ``status``) with the ``done`` notice ``handle`` answers."""
+    if not csrf.valid(call.request, csrf_token):
+        return _back(status, "csrf")
+    return _back(status, handle(_letter(call.db, letter_id)))
+
+
+# The list a form came from (``status``): where it goes back to.
+FromStatus = Annotated[str, Form(max_length=20)]
+
+
 @router.post("/admin/dead-letters/{letter_id}/replay", include_in_schema=False)
 def replay_letter(
-    request: Request,
     letter_id: int,
-    principal: Admin,
-    db: DbSession,
+    call: AdminCall,
     settings: AppSettings,
     registry: AppRegistry,
     csrf_token: csrf.CsrfField = "",
-    status: Annotated[str, Form(max_length=20)] = "new",
+    status: FromStatus = "new",
 ) -> Response:
     """Decode and ingest the stored payload again with today's decoders and stations."""
-    if not csrf.valid(request, csrf_token):
-        return _back(status, "csrf")
-    letter = _letter(db, letter_id)
-    if letter.status != "new":
-        return _back(status, "replayed" if letter.status == "replayed" else "discarded")
-    if letter.source not in REPLAYABLE:
-        return _back(status, "failed")  # e.g. a syslog line: no decoder can take it again
-    result = replay(
-        db,
-        letter,
-        registry=registry,
-        decoders=Decoders(registry),
-        offset=fixed_offset_seconds(settings.timezone),
-        actor=principal.actor,
-    )
-    db.commit()
-    derive_after_commit(request)
-    return _back(status, "failed" if result.failed else "replayed")
+
+    def replay_it(letter: DeadLetter) -> str:
+        if letter.status != "new":
+            return "replayed" if letter.status == "replayed" else "discarded"
+        if letter.source not in REPLAYABLE:
+            return "failed"  # e.g. a syslog line: no decoder can take it again
+        result = replay(
+            call.db,
+            letter,
+            registry=registry,
+            decoders=Decoders(registry),
+            offset=fixed_offset_seconds(settings.timezone),
+            actor=call.principal.actor,
+        )
+        call.db.commit()
+        return "failed" if result.failed else "replayed"
+
+    return _handle(call, letter_id, csrf_token, status, replay_it)
 
 
 @router.post("/admin/dead-letters/{letter_id}/discard", include_in_schema=False)
 def discard_letter(
-    request: Request,
-    letter_id: int,
-    principal: Admin,
-    db: DbSession,
-    csrf_token: csrf.CsrfField = "",
-    status: Annotated[str, Form(max_length=20)] = "new",
+    letter_id: int, call: AdminCall, csrf_token: csrf.CsrfField = "", status: FromStatus = "new"
 ) -> Response:
     """Keep the letter for the record but take it off the to-do list."""
-    if not csrf.valid(request, csrf_token):
-        return _back(status, "csrf")
-    letter = _letter(db, letter_id)
-    if letter.status == "new":
-        discard(db, letter, actor=principal.actor)
-        db.commit()
-    return _back(status, "discarded")
+
+    def discard_it(letter: DeadLetter) -> str:
+        if letter.status == "new":
+            discard(call.db, letter, actor=call.principal.actor)
+            call.db.commit()
+        return "discarded"
+
+    return _handle(call, letter_id, csrf_token, status, discard_it)
 
 
 @router.get(

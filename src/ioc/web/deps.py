@@ -235,20 +235,6 @@ def forbid(
     return HTTPException(status_code=403, detail=error.text)
 
 
-def derive_after_commit(request: Request) -> None:
-    """After a request committed new data: wake the derive worker, or, when none runs in this
-    process and no separate ``ioc derive`` is configured (embedded use, the test client),
-    derive now so the index is current when the client reads it back. Call from a sync route
-    or a worker thread."""
-    from ioc.engines.derive import run_pending
-
-    worker = getattr(request.app.state, "derive_worker", None)
-    if worker is not None:
-        worker.notify()
-    elif request.app.state.settings.derive_worker == "thread":
-        run_pending(request.app.state.sessionmaker)
-
-
 def request_language(request: Request) -> str:
     """The page language: ``?lang=``, then the cookie, then the setting's default."""
     from ioc.web.templating import request_lang

@@ -260,12 +260,22 @@ def route_permissions(app: FastAPI) -> dict[tuple[str, str], Permission]:
         dependant = getattr(route, "dependant", None)
         if dependant is None or not getattr(route, "include_in_schema", False):
             continue
-        for dep in dependant.dependencies:
-            permission = getattr(dep.call, "permission", None)
-            if isinstance(permission, Permission):
-                for method in route.methods or ():
-                    out[(method, str(route.path_format))] = permission
+        for permission in _required(dependant):
+            for method in route.methods or ():
+                out[(method, str(route.path_format))] = permission
     return out
+
+
+def _required(dependant: Any) -> list[Permission]:
+    """The permissions ``require(...)`` checks anywhere in a dependency tree (a route may name
+    the guard itself or a bundle that depends on it)."""
+    found: list[Permission] = []
+    for dep in dependant.dependencies:
+        permission = getattr(dep.call, "permission", None)
+        if isinstance(permission, Permission):
+            found.append(permission)
+        found.extend(_required(dep))
+    return found
 
 
 def describe(doc: dict[str, Any], app: FastAPI) -> None:

@@ -90,6 +90,8 @@ def render(
         "lang": lang,
         "t": t,
         "num": num,
+        # A catalog unit in the page's language (``lượt`` → ``visits``).
+        "u": lambda unit: i18n.unit_label(unit, lang),
         "dt": dt,
         "d": d,
         "user": principal.user,

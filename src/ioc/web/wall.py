@@ -23,7 +23,8 @@ from ioc.engines.alerting.models import SEVERITIES
 from ioc.engines.alerting.queries import AlertFilters
 from ioc.web.alerts import since
 from ioc.web.core_pages import pack_tiles
-from ioc.web.deps import AppRegistry, AppSettings, DbSession, Viewer, ViewerApi, request_language
+from ioc.web.deps import AppRegistry, AppSettings, DbSession, ViewerApi, request_language
+from ioc.web.pagekit import ViewerCall
 from ioc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -85,16 +86,15 @@ def _rotate(value: str, default: int) -> int:
 
 @router.get("/wall", response_class=HTMLResponse)
 def wall_page(
-    request: Request,
-    principal: Viewer,
-    db: DbSession,
+    call: ViewerCall,
     registry: AppRegistry,
     settings: AppSettings,
     rotate: Annotated[str, Query(max_length=8)] = "",
     view: Annotated[str, Query(max_length=10)] = "tiles",
 ) -> Response:
     """The big screen: clock, counts by severity and the three rotating views."""
-    lang = request_language(request)
+    request, db, principal = call
+    lang = call.lang
     context = _alerts_context(db, lang)
     context.update(
         {
@@ -113,22 +113,17 @@ def wall_page(
 
 
 @router.get("/wall/partials/alerts", response_class=HTMLResponse)
-def wall_alerts(request: Request, principal: Viewer, db: DbSession) -> Response:
+def wall_alerts(call: ViewerCall) -> Response:
     """The large alert list, with the counts swapped out of band (HTMX)."""
-    return render(
-        request,
-        "wall/_alerts.html",
-        _alerts_context(db, request_language(request)),
-        principal=principal,
-    )
+    request, db, principal = call
+    return render(request, "wall/_alerts.html", _alerts_context(db, call.lang), principal=principal)
 
 
 @router.get("/wall/partials/tiles", response_class=HTMLResponse)
-def wall_tiles(
-    request: Request, principal: Viewer, db: DbSession, registry: AppRegistry
-) -> Response:
+def wall_tiles(call: ViewerCall, registry: AppRegistry) -> Response:
     """The packs' tiles for the wall."""
-    lang = request_language(request)
+    request, db, principal = call
+    lang = call.lang
     context = _alerts_context(db, lang)
     cache_s = request.app.state.settings.tile_cache_seconds
     context["tiles"] = _tiles(db, registry, lang, cache_s)

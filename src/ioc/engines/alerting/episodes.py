@@ -45,6 +45,20 @@ class Opening:
     value: float | None
 
 
+def system_event(
+    alert_id: int,
+    now: datetime,
+    kind: str,
+    text: str,
+    data: dict[str, Any],
+    *,
+    actor: str = SYSTEM,
+) -> AlertEvent:
+    """A timeline entry of an alert written by the IOC itself (``actor`` names the part of
+    it that acted; no user)."""
+    return AlertEvent(alert_id=alert_id, at=now, kind=kind, actor=actor, text=text, data=data)
+
+
 def open_alerts(session: Session, openings: list[Opening], now: datetime) -> list[Alert]:
     """Start episodes (status ``new``) and write their "fired" timeline entries, in bulk (an
     alert storm opens a thousand at once)."""
@@ -70,13 +84,8 @@ def open_alerts(session: Session, openings: list[Opening], now: datetime) -> lis
     session.add_all(alerts)
     session.flush()
     session.add_all(
-        AlertEvent(
-            alert_id=alert.id,
-            at=now,
-            kind="fired",
-            actor=SYSTEM,
-            text=alert.title,
-            data={"value": alert.value, "labels": alert.labels},
+        system_event(
+            alert.id, now, "fired", alert.title, {"value": alert.value, "labels": alert.labels}
         )
         for alert in alerts
     )
@@ -91,16 +100,7 @@ def end(session: Session, alert_id: int, now: datetime, reason: str = "Resolved"
     alert.ends_at = now
     alert.updated_at = now
     text = END_REASONS.get(reason, reason)
-    session.add(
-        AlertEvent(
-            alert_id=alert.id,
-            at=now,
-            kind="resolved",
-            actor=SYSTEM,
-            text=text,
-            data={"reason": reason},
-        )
-    )
+    session.add(system_event(alert.id, now, "resolved", text, {"reason": reason}))
     if alert.status == ALERT_NEW:
         alert.status = ALERT_CLOSED
         alert.closed_at = now

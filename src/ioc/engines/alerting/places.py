@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ioc.core.models import Area, Entity
+from ioc.engines.actions_kit import same_named
 from ioc.engines.alerting.models import Incident
 from ioc.engines.alerting.queries import SEVERITY_RANK, AlertRow, area_names
 
@@ -75,17 +76,8 @@ class MapPoints:
 
 
 def _point_json(p: MapPoint) -> dict[str, Any]:
-    return {
-        "id": p.id,
-        "code": p.code,
-        "title": p.title,
-        "severity": p.severity,
-        "lat": p.lat,
-        "lon": p.lon,
-        "how": p.how,
-        "place": p.place,
-        "url": p.url,
-    }
+    """The fields of a point the maps read, in this order."""
+    return same_named(p, "id code title severity lat lon how place url")
 
 
 def _entities(session: Session, codes: set[str]) -> dict[str, tuple[float, float, str]]:

@@ -3,8 +3,17 @@
 from ioc.engines.derive.queue import (
     DeriveWorker,
     enqueue,
+    enqueue_touched,
+    follow_commits,
     register_handler,
     run_pending,
 )
 
-__all__ = ["DeriveWorker", "enqueue", "register_handler", "run_pending"]
+__all__ = [
+    "DeriveWorker",
+    "enqueue",
+    "enqueue_touched",
+    "follow_commits",
+    "register_handler",
+    "run_pending",
+]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import structlog
@@ -12,7 +12,9 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ioc.core import clock, metrics
-from ioc.core.models import PendingDerivation
+from ioc.core.models import Indicator, PendingDerivation, Series
+from ioc.core.series import WriteResult
+from ioc.core.series_events import on_observations_committed
 
 log = structlog.get_logger(__name__)
 
@@ -32,6 +34,32 @@ def register_handler(kind: str, handler: Handler) -> None:
 def enqueue(session: Session, kind: str, key: str, lo: int, hi: int) -> None:
     """Queue work in the caller's transaction: recompute ``kind`` for ``key`` over ``[lo, hi]``."""
     session.add(PendingDerivation(kind=kind, key=key, lo=lo, hi=hi, created_at=clock.now()))
+
+
+def enqueue_touched(
+    session: Session, result: WriteResult, kind: str, indicator_codes: Collection[str]
+) -> None:
+    """Queue ``kind`` work for each entity whose series of ``indicator_codes`` a batch touched,
+    keyed by the entity's code, over the time span of its touched series (a pack's listener on
+    the series store calls this)."""
+    if not result.touched:
+        return
+    rows = session.execute(
+        select(Series.id, Series.subject_code)
+        .join(Indicator, Indicator.id == Series.indicator_id)
+        .where(
+            Series.id.in_(list(result.touched)),
+            Series.subject_kind == "entity",
+            Indicator.code.in_(list(indicator_codes)),
+        )
+    ).all()
+    spans: dict[str, tuple[int, int]] = {}
+    for sid, code in rows:
+        lo, hi = result.touched[sid]
+        cur = spans.get(code)
+        spans[code] = (lo, hi) if cur is None else (min(cur[0], lo), max(cur[1], hi))
+    for code, (lo, hi) in spans.items():
+        enqueue(session, kind, code, lo, hi)
 
 
 @dataclass(frozen=True)
@@ -145,6 +173,53 @@ def _derive_key(
     return 0
 
 
+# ``Session.info`` key (set on a session factory): whom that factory's commits wake.
+_WAKE = "ioc.derive.wake"
+
+
+@dataclass
+class _Wake:
+    """Who derives after a commit of one session factory's sessions."""
+
+    factory: sessionmaker[Session]
+    inline: bool = False
+    worker: DeriveWorker | None = None
+
+    def __call__(self) -> None:
+        if self.worker is not None:
+            self.worker.notify()
+        elif self.inline:
+            run_pending(self.factory)
+
+
+def _wake_of(factory: sessionmaker[Session]) -> _Wake:
+    """The factory's wake-up (its sessions carry it in ``info``), made on first use."""
+    info: dict[str, object] = factory.kw.setdefault("info", {})
+    wake = info.get(_WAKE)
+    if not isinstance(wake, _Wake):
+        wake = info[_WAKE] = _Wake(factory)
+    return wake
+
+
+def follow_commits(factory: sessionmaker[Session], *, inline: bool) -> None:
+    """Derive after every commit of ``factory``'s sessions that wrote observations: the
+    factory's running :class:`DeriveWorker` is woken or, while none runs and ``inline`` is
+    true (embedded use, the test client), the queue is drained at once so the index is
+    current when the writer reads it back. Without either, a separate ``ioc derive`` polls.
+    Call before the factory's first session."""
+    _wake_of(factory).inline = inline
+
+
+def _wake_after_commit(session: Session) -> None:
+    """The series store's commit listener: wake whoever derives for this session's factory."""
+    wake = session.info.get(_WAKE)
+    if isinstance(wake, _Wake):
+        wake()
+
+
+on_observations_committed(_wake_after_commit)
+
+
 def has_pending(factory: sessionmaker[Session]) -> bool:
     """Whether any derivation work is queued."""
     with factory() as session:
@@ -165,7 +240,9 @@ class DeriveWorker:
         self._thread = threading.Thread(target=self._loop, name="ioc-derive", daemon=True)
 
     def start(self) -> None:
-        """Start the thread (it also drains whatever a previous run left in the queue)."""
+        """Start the thread (it also drains whatever a previous run left in the queue); from
+        now on every commit of the factory's sessions that wrote observations wakes it."""
+        _wake_of(self.factory).worker = self
         self._thread.start()
 
     def notify(self) -> None:
@@ -174,6 +251,9 @@ class DeriveWorker:
 
     def stop(self, timeout: float = 10.0) -> None:
         """Finish the current round and stop."""
+        wake = _wake_of(self.factory)
+        if wake.worker is self:
+            wake.worker = None
         self._stop.set()
         self._wake.set()
         self._thread.join(timeout)

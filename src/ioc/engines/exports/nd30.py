@@ -52,19 +52,24 @@ def date_line(d: date, place: str = PLACE) -> str:
     return f"{place}, ngày {d.day:02d} tháng {month} năm {d.year}"
 
 
-def font(run: Any, size: float, *, bold: bool = False, italic: bool = False) -> None:
-    """Times New Roman at ``size`` pt on every script of ``run``."""
-    run.font.name = FONT
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    run.font.italic = italic
-    rpr = run._element.get_or_add_rPr()
+def _font_on_all_scripts(rpr: Any) -> None:
+    """Name :data:`FONT` for every script (ASCII, high ANSI, East Asian, complex) of the run
+    properties ``rpr``: Word picks the font by script, so one name alone is not enough."""
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
         fonts = OxmlElement("w:rFonts")
         rpr.insert(0, fonts)
     for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
         fonts.set(qn(attr), FONT)
+
+
+def font(run: Any, size: float, *, bold: bool = False, italic: bool = False) -> None:
+    """Times New Roman at ``size`` pt on every script of ``run``."""
+    run.font.name = FONT
+    run.font.size = Pt(size)
+    run.font.bold = bold
+    run.font.italic = italic
+    _font_on_all_scripts(run._element.get_or_add_rPr())
 
 
 def para(
@@ -170,13 +175,7 @@ def new_document() -> Any:
     normal = doc.styles["Normal"]
     normal.font.name = FONT
     normal.font.size = Pt(14)
-    rpr = normal.element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
-    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        fonts.set(qn(attr), FONT)
+    _font_on_all_scripts(normal.element.get_or_add_rPr())
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -197,6 +196,48 @@ def body(
     p.paragraph_format.line_spacing = 1.15
 
 
+def header(doc: Any, issuer: Sequence[str], number: str, on: date, place: str = PLACE) -> None:
+    """The borderless header table: issuing body (with a short rule under it) and ``number``
+    on the left; motto, tagline and the place/date line on the right."""
+    left_w, right_w = 6.3, 10.2
+    head = doc.add_table(rows=2, cols=2)
+    head.alignment = WD_TABLE_ALIGNMENT.CENTER
+    widths(head, left_w, right_w)
+    no_borders(head)
+    c = cell(head, 0, 0, left_w)
+    for line in issuer:
+        para(c, line, 13, bold=True)
+    rule(c, 2.0, left_w)
+    c = cell(head, 0, 1, right_w)
+    para(c, MOTTO, 12, bold=True)
+    para(c, TAGLINE, 13, bold=True, underline=True)
+    c = cell(head, 1, 0, left_w)
+    para(c, number, 13)
+    c = cell(head, 1, 1, right_w)
+    para(c, date_line(on, place), 14, italic=True)
+
+
+def signature(
+    doc: Any, recipients: Sequence[str], filing: str, lines: Sequence[str], name: str
+) -> None:
+    """ "Nơi nhận:" with its list and ``filing`` on the left; the signature ``lines``, room to
+    sign and the signer's ``name`` on the right."""
+    sign = doc.add_table(rows=1, cols=2)
+    widths(sign, 8.0, 8.5)
+    no_borders(sign)
+    c = cell(sign, 0, 0, 8.0)
+    para(c, "Nơi nhận:", 12, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT)
+    for r in recipients:
+        para(c, f"- {r};", 11, align=WD_ALIGN_PARAGRAPH.LEFT)
+    para(c, filing, 11, align=WD_ALIGN_PARAGRAPH.LEFT)
+    c = cell(sign, 0, 1, 8.5)
+    for line in lines:
+        para(c, line, 14, bold=True)
+    for _ in range(4):
+        para(c, "", 14)
+    para(c, name, 14, bold=True)
+
+
 class Nd30Document:
     """An administrative document in the NĐ 30 layout, built top to bottom."""
 
@@ -205,22 +246,7 @@ class Nd30Document:
 
     def header(self, issuer: Sequence[str], number: str, on: date, place: str = PLACE) -> None:
         """Issuing body and number on the left; motto, tagline and place/date on the right."""
-        left_w, right_w = 6.3, 10.2
-        head = self.doc.add_table(rows=2, cols=2)
-        head.alignment = WD_TABLE_ALIGNMENT.CENTER
-        widths(head, left_w, right_w)
-        no_borders(head)
-        c = cell(head, 0, 0, left_w)
-        for line in issuer:
-            para(c, line, 13, bold=True)
-        rule(c, 2.0, left_w)
-        c = cell(head, 0, 1, right_w)
-        para(c, MOTTO, 12, bold=True)
-        para(c, TAGLINE, 13, bold=True, underline=True)
-        c = cell(head, 1, 0, left_w)
-        para(c, number, 13)
-        c = cell(head, 1, 1, right_w)
-        para(c, date_line(on, place), 14, italic=True)
+        header(self.doc, issuer, number, on, place)
 
     def title(self, kind: str, summary: str) -> None:
         """ "BÁO CÁO" and its summary line with a short rule under it."""
@@ -272,22 +298,9 @@ class Nd30Document:
         lines: Sequence[str],
         name: str,
     ) -> None:
-        """ "Nơi nhận:" with its list on the left; signature lines and name on the right."""
+        """An empty line, then the recipients and the signature block (:func:`signature`)."""
         para(self.doc, "", 14)
-        sign = self.doc.add_table(rows=1, cols=2)
-        widths(sign, 8.0, 8.5)
-        no_borders(sign)
-        c = cell(sign, 0, 0, 8.0)
-        para(c, "Nơi nhận:", 12, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT)
-        for r in recipients:
-            para(c, f"- {r};", 11, align=WD_ALIGN_PARAGRAPH.LEFT)
-        para(c, filing, 11, align=WD_ALIGN_PARAGRAPH.LEFT)
-        c = cell(sign, 0, 1, 8.5)
-        for line in lines:
-            para(c, line, 14, bold=True)
-        for _ in range(4):
-            para(c, "", 14)
-        para(c, name, 14, bold=True)
+        signature(self.doc, recipients, filing, lines, name)
 
     def to_bytes(self) -> bytes:
         """The document as DOCX bytes."""
@@ -303,11 +316,13 @@ __all__ = [
     "cell",
     "date_line",
     "font",
+    "header",
     "new_document",
     "no_borders",
     "number_line",
     "page_numbers",
     "para",
     "rule",
+    "signature",
     "widths",
 ]

@@ -28,8 +28,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import date
-from typing import Any, Final
+from typing import Any, Final, Unpack
 
 import orjson
 import shapely
@@ -244,23 +243,14 @@ def import_boundaries(
     session: Session,
     actor: audit.Actor,
     data: bytes | str,
-    *,
-    valid_from: date | None = None,
-    source: str = "imported",
-    progress: boundaries.Progress | None = None,
+    **options: Unpack[boundaries.ImportOptions],
 ) -> ImportSummary:
     """Validate a GeoJSON FeatureCollection of commune boundaries and make it the current set
     (see :mod:`ioc.engines.geo.boundaries`); raises :class:`BoundaryImportError` listing every
     problem. The caller commits. This process's locator is dropped at once, the others see the
     new set at their next placement."""
     summary = boundaries.import_communes(
-        session,
-        actor,
-        data,
-        valid_from=valid_from,
-        source=source,
-        overlap_tolerance=overlap_tolerance(),
-        progress=progress,
+        session, actor, data, overlap_tolerance=overlap_tolerance(), **options
     )
     invalidate()
     return summary

@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Final
+from typing import Any, Final, TypedDict
 
 import orjson
 import shapely
@@ -325,6 +325,14 @@ def _summary(
             "Development Vietnam) / of the boundaries lie outside the province outline"
         )
     return summary
+
+
+class ImportOptions(TypedDict, total=False):
+    """The choices of an import besides the data (see :func:`import_communes`)."""
+
+    valid_from: date | None
+    source: str
+    progress: Progress | None
 
 
 def import_communes(

@@ -6,9 +6,13 @@ import re
 from dataclasses import dataclass
 
 from ioc.core.clock import fixed_offset_seconds
+from ioc.engines.actions_kit import same_named
 from ioc.settings import Settings
 
 SHARE_GROUP = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+_AS_SET = "host port username password tls ca_file client_id batch_size batch_ms protocol"
+"""The fields taken unchanged from the ``mqtt_<field>`` setting."""
 
 
 @dataclass(frozen=True)
@@ -50,18 +54,9 @@ class MqttConfig:
                 "no $share/ prefix when IOC_MQTT_SHARE_GROUP is set"
             )
         return cls(
-            host=settings.mqtt_host,
-            port=settings.mqtt_port,
-            username=settings.mqtt_username,
-            password=settings.mqtt_password,
-            tls=settings.mqtt_tls,
-            ca_file=settings.mqtt_ca_file,
-            client_id=settings.mqtt_client_id,
+            **same_named(settings, _AS_SET, prefix="mqtt_"),
             topics=topics,
-            batch_size=settings.mqtt_batch_size,
-            batch_ms=settings.mqtt_batch_ms,
             session_expiry_s=max(settings.mqtt_session_expiry_s, 0),
-            protocol=settings.mqtt_protocol,
             offset=fixed_offset_seconds(settings.timezone),
             share_group=group,
         )

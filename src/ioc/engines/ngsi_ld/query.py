@@ -9,7 +9,7 @@ Attribute paths (``attr.sub``, ``attr[key]``) are not supported.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -36,22 +36,26 @@ class _Parser:
         self.pos = 0
 
     def parse_or(self) -> Predicate:
-        parts = [self.parse_and()]
-        while self._peek("|"):
-            self.pos += 1
-            parts.append(self.parse_and())
-        if len(parts) == 1:
-            return parts[0]
-        return lambda doc: any(p(doc) for p in parts)
+        return self._joined("|", self.parse_and, any)
 
     def parse_and(self) -> Predicate:
-        parts = [self.parse_term()]
-        while self._peek(";"):
+        return self._joined(";", self.parse_term, all)
+
+    def _joined(
+        self,
+        separator: str,
+        parse_part: Callable[[], Predicate],
+        combine: Callable[[Iterable[bool]], bool],
+    ) -> Predicate:
+        """One or more parts read by ``parse_part`` between ``separator`` s, true as
+        ``combine`` (``any`` or ``all``) of theirs."""
+        parts = [parse_part()]
+        while self._peek(separator):
             self.pos += 1
-            parts.append(self.parse_term())
+            parts.append(parse_part())
         if len(parts) == 1:
             return parts[0]
-        return lambda doc: all(p(doc) for p in parts)
+        return lambda doc: combine(p(doc) for p in parts)
 
     def parse_term(self) -> Predicate:
         if self._peek("("):

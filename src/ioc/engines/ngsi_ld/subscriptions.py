@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from ioc.core import audit, clock
 from ioc.core.registry import Registry
 from ioc.engines.alerting.notify.config import ConfigError, upsert_contact_point
-from ioc.engines.alerting.notify.models import PENDING, WEBHOOK, ContactPoint, Outbox
+from ioc.engines.alerting.notify.models import WEBHOOK, ContactPoint, Outbox
 from ioc.engines.ngsi_ld.context import CORE_CONTEXT_URL, compact
 from ioc.engines.ngsi_ld.entities import (
     Change,
@@ -446,19 +446,8 @@ def notify_changes(session: Session, registry: Registry, tenant: str, changes: l
         }
         if (notification.get("endpoint") or {}).get("accept") == "application/ld+json":
             message["@context"] = CORE_CONTEXT_URL
-        session.add(
-            Outbox(
-                contact_point=sub.contact_point,
-                kind=WEBHOOK,
-                payload={"body": message},
-                status=PENDING,
-                attempts=0,
-                next_attempt_at=when,
-                created_at=when,
-                group_id=None,
-                summary=f"NGSI-LD {sub.sub_id}: {len(data)}"[:300],
-            )
-        )
+        summary = f"NGSI-LD {sub.sub_id}: {len(data)}"
+        session.add(Outbox.pending(sub.contact_point, WEBHOOK, {"body": message}, summary, when))
         sub.last_notification = now
         sub.times_sent = (sub.times_sent or 0) + 1
         queued += 1

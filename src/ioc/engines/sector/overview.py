@@ -115,7 +115,10 @@ def entity_table(
             t(spec["name"], lang),
             t(spec["kind"], lang),
             t(f"{p}.col.commune", lang),
-            *[t(c.key, lang) + (f" ({c.unit})" if c.unit else "") for c in sector.columns],
+            *[
+                t(c.key, lang) + (f" ({i18n.unit_label(c.unit, lang)})" if c.unit else "")
+                for c in sector.columns
+            ],
             t(f"{p}.col.source", lang),
         ],
         rows=[

@@ -18,68 +18,21 @@ reading), ``submissions_figure``, ``pages``, ``report`` (DOCX), ``demo``.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any
-
-from ioc.core.indicators import IndicatorSpec
-from ioc.core.registry import CommuneFigure, NavEntry, PackManifest
+from ioc.core.registry import NavEntry, PackManifest, lazy, pack_manifest
 
 __all__ = ["manifest"]
 
 
-def _indicators() -> list[IndicatorSpec]:
-    return []
-
-
-def _startup(settings: Any) -> None:
-    from ioc.packs.communes import config
-
-    config.configure(settings)
-
-
-def _page_router() -> Any:
-    from ioc.packs.communes.pages import router
-
-    return router
-
-
-def _figures(session: Any, day: date) -> list[CommuneFigure]:
-    from ioc.packs.communes.submissions_figure import figures
-
-    return figures(session, day)
-
-
-def _snapshot(factory: Any, now: datetime) -> str | None:
-    from ioc.packs.communes.jobs import snapshot_job
-
-    return snapshot_job(factory, now)
-
-
-def _landing(session: Any, user: Any) -> str | None:
-    from ioc.packs.communes.jobs import landing
-
-    return landing(session, user)
-
-
-def _demo(*args: Any, **kwargs: Any) -> Any:
-    from ioc.packs.communes.jobs import load_demo
-
-    return load_demo(*args, **kwargs)
-
-
 def manifest() -> PackManifest:
     """The commune scorecards' contributions."""
-    return PackManifest(
-        name="communes",
-        models="ioc.packs.communes.models",  # its tables (ioc.models_all)
-        title_key="cb.title",
-        indicators=_indicators,
-        page_router=_page_router,
+    return pack_manifest(
+        __name__,
+        "cb.title",
         nav=(NavEntry("/xa", "cb.nav", group="main"),),
-        on_startup=_startup,
-        commune_figures=_figures,
-        landing=_landing,
-        demo=_demo,
+        on_startup=lazy(f"{__name__}.config", "configure"),
+        commune_figures=lazy(f"{__name__}.submissions_figure", "figures"),
+        landing=lazy(f"{__name__}.jobs", "landing"),
+        demo=lazy(f"{__name__}.jobs", "load_demo"),
         # Stores today's board; hourly, so the day's last run is the day's board.
-        jobs=(("communes.snapshot", 3600.0, _snapshot),),
+        jobs=(("communes.snapshot", 3600.0, lazy(f"{__name__}.jobs", "snapshot_job")),),
     )

@@ -23,10 +23,11 @@ from sqlalchemy.orm import Session
 
 from ioc.core import i18n
 from ioc.core.registry import Registry
-from ioc.engines.exports import DOCX_MIME, XLSX_MIME, Table, to_xlsx
+from ioc.engines.exports import DOCX_MIME, Table
 from ioc.packs.communes import report, service
 from ioc.packs.communes.config import NONE
-from ioc.web.deps import DbSession, Viewer, request_language
+from ioc.web.deps import request_language
+from ioc.web.pagekit import ViewerCall, attachment, table_file
 from ioc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -81,7 +82,8 @@ def reasons(item: service.Attention, lang: str) -> list[Reason]:
     """The reason lines of a commune that needs attention (red, worse, yellow, missing)."""
 
     def named(col: service.Column, value: float | None) -> str:
-        unit = f" {col.unit}" if col.unit and col.unit != "%" else col.unit
+        shown = i18n.unit_label(col.unit, lang)
+        unit = f" {shown}" if col.unit and col.unit != "%" else col.unit
         return f"{col.name(lang)} {_fmt(value, col.decimals, lang)}{unit}"
 
     t = i18n.translate
@@ -207,15 +209,14 @@ def _sort_links(sort: str, descending: bool) -> Any:
 
 @router.get("/xa")
 def board_page(
-    request: Request,
-    db: DbSession,
-    principal: Viewer,
+    call: ViewerCall,
     day: str | None = None,
     compare: str | None = None,
     sort: str = "rank",
     dir: str = "asc",
 ) -> Response:
     """Bảng điểm xã, phường: the board of a day with its heat map, map and changes."""
+    request, db, principal = call
     lang = request_language(request)
     chosen = parse_day(day, "day", lang) or service.today()
     names = dict(service.commune_list(db))
@@ -276,7 +277,8 @@ def board_table(board: service.Board, lang: str) -> Table:
     header = [
         t("cb.col.rank", lang), "Mã" if lang == "vi" else "Code", t("cb.col.commune", lang),
         t("cb.col.score", lang), t("cb.col.color", lang),
-        *[f"{c.name(lang)} ({c.unit})" if c.unit else c.name(lang) for c in cols],
+        *[f"{c.name(lang)} ({i18n.unit_label(c.unit, lang)})" if c.unit else c.name(lang)
+          for c in cols],
     ]  # fmt: skip
     table = Table(
         t("cb.export.title", lang, day=i18n.format_date(board.day, lang)),
@@ -298,18 +300,13 @@ def board_table(board: service.Board, lang: str) -> Table:
 
 
 @router.get("/xa/export.xlsx")
-def board_export(
-    request: Request, db: DbSession, principal: Viewer, day: str | None = None
-) -> Response:
+def board_export(call: ViewerCall, day: str | None = None) -> Response:
     """Bảng điểm của ngày dưới dạng XLSX."""
+    request, db, _principal = call
     lang = request_language(request)
     chosen = parse_day(day, "day", lang) or service.today()
     board = service.board_for(db, _registry(request), chosen)
-    return Response(
-        to_xlsx(board_table(board, lang)),
-        media_type=XLSX_MIME,
-        headers={"Content-Disposition": f'attachment; filename="bang-diem-xa-{chosen}.xlsx"'},
-    )
+    return table_file(board_table(board, lang), "xlsx", f"bang-diem-xa-{chosen}")
 
 
 def _commune(
@@ -330,10 +327,9 @@ def _commune(
 
 
 @router.get("/xa/{code}")
-def commune_page(
-    request: Request, db: DbSession, principal: Viewer, code: str, day: str | None = None
-) -> Response:
+def commune_page(call: ViewerCall, code: str, day: str | None = None) -> Response:
     """Bảng điểm của một xã, phường: every figure with its trend and rank, 90-day colours."""
+    request, db, principal = call
     board, line, chosen = _commune(request, db, code, day)
     past = service.history(db, code, chosen, TREND_DAYS)
     strip = service.history(db, code, chosen, HISTORY_DAYS)
@@ -364,15 +360,10 @@ def commune_page(
 
 
 @router.get("/xa/{code}/report.docx")
-def commune_report(
-    request: Request, db: DbSession, principal: Viewer, code: str, day: str | None = None
-) -> Response:
+def commune_report(call: ViewerCall, code: str, day: str | None = None) -> Response:
     """Báo cáo một trang của xã, phường (thể thức NĐ 30/2020)."""
+    request, db, _principal = call
     board, line, chosen = _commune(request, db, code, day)
     past = service.history(db, code, chosen, TREND_DAYS)
     body = report.commune_docx(board, line, service.commune_rows(board, line, past), chosen)
-    return Response(
-        body,
-        media_type=DOCX_MIME,
-        headers={"Content-Disposition": f'attachment; filename="bang-diem-{code}-{chosen}.docx"'},
-    )
+    return attachment(body, DOCX_MIME, f"bang-diem-{code}-{chosen}.docx")

@@ -14,64 +14,17 @@ wires the two long-running parts:
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from ioc.core.indicators import IndicatorSpec
-from ioc.core.registry import NavEntry, PackManifest, RecordSample
-from ioc.packs.cybersecurity.datasets import datasets as _datasets
+from ioc.core.registry import NavEntry, PackManifest, lazy, pack_manifest
 
 __all__ = ["manifest"]
-
-
-def _indicators() -> list[IndicatorSpec]:
-    return []
 
 
 def _startup(settings: Any) -> None:
     from ioc.packs.cybersecurity import probes
 
     probes.configure(probes.ProbeConfig.from_settings(settings))
-
-
-def _api_router() -> Any:
-    from ioc.packs.cybersecurity.api import router
-
-    return router
-
-
-def _page_router() -> Any:
-    from ioc.packs.cybersecurity.pages import router
-
-    return router
-
-
-def _tile(session: Any, lang: str) -> Any:
-    from ioc.packs.cybersecurity.pages import overview_tile
-
-    return overview_tile(session, lang)
-
-
-def _demo(*args: Any, **kwargs: Any) -> Any:
-    from ioc.packs.cybersecurity.demo import load_demo
-
-    return load_demo(*args, **kwargs)
-
-
-def _record(name: str) -> Any:
-    def source(session: Any, now: datetime) -> list[RecordSample]:
-        from ioc.packs.cybersecurity import stats
-
-        result: list[RecordSample] = getattr(stats, name)(session, now)
-        return result
-
-    return source
-
-
-def _probe_sites(factory: Any, now: Any) -> str | None:
-    from ioc.packs.cybersecurity.probes import probe_sites
-
-    return probe_sites(factory, now)
 
 
 def _syslog_service(settings: Any, factory: Any) -> Any:
@@ -96,24 +49,17 @@ def _label_names(session: Any, label: str, value: str, lang: str) -> str | None:
 
 def manifest() -> PackManifest:
     """The cybersecurity pack's contributions."""
-    return PackManifest(
-        name="cybersecurity",
-        models="ioc.packs.cybersecurity.models",  # its tables (ioc.models_all)
-        datasets=_datasets,  # the open-data catalogue (issue 21)
-        title_key="cy.title",
-        indicators=_indicators,
-        api_router=_api_router,
-        page_router=_page_router,
-        tile=_tile,
+    return pack_manifest(
+        __name__,
+        "cy.title",
+        tile=lazy(f"{__name__}.pages", "overview_tile"),
         nav=(NavEntry("/cybersecurity", "cy.nav"),),
-        demo=_demo,
         on_startup=_startup,
-        jobs=(("cybersecurity.probe_sites", 300.0, _probe_sites),),
+        jobs=(("cybersecurity.probe_sites", 300.0, lazy(f"{__name__}.probes", "probe_sites")),),
         services=(_syslog_service,),
-        alert_rules_file="alert_rules.yaml",
         label_names=_label_names,
         record_sources={
-            name: _record(name)
+            name: lazy(f"{__name__}.stats", name)
             for name in ("critical_events", "sites_down", "sites_defaced", "cert_expiring")
         },
     )

@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
@@ -24,6 +23,7 @@ from ioc.packs.cybersecurity.models import CySite
 from ioc.packs.cybersecurity.parsers import SecurityEvent, normalise_json
 from ioc.packs.cybersecurity.schemas import AgenciesAnswer, SitesAnswer
 from ioc.packs.cybersecurity.store import store_events
+from ioc.web.api_kit import batch_report, read_items, row_error
 from ioc.web.api_models import BatchReport
 from ioc.web.batches import refuse
 from ioc.web.deps import DbSession, Ingestor, Principal, ViewerApi, forbid, write_scope
@@ -78,29 +78,27 @@ async def post_events(request: Request, principal: Ingestor, db: DbSession) -> J
     body = await request.body()
     if len(body) > MAX_BODY:
         return refuse(413, "Nội dung quá lớn / body too large")
-    try:
-        doc = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        return refuse(400, f"JSON không hợp lệ / invalid JSON: {exc}")
-    items = doc.get("events") if isinstance(doc, dict) else doc
-    if not isinstance(items, list):
-        return refuse(400, 'Cần {"events": [...]} hoặc một danh sách / expected {"events": [...]}')
-    if len(items) > MAX_EVENTS:
-        return refuse(413, f"Tối đa {MAX_EVENTS} sự kiện một lần / at most {MAX_EVENTS} events")
+    items = read_items(
+        body,
+        "events",
+        MAX_EVENTS,
+        not_a_list='Cần {"events": [...]} hoặc một danh sách / expected {"events": [...]}',
+        too_many=f"Tối đa {MAX_EVENTS} sự kiện một lần / at most {MAX_EVENTS} events",
+    )
+    if isinstance(items, JSONResponse):
+        return items
     received = clock.now()
     good = []
     errors: list[dict[str, Any]] = []
     for number, item in enumerate(items, start=1):
         event, problems = normalise_json(item, received)
         if event is None:
-            errors.extend(
-                {"row": number, "field": p.field, "message": p.message, "message_en": p.message_en}
-                for p in problems
-            )
+            errors.extend(row_error(number, p.field, p.message, p.message_en) for p in problems)
         else:
             good.append(event)
     good = _owned_events(db, principal, good)
     stored = store_events(db, good, transport="http", received=received)
+    rejected = len({e["row"] for e in errors})
     audit.record(
         db,
         principal.actor,
@@ -109,15 +107,9 @@ async def post_events(request: Request, principal: Ingestor, db: DbSession) -> J
         None,
         received=len(items),
         stored=stored,
-        rejected=len({e["row"] for e in errors}),
+        rejected=rejected,
     )
-    body_out = {
-        "received": len(items),
-        "stored": stored,
-        "rejected": len({e["row"] for e in errors}),
-        "errors": errors[:1000],
-    }
-    return JSONResponse(body_out, 422 if errors else 200)
+    return batch_report(len(items), stored, rejected, errors[:1000])
 
 
 def _owned_events(

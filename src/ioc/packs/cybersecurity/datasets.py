@@ -8,9 +8,7 @@ incidents; sạch = syslog/SOC dead letters against incidents taken.
 
 from __future__ import annotations
 
-from datetime import date
-
-from ioc.core.registry import DatasetSpec
+from ioc.core.registry import DatasetSpec, load_datasets
 from ioc.engines.dataset_quality import records_quality
 from ioc.packs.cybersecurity.models import CyIncident
 
@@ -26,32 +24,12 @@ def _complete(i: CyIncident) -> bool:
 
 
 def datasets() -> list[DatasetSpec]:
-    """The incidents dataset."""
-    return [
-        DatasetSpec(
-            code="su-co-an-toan-thong-tin",
-            pack="cybersecurity",
-            title_vi="Sự cố an toàn thông tin mạng",
-            title_en="Cybersecurity incidents",
-            description_vi=(
-                "Sự cố an toàn thông tin của các cơ quan: loại, mức độ, xử lý, nguyên nhân."
-            ),
-            description_en=(
-                "Agencies' cybersecurity incidents: category, severity, handling, cause."
-            ),
-            owner_agency="so-khoa-hoc-cong-nghe",
-            frequency="irregular",
-            public=False,
-            licence="internal",
-            temporal_start=date(2025, 7, 1),
-            tags=("an-toan-thong-tin",),
-            href="/cybersecurity",
-            quality=records_quality(
-                CyIncident,
-                CyIncident.opened_at,
-                complete=_complete,
-                consistent=_ok,
-                dead_letter_sources=("syslog", "soc"),
-            ),
-        )
-    ]
+    """The incidents dataset (``datasets.yaml``)."""
+    quality = records_quality(
+        CyIncident,
+        CyIncident.opened_at,
+        complete=_complete,
+        consistent=_ok,
+        dead_letter_sources=("syslog", "soc"),
+    )
+    return load_datasets("ioc.packs.cybersecurity", {"su-co-an-toan-thong-tin": (None, quality)})

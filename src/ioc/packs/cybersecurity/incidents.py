@@ -11,13 +11,13 @@ States and transitions::
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ioc.core import audit, clock
+from ioc.engines.actions_kit import LabelledFieldError, check_move
 from ioc.packs.cybersecurity.models import CyEvent, CyIncident, CyIncidentStep
 from ioc.packs.cybersecurity.parsers import CATEGORIES, SEVERITIES
 
@@ -32,16 +32,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 MAX_TEXT = 4000
 
 
-@dataclass
-class IncidentError(ValueError):
+class IncidentError(LabelledFieldError):
     """A refused incident action; names the field, in Vietnamese and English."""
-
-    field: str
-    message: str
-    en: str
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.message} / {self.en}"
 
 
 def _text(value: str | None, field: str, *, required: bool, limit: int = MAX_TEXT) -> str:
@@ -143,12 +135,7 @@ def change_status(
     session: Session, actor: audit.Actor, incident: CyIncident, status: str, note: str = ""
 ) -> None:
     """Move an open incident to another open status (closing needs :func:`close_incident`)."""
-    if status not in TRANSITIONS.get(incident.status, frozenset()):
-        raise IncidentError(
-            "status",
-            f"không chuyển được từ {incident.status} sang {status}",
-            f"cannot go from {incident.status} to {status}",
-        )
+    check_move(TRANSITIONS, incident.status, status, IncidentError)
     before = incident.status
     incident.status = status
     text = _text(note, "note", required=False)

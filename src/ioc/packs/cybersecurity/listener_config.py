@@ -6,6 +6,11 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from ioc.engines.actions_kit import same_named
+
+#: The fields of the configuration read from the settings ``syslog_<field>``.
+_SETTINGS = "batch_size batch_ms max_line dead_letters_per_batch rcvbuf parse_workers"
+
 
 @dataclass(frozen=True)
 class ListenerConfig:
@@ -33,13 +38,8 @@ class ListenerConfig:
             host=settings.syslog_host,
             udp_port=settings.syslog_udp_port if "udp" in protocols else None,
             tcp_port=settings.syslog_tcp_port if "tcp" in protocols else None,
-            batch_size=settings.syslog_batch_size,
-            batch_ms=settings.syslog_batch_ms,
-            max_line=settings.syslog_max_line,
-            dead_letters_per_batch=settings.syslog_dead_letters_per_batch,
-            rcvbuf=settings.syslog_rcvbuf,
+            **same_named(settings, _SETTINGS, prefix="syslog_"),
             local_offset_s=fixed_offset_seconds(settings.timezone),
-            parse_workers=settings.syslog_parse_workers,
         )
 
 

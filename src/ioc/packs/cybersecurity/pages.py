@@ -8,7 +8,7 @@ import json
 from datetime import timedelta
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,32 +16,31 @@ from sqlalchemy.orm import Session
 from ioc.core import clock, i18n, ownership
 from ioc.core.auth import Permission
 from ioc.core.registry import Tile
-from ioc.engines.exports import XLSX_MIME, Table, to_csv, to_xlsx
+from ioc.engines.exports import Table
 from ioc.packs.cybersecurity import incidents, listener, probes, stats
 from ioc.packs.cybersecurity.models import CyEvent, CyIncident, CySite
 from ioc.packs.cybersecurity.parsers import CATEGORIES, SEVERITIES
 from ioc.web import csrf
-from ioc.web.deps import (
-    Admin,
-    DbSession,
-    Handler,
-    Principal,
-    Viewer,
-    forbid,
-    request_language,
-    write_scope,
+from ioc.web.csrf import CsrfField
+from ioc.web.deps import Principal, forbid, write_scope
+from ioc.web.pagekit import (
+    EXPORT_FORMATS,
+    AdminCall,
+    HandlerCall,
+    Posted,
+    ViewerCall,
+    form_fields,
+    plain_error,
+    table_file,
 )
 from ioc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-SEVERITY_COLORS = {
-    "critical": "#B71C1C",
-    "high": "#E65100",
-    "medium": "#F9A825",
-    "low": "#1565C0",
-    "info": "#78909C",
-}
+# One chart colour per severity, most severe first (the order of ``SEVERITIES``).
+SEVERITY_COLORS = dict(
+    zip(SEVERITIES, ("#B71C1C", "#E65100", "#F9A825", "#1565C0", "#78909C"), strict=True)
+)
 STATE_BADGES = {
     "up": "badge-ok",
     "slow": "badge-warn",
@@ -129,11 +128,10 @@ def _sites(db: Session, now: Any) -> list[dict[str, Any]]:
 
 
 @router.get("/cybersecurity")
-def index(
-    request: Request, db: DbSession, principal: Viewer, agency: str | None = None
-) -> Response:
+def index(call: ViewerCall, agency: str | None = None) -> Response:
     """Giám sát ATTT mạng: the overview, optionally for one agency (drill-down)."""
-    lang = request_language(request)
+    request, db, principal = call
+    lang = call.lang
     now = clock.now()
     agency = agency or None
     buckets, series = stats.events_over_time(db, now, 24 * 7, agency)
@@ -250,29 +248,14 @@ def _table(db: Session, which: str, lang: str) -> Table:
 
 
 @router.get("/cybersecurity/export")
-def export(
-    request: Request,
-    db: DbSession,
-    principal: Viewer,
-    table: str = "agencies",
-    format: str = "xlsx",
-) -> Response:
+def export(call: ViewerCall, table: str = "agencies", format: str = "xlsx") -> Response:
     """Tải bảng: agencies | sites | events (7 days) as XLSX or CSV."""
-    if table not in EXPORTS or format not in ("csv", "xlsx"):
-        return Response(
+    if table not in EXPORTS or format not in EXPORT_FORMATS:
+        return plain_error(
             "Tham số không hợp lệ / invalid parameters: table = agencies | sites | events, "
-            "format = csv | xlsx",
-            status_code=400,
-            media_type="text/plain; charset=utf-8",
+            "format = csv | xlsx"
         )
-    lang = request_language(request)
-    data = _table(db, table, lang)
-    body, media = (to_xlsx(data), XLSX_MIME) if format == "xlsx" else (to_csv(data), "text/csv")
-    return Response(
-        body,
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="attt-{table}.{format}"'},
-    )
+    return table_file(_table(call.db, table, call.lang), format, f"attt-{table}")
 
 
 def _incident(db: Session, incident_id: int) -> CyIncident:
@@ -283,8 +266,9 @@ def _incident(db: Session, incident_id: int) -> CyIncident:
 
 
 @router.get("/cybersecurity/incidents/{incident_id}")
-def incident_page(request: Request, incident_id: int, db: DbSession, principal: Viewer) -> Response:
+def incident_page(call: ViewerCall, incident_id: int) -> Response:
     """Sự cố: details, linked events, handling steps and the actions."""
+    request, db, principal = call
     incident = _incident(db, incident_id)
     events = list(
         db.execute(
@@ -333,22 +317,26 @@ def _check_owner(db: Session, principal: Principal, agency_code: str | None, doo
         )
 
 
+# The form that opens an incident by hand (one opened from an event names only the event).
+IncidentForm = Annotated[
+    Posted,
+    Depends(
+        form_fields(
+            title=300, agency=64, category=(32, "other"), severity=(16, "medium"), description=4000
+        )
+    ),
+]
+
+
 @router.post("/cybersecurity/incidents")
 def new_incident(
-    request: Request,
-    db: DbSession,
-    principal: Handler,
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
-    event_id: Annotated[int | None, Form()] = None,
-    title: Annotated[str, Form(max_length=300)] = "",
-    agency: Annotated[str, Form(max_length=64)] = "",
-    category: Annotated[str, Form(max_length=32)] = "other",
-    severity: Annotated[str, Form(max_length=16)] = "medium",
-    description: Annotated[str, Form(max_length=4000)] = "",
+    call: HandlerCall, form: IncidentForm, event_id: Annotated[int | None, Form()] = None
 ) -> Response:
     """Mở sự cố: from an event (``event_id``) or by hand."""
-    if not csrf.valid(request, csrf_token):
+    request, db, principal = call
+    if not csrf.valid(request, form.csrf_token):
         return _back("/cybersecurity", done="csrf")
+    agency = form["agency"]
     try:
         if event_id is not None:
             event = db.get(CyEvent, event_id)
@@ -361,11 +349,11 @@ def new_incident(
             incident = incidents.open_incident(
                 db,
                 principal.actor,
-                title=title,
+                title=form["title"],
                 agency_code=agency or None,
-                category=category,
-                severity=severity,
-                description=description,
+                category=form["category"],
+                severity=form["severity"],
+                description=form["description"],
             )
     except incidents.IncidentError as exc:
         return _back("/cybersecurity", done="error", field=exc.field)
@@ -373,20 +361,17 @@ def new_incident(
     return _back(f"/cybersecurity/incidents/{incident.id}")
 
 
+# The form of an incident's handling actions.
+ActionForm = Annotated[Posted, Depends(form_fields(text=4000, status=16))]
+
+
 @router.post("/cybersecurity/incidents/{incident_id}/{action}")
-def incident_action(
-    request: Request,
-    incident_id: int,
-    action: str,
-    db: DbSession,
-    principal: Handler,
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
-    text: Annotated[str, Form(max_length=4000)] = "",
-    status: Annotated[str, Form(max_length=16)] = "",
-) -> Response:
+def incident_action(call: HandlerCall, incident_id: int, action: str, form: ActionForm) -> Response:
     """note | status | close | reopen — one audited action each."""
+    request, db, principal = call
+    text, status = form["text"], form["status"]
     path = f"/cybersecurity/incidents/{incident_id}"
-    if not csrf.valid(request, csrf_token):
+    if not csrf.valid(request, form.csrf_token):
         return _back(path, error="csrf")
     incident = _incident(db, incident_id)
     if action not in ("note", "status", "close", "reopen"):
@@ -411,14 +396,9 @@ def incident_action(
 
 
 @router.post("/cybersecurity/sites/{site_id}/rebaseline")
-def rebaseline(
-    request: Request,
-    site_id: int,
-    db: DbSession,
-    principal: Admin,
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
-) -> Response:
+def rebaseline(call: AdminCall, site_id: int, csrf_token: CsrfField = "") -> Response:
     """Chấp nhận giao diện hiện tại làm bản gốc (after a legitimate redesign)."""
+    request, db, principal = call
     if not csrf.valid(request, csrf_token):
         return _back("/cybersecurity", done="csrf")
     site = db.get(CySite, site_id)

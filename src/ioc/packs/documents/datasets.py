@@ -10,12 +10,12 @@ documents. Tasks: newest progress update; đủ = open tasks updated in the wind
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ioc.core.registry import DatasetQuality, DatasetSpec
+from ioc.core.registry import DatasetQuality, DatasetSpec, load_datasets
 from ioc.engines.dataset_quality import WINDOW, records_quality
 from ioc.packs.documents.models import Document, Task
 
@@ -57,50 +57,15 @@ def _tasks_quality(session: Session, now: datetime) -> DatasetQuality:
 
 
 def datasets() -> list[DatasetSpec]:
-    """The document register and the directive tasks."""
-    return [
-        DatasetSpec(
-            code="van-ban-den-di",
-            pack="documents",
-            title_vi="Văn bản đến, văn bản đi",
-            title_en="Incoming and outgoing documents",
-            description_vi=(
-                "Sổ văn bản đến, đi của các cơ quan: số, loại, ngày, hạn xử lý, ký số, "
-                "liên thông (từ hệ thống quản lý văn bản và điều hành)."
-            ),
-            description_en=(
-                "Agencies' document registers: number, type, dates, handling deadline, digital "
-                "signature, interconnection (from the document management system)."
-            ),
-            owner_agency="van-phong-ubnd-tinh",
-            frequency="P1D",
-            public=False,
-            licence="internal",
-            temporal_start=date(2025, 7, 1),
-            tags=("van-ban",),
-            href="/documents",
-            quality=records_quality(
-                Document,
-                Document.registered_at,
-                complete=_document_complete,
-                consistent=_document_consistent,
-                dead_letter_sources=("documents",),
-            ),
-        ),
-        DatasetSpec(
-            code="nhiem-vu-duoc-giao",
-            pack="documents",
-            title_vi="Nhiệm vụ được giao theo văn bản chỉ đạo",
-            title_en="Tasks assigned by directives",
-            description_vi="Nhiệm vụ, cơ quan chủ trì, hạn, tiến độ và kết quả thực hiện.",
-            description_en="Tasks, lead agency, deadline, progress and completion.",
-            owner_agency="van-phong-ubnd-tinh",
-            frequency="P1W",
-            public=False,
-            licence="internal",
-            temporal_start=date(2025, 7, 1),
-            tags=("nhiem-vu", "chi-dao"),
-            href="/documents/tasks",
-            quality=_tasks_quality,
-        ),
-    ]
+    """The document register and the directive tasks (``datasets.yaml``)."""
+    documents = records_quality(
+        Document,
+        Document.registered_at,
+        complete=_document_complete,
+        consistent=_document_consistent,
+        dead_letter_sources=("documents",),
+    )
+    return load_datasets(
+        "ioc.packs.documents",
+        {"van-ban-den-di": (None, documents), "nhiem-vu-duoc-giao": (None, _tasks_quality)},
+    )

@@ -34,6 +34,7 @@ from datetime import date, datetime, time, timedelta
 
 from ioc.core import clock
 from ioc.core.calendar import WorkingCalendar
+from ioc.engines.actions_kit import Rate
 
 __all__ = [
     "DeadlineError",
@@ -60,19 +61,6 @@ class DocFacts:
     processed_at: datetime | None = None
     digitally_signed: bool = False
     via_axis: bool = False
-
-
-@dataclass(frozen=True)
-class Rate:
-    """A share ``hits / total`` in percent; ``value`` is None when ``total`` is 0."""
-
-    hits: int
-    total: int
-
-    @property
-    def value(self) -> float | None:
-        """The percentage (0–100), or None without a denominator."""
-        return None if self.total == 0 else 100.0 * self.hits / self.total
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ date alone means 00:00 local, and a deadline counted from it ends at the end of 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, time
 from typing import Any
 
@@ -45,7 +45,8 @@ from sqlalchemy.orm import Session
 from ioc.core import audit, clock
 from ioc.core.calendar import WorkingCalendar, load_calendar
 from ioc.core.models import Agency
-from ioc.core.ownership import NotYourData, WriteScope
+from ioc.core.ownership import WriteScope
+from ioc.engines.actions_kit import BatchOutcome, FieldError, chunks, refuse_foreign
 from ioc.engines.ingestion.tabular import TableError, read_table
 from ioc.packs.documents.indicators import DeadlineError, parse_deadline
 from ioc.packs.documents.models import Document
@@ -106,7 +107,7 @@ class RowError:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form."""
-        return {"row": self.row, "field": self.field, "message": self.message, "en": self.en}
+        return asdict(self)
 
     def text(self, *, file: bool) -> str:
         """``Dòng 3, cột Hạn xử lý: … (row 3, column deadline: …)``."""
@@ -119,18 +120,12 @@ class RowError:
 
 
 @dataclass
-class IngestReport:
+class IngestReport(BatchOutcome[RowError]):
     """What a batch or file did."""
 
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """True when every row was accepted."""
-        return not self.errors
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -143,12 +138,8 @@ class IngestReport:
         }
 
 
-class _Bad(ValueError):
-    def __init__(self, field: str, message: str, en: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-        self.en = en
+class _Bad(FieldError):
+    """A refused value of one row."""
 
 
 def _text(raw: Mapping[str, Any], key: str) -> str:
@@ -381,28 +372,19 @@ def check_owners(
         if external_id:
             ids.append(external_id)
     codes = dict(session.execute(select(Agency.id, Agency.code)).all())
-    for start in range(0, len(ids), 500):
+    for chunk in chunks(ids):
         for external_id, agency_id in session.execute(
-            select(Document.external_id, Document.agency_id).where(
-                Document.external_id.in_(ids[start : start + 500])
-            )
+            select(Document.external_id, Document.agency_id).where(Document.external_id.in_(chunk))
         ):
             if not scope.may_agency(codes.get(agency_id)):
                 refused.add(f"{external_id} ({codes.get(agency_id)})")
-    if refused:
-        shown = ", ".join(sorted(refused)[:20])
-        raise NotYourData(
-            f"Lô có văn bản của đơn vị khác: {shown}",
-            f"the batch holds documents of another agency: {shown}",
-            owners=refused,
-        )
+    refuse_foreign(refused, "văn bản", "documents")
 
 
 def _upsert(session: Session, valid: list[dict[str, Any]], report: IngestReport) -> None:
     ids = [v["_external_id"] for v in valid]
     existing: dict[str, Document] = {}
-    for chunk_start in range(0, len(ids), 500):
-        chunk = ids[chunk_start : chunk_start + 500]
+    for chunk in chunks(ids):
         for found in session.execute(
             select(Document).where(Document.external_id.in_(chunk))
         ).scalars():

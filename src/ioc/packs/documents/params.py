@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ioc.core import clock
 from ioc.core.models import Agency
+from ioc.engines.actions_kit import FieldError
 from ioc.packs.documents import tasks
 from ioc.packs.documents.queries import Period
 from ioc.web.deps import Principal
@@ -27,14 +28,8 @@ __all__ = [
 ]
 
 
-class PageError(ValueError):
+class PageError(FieldError):
     """A bad query parameter or form field, named, in Vietnamese and English."""
-
-    def __init__(self, field: str, message: str, en: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-        self.en = en
 
 
 def doer(principal: Principal) -> tasks.Doer:

@@ -7,21 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ioc.core.indicators import IndicatorSpec, load_catalog
-from ioc.core.registry import NavEntry, NgsiType, PackManifest
-from ioc.packs.environment.commune_figures import figures as _commune_figures
+from ioc.core.registry import NavEntry, NgsiType, PackManifest, lazy, pack_manifest
 
 __all__ = ["manifest"]
-
-
-def _indicators() -> list[IndicatorSpec]:
-    return load_catalog("ioc.packs.environment", "environment")
-
-
-def _api_router() -> Any:
-    from ioc.packs.environment.api import router
-
-    return router
 
 
 def _page_router() -> Any:
@@ -33,18 +21,6 @@ def _page_router() -> Any:
     router.include_router(pages.router)
     router.include_router(networks.router)  # after pages: /environment/{tab} is a catch-all
     return router
-
-
-def _tile(session: Any, lang: str) -> Any:
-    from ioc.packs.environment.pages import overview_tile
-
-    return overview_tile(session, lang)
-
-
-def _convert(indicator: str, value: float, unit: str) -> float:
-    from ioc.packs.environment.units import convert
-
-    return convert(indicator, value, unit)
 
 
 def _startup(settings: Any) -> None:
@@ -68,12 +44,6 @@ def _startup(settings: Any) -> None:
             repeated_breakpoint_edge=settings.water_repeated_breakpoint_edge,
         )
     )
-
-
-def _demo(*args: Any, **kwargs: Any) -> Any:
-    from ioc.packs.environment.demo import load_demo
-
-    return load_demo(*args, **kwargs)
 
 
 # Smart Data Models types the pack takes in (MQTT payloads, NGSI-LD API) and what they become.
@@ -123,22 +93,16 @@ def manifest() -> PackManifest:
     """The environment pack's contributions."""
     from ioc.packs.environment import service, water  # VN_AQI and VN_WQI, derived per batch
 
-    return PackManifest(
-        commune_figures=_commune_figures,  # the commune scorecards (/xa)
-        name="environment",
-        title_key="tile.environment",
-        indicators=_indicators,
-        api_router=_api_router,
+    return pack_manifest(
+        __name__,
+        "tile.environment",
         page_router=_page_router,
-        tile=_tile,
+        tile=lazy(f"{__name__}.pages", "overview_tile"),
         nav=(NavEntry("/environment", "nav.environment"),),
-        unit_converter=_convert,
+        unit_converter=lazy(f"{__name__}.units", "convert"),
         entity_types=("AirQualityStation", "WaterQualityStation", "NoiseStation", "WeatherStation"),
         ngsi_types=NGSI_TYPES,
-        demo=_demo,
         on_startup=_startup,
-        alert_rules_file="alert_rules.yaml",
-        models="ioc.packs.environment.models",
         listeners=(service.on_observations_written, water.on_observations_written),
         derive_handlers={
             service.DERIVE_KIND: service.recompute_station,

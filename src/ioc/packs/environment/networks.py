@@ -14,20 +14,19 @@ from starlette.concurrency import run_in_threadpool
 from ioc.core import clock, i18n, ownership
 from ioc.core.models import Entity, Indicator, Series
 from ioc.core.series import DAY, HOUR, read_hourly_means, read_rollups
-from ioc.engines.exports import CSV_MIME, XLSX_MIME
+from ioc.engines.exports import XLSX_MIME
 from ioc.packs.environment import device_health, noise_weather, queries
 from ioc.packs.environment.queries import MAP_PLACES, script_json
 from ioc.web import csrf
 from ioc.web.deps import (
     DbSession,
-    IngestorPage,
     Principal,
     Viewer,
-    derive_after_commit,
     forbid,
     request_language,
     write_scope,
 )
+from ioc.web.pagekit import EXPORT_FORMATS, Call, IngestorCall, ViewerCall, attachment, table_file
 from ioc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -101,31 +100,26 @@ def water_template(principal: Viewer) -> Response:
     """Mẫu nhập kết quả quan trắc nước mặt (XLSX) with instructions in Vietnamese."""
     from ioc.packs.environment import water
 
-    return Response(
-        water.xlsx_template(),
-        media_type=XLSX_MIME,
-        headers={"Content-Disposition": 'attachment; filename="mau-ket-qua-nuoc-mat.xlsx"'},
-    )
+    return attachment(water.xlsx_template(), XLSX_MIME, "mau-ket-qua-nuoc-mat.xlsx")
 
 
 @router.post("/environment/water/import", response_class=HTMLResponse)
 async def water_import(
-    request: Request,
-    db: DbSession,
-    principal: IngestorPage,
+    call: IngestorCall,
     file: Annotated[UploadFile, File()],
     csrf_token: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
     """Nhập kết quả phân tích từ tệp mẫu: valid cells kept, each refused cell named by row and
     column; VN_WQI is derived right after."""
+    request, db, principal = call
     from ioc.core.clock import fixed_offset_seconds
     from ioc.packs.environment import water
 
     if not csrf.valid(request, csrf_token):
-        return _network_view(request, "water", db, principal, flash=("error", "error.csrf"))
+        return _network_view(call, "water", flash=("error", "error.csrf"))
     content = await file.read(MAX_UPLOAD_BYTES + 1)
     if len(content) > MAX_UPLOAD_BYTES:
-        return _network_view(request, "water", db, principal, flash=("error", "env.upload_too_big"))
+        return _network_view(call, "water", flash=("error", "env.upload_too_big"))
     settings = request.app.state.settings
 
     def work() -> water.ImportReport:
@@ -141,22 +135,16 @@ async def water_import(
         except ownership.NotYourData as exc:
             raise forbid(db, principal, "environment.water.import", exc) from exc
         db.commit()
-        derive_after_commit(request)
         return report
 
     report = await run_in_threadpool(work)
-    return _network_view(request, "water", db, principal, report=report)
+    return _network_view(call, "water", report=report)
 
 
 @router.get("/environment/compare", response_class=HTMLResponse)
-def compare_page(
-    request: Request,
-    db: DbSession,
-    principal: Viewer,
-    indicator: str = "pm25",
-    days: int = 7,
-) -> Response:
+def compare_page(call: ViewerCall, indicator: str = "pm25", days: int = 7) -> Response:
     """So sánh trạm: one parameter at several stations on one chart (hourly means)."""
+    request, db, principal = call
     lang = request_language(request)
     chosen = [c for c in request.query_params.getlist("station") if c][:8]
     days = min(max(days, 1), 90)
@@ -220,19 +208,16 @@ def compare_page(
 
 
 @router.get("/environment/{tab}", response_class=HTMLResponse)
-def network_page(request: Request, tab: str, db: DbSession, principal: Viewer) -> Response:
+def network_page(call: ViewerCall, tab: str) -> Response:
     """Nước / Tiếng ồn / Khí tượng: map and table of a network's stations with latest values."""
-    return _network_view(request, tab, db, principal)
+    return _network_view(call, tab)
 
 
 def _network_view(
-    request: Request,
-    tab: str,
-    db: DbSession,
-    principal: Principal,
-    flash: tuple[str, str] | None = None,
-    report: Any = None,
+    call: Call, tab: str, flash: tuple[str, str] | None = None, report: Any = None
 ) -> Response:
+    """A network's page, with the answer of an upload (``flash``, ``report``) when there is one."""
+    request, db, principal = call
     if tab == "devices":
         return devices_page(request, db, principal)
     network = NETWORKS.get(tab)
@@ -440,19 +425,13 @@ EXPORT_DAYS_MAX = 366
 
 
 @router.get("/environment/stations/{code}/export")
-def station_export(
-    request: Request,
-    code: str,
-    db: DbSession,
-    principal: Viewer,
-    format: str = "csv",
-    days: int = 7,
-) -> Response:
+def station_export(call: ViewerCall, code: str, format: str = "csv", days: int = 7) -> Response:
     """Tải số liệu: hourly means of every parameter of a station (the data behind its charts)
     as CSV or XLSX, times in Vietnam time, hours labelled as their charts label them."""
-    from ioc.engines.exports import Table, to_csv, to_xlsx
+    request, db, _principal = call
+    from ioc.engines.exports import Table
 
-    if format not in ("csv", "xlsx"):
+    if format not in EXPORT_FORMATS:
         raise HTTPException(422, "format: csv hoặc xlsx")
     if not 1 <= days <= EXPORT_DAYS_MAX:
         raise HTTPException(422, f"days: từ 1 đến {EXPORT_DAYS_MAX}")
@@ -497,15 +476,4 @@ def station_export(
             + ("ngày" if lang == "vi" else "days"),
         ],
     )
-    filename = f"{entity.code}-{days}d.{format}"
-    if format == "xlsx":
-        return Response(
-            to_xlsx(table),
-            media_type=XLSX_MIME,
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-        )
-    return Response(
-        to_csv(table),
-        media_type=CSV_MIME,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return table_file(table, format, f"{entity.code}-{days}d")

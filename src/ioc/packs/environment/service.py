@@ -1,9 +1,16 @@
-"""Air-quality service: stations, VN_AQI derivation on write, and the reads pages and APIs use.
+"""Air-quality service: stations, VN_AQI derivation after commit, and the reads pages and APIs
+use.
 
-VN_AQI is derived after ingestion, from the hourly rollups: a listener on the series store queues
-the work inside the batch's transaction (durable exactly when the data is), and the derive engine
-(``ioc.engines.derive``) recomputes the index right after the commit, so a batch is never slowed
-down by the index and never loses it.
+VN_AQI is derived after ingestion (HTTP, file import, MQTT, NGSI-LD: every writer goes through
+the series store), from the hourly rollups: a listener on the series store queues the work
+inside the batch's transaction (durable exactly when the data is), the store wakes the derive
+engine (``ioc.engines.derive``) when that transaction commits, and the engine recomputes the
+index (``recompute_station``) in its own transaction, so a batch is never slowed down by the
+index and never loses it.
+
+Each result is stored twice: in ``env_aqi`` with its dominant pollutant and sub-indices (the
+station pages and the API read it) and as the series ``vn_aqi_hour`` / ``vn_aqi_day`` (value
+only), whose rollups feed the charts and tile trend and whose values the alert rules read.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ from ioc.core.series import (
     write_observations,
 )
 from ioc.engines import geo
-from ioc.engines.derive import enqueue
+from ioc.engines.derive import enqueue_touched
 from ioc.packs.environment import aqi
 from ioc.packs.environment.aqi import Category
 from ioc.packs.environment.models import AirQualityIndex
@@ -181,26 +188,10 @@ def on_observations_written(session: Session, result: WriteResult) -> None:
     """Listener: queue VN_AQI recomputation for the stations and hours a batch touched.
 
     The work is queued in the batch's transaction and done by the derive engine right after
-    (``recompute_station``), so a batch is never slowed down by the index and never loses it.
+    its commit (``recompute_station``), so a batch is never slowed down by the index and never
+    loses it.
     """
-    if not result.touched:
-        return
-    rows = session.execute(
-        select(Series.id, Series.subject_code, Indicator.code)
-        .join(Indicator, Indicator.id == Series.indicator_id)
-        .where(
-            Series.id.in_(list(result.touched)),
-            Series.subject_kind == "entity",
-            Indicator.code.in_(POLLUTANTS),
-        )
-    ).all()
-    spans: dict[str, tuple[int, int]] = {}
-    for sid, station_code, _ in rows:
-        lo, hi = result.touched[sid]
-        cur = spans.get(station_code)
-        spans[station_code] = (lo, hi) if cur is None else (min(cur[0], lo), max(cur[1], hi))
-    for station_code, (lo, hi) in spans.items():
-        enqueue(session, DERIVE_KIND, station_code, lo, hi)
+    enqueue_touched(session, result, DERIVE_KIND, POLLUTANTS)
 
 
 def recompute_station(session: Session, station_code: str, lo: int, hi: int) -> None:

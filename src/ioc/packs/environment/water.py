@@ -17,7 +17,7 @@ from __future__ import annotations
 import io
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Literal
@@ -39,7 +39,8 @@ from ioc.core.series import (
     read_rollups,
     write_observations,
 )
-from ioc.engines.derive import enqueue
+from ioc.engines.actions_kit import BatchOutcome
+from ioc.engines.derive import enqueue_touched
 from ioc.engines.ingestion.parse import PayloadError, RawRow
 from ioc.engines.ingestion.service import ingest
 from ioc.engines.ingestion.validate import RowError
@@ -127,24 +128,7 @@ def water_station(session: Session, code: str) -> Entity | None:
 
 def on_observations_written(session: Session, result: WriteResult) -> None:
     """Listener: queue VN_WQI recomputation for the stations and spans a batch touched."""
-    if not result.touched:
-        return
-    rows = session.execute(
-        select(Series.id, Series.subject_code)
-        .join(Indicator, Indicator.id == Series.indicator_id)
-        .where(
-            Series.id.in_(list(result.touched)),
-            Series.subject_kind == "entity",
-            Indicator.code.in_(list(WQI_CODES)),
-        )
-    ).all()
-    spans: dict[str, tuple[int, int]] = {}
-    for sid, station_code in rows:
-        lo, hi = result.touched[sid]
-        cur = spans.get(station_code)
-        spans[station_code] = (lo, hi) if cur is None else (min(cur[0], lo), max(cur[1], hi))
-    for station_code, (lo, hi) in spans.items():
-        enqueue(session, DERIVE_KIND, station_code, lo, hi)
+    enqueue_touched(session, result, DERIVE_KIND, WQI_CODES)
 
 
 def recompute_wqi(session: Session, station_code: str, lo: int, hi: int) -> None:
@@ -355,28 +339,16 @@ class CellError:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON shape of the error."""
-        return {
-            "row": self.row,
-            "column": self.column,
-            "code": self.code,
-            "message": self.message,
-            "message_en": self.message_en,
-        }
+        return asdict(self)
 
 
 @dataclass
-class ImportReport:
+class ImportReport(BatchOutcome[CellError]):
     """Outcome of a wide XLSX import: sample rows read, values sent, stored, refused cells."""
 
     rows: int = 0
     received: int = 0
     stored: int = 0
-    errors: list[CellError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """True when every cell was accepted."""
-        return not self.errors
 
     def as_dict(self) -> dict[str, Any]:
         """JSON shape of the report."""

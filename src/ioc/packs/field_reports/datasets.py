@@ -12,13 +12,11 @@ against reports taken.
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ioc.core.models import Agency
-from ioc.core.registry import DatasetRows, DatasetSpec
+from ioc.core.registry import DatasetRows, DatasetSpec, load_datasets
 from ioc.engines.dataset_quality import records_quality
 from ioc.packs.field_reports.models import Category, Report
 from ioc.packs.field_reports.public import COORD_DECIMALS, mask_contacts
@@ -87,35 +85,12 @@ def _complete(r: Report) -> bool:
 
 
 def datasets() -> list[DatasetSpec]:
-    """The field-report dataset."""
-    return [
-        DatasetSpec(
-            code="phan-anh-hien-truong",
-            pack="field_reports",
-            title_vi="Phản ánh hiện trường",
-            title_en="Field reports",
-            description_vi=(
-                "Phản ánh của người dân: lĩnh vực, nội dung (đã che thông tin liên hệ), vị trí, "
-                "xã/phường, trạng thái xử lý, cơ quan xử lý. Không có thông tin người phản ánh."
-            ),
-            description_en=(
-                "Citizens' reports: category, text (contacts masked), location, commune, "
-                "handling status and agency. No information on the reporter."
-            ),
-            owner_agency="trung-tam-ioc",
-            frequency="P1D",
-            public=True,
-            temporal_start=date(2025, 7, 1),
-            tags=("phan-anh", "do-thi"),
-            href="/field-reports",
-            located=True,
-            rows=_rows,
-            quality=records_quality(
-                Report,
-                Report.received_at,
-                complete=_complete,
-                consistent=_consistent,
-                dead_letter_sources=("open311", "field_reports"),
-            ),
-        )
-    ]
+    """The field-report dataset (``datasets.yaml``)."""
+    quality = records_quality(
+        Report,
+        Report.received_at,
+        complete=_complete,
+        consistent=_consistent,
+        dead_letter_sources=("open311", "field_reports"),
+    )
+    return load_datasets("ioc.packs.field_reports", {"phan-anh-hien-truong": (_rows, quality)})

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ioc.core.models import Agency
 from ioc.core.registry import RecordSample
+from ioc.engines.actions_kit import same_named
 from ioc.packs.field_reports import service
 from ioc.packs.field_reports.models import Category, Report
 
@@ -70,11 +71,8 @@ def _items(
         assert report.stage_due_at is not None
         out.append(
             DueItem(
-                code=report.code,
-                status=report.status,
-                track=report.track,
+                **same_named(report, "code status track area_code"),
                 agency_code=holder,
-                area_code=report.area_code,
                 category_code=category_code,
                 due_at=report.stage_due_at,
                 hours=round((report.stage_due_at - now).total_seconds() / 3600, 1),

@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from ioc.core import clock, i18n
 from ioc.core.calendar import WorkingCalendar, load_calendar
 from ioc.core.models import Agency, Area
+from ioc.engines import actions_kit
 from ioc.engines.exports import Table
 from ioc.packs.field_reports import deadlines
 from ioc.packs.field_reports.errors import FieldReportError
@@ -169,16 +170,14 @@ def parse_period(params: Mapping[str, str | None], today: date) -> Period:
 
 
 @dataclass(frozen=True)
-class Rate:
-    """``hits`` out of ``total``; ``value`` in percent (None without data)."""
-
-    hits: int
-    total: int
+class Rate(actions_kit.Rate):
+    """``hits`` out of ``total``; ``value`` in percent to one decimal (None without data)."""
 
     @property
     def value(self) -> float | None:
-        """The percentage, or None when nothing was counted."""
-        return round(100.0 * self.hits / self.total, 1) if self.total else None
+        """The percentage to one decimal, or None when nothing was counted."""
+        share = super().value
+        return None if share is None else round(share, 1)
 
     @property
     def low_n(self) -> bool:

@@ -8,26 +8,16 @@ The manifest is this module's only export; other packs (the yearly report) and t
 
 from __future__ import annotations
 
-from ioc.core.indicators import IndicatorSpec
-from ioc.core.registry import NavEntry, PackManifest
-from ioc.engines.sector.manifest import attribute, lazy
+from ioc.core.registry import NavEntry, PackManifest, lazy, pack_manifest
 
 __all__ = ["manifest"]
 
 
-def _indicators() -> list[IndicatorSpec]:
-    return []
-
-
 def manifest() -> PackManifest:
     """The guides pack's contributions."""
-    return PackManifest(
-        name="guides",
-        models="ioc.packs.guides.models",  # its tables (ioc.models_all)
-        title_key="gd.title",
-        indicators=_indicators,
-        page_router=attribute(f"{__name__}.pages", "router"),
-        tile=lazy(f"{__name__}.tile", "tile"),
+    return pack_manifest(
+        __name__,
+        "gd.title",
         nav=(NavEntry("/guides", "gd.nav", "public", "main"),),
         page_view=lazy(f"{__name__}.public", "record_view"),
     )

@@ -25,6 +25,7 @@ from ioc.web.deps import (
     PublicPage,
     Viewer,
 )
+from ioc.web.pagekit import ViewerCall
 from ioc.web.templating import render
 
 router = APIRouter()
@@ -94,13 +95,12 @@ def tour_partial(request: Request, principal: PublicPage, db: DbSession) -> Resp
 
 @router.post("/guides/tour/dismiss", include_in_schema=False)
 def tour_dismiss(
-    request: Request,
-    principal: Viewer,
-    db: DbSession,
+    call: ViewerCall,
     csrf_token: Annotated[str, Form(max_length=128)] = "",
     next_: Annotated[str, Form(alias="next", max_length=200)] = "/",
 ) -> Response:
     """Hide the tour for good for this user (one audited action)."""
+    request, db, principal = call
     if not csrf.valid(request, csrf_token):
         raise HTTPException(400, "Phiên biểu mẫu hết hạn, tải lại trang / form expired, reload")
     service.dismiss_tour(db, principal.actor)
@@ -125,15 +125,14 @@ def _adoption_allowed(principal: Principal) -> None:
 
 @router.get("/guides/adoption", response_class=HTMLResponse, include_in_schema=False)
 def adoption_page(
-    request: Request,
-    principal: Viewer,
-    db: DbSession,
+    call: ViewerCall,
     settings: AppSettings,
     lang: Lang,
     days: Annotated[int, Query(ge=1, le=3650)] = 30,
 ) -> Response:
     """Mức độ sử dụng: active users per agency, citizens' reports per commune, on-time data
     submissions and pages used, over the last 30, 90 or 365 days."""
+    request, db, principal = call
     _adoption_allowed(principal)
     days = _window(days)
     figures = service.last_days(
@@ -169,8 +168,7 @@ TableName = Literal["agencies", "communes", "pages"]
 
 @router.get("/guides/adoption/export", include_in_schema=False)
 def adoption_export(
-    principal: Viewer,
-    db: DbSession,
+    call: ViewerCall,
     settings: AppSettings,
     lang: Lang,
     table: TableName = "agencies",
@@ -178,6 +176,7 @@ def adoption_export(
     format: Literal["xlsx", "csv"] = "xlsx",
 ) -> Response:
     """One adoption table as XLSX or CSV."""
+    _request, db, principal = call
     _adoption_allowed(principal)
     days = _window(days)
     figures = service.last_days(

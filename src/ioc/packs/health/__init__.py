@@ -19,7 +19,6 @@ from typing import Any
 
 from ioc.core.registry import PackManifest
 from ioc.engines.sector.manifest import sector_manifest
-from ioc.packs.health.commune_figures import figures as _commune_figures
 
 __all__ = ["manifest"]
 
@@ -38,7 +37,5 @@ def manifest() -> PackManifest:
         __name__,
         "hl",
         ("MedicalFacility",),
-        commune_figures=_commune_figures,  # the commune scorecards (/xa)
-        alert_rules_file="alert_rules.yaml",
         label_names=_label_names,
     )

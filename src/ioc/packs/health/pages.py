@@ -23,6 +23,7 @@ from ioc.packs.health import geo, queries, signals, surveillance
 from ioc.packs.health.facilities import SECTOR
 from ioc.packs.health.surveillance import DISEASES
 from ioc.web.deps import DbSession, Lang, Viewer
+from ioc.web.pagekit import ViewerCall
 from ioc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -160,17 +161,15 @@ def _table(db: Session, name: str, lang: str, disease: str, commune: str | None)
 
 @router.get("/health/export/{name}")
 def health_export(
+    call: ViewerCall,
     name: str,
-    db: DbSession,
-    principal: Viewer,
-    lang: Lang,
     format: str = "xlsx",
     disease: str = "dengue",
     commune: str | None = None,
 ) -> Response:
     """Tải bảng: a table of the health pages as XLSX (default) or CSV."""
     check_format(format)
-    table = _table(db, name, lang, disease, commune)
+    table = _table(call.db, name, call.lang, disease, commune)
     stem = f"{SECTOR.export_stem}-{name}" + (f"-{disease}" if name == "surveillance" else "")
     stem += f"-{commune}" if commune else ""
     return dated_download(table, format, stem)

@@ -15,14 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ioc.core.indicators import IndicatorSpec
-from ioc.core.registry import NavEntry, PackManifest
+from ioc.core.registry import NavEntry, PackManifest, pack_manifest
 
 __all__ = ["manifest"]
-
-
-def _indicators() -> list[IndicatorSpec]:
-    return []
 
 
 def _api_router() -> Any:
@@ -37,12 +32,6 @@ def _api_router() -> Any:
     return router
 
 
-def _page_router() -> Any:
-    from ioc.packs.open_data.pages import router
-
-    return router
-
-
 def _startup(settings: Any) -> None:
     from ioc.packs.open_data import quality
 
@@ -51,12 +40,10 @@ def _startup(settings: Any) -> None:
 
 def manifest() -> PackManifest:
     """The open-data pack's contributions."""
-    return PackManifest(
-        name="open_data",
-        title_key="od.title",
-        indicators=_indicators,
+    return pack_manifest(
+        __name__,
+        "od.title",
         api_router=_api_router,
-        page_router=_page_router,
         on_startup=_startup,
         nav=(
             NavEntry("/data/catalogue", "od.nav", "view", "domain"),

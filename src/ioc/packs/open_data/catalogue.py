@@ -28,7 +28,7 @@ from ioc.core import clock
 from ioc.core.freshness import interval_seconds
 from ioc.core.indicators import IndicatorSpec
 from ioc.core.models import Agency, Area, Entity, Indicator, RollupDay, RollupMonth, Series
-from ioc.core.registry import DatasetQuality, DatasetRows, DatasetSpec, Registry
+from ioc.core.registry import DatasetQuality, DatasetRows, DatasetSpec, Registry, dataset_spec
 from ioc.engines.geo import communes_geojson
 from ioc.packs.open_data import quality
 
@@ -395,25 +395,9 @@ def _places_entry(
 
 
 def _boundaries_entry() -> Entry:
-    """``ranh-gioi-xa-phuong``: the current commune and ward boundaries."""
-    return Entry(
-        DatasetSpec(
-            code="ranh-gioi-xa-phuong",
-            pack="core",
-            title_vi="Ranh giới xã, phường",
-            title_en="Commune and ward boundaries",
-            description_vi="Ranh giới 102 xã, phường hiện hành của tỉnh (GeoJSON).",
-            description_en="Boundaries of the province's current communes and wards (GeoJSON).",
-            owner_agency="so-nong-nghiep-moi-truong",
-            frequency=quality.IRREGULAR,
-            licence="CC-BY-SA-4.0",
-            tags=("ranh-gioi", "ban-do"),
-            located=True,
-            rows=_boundary_rows,
-        ),
-        "boundaries",
-        _boundary_quality,
-    )
+    """``ranh-gioi-xa-phuong``: the current commune and ward boundaries (``catalogue.yaml``)."""
+    spec = dataset_spec("core", load_config()["boundaries"], rows=_boundary_rows)
+    return Entry(spec, "boundaries", _boundary_quality)
 
 
 def _declared(registry: Registry) -> list[Entry]:

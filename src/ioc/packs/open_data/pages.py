@@ -17,7 +17,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ioc.core import clock
 from ioc.packs.open_data import catalogue, downloads, licences, queries
 from ioc.packs.open_data.ckan import base_url
-from ioc.web.deps import AppRegistry, DbSession, Public, Viewer
+from ioc.web.deps import AppRegistry, DbSession, Public
+from ioc.web.pagekit import PublicCall, ViewerCall
 from ioc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -27,10 +28,9 @@ Fmt = Annotated[str, Path(max_length=8)]
 
 
 @router.get("/data/catalogue", response_class=HTMLResponse)
-def catalogue_page(
-    request: Request, principal: Viewer, db: DbSession, registry: AppRegistry
-) -> Response:
+def catalogue_page(call: ViewerCall, registry: AppRegistry) -> Response:
     """Danh mục dữ liệu: every dataset the caller may see, worst quality first."""
+    request, db, principal = call
     mode, agency, entries = queries.visible(db, registry, principal)
     now = clock.now()
     items = queries.rows(db, entries, now)
@@ -52,13 +52,10 @@ def catalogue_page(
 
 @router.get("/open-data", response_class=HTMLResponse)
 def public_list(
-    request: Request,
-    principal: Public,
-    db: DbSession,
-    registry: AppRegistry,
-    org: Annotated[str | None, Query(max_length=64)] = None,
+    call: PublicCall, registry: AppRegistry, org: Annotated[str | None, Query(max_length=64)] = None
 ) -> Response:
     """Dữ liệu mở: the public datasets with licence, quality and downloads."""
+    request, db, principal = call
     entries = [e for e in catalogue.entries(registry) if e.spec.public]
     if org:
         entries = [e for e in entries if e.spec.owner_agency == org]
@@ -113,10 +110,9 @@ def download(
 
 
 @router.get("/open-data/{code}", response_class=HTMLResponse)
-def dataset_page(
-    code: Code, request: Request, principal: Public, db: DbSession, registry: AppRegistry
-) -> Response:
+def dataset_page(call: PublicCall, code: Code, registry: AppRegistry) -> Response:
     """One public dataset: description, owner, licence, coverage, quality, downloads."""
+    request, db, principal = call
     entry = _public_entry(registry, code)
     row = queries.rows(db, [entry], clock.now())[0]
     return render(
@@ -136,14 +132,11 @@ def dataset_page(
 
 @router.get("/data/quality-badge", response_class=HTMLResponse)
 def quality_badge(
-    request: Request,
-    principal: Public,
-    db: DbSession,
-    registry: AppRegistry,
-    path: Annotated[str, Query(max_length=300)],
+    call: PublicCall, registry: AppRegistry, path: Annotated[str, Query(max_length=300)]
 ) -> Response:
     """The quality badges of the datasets shown on the page at ``path`` (an HTML fragment for
     any page to load; anonymous callers only get public datasets)."""
+    request, db, principal = call
     _mode, _agency, entries = queries.visible(db, registry, principal)
     shown = [
         e

@@ -12,50 +12,18 @@ of the smart-city directive: smart urban-planning applications).
 
 from __future__ import annotations
 
-from typing import Any
-
-from ioc.core.indicators import IndicatorSpec
-from ioc.core.registry import NavEntry, PackManifest
-from ioc.packs.planning.datasets import datasets as _datasets
+from ioc.core.registry import NavEntry, PackManifest, pack_manifest
 
 __all__ = ["manifest"]
 
 
-def _indicators() -> list[IndicatorSpec]:
-    return []
-
-
-def _api_router() -> Any:
-    from ioc.packs.planning.api import router
-
-    return router
-
-
-def _page_router() -> Any:
-    from ioc.packs.planning.pages import router
-
-    return router
-
-
-def _demo(*args: Any, **kwargs: Any) -> Any:
-    from ioc.packs.planning.demo import load_demo
-
-    return load_demo(*args, **kwargs)
-
-
 def manifest() -> PackManifest:
     """The planning pack's contributions."""
-    return PackManifest(
-        name="planning",
-        models="ioc.packs.planning.models",  # its tables (ioc.models_all)
-        title_key="pl.title",
-        indicators=_indicators,
-        api_router=_api_router,
-        page_router=_page_router,
+    return pack_manifest(
+        __name__,
+        "pl.title",
         nav=(
             NavEntry("/planning", "pl.nav.manage", "manage", "domain"),
             NavEntry("/public/quy-hoach", "pl.nav.public", "public", "public"),
         ),
-        datasets=_datasets,
-        demo=_demo,
     )

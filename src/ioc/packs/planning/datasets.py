@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ioc.core.registry import DatasetQuality, DatasetRows, DatasetSpec
+from ioc.core.registry import DatasetQuality, DatasetRows, DatasetSpec, load_datasets
 from ioc.packs.planning.models import PlAsset, PlPlan, PlZone
 
 
@@ -85,48 +85,11 @@ def _asset_quality(session: Session, now: datetime) -> DatasetQuality:
 
 
 def datasets() -> list[DatasetSpec]:
-    """Planning zones and infrastructure assets."""
-    return [
-        DatasetSpec(
-            code="quy-hoach-phan-khu",
-            pack="planning",
-            title_vi="Khu quy hoạch và chỉ tiêu sử dụng đất",
-            title_en="Planning zones and land-use limits",
-            description_vi=(
-                "Các khu, ô quy hoạch của các đồ án được phê duyệt: quyết định, hiệu lực, chức "
-                "năng sử dụng đất, mật độ, tầng cao, hệ số sử dụng đất (GeoJSON)."
-            ),
-            description_en=(
-                "Zones of the approved plans: decision, validity, land use, density, height, "
-                "floor-area ratio (GeoJSON)."
-            ),
-            owner_agency="so-xay-dung",
-            frequency="irregular",
-            tags=("quy-hoach", "ban-do"),
-            href="/public/quy-hoach",
-            located=True,
-            rows=_zone_rows,
-            quality=_zone_quality,
-        ),
-        DatasetSpec(
-            code="ha-tang-do-thi",
-            pack="planning",
-            title_vi="Hạ tầng đô thị",
-            title_en="Urban infrastructure assets",
-            description_vi=(
-                "Đèn chiếu sáng, cống thoát nước, đường ống cấp nước, nhà vệ sinh công cộng, "
-                "thùng rác…: vị trí, đơn vị quản lý, tình trạng."
-            ),
-            description_en=(
-                "Street lights, drains, water mains, public toilets, bins…: location, owner, "
-                "status."
-            ),
-            owner_agency="so-xay-dung",
-            frequency="irregular",
-            tags=("ha-tang", "ban-do"),
-            href="/public/quy-hoach",
-            located=True,
-            rows=_asset_rows,
-            quality=_asset_quality,
-        ),
-    ]
+    """Planning zones and infrastructure assets (``datasets.yaml``)."""
+    return load_datasets(
+        "ioc.packs.planning",
+        {
+            "quy-hoach-phan-khu": (_zone_rows, _zone_quality),
+            "ha-tang-do-thi": (_asset_rows, _asset_quality),
+        },
+    )

@@ -19,10 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ioc.core.registry import NavEntry, PackManifest
-from ioc.engines.sector.manifest import attribute, lazy
-from ioc.packs.public_services.commune_figures import figures as _commune_figures
-from ioc.packs.public_services.datasets import datasets as _datasets
+from ioc.core.registry import NavEntry, PackManifest, lazy, pack_manifest
 
 __all__ = ["manifest"]
 
@@ -36,20 +33,12 @@ def _startup(settings: Any) -> None:
 
 
 def manifest() -> PackManifest:
-    """The public-services pack's contributions."""
-    return PackManifest(
-        commune_figures=_commune_figures,  # the commune scorecards (/xa)
-        datasets=_datasets,  # the open-data catalogue (issue 21)
-        name="public_services",
-        models="ioc.packs.public_services.models",  # its tables (ioc.models_all)
-        title_key="ps.title",
-        indicators=list,  # no catalog indicators: the 766 set is computed from dossiers
-        api_router=attribute(f"{_P}.api", "router"),
-        page_router=attribute(f"{_P}.pages", "router"),
-        tile=lazy(f"{_P}.tile", "tile"),
-        demo=lazy(f"{_P}.demo", "load_demo"),
+    """The public-services pack's contributions (no catalog indicators: the 766 set is
+    computed from dossiers)."""
+    return pack_manifest(
+        _P,
+        "ps.title",
         on_startup=_startup,
-        alert_rules_file="alert_rules.yaml",
         record_sources={
             "overdue": lazy(f"{_P}.early_warning", "overdue_records"),
             "due_soon": lazy(f"{_P}.early_warning", "due_soon_records"),

@@ -11,12 +11,10 @@ dossiers; sạch = iGate dead letters against dossiers taken.
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ioc.core.registry import DatasetRows, DatasetSpec
+from ioc.core.registry import DatasetRows, DatasetSpec, load_datasets
 from ioc.engines.dataset_quality import records_quality
 from ioc.packs.public_services.models import PsDossier, PsStat
 
@@ -72,34 +70,14 @@ def _complete(d: PsDossier) -> bool:
 
 
 def datasets() -> list[DatasetSpec]:
-    """The public-service dossier dataset."""
-    return [
-        DatasetSpec(
-            code="ho-so-thu-tuc-hanh-chinh",
-            pack="public_services",
-            title_vi="Hồ sơ thủ tục hành chính theo tháng",
-            title_en="Administrative-procedure dossiers per month",
-            description_vi=(
-                "Số hồ sơ tiếp nhận, trực tuyến, đã giải quyết, đúng hạn, trễ hạn theo cơ quan, "
-                "xã/phường, thủ tục và tháng (từ Hệ thống thông tin giải quyết TTHC)."
-            ),
-            description_en=(
-                "Dossiers received, online, finished, on time and late per agency, commune, "
-                "procedure and month (from the provincial iGate)."
-            ),
-            owner_agency="van-phong-ubnd-tinh",
-            frequency="P1D",
-            public=True,
-            temporal_start=date(2025, 7, 1),
-            tags=("dich-vu-cong", "thu-tuc-hanh-chinh"),
-            href="/public-services",
-            rows=_rows,
-            quality=records_quality(
-                PsDossier,
-                PsDossier.updated_at,
-                complete=_complete,
-                consistent=_consistent,
-                dead_letter_sources=("igate", "public_services"),
-            ),
-        )
-    ]
+    """The public-service dossier dataset (``datasets.yaml``)."""
+    quality = records_quality(
+        PsDossier,
+        PsDossier.updated_at,
+        complete=_complete,
+        consistent=_consistent,
+        dead_letter_sources=("igate", "public_services"),
+    )
+    return load_datasets(
+        "ioc.packs.public_services", {"ho-so-thu-tuc-hanh-chinh": (_rows, quality)}
+    )

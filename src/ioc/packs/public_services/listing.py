@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ioc.core import i18n
 from ioc.core.models import Agency, Area
+from ioc.engines.actions_kit import FieldError
 from ioc.engines.exports import Table
 from ioc.packs.public_services.early_warning import (
     due_soon_bound,
@@ -73,14 +74,8 @@ BASES: Final = ("received", "finished")
 PAGE_SIZE: Final = 50
 
 
-class FilterError(ValueError):
+class FilterError(FieldError):
     """An unreadable filter (field named, Vietnamese and English text)."""
-
-    def __init__(self, field: str, message: str, en: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-        self.en = en
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ioc.core import clock, i18n
 from ioc.core.models import Agency, Area
+from ioc.engines.actions_kit import FieldError
 from ioc.packs.public_services.config import policy
 from ioc.packs.public_services.indices import (
     COUNTER_FIELDS,
@@ -48,14 +49,8 @@ DIMENSIONS: Final = ("agency_code", "area_code", "procedure_code", "month")
 PERIOD_KINDS: Final = ("month", "quarter", "year", "range")
 
 
-class PeriodError(ValueError):
+class PeriodError(FieldError):
     """A period the user asked for that cannot be read (field named, message in vi/en)."""
-
-    def __init__(self, field: str, message: str, en: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-        self.en = en
 
 
 def _add_months(month: int, n: int) -> int:

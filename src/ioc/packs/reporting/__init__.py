@@ -14,60 +14,18 @@ Modules:
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
-from ioc.core.indicators import IndicatorSpec
-from ioc.core.registry import NavEntry, PackManifest
+from ioc.core.registry import NavEntry, PackManifest, lazy, pack_manifest
 
 __all__ = ["manifest"]
 
 
-def _indicators() -> list[IndicatorSpec]:
-    return []
-
-
-def _startup(settings: Any) -> None:
-    from ioc.packs.reporting import service
-
-    service.configure(settings)
-
-
-def _remind(factory: Any, now: datetime) -> str | None:
-    from ioc.packs.reporting.reminders import remind_job
-
-    return remind_job(factory, now)
-
-
-def _demo(*args: Any, **kwargs: Any) -> Any:
-    from ioc.packs.reporting.demo import load_demo
-
-    return load_demo(*args, **kwargs)
-
-
-def _tile(session: Any, lang: str) -> Any:
-    from ioc.packs.reporting.pages import tile
-
-    return tile(session, lang)
-
-
-def _page_router() -> Any:
-    from ioc.packs.reporting.pages import router
-
-    return router
-
-
 def manifest() -> PackManifest:
     """The reporting pack's contributions."""
-    return PackManifest(
-        name="reporting",
-        models="ioc.packs.reporting.models",  # its tables (ioc.models_all)
-        title_key="rp.title",
-        indicators=_indicators,
-        page_router=_page_router,
-        tile=_tile,
-        demo=_demo,
-        on_startup=_startup,
-        jobs=(("reporting.remind", 3600.0, _remind),),
+    return pack_manifest(
+        __name__,
+        "rp.title",
+        tile=lazy(f"{__name__}.pages", "tile"),
+        on_startup=lazy(f"{__name__}.service", "configure"),
+        jobs=(("reporting.remind", 3600.0, lazy(f"{__name__}.reminders", "remind_job")),),
         nav=(NavEntry("/reporting", "rp.nav", "view"),),
     )

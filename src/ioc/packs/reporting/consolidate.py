@@ -18,8 +18,6 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from sqlalchemy import select
@@ -30,12 +28,10 @@ from ioc.engines.exports import Table, safe_cell, to_xlsx
 from ioc.engines.exports.nd30 import (  # the one NĐ 30 writer, under this module's old names
     body as _body,
 )
-from ioc.engines.exports.nd30 import cell as _cell
-from ioc.engines.exports.nd30 import date_line, new_document, number_line
-from ioc.engines.exports.nd30 import no_borders as _no_borders
+from ioc.engines.exports.nd30 import date_line as date_line  # still read from here
+from ioc.engines.exports.nd30 import header, new_document, number_line, signature
 from ioc.engines.exports.nd30 import para as _para
 from ioc.engines.exports.nd30 import rule as _rule
-from ioc.engines.exports.nd30 import widths as _widths
 from ioc.packs.reporting import service
 from ioc.packs.reporting.models import Campaign, Submission
 
@@ -117,22 +113,7 @@ def build_docx(session: Session, campaign: Campaign, on: date) -> bytes:
 
 def _docx_header(doc: Any, campaign: Campaign, on: date) -> None:
     """The header table: issuing body | national motto; number | place and date."""
-    left_w, right_w = 6.3, 10.2
-    head = doc.add_table(rows=2, cols=2)
-    head.alignment = WD_TABLE_ALIGNMENT.CENTER
-    _widths(head, left_w, right_w)
-    _no_borders(head)
-    c = _cell(head, 0, 0, left_w)
-    for line in ISSUER:
-        _para(c, line, 13, bold=True)
-    _rule(c, 2.0, left_w)
-    c = _cell(head, 0, 1, right_w)
-    _para(c, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 12, bold=True)
-    _para(c, "Độc lập - Tự do - Hạnh phúc", 13, bold=True, underline=True)
-    c = _cell(head, 1, 0, left_w)
-    _para(c, number_line(campaign.doc_number), 13)
-    c = _cell(head, 1, 1, right_w)
-    _para(c, date_line(campaign.doc_date or on), 14, italic=True)
+    header(doc, ISSUER, number_line(campaign.doc_number), campaign.doc_date or on)
 
 
 def _docx_body(doc: Any, session: Session, campaign: Campaign, meta: dict[str, Any]) -> None:
@@ -196,20 +177,13 @@ def _docx_body(doc: Any, session: Session, campaign: Campaign, meta: dict[str, A
 
 def _docx_signature(doc: Any, campaign: Campaign) -> None:
     """The recipients (left) and the signature block (right)."""
-    sign = doc.add_table(rows=1, cols=2)
-    _widths(sign, 8.0, 8.5)
-    _no_borders(sign)
-    c = _cell(sign, 0, 0, 8.0)
-    _para(c, "Nơi nhận:", 12, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT)
-    for r in RECIPIENTS:
-        _para(c, f"- {r};", 11, align=WD_ALIGN_PARAGRAPH.LEFT)
-    _para(c, FILING, 11, align=WD_ALIGN_PARAGRAPH.LEFT)
-    c = _cell(sign, 0, 1, 8.5)
-    _para(c, "KT. CHỦ TỊCH", 14, bold=True)
-    _para(c, "PHÓ CHỦ TỊCH", 14, bold=True)
-    for _ in range(4):
-        _para(c, "", 14)
-    _para(c, campaign.signer_name or service.policy().signer_name, 14, bold=True)
+    signature(
+        doc,
+        RECIPIENTS,
+        FILING,
+        ("KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"),
+        campaign.signer_name or service.policy().signer_name,
+    )
 
 
 # ---------------------------------------------------------------------------------- annex

@@ -23,12 +23,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
-from ioc.core.indicators import IndicatorSpec, load_catalog
-from ioc.core.registry import NavEntry, NgsiType, PackManifest, RecordSample
-from ioc.packs.security_traffic.commune_figures import figures as _commune_figures
+from ioc.core.registry import NavEntry, NgsiType, PackManifest, lazy, pack_manifest
 
 __all__ = ["manifest"]
 
@@ -52,84 +47,19 @@ NGSI_TYPES = {
 }
 
 
-def _indicators() -> list[IndicatorSpec]:
-    return load_catalog("ioc.packs.security_traffic", "security_traffic")
-
-
-def _startup(settings: Any) -> None:
-    from ioc.packs.security_traffic import congestion
-
-    congestion.configure(settings)
-
-
-def _convert(indicator: str, value: float, unit: str) -> float:
-    from ioc.packs.security_traffic.decoders import convert
-
-    return convert(indicator, value, unit)
-
-
-def _decode_traffic(topic: str, payload: bytes) -> list[dict[str, Any]]:
-    from ioc.packs.security_traffic.decoders import decode_traffic
-
-    return decode_traffic(topic, payload)
-
-
-def _api_router() -> Any:
-    from ioc.packs.security_traffic.api import router
-
-    return router
-
-
-def _page_router() -> Any:
-    from ioc.packs.security_traffic.pages import router
-
-    return router
-
-
-def _tile(session: Any, lang: str) -> Any:
-    from ioc.packs.security_traffic.pages import overview_tile
-
-    return overview_tile(session, lang)
-
-
-def _demo(*args: Any, **kwargs: Any) -> Any:
-    from ioc.packs.security_traffic.demo import load_demo
-
-    return load_demo(*args, **kwargs)
-
-
-def _demo_feed(factory: Any, now: datetime) -> str | None:
-    from ioc.packs.security_traffic.demo import feed_live
-
-    return feed_live(factory, now)
-
-
-def _severe(session: Any, now: datetime) -> list[RecordSample]:
-    from ioc.packs.security_traffic.congestion import severe_segments
-
-    return severe_segments(session, now)
-
-
 def manifest() -> PackManifest:
     """The public order and traffic pack's contributions."""
-    return PackManifest(
-        commune_figures=_commune_figures,  # the commune scorecards (/xa)
-        name="security_traffic",
-        models="ioc.packs.security_traffic.models",  # its tables (ioc.models_all)
-        title_key="st.title",
-        indicators=_indicators,
-        api_router=_api_router,
-        page_router=_page_router,
-        tile=_tile,
+    return pack_manifest(
+        __name__,
+        "st.title",
+        tile=lazy(f"{__name__}.pages", "overview_tile"),
         nav=(NavEntry("/traffic", "st.nav"),),
-        unit_converter=_convert,
+        unit_converter=lazy(f"{__name__}.decoders", "convert"),
         entity_types=("RoadSegment", "TrafficFlowSensor", "Camera"),
         ngsi_types=NGSI_TYPES,
-        mqtt_decoders={"traffic": _decode_traffic},
-        demo=_demo,
-        on_startup=_startup,
-        alert_rules_file="alert_rules.yaml",
-        record_sources={"congestion_severe": _severe},
+        mqtt_decoders={"traffic": lazy(f"{__name__}.decoders", "decode_traffic")},
+        on_startup=lazy(f"{__name__}.congestion", "configure"),
+        record_sources={"congestion_severe": lazy(f"{__name__}.congestion", "severe_segments")},
         # Keeps the demo's sensors and cameras current; a no-op without demo data.
-        jobs=(("security_traffic.demo_feed", 60.0, _demo_feed),),
+        jobs=(("security_traffic.demo_feed", 60.0, lazy(f"{__name__}.demo", "feed_live")),),
     )

@@ -17,7 +17,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
@@ -25,8 +24,8 @@ from ioc.core import clock, ownership
 from ioc.engines import geo
 from ioc.packs.security_traffic import congestion, service
 from ioc.packs.security_traffic.schemas import CamerasAnswer, SegmentsAnswer
+from ioc.web.api_kit import batch_report, read_items, row_error
 from ioc.web.api_models import BatchReport
-from ioc.web.batches import refuse
 from ioc.web.deps import DbSession, Ingestor, Principal, ViewerApi, forbid, write_scope
 from ioc.web.openapi_doc import (
     INTEGER,
@@ -211,15 +210,15 @@ def _check_owners(db: DbSession, principal: Principal, items: list[Any]) -> None
 )
 async def post_incidents(request: Request, principal: Ingestor, db: DbSession) -> JSONResponse:
     """Store incidents; each invalid item is reported with its row and field."""
-    try:
-        doc = orjson.loads(await request.body())
-    except orjson.JSONDecodeError as exc:
-        return refuse(400, f"JSON không hợp lệ / invalid JSON: {exc}")
-    items = doc.get("incidents") if isinstance(doc, dict) else doc
-    if not isinstance(items, list):
-        return refuse(400, 'Cần {"incidents": [...]} / expected {"incidents": [...]}')
-    if len(items) > MAX_ITEMS:
-        return refuse(413, f"Tối đa {MAX_ITEMS} / at most {MAX_ITEMS}")
+    items = read_items(
+        await request.body(),
+        "incidents",
+        MAX_ITEMS,
+        not_a_list='Cần {"incidents": [...]} / expected {"incidents": [...]}',
+        too_many=f"Tối đa {MAX_ITEMS} / at most {MAX_ITEMS}",
+    )
+    if isinstance(items, JSONResponse):
+        return items
     _check_owners(db, principal, items)
     errors: list[dict[str, Any]] = []
     stored = 0
@@ -248,10 +247,5 @@ async def post_incidents(request: Request, principal: Ingestor, db: DbSession) -
                 )
             stored += 1
         except service.StError as exc:
-            errors.append(
-                {"row": number, "field": exc.field, "message": exc.message, "message_en": exc.en}
-            )
-    return JSONResponse(
-        {"received": len(items), "stored": stored, "rejected": len(errors), "errors": errors},
-        422 if errors else 200,
-    )
+            errors.append(row_error(number, exc.field, exc.message, exc.en))
+    return batch_report(len(items), stored, len(errors), errors)

@@ -138,13 +138,18 @@ def _latest(session: Session, codes: list[str], indicator: str) -> dict[str, tup
     return {c: (int(t), float(v)) for c, t, v in rows if t is not None and v is not None}
 
 
-def segment_states(session: Session, now: datetime) -> list[SegmentState]:
-    """Every active road segment with its current speed, volume and level."""
-    segments = list(
+def active_entities(session: Session, kind: str) -> list[Entity]:
+    """The active entities of type ``kind``, by code."""
+    return list(
         session.execute(
-            select(Entity).where(Entity.type == "RoadSegment", Entity.active).order_by(Entity.code)
+            select(Entity).where(Entity.type == kind, Entity.active).order_by(Entity.code)
         ).scalars()
     )
+
+
+def segment_states(session: Session, now: datetime) -> list[SegmentState]:
+    """Every active road segment with its current speed, volume and level."""
+    segments = active_entities(session, "RoadSegment")
     sensors = list(
         session.execute(
             select(Entity).where(Entity.type == "TrafficFlowSensor", Entity.active)

@@ -19,7 +19,8 @@ from ioc.core import audit, clock
 from ioc.core.entities import upsert_entity
 from ioc.core.models import Area, Entity, Indicator, Series
 from ioc.engines import geo
-from ioc.packs.security_traffic.congestion import policy
+from ioc.engines.actions_kit import LabelledFieldError, check_move, same_named
+from ioc.packs.security_traffic.congestion import active_entities, policy
 from ioc.packs.security_traffic.models import StIncident
 
 KINDS: tuple[str, ...] = ("accident", "violation", "public_order")
@@ -37,19 +38,35 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
 CELL_DEG = 0.02  # heat map cells of about 2 km
 
 
-@dataclass
-class StError(ValueError):
+class StError(LabelledFieldError):
     """A refused change; names the field, in Vietnamese and English."""
-
-    field: str
-    message: str
-    en: str
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.message} / {self.en}"
 
 
 # ------------------------------------------------------------------------------ entities
+
+
+def _upsert(
+    session: Session,
+    actor: audit.Actor,
+    kind: str,
+    code: str,
+    name: str,
+    point: tuple[float, float],
+    attributes: dict[str, Any],
+) -> Entity:
+    """Create or update this pack's entity ``code`` of type ``kind`` at ``point`` (lat, lon)."""
+    entity, _ = upsert_entity(
+        session,
+        actor,
+        code=code,
+        type=kind,
+        pack="security_traffic",
+        name=name,
+        lat=point[0],
+        lon=point[1],
+        attributes=attributes,
+    )
+    return entity
 
 
 def upsert_segment(
@@ -73,23 +90,14 @@ def upsert_segment(
         raise StError("free_flow_kmh", "tốc độ tự do phải dương", "must be positive")
     length = sum(_km(a[1], a[0], b[1], b[0]) for a, b in itertools.pairwise(coordinates))
     mid = coordinates[len(coordinates) // 2]
-    entity, _ = upsert_entity(
-        session,
-        actor,
-        code=code,
-        type="RoadSegment",
-        pack="security_traffic",
-        name=name,
-        lat=mid[1],
-        lon=mid[0],
-        attributes={
-            "road": road,
-            "geometry": {"type": "LineString", "coordinates": coordinates},
-            "freeFlowSpeed": free_flow_kmh,
-            "totalLaneNumber": lanes,
-            "length": round(length, 2),
-        },
-    )
+    attributes = {
+        "road": road,
+        "geometry": {"type": "LineString", "coordinates": coordinates},
+        "freeFlowSpeed": free_flow_kmh,
+        "totalLaneNumber": lanes,
+        "length": round(length, 2),
+    }
+    entity = _upsert(session, actor, "RoadSegment", code, name, (mid[1], mid[0]), attributes)
     entity.area_code = area_code or nearest_commune(session, mid[1], mid[0])
     return entity
 
@@ -106,17 +114,8 @@ def upsert_sensor(
 ) -> Entity:
     """Create or update a traffic flow sensor placed on a segment (filed under the commune of
     its point; none outside the province)."""
-    entity, _ = upsert_entity(
-        session,
-        actor,
-        code=code,
-        type="TrafficFlowSensor",
-        pack="security_traffic",
-        name=name,
-        lat=lat,
-        lon=lon,
-        attributes={"refRoadSegment": f"urn:ngsi-ld:RoadSegment:{segment_code}"},
-    )
+    ref = {"refRoadSegment": f"urn:ngsi-ld:RoadSegment:{segment_code}"}
+    entity = _upsert(session, actor, "TrafficFlowSensor", code, name, (lat, lon), ref)
     entity.area_code = nearest_commune(session, lat, lon)
     return entity
 
@@ -142,17 +141,8 @@ def upsert_camera(
         area_code = geo.commune_for_point(session, lat, lon, area_code)
     except geo.GeoError as exc:
         raise StError("lat", exc.message, exc.en) from exc
-    entity, _ = upsert_entity(
-        session,
-        actor,
-        code=code,
-        type="Camera",
-        pack="security_traffic",
-        name=name,
-        lat=lat,
-        lon=lon,
-        attributes={"stream_url": stream_url} if stream_url else {},
-    )
+    stream = {"stream_url": stream_url} if stream_url else {}
+    entity = _upsert(session, actor, "Camera", code, name, (lat, lon), stream)
     entity.agency_code = agency_code
     entity.area_code = area_code
     return entity
@@ -174,11 +164,7 @@ class CameraState:
 
 def camera_states(session: Session, now: datetime) -> list[CameraState]:
     """Every active camera with its heartbeat status."""
-    cameras = list(
-        session.execute(
-            select(Entity).where(Entity.type == "Camera", Entity.active).order_by(Entity.code)
-        ).scalars()
-    )
+    cameras = active_entities(session, "Camera")
     seen = dict(
         session.execute(
             select(Series.subject_code, Series.latest_ts)
@@ -197,11 +183,7 @@ def camera_states(session: Session, now: datetime) -> list[CameraState]:
         last = datetime.fromtimestamp(ts, tz=now.tzinfo) if ts is not None else None
         out.append(
             CameraState(
-                code=cam.code,
-                name=cam.name,
-                lat=cam.lat,
-                lon=cam.lon,
-                agency_code=cam.agency_code,
+                **same_named(cam, "code name lat lon agency_code"),
                 stream_url=(cam.attributes or {}).get("stream_url"),
                 last_seen=last,
                 online=ts is not None and ts >= limit,
@@ -320,12 +302,7 @@ def change_incident_status(
     session: Session, actor: audit.Actor, incident: StIncident, status: str
 ) -> None:
     """Move an incident to ``status`` if the transition is allowed; audited."""
-    if status not in TRANSITIONS.get(incident.status, frozenset()):
-        raise StError(
-            "status",
-            f"không chuyển được từ {incident.status} sang {status}",
-            f"cannot go from {incident.status} to {status}",
-        )
+    check_move(TRANSITIONS, incident.status, status, StError)
     before = incident.status
     incident.status = status
     audit.record(

@@ -10,27 +10,23 @@ Public module of the pack: other packs import only what is listed in ``__all__``
 from __future__ import annotations
 
 from ioc.core.indicators import IndicatorSpec, load_catalog
-from ioc.core.registry import NavEntry, PackManifest
-from ioc.engines.sector.manifest import attribute, lazy
+from ioc.core.registry import NavEntry, PackManifest, lazy, pack_manifest
 
 __all__ = ["manifest"]
 
-PACK = "socio_economic"
-
 
 def _indicators() -> list[IndicatorSpec]:
-    return load_catalog("ioc.packs.socio_economic", PACK)
+    """The pack's catalog (``indicators.yaml``), as its manifest gives it."""
+    return load_catalog(__name__, "socio_economic")
 
 
 def manifest() -> PackManifest:
     """The socio-economic pack's contributions."""
-    return PackManifest(
-        name=PACK,
-        title_key="se.title",
+    return pack_manifest(
+        __name__,
+        "se.title",
         indicators=_indicators,
-        page_router=attribute(f"{__name__}.pages", "router"),
         tile=lazy(f"{__name__}.pages", "overview_tile"),
-        demo=lazy(f"{__name__}.demo", "load_demo"),
         # The submission pages serve every pack; their menu entry rides on this pack until the
         # shell lists engine pages of its own (CORE_NAV).
         nav=(

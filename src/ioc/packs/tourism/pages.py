@@ -40,7 +40,7 @@ def overview_tile(session: Session, lang: str) -> Tile:
         status="ok" if places(session) else "none",
         href=SECTOR.url,
         lines=tuple(
-            f"{k.label}: {k.value}{(' ' + k.unit) if k.unit else ''}"
+            f"{k.label}: {k.value}{(' ' + i18n.unit_label(k.unit, lang)) if k.unit else ''}"
             for k in (international, occupancy)
             if k is not None
         ),

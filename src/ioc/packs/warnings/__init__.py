@@ -14,33 +14,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ioc.core.indicators import IndicatorSpec
-from ioc.core.registry import NavEntry, PackManifest
-from ioc.packs.warnings.datasets import datasets as _datasets
+from ioc.core.registry import NavEntry, PackManifest, lazy, pack_manifest
 
 __all__ = ["manifest"]
-
-
-def _indicators() -> list[IndicatorSpec]:
-    return []
-
-
-def _page_router() -> Any:
-    from ioc.packs.warnings.pages import router
-
-    return router
-
-
-def _demo(*args: Any, **kwargs: Any) -> Any:
-    from ioc.packs.warnings.demo import load_demo
-
-    return load_demo(*args, **kwargs)
-
-
-def _auto_drafts(factory: Any, now: datetime) -> str | None:
-    from ioc.packs.warnings.sources import auto_drafts_job
-
-    return auto_drafts_job(factory, now)
 
 
 def _broadcast(factory: Any, now: datetime) -> str | None:
@@ -52,21 +28,15 @@ def _broadcast(factory: Any, now: datetime) -> str | None:
 
 def manifest() -> PackManifest:
     """The public warnings pack's contributions."""
-    return PackManifest(
-        name="warnings",
-        models="ioc.packs.warnings.models",  # its tables (ioc.models_all)
-        datasets=_datasets,  # the open-data catalogue (issue 21)
-        title_key="wr.title",
-        indicators=_indicators,
-        page_router=_page_router,
+    return pack_manifest(
+        __name__,
+        "wr.title",
         nav=(
             NavEntry("/warnings", "wr.nav", "view", "domain"),
             NavEntry("/public/warnings", "wr.nav.public", "public", "public"),
         ),
-        demo=_demo,
-        alert_rules_file="alert_rules.yaml",
         jobs=(
-            ("warnings.auto_drafts", 300.0, _auto_drafts),
+            ("warnings.auto_drafts", 300.0, lazy(f"{__name__}.sources", "auto_drafts_job")),
             ("warnings.broadcast", 60.0, _broadcast),
         ),
     )

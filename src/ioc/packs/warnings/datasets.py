@@ -9,12 +9,12 @@ that expire after they take effect ÷ warnings.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ioc.core.registry import DatasetQuality, DatasetRows, DatasetSpec
+from ioc.core.registry import DatasetQuality, DatasetRows, DatasetSpec, load_datasets
 from ioc.engines.dataset_quality import WINDOW
 from ioc.packs.warnings.models import PUBLISHED, WrWarning, WrWarningArea
 
@@ -100,27 +100,5 @@ def _quality(session: Session, now: datetime) -> DatasetQuality:
 
 
 def datasets() -> list[DatasetSpec]:
-    """The published-warnings dataset."""
-    return [
-        DatasetSpec(
-            code="canh-bao-cong-cong",
-            pack="warnings",
-            title_vi="Bản tin cảnh báo công cộng",
-            title_en="Public warnings",
-            description_vi=(
-                "Các bản tin cảnh báo đã phát hành (thiên tai, ô nhiễm, dịch bệnh …) theo chuẩn "
-                "CAP 1.2: loại nguy cơ, mức độ, nội dung, hiệu lực và các xã/phường."
-            ),
-            description_en=(
-                "Published warnings (disasters, pollution, outbreaks …) as CAP 1.2: hazard, "
-                "severity, text, validity and communes."
-            ),
-            owner_agency="trung-tam-ioc",
-            frequency="irregular",
-            temporal_start=date(2025, 7, 1),
-            tags=("canh-bao",),
-            href="/warnings",
-            rows=_rows,
-            quality=_quality,
-        )
-    ]
+    """The published-warnings dataset (``datasets.yaml``)."""
+    return load_datasets("ioc.packs.warnings", {"canh-bao-cong-cong": (_rows, _quality)})

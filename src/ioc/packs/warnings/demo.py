@@ -14,10 +14,13 @@ from ioc.core import clock
 from ioc.core.audit import Actor
 from ioc.core.communes import communes
 from ioc.core.models import User
+from ioc.engines.sector.demo import demo_data
 from ioc.packs.warnings import service
 from ioc.packs.warnings.models import WrWarning
 
-DEMO_AREAS = ("24133", "24163", "24169", "24121")
+# The warning's content and communes (``demo.yaml``).
+_DATA: dict[str, Any] = demo_data("ioc.packs.warnings")
+DEMO_AREAS: tuple[str, ...] = tuple(_DATA["areas"])
 
 
 def _approver(session: Session) -> tuple[Actor, str] | None:
@@ -51,28 +54,7 @@ def load_demo(
             return 0
         approver = _approver(session)
         data = service.WarningInput(
-            hazard="heat",
-            severity="Moderate",
-            urgency="Expected",
-            certainty="Likely",
-            headline_vi="Cảnh báo nắng nóng tại khu vực Buôn Ma Thuột",
-            headline_en="Heat warning for the Buôn Ma Thuột area",
-            description_vi=(
-                "Nắng nóng diện rộng, nhiệt độ cao nhất 36–38 °C, độ ẩm thấp nhất 35–40 %, "
-                "từ trưa đến chiều trong 3 ngày tới."
-            ),
-            description_en=(
-                "Widespread heat, highs of 36–38 °C and humidity down to 35–40 % from noon to "
-                "late afternoon over the next 3 days."
-            ),
-            instruction_vi=(
-                "Hạn chế ra ngoài từ 11 giờ đến 16 giờ; uống đủ nước; chú ý người già, trẻ nhỏ; "
-                "phòng chống cháy nổ, cháy rừng; tiết kiệm điện, nước."
-            ),
-            instruction_en=(
-                "Avoid going out from 11:00 to 16:00; drink enough water; look after the elderly "
-                "and small children; prevent fires; save power and water."
-            ),
+            **_DATA["warning"],
             effective_at=start,
             expires_at=max(now, start) + timedelta(days=3),
             areas=areas,

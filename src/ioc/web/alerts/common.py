@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import Depends, Form, HTTPException, Query, Request
@@ -14,17 +14,24 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from ioc.core import clock, i18n
+from ioc.core.auth import Permission
 from ioc.core.registry import Registry
 from ioc.engines.alerting import actions, label_names, queries
 from ioc.engines.alerting.models import ALERT_STATUSES, SEVERITIES
 from ioc.engines.alerting.queries import AlertFilters, FilterError
 from ioc.web import csrf
 from ioc.web.deps import request_language
+from ioc.web.pagekit import Call
+from ioc.web.templating import render
 
 Text = Annotated[str, Query(max_length=200)]
 FormText = Annotated[str, Form(max_length=4000)]
 AgencyField = Annotated[str, Form(max_length=64)]
 UserField = Annotated[str, Form(max_length=64)]
+
+_T = TypeVar("_T")
+# Why a form was refused and the status code of the page showing it again (see run_action).
+Refusal = tuple[str, int]
 
 # Severity colours (critical đỏ, high cam, warning vàng, info xanh) live in alerts.css.
 DONE_KEYS = frozenset(
@@ -177,18 +184,61 @@ def filter_query(filters: AlertFilters, **extra: Any) -> str:
     return urlencode({k: v for k, v in pairs.items() if v not in (None, "")})
 
 
+def handling_page(
+    call: Call,
+    registry: Registry,
+    template: str,
+    context: dict[str, Any],
+    refusal: Refusal | None = None,
+) -> Response:
+    """A page with handling forms (an alert, an incident): the console helpers with label
+    names, ``context``, why the last form was refused (``error``, shown with its status code),
+    the ``done`` notice of the last action, and whether delivery details show."""
+    request, db, principal = call
+    done = request.query_params.get("done")
+    error, status_code = refusal or (None, 200)
+    return render(
+        request,
+        template,
+        {
+            **page_helpers(request, registry, db),
+            **context,
+            "error": error,
+            "done": done if done in DONE_KEYS else None,
+            "delivery_details": principal.can(Permission.ADMIN),
+        },
+        principal=principal,
+        status_code=status_code,
+    )
+
+
+def may_act(call: Call, agency_id: int | None) -> bool:
+    """Whether the caller may handle alerts of the agency ``agency_id`` (``None``: unassigned)."""
+    principal = call.principal
+    return principal.can(Permission.HANDLE_ALERTS) and actions.may_handle(
+        call.db, principal.actor, agency_id
+    )
+
+
+def found(value: _T | None, what: str) -> _T:
+    """``value``, or 404 ``Không có {what}`` when it is ``None``."""
+    if value is None:
+        raise HTTPException(404, f"Không có {what}")
+    return value
+
+
 def run_action(
-    request: Request,
-    db: Session,
+    call: Call,
     csrf_token: str,
     action: Callable[[], Any],
-    on_error: Callable[[str, int], Response],
+    on_error: Callable[[Refusal], Response],
 ) -> Response | None:
     """Run ``action`` after the CSRF check; a refused action re-renders the page with the
     reason (403 when the actor may not act, 409 for an illegal transition)."""
+    request, db, _ = call
     lang = request_language(request)
     if not csrf.valid(request, csrf_token):
-        return on_error(i18n.translate("error.csrf", lang), 400)
+        return on_error((i18n.translate("error.csrf", lang), 400))
     try:
         action()
     except actions.AlertNotFound as exc:
@@ -196,9 +246,9 @@ def run_action(
         raise HTTPException(404, exc.message(lang)) from exc
     except actions.AlertForbidden as exc:
         db.rollback()
-        return on_error(exc.message(lang), 403)
+        return on_error((exc.message(lang), 403))
     except actions.AlertActionError as exc:
         db.rollback()
-        return on_error(exc.message(lang), 409)
+        return on_error((exc.message(lang), 409))
     db.commit()
     return None

@@ -24,7 +24,8 @@ from ioc.web.alerts.common import (
     parse_filters,
 )
 from ioc.web.api_models import AlertList, model_response
-from ioc.web.deps import AppRegistry, AppSettings, DbSession, Viewer, ViewerApi, request_language
+from ioc.web.deps import AppRegistry, AppSettings, DbSession, ViewerApi, request_language
+from ioc.web.pagekit import ViewerCall
 from ioc.web.templating import render
 
 router = APIRouter()
@@ -67,16 +68,11 @@ def _pack_choices(db: Session, registry: Registry) -> list[str]:
 
 @router.get("/alerts", response_class=HTMLResponse, include_in_schema=False)
 def console(
-    request: Request,
-    principal: Viewer,
-    db: DbSession,
-    registry: AppRegistry,
-    settings: AppSettings,
-    text: FilterQuery,
+    call: ViewerCall, registry: AppRegistry, settings: AppSettings, text: FilterQuery
 ) -> Response:
     """Bảng điều hành: open alerts with counts and filters, refreshing itself."""
-    lang = request_language(request)
-    filters, errors = parse_filters(db, registry, text, lang)
+    request, db, principal = call
+    filters, errors = parse_filters(db, registry, text, call.lang)
     context = _console_context(request, db, registry, filters)
     area_text = text.area
     if filters.area:
@@ -103,15 +99,10 @@ def console(
 
 
 @router.get("/alerts/partials/list", response_class=HTMLResponse, include_in_schema=False)
-def console_fragment(
-    request: Request,
-    principal: Viewer,
-    db: DbSession,
-    registry: AppRegistry,
-    text: FilterQuery,
-) -> Response:
+def console_fragment(call: ViewerCall, registry: AppRegistry, text: FilterQuery) -> Response:
     """The counts and the table alone, for the console's self-refresh (HTMX)."""
-    filters, _errors = parse_filters(db, registry, text, request_language(request))
+    request, db, principal = call
+    filters, _errors = parse_filters(db, registry, text, call.lang)
     return render(
         request,
         "alerts/_list.html",
@@ -183,9 +174,7 @@ def _parse_date(value: str, field: str, lang: str, errors: list[str]) -> date | 
 
 @router.get("/alerts/history", response_class=HTMLResponse, include_in_schema=False)
 def history_page(
-    request: Request,
-    principal: Viewer,
-    db: DbSession,
+    call: ViewerCall,
     registry: AppRegistry,
     pack: Text = "",
     area: Text = "",
@@ -196,7 +185,8 @@ def history_page(
     page: Annotated[str, Query(max_length=8)] = "1",
 ) -> Response:
     """Lịch sử: closed alerts, most recently closed first, with filters and paging."""
-    lang = request_language(request)
+    request, db, principal = call
+    lang = call.lang
     filters, errors = parse_filters(
         db, registry, FilterText(pack=pack, area=area, severity=severity, agency=agency), lang
     )

@@ -6,25 +6,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
 
-from ioc.core.auth import Permission
 from ioc.core.registry import Registry
 from ioc.engines.alerting import actions, queries
 from ioc.web.alerts.common import (
-    DONE_KEYS,
     AgencyField,
     FormText,
+    Refusal,
     UserField,
-    page_helpers,
+    found,
+    handling_page,
+    may_act,
     run_action,
 )
 from ioc.web.csrf import CsrfField
-from ioc.web.deps import AppRegistry, DbSession, Handler, Principal, Viewer, request_language
+from ioc.web.deps import AppRegistry
 from ioc.web.dispatch import register_actions
-from ioc.web.templating import render
+from ioc.web.pagekit import Call, HandlerCall, ViewerCall
 
 router = APIRouter()
 
@@ -41,57 +41,37 @@ register_actions("alert_action", ALERT_ACTIONS)
 
 
 def _alert_page(
-    request: Request,
-    db: Session,
-    registry: Registry,
-    principal: Principal,
-    alert_id: int,
-    *,
-    error: str | None = None,
-    status_code: int = 200,
+    call: Call, registry: Registry, alert_id: int, refusal: Refusal | None = None
 ) -> Response:
-    lang = request_language(request)
-    detail = queries.alert_detail(db, alert_id, lang)
-    if detail is None:
-        raise HTTPException(404, "Không có cảnh báo này / no such alert")
-    can_act = principal.can(Permission.HANDLE_ALERTS) and actions.may_handle(
-        db, principal.actor, detail.row.assignee_agency_id
-    )
-    done = request.query_params.get("done")
-    return render(
-        request,
+    db = call.db
+    detail = found(queries.alert_detail(db, alert_id, call.lang), "cảnh báo này / no such alert")
+    can_act = may_act(call, detail.row.assignee_agency_id)
+    return handling_page(
+        call,
+        registry,
         "alerts/detail.html",
         {
-            **page_helpers(request, registry, db),
             "detail": detail,
             "row": detail.row,
             "can_act": can_act,
             "agencies": queries.agency_options(db) if can_act else [],
             "users": queries.assignee_options(db) if can_act else [],
-            "error": error,
-            "done": done if done in DONE_KEYS else None,
-            "delivery_details": principal.can(Permission.ADMIN),
         },
-        principal=principal,
-        status_code=status_code,
+        refusal,
     )
 
 
 @router.get("/alerts/{alert_id:int}", response_class=HTMLResponse, include_in_schema=False)
-def alert_page(
-    request: Request, alert_id: int, principal: Viewer, db: DbSession, registry: AppRegistry
-) -> Response:
+def alert_page(alert_id: int, call: ViewerCall, registry: AppRegistry) -> Response:
     """One alert: what, where, since when, its timeline and the handling forms."""
-    return _alert_page(request, db, registry, principal, alert_id)
+    return _alert_page(call, registry, alert_id)
 
 
 @router.post("/alerts/{alert_id:int}/{action:alert_action}", include_in_schema=False)
 def alert_action(
-    request: Request,
     alert_id: int,
     action: str,
-    principal: Handler,
-    db: DbSession,
+    call: HandlerCall,
     registry: AppRegistry,
     csrf_token: CsrfField = "",
     note: FormText = "",
@@ -104,7 +84,8 @@ def alert_action(
     """One handling form of an alert (``ALERT_ACTIONS``), through the one action function of
     :mod:`ioc.engines.alerting.actions`; back to the alert, or to the new incident after an
     escalation. A refused action shows the alert again with the reason."""
-    actor = principal.actor
+    db = call.db
+    actor = call.principal.actor
     run: dict[str, Callable[[], Any]] = {
         "acknowledge": lambda: actions.acknowledge(db, actor, alert_id, note=note),
         "assign": lambda: actions.assign(
@@ -121,13 +102,7 @@ def alert_action(
         result["value"] = run[action]()
 
     failed = run_action(
-        request,
-        db,
-        csrf_token,
-        perform,
-        lambda msg, code: _alert_page(
-            request, db, registry, principal, alert_id, error=msg, status_code=code
-        ),
+        call, csrf_token, perform, lambda refusal: _alert_page(call, registry, alert_id, refusal)
     )
     if failed is not None:
         return failed

@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Path, Request
+from fastapi import APIRouter, Form, HTTPException, Path
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm import Session
 
 from ioc.core import i18n
 from ioc.core.auth import Permission
@@ -16,8 +15,9 @@ from ioc.core.registry import Registry
 from ioc.engines.alerting import actions, queries
 from ioc.web import csrf
 from ioc.web.alerts.common import AgencyField, FormText, UserField, page_helpers
-from ioc.web.deps import AppRegistry, DbSession, Handler, Principal, Viewer, request_language
+from ioc.web.deps import AppRegistry
 from ioc.web.dispatch import register_actions
+from ioc.web.pagekit import Call, HandlerCall, ViewerCall
 from ioc.web.templating import render
 
 router = APIRouter()
@@ -31,16 +31,10 @@ register_actions("alert_group_action", GROUP_ACTIONS)
 
 
 def _group_page(
-    request: Request,
-    db: Session,
-    registry: Registry,
-    principal: Principal,
-    key: str,
-    *,
-    result: dict[str, Any] | None = None,
+    call: Call, registry: Registry, key: str, result: dict[str, Any] | None = None
 ) -> Response:
-    lang = request_language(request)
-    group = queries.alert_group(db, key, lang)
+    request, db, principal = call
+    group = queries.alert_group(db, key, call.lang)
     if group is None and result is None:
         raise HTTPException(404, "Không có nhóm cảnh báo này / no such alert group")
     can_act = principal.can(Permission.HANDLE_ALERTS)
@@ -71,21 +65,17 @@ def _group_page(
 
 
 @router.get("/alerts/groups/{key}", response_class=HTMLResponse, include_in_schema=False)
-def group_page(
-    request: Request, key: GroupKey, principal: Viewer, db: DbSession, registry: AppRegistry
-) -> Response:
+def group_page(key: GroupKey, call: ViewerCall, registry: AppRegistry) -> Response:
     """One group of alerts (one rule, one cause): every alert, and the forms that acknowledge
     or assign the whole group at once."""
-    return _group_page(request, db, registry, principal, key)
+    return _group_page(call, registry, key)
 
 
 @router.post("/alerts/groups/{key}/{action:alert_group_action}", include_in_schema=False)
 def group_action(
-    request: Request,
     key: GroupKey,
     action: str,
-    principal: Handler,
-    db: DbSession,
+    call: HandlerCall,
     registry: AppRegistry,
     alert_ids: AlertIds = None,
     csrf_token: csrf.CsrfField = "",
@@ -96,7 +86,8 @@ def group_action(
     """Tiếp nhận cả nhóm (one acknowledgement per alert) or giao cả nhóm (one assignment per
     alert, to the same agency and/or person); each through the one action function, audited,
     in the actor's agency scope. Shows what it did and what it skipped."""
-    lang = request_language(request)
+    request, db, principal = call
+    lang = call.lang
     csrf.check(request, csrf_token, status=400, detail=i18n.translate("error.csrf", lang))
     actor = principal.actor
     per_alert: dict[str, Callable[[int], Any]] = {
@@ -114,4 +105,4 @@ def group_action(
     skipped = [(i, exc.message(lang)) for i, exc in outcome.skipped]
     skipped += [(i, i18n.translate("alerts.group.not_in_group", lang)) for i in outside]
     result = {"done": GROUP_ACTIONS[action], "n": len(outcome.done), "skipped": skipped}
-    return _group_page(request, db, registry, principal, key, result=result)
+    return _group_page(call, registry, key, result)

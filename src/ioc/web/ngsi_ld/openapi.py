@@ -6,18 +6,23 @@ rules): the schemas below describe them in the OpenAPI document.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from fastapi import APIRouter
+from fastapi.responses import Response
 
 from ioc.engines.ngsi_ld.entities import (
     MAX_BATCH,
 )
-from ioc.web.ngsi_ld.protocol import MAX_LIMIT
+from ioc.web.ngsi_ld.protocol import MAX_LIMIT, PROBLEMS, route
 from ioc.web.openapi_doc import (
     ANY,
     INTEGER,
     TEXT,
     WHEN,
     array,
+    json_body,
     obj,
     one_of,
     query,
@@ -117,3 +122,31 @@ PARTIAL_207: dict[str, Any] = {"description": "{success: [ids], errors: [{entity
 def with_geojson(response: dict[str, Any]) -> dict[str, Any]:
     """``response`` also offered as GeoJSON (``Accept: application/geo+json``)."""
     return {**response, "content": {**response["content"], "application/geo+json": {}}}
+
+
+_Handler = TypeVar("_Handler", bound=Callable[..., Any])
+
+
+def creation_route(
+    router: APIRouter, path: str, summary: str, body: dict[str, Any]
+) -> Callable[[_Handler], _Handler]:
+    """``POST path`` (and ``path/``): create one resource from a JSON body described by
+    ``body``; 201 names it in ``Location``, 409 when it exists."""
+    return route(
+        router,
+        "POST",
+        path,
+        slash=True,
+        summary=summary,
+        status_code=201,
+        response_class=Response,
+        responses={201: {"description": "Created; Location names it"}, 409: {}, **PROBLEMS},
+        openapi_extra={"requestBody": json_body(body, *LD)},
+    )
+
+
+def deletion_route(router: APIRouter, path: str, summary: str) -> Callable[[_Handler], _Handler]:
+    """``DELETE path``: 204, or 404 when there is no such resource."""
+    return router.delete(
+        path, summary=summary, status_code=204, responses={204: {}, 404: {}, **PROBLEMS}
+    )

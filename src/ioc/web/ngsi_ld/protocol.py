@@ -4,18 +4,20 @@ negotiation, query parameters, request bodies and the write transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, NamedTuple, TypeVar
+from urllib.parse import quote
 
 import orjson
-from fastapi import Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from ioc.core import ownership
 from ioc.core.auth import Permission
+from ioc.core.clock import fixed_offset_seconds
 from ioc.core.registry import Registry
 from ioc.engines.ngsi_ld import context as ctx
 from ioc.engines.ngsi_ld import subscriptions as subs
@@ -36,8 +38,11 @@ from ioc.engines.ngsi_ld.problems import (
 )
 from ioc.settings import Settings
 from ioc.web.deps import (
+    AppRegistry,
+    AppSettings,
+    DbSession,
     Principal,
-    derive_after_commit,
+    require,
     write_scope,
 )
 
@@ -111,6 +116,119 @@ def json_answer(
     return Response(orjson.dumps(data), status, headers=out_headers, media_type=media)
 
 
+@dataclass(frozen=True)
+class NgsiCall:
+    """One NGSI-LD request with its caller, the session, the settings and the registry."""
+
+    request: Request
+    principal: Principal
+    db: Session
+    settings: Settings
+    registry: Registry
+
+    @property
+    def params(self) -> Mapping[str, str]:
+        """The query parameters."""
+        return self.request.query_params
+
+    def tenant(self) -> str:
+        """The request's tenant (see :func:`tenant_of`)."""
+        return tenant_of(self.request, self.settings)
+
+    def negotiate(self, *, geo: bool = True) -> str:
+        """The media type to answer in (406 when ``Accept`` names none served; GeoJSON only
+        where ``geo``)."""
+        return ctx.negotiate(self.request.headers.get("accept"), geo=geo)
+
+    def problem(self, err: NgsiError) -> Response:
+        """``err`` as ProblemDetails (see :func:`problem_response`)."""
+        return problem_response(err, self.request)
+
+    def answer(self, data: Any, media: str, headers: dict[str, str] | None = None) -> Response:
+        """A 200 JSON body in ``media`` (see :func:`json_answer`)."""
+        return json_answer(self.request, data, media, headers=headers)
+
+    def rights(self, tenant: str) -> dict[str, Any]:
+        """The keyword arguments every entity write takes: who writes, for whom, in which
+        tenant."""
+        return {
+            "actor": self.principal.actor,
+            "scope": write_scope(self.db, self.principal),
+            "may_manage": self.principal.can(Permission.MANAGE),
+            "tenant": tenant,
+        }
+
+
+def _call_for(permission: Permission) -> Callable[..., NgsiCall]:
+    """A dependency that admits callers holding ``permission`` and gives their
+    :class:`NgsiCall`."""
+    guard = Depends(require(permission))
+
+    def dependency(
+        request: Request,
+        db: DbSession,
+        settings: AppSettings,
+        registry: AppRegistry,
+        principal: Principal = guard,
+    ) -> NgsiCall:
+        return NgsiCall(request, principal, db, settings, registry)
+
+    return dependency
+
+
+# Who may call a handler: readers (``view``), entity writers (``ingest``), subscription
+# managers (``manage``).
+Reader = Annotated[NgsiCall, Depends(_call_for(Permission.VIEW))]
+Writer = Annotated[NgsiCall, Depends(_call_for(Permission.INGEST))]
+SubscriptionManager = Annotated[NgsiCall, Depends(_call_for(Permission.MANAGE))]
+
+_Handler = TypeVar("_Handler", bound=Callable[..., Any])
+
+
+def route(
+    router: APIRouter, method: str, path: str, *, slash: bool = False, **doc: Any
+) -> Callable[[_Handler], _Handler]:
+    """Register a handler for ``method`` at ``path`` (documented by ``doc``) and, with
+    ``slash``, at ``path/`` too (left out of the OpenAPI document)."""
+
+    def register(handler: _Handler) -> _Handler:
+        if slash:
+            router.api_route(path + "/", methods=[method], include_in_schema=False)(handler)
+        router.api_route(path, methods=[method], **doc)(handler)
+        return handler
+
+    return register
+
+
+def paging(params: Mapping[str, str]) -> tuple[int, int]:
+    """``limit`` (default 20, at most ``MAX_LIMIT``) and ``offset`` of a list."""
+    return (
+        int_param(params, "limit", 20, 0, MAX_LIMIT),
+        int_param(params, "offset", 0, 0, 2**31),
+    )
+
+
+def wants_count(params: Mapping[str, str]) -> bool:
+    """Whether ``count=true`` asks for the ``NGSILD-Results-Count`` header."""
+    return params.get("count", "false").lower() == "true"
+
+
+class View(NamedTuple):
+    """How a read shows entities: the representation, with system attributes or not, and the
+    attributes to keep (``None``: all). ``_asdict()`` gives the keyword arguments of a read."""
+
+    fmt: Format
+    sys_attrs: bool
+    attrs: set[str] | None
+
+
+def view_params(params: Mapping[str, str]) -> View:
+    """The :class:`View` of ``format``, ``options`` and ``attrs``."""
+    fmt, sys_attrs = read_format(params)
+    attrs = list_param(params, "attrs")
+    return View(fmt, sys_attrs, set(attrs) if attrs else None)
+
+
 def load_json(body: bytes) -> Any:
     """The JSON document of a request body (400 InvalidRequest when empty or not JSON)."""
     if not body.strip():
@@ -181,46 +299,37 @@ def feature(item: dict[str, Any], fmt: Format) -> dict[str, Any]:
     return {"id": item["id"], "type": "Feature", "geometry": geometry, "properties": properties}
 
 
-async def derive_after_write(request: Request, settings: Settings) -> None:
-    """Bring VN_AQI up to date after a write, as ``POST /api/v1/observations`` does."""
-    await run_in_threadpool(derive_after_commit, request)
-
-
 def write_batch(
-    db: Session,
-    docs: list[Any],
-    registry: Registry,
-    mode: Mode,
-    offset: int,
-    principal: Principal,
-    tenant: str = DEFAULT_TENANT,
-    must_exist: bool = False,
+    call: NgsiCall, docs: list[Any], mode: Mode, tenant: str, must_exist: bool = False
 ) -> BatchResult:
-    """Write entities for ``principal`` and commit; refused writes are audited and subscribers
-    notified. A concurrent creation of the same id is 409 AlreadyExists."""
+    """Write entities for the caller and commit (see :func:`commit_batch`). A concurrent
+    creation of the same id is 409 AlreadyExists."""
     try:
         result = write_entities(
-            db,
+            call.db,
             docs,
-            registry,
+            call.registry,
             mode=mode,
-            offset=offset,
-            actor=principal.actor,
-            scope=write_scope(db, principal),
-            may_manage=principal.can(Permission.MANAGE),
-            tenant=tenant,
+            offset=fixed_offset_seconds(call.settings.timezone),
             must_exist=must_exist,
+            **call.rights(tenant),
         )
-        if result.denied:
-            audit_denied(db, principal, result.denied)
-        subs.notify_changes(db, registry, tenant, result.changes)
-        db.commit()
+        commit_batch(call, tenant, result)
     except IntegrityError as exc:
-        db.rollback()
+        call.db.rollback()
         raise NgsiError(
             "AlreadyExists", "an entity of this batch was created concurrently; retry"
         ) from exc
     return result
+
+
+def commit_batch(call: NgsiCall, tenant: str, result: BatchResult) -> None:
+    """Audit the writes of ``result`` refused for being outside the caller's scope, notify the
+    subscribers of its changes, and commit."""
+    if result.denied:
+        audit_denied(call.db, call.principal, result.denied)
+    subs.notify_changes(call.db, call.registry, tenant, result.changes)
+    call.db.commit()
 
 
 def raise_first_error(result: BatchResult) -> None:
@@ -244,18 +353,44 @@ def audit_denied(db: Session, principal: Principal, entity_ids: list[str]) -> No
     )
 
 
+def batch_of(doc: Any, items: str) -> list[Any]:
+    """``doc`` as a batch: a JSON array of 1 to ``MAX_BATCH`` ``items`` (400 otherwise)."""
+    if not isinstance(doc, list):
+        raise invalid_request(f"the body must be a JSON array of {items}")
+    if not doc:
+        raise bad_request(f"the array of {items} is empty")
+    if len(doc) > MAX_BATCH:
+        raise bad_request(f"at most {MAX_BATCH} entities per request")
+    return doc
+
+
+def created(path: str, resource_id: str) -> Response:
+    """201 with the ``Location`` of the resource created under ``/ngsi-ld/v1{path}/``."""
+    location = f"/ngsi-ld/v1{path}/{quote(resource_id, safe=':')}"
+    return Response(status_code=201, headers={"Location": location})
+
+
+async def read_object(
+    request: Request, *, patch: bool = False, what: str = "a JSON object"
+) -> dict[str, Any]:
+    """Check content type (merge-patch too when ``patch``), Link and @context rules; return
+    the body, which must be ``what``: a JSON object."""
+    kind, _ = ctx.check_request(
+        request.headers.get("content-type"), request.headers.get("link"), patch=patch
+    )
+    doc = load_json(await request.body())
+    if not isinstance(doc, dict):
+        raise invalid_request(f"the body must be {what}")
+    ctx.check_body_context(kind, [doc])
+    return doc
+
+
 async def read_entities_body(request: Request, *, array: bool) -> list[Any]:
     """Check content type, Link and @context rules; return the entities of the body."""
     kind, _ = ctx.check_request(request.headers.get("content-type"), request.headers.get("link"))
     doc = load_json(await request.body())
     if array:
-        if not isinstance(doc, list):
-            raise invalid_request("the body must be a JSON array of entities")
-        if not doc:
-            raise bad_request("the array of entities is empty")
-        if len(doc) > MAX_BATCH:
-            raise bad_request(f"at most {MAX_BATCH} entities per request")
-        docs = doc
+        docs = batch_of(doc, "entities")
     else:
         if not isinstance(doc, dict):
             raise invalid_request("the body must be a JSON object (one entity)")

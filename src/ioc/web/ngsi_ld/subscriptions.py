@@ -4,45 +4,38 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from ioc.engines.ngsi_ld import context as ctx
 from ioc.engines.ngsi_ld import subscriptions as subs
 from ioc.engines.ngsi_ld.models import NgsiSubscription
 from ioc.engines.ngsi_ld.problems import (
     NgsiError,
-    invalid_request,
 )
-from ioc.web.deps import (
-    AppSettings,
-    DbSession,
-    Manager,
-    Principal,
-    ViewerApi,
-    write_scope,
-)
+from ioc.web.deps import write_scope
 from ioc.web.ngsi_ld.openapi import (
     LD,
     LIST_PARAMS,
     SUBSCRIPTION_IN,
     SUBSCRIPTION_MEMBERS,
     SUBSCRIPTION_OUT,
+    creation_route,
+    deletion_route,
 )
 from ioc.web.ngsi_ld.protocol import (
-    MAX_LIMIT,
     PROBLEMS,
-    int_param,
-    json_answer,
-    load_json,
-    problem_response,
+    NgsiCall,
+    Reader,
+    SubscriptionManager,
+    created,
+    paging,
     read_format,
-    tenant_of,
+    read_object,
+    route,
+    wants_count,
 )
 from ioc.web.openapi_doc import (
     TEXT,
@@ -58,18 +51,16 @@ from ioc.web.openapi_doc import (
 router = APIRouter()
 
 
-def _caller_agency(db: Session, principal: Principal) -> str | None:
-    scope = write_scope(db, principal)
+def _caller_agency(call: NgsiCall) -> str | None:
+    scope = write_scope(call.db, call.principal)
     if scope.everything or len(scope.agencies) != 1:
         return None
     return next(iter(scope.agencies))
 
 
-def _owned_subscription(
-    db: Session, principal: Principal, tenant: str, sub_id: str
-) -> NgsiSubscription:
-    sub = subs.get_subscription(db, tenant, sub_id)
-    scope = write_scope(db, principal)
+def _owned_subscription(call: NgsiCall, tenant: str, sub_id: str) -> NgsiSubscription:
+    sub = subs.get_subscription(call.db, tenant, sub_id)
+    scope = write_scope(call.db, call.principal)
     if not scope.everything and not scope.may_agency(sub.agency_code):
         raise NgsiError(
             "about:blank",
@@ -80,107 +71,87 @@ def _owned_subscription(
 
 
 async def _change_owned(
-    db: Session,
-    principal: Principal,
-    tenant: str,
+    call: NgsiCall,
     sub_id: str,
-    change: Callable[[NgsiSubscription], object],
-) -> None:
-    """Apply ``change`` to a subscription the caller's agency owns, and commit (in a worker
-    thread: the database calls block)."""
+    change: Callable[[NgsiSubscription, dict[str, Any]], object],
+    *,
+    patch: bool = False,
+) -> Response:
+    """Apply ``change`` to a subscription of the request's tenant that the caller's agency
+    owns, with the merge-patch body when ``patch`` (else ``{}``), and commit (in a worker
+    thread: the database calls block); 204, or the problem."""
 
     def run() -> None:
-        sub = _owned_subscription(db, principal, tenant, sub_id)
-        change(sub)
-        db.commit()
+        sub = _owned_subscription(call, tenant, sub_id)
+        change(sub, fragment)
+        call.db.commit()
 
-    await run_in_threadpool(run)
-
-
-async def _read_object(request: Request, *, patch: bool = False) -> dict[str, Any]:
-    kind, _ = ctx.check_request(
-        request.headers.get("content-type"), request.headers.get("link"), patch=patch
-    )
-    doc = load_json(await request.body())
-    if not isinstance(doc, dict):
-        raise invalid_request("the body must be a JSON object")
-    ctx.check_body_context(kind, [doc])
-    return doc
+    try:
+        tenant = call.tenant()
+        fragment = await read_object(call.request, patch=True) if patch else {}
+        await run_in_threadpool(run)
+    except NgsiError as err:
+        return call.problem(err)
+    return Response(status_code=204)
 
 
-@router.post(
-    "/subscriptions",
-    summary="Create a subscription (HTTP notifications)",
-    status_code=201,
-    response_class=Response,
-    responses={201: {"description": "Created; Location names it"}, 409: {}, **PROBLEMS},
-    openapi_extra={"requestBody": json_body(SUBSCRIPTION_IN, *LD)},
+@creation_route(
+    router, "/subscriptions", "Create a subscription (HTTP notifications)", SUBSCRIPTION_IN
 )
-@router.post("/subscriptions/", include_in_schema=False)
-async def create_subscription(
-    request: Request,
-    principal: Manager,
-    db: DbSession,
-    settings: AppSettings,
-) -> Response:
+async def create_subscription(call: SubscriptionManager) -> Response:
     """``entities`` (type/id/idPattern), ``watchedAttributes``, ``q``,
     ``notification.endpoint.uri`` (http/https; internal addresses only when
     ``IOC_OUTBOUND_ALLOW`` lets them), ``notification.attributes``/``format``, ``throttling``,
     ``expiresAt``, ``isActive``."""
+    db = call.db
     try:
-        tenant = tenant_of(request, settings)
-        doc = await _read_object(request)
+        tenant = call.tenant()
+        doc = await read_object(call.request)
 
         def run() -> str:
             sub_id = subs.create_subscription(
                 db,
                 doc,
                 tenant=tenant,
-                actor=principal.actor,
-                agency_code=_caller_agency(db, principal),
-                allow=settings.outbound_allow,
+                actor=call.principal.actor,
+                agency_code=_caller_agency(call),
+                allow=call.settings.outbound_allow,
             )
             db.commit()
             return sub_id
 
         sub_id = await run_in_threadpool(run)
     except NgsiError as err:
-        return problem_response(err, request)
+        return call.problem(err)
     except IntegrityError:
         db.rollback()
-        return problem_response(NgsiError("AlreadyExists", "subscription exists"), request)
-    location = f"/ngsi-ld/v1/subscriptions/{quote(sub_id, safe=':')}"
-    return Response(status_code=201, headers={"Location": location})
+        return call.problem(NgsiError("AlreadyExists", "subscription exists"))
+    return created("/subscriptions", sub_id)
 
 
-@router.get(
+@route(
+    router,
+    "GET",
     "/subscriptions",
+    slash=True,
     summary="List subscriptions",
     responses={200: json_response(array(SUBSCRIPTION_OUT), "Subscriptions", *LD), **PROBLEMS},
     openapi_extra={"parameters": [query("options", TEXT, "sysAttrs"), *LIST_PARAMS]},
 )
-@router.get("/subscriptions/", include_in_schema=False)
-def list_subscriptions(
-    request: Request, principal: ViewerApi, db: DbSession, settings: AppSettings
-) -> Response:
+def list_subscriptions(call: Reader) -> Response:
     """The tenant's subscriptions (``limit``, ``offset``, ``count=true``)."""
-    params = request.query_params
+    params = call.params
     try:
-        tenant = tenant_of(request, settings)
-        media = ctx.negotiate(request.headers.get("accept"), geo=False)
-        limit = int_param(params, "limit", 20, 0, MAX_LIMIT)
-        offset = int_param(params, "offset", 0, 0, 2**31)
+        tenant = call.tenant()
+        media = call.negotiate(geo=False)
+        limit, offset = paging(params)
         _, sys_attrs = read_format(params)
-        page, total = subs.list_subscriptions(db, tenant, limit=limit, offset=offset)
+        page, total = subs.list_subscriptions(call.db, tenant, limit=limit, offset=offset)
     except NgsiError as err:
-        return problem_response(err, request)
-    headers = (
-        {"NGSILD-Results-Count": str(total)}
-        if params.get("count", "false").lower() == "true"
-        else {}
-    )
+        return call.problem(err)
+    headers = {"NGSILD-Results-Count": str(total)} if wants_count(params) else {}
     items = [subs.render(s, sys_attrs=sys_attrs) for s in page]
-    return json_answer(request, items, media, headers=headers)
+    return call.answer(items, media, headers=headers)
 
 
 @router.get(
@@ -189,18 +160,16 @@ def list_subscriptions(
     responses={200: json_response(SUBSCRIPTION_OUT, "The subscription", *LD), **PROBLEMS},
     openapi_extra={"parameters": [query("options", TEXT, "sysAttrs")]},
 )
-def retrieve_subscription(
-    sub_id: str, request: Request, principal: ViewerApi, db: DbSession, settings: AppSettings
-) -> Response:
+def retrieve_subscription(sub_id: str, call: Reader) -> Response:
     """One subscription with its notification status (404 ResourceNotFound)."""
     try:
-        tenant = tenant_of(request, settings)
-        media = ctx.negotiate(request.headers.get("accept"), geo=False)
-        _, sys_attrs = read_format(request.query_params)
-        item = subs.render(subs.get_subscription(db, tenant, sub_id), sys_attrs=sys_attrs)
+        tenant = call.tenant()
+        media = call.negotiate(geo=False)
+        _, sys_attrs = read_format(call.params)
+        item = subs.render(subs.get_subscription(call.db, tenant, sub_id), sys_attrs=sys_attrs)
     except NgsiError as err:
-        return problem_response(err, request)
-    return json_answer(request, item, media)
+        return call.problem(err)
+    return call.answer(item, media)
 
 
 @router.patch(
@@ -212,54 +181,23 @@ def retrieve_subscription(
         "requestBody": json_body(obj(**SUBSCRIPTION_MEMBERS), *LD, "application/merge-patch+json")
     },
 )
-async def patch_subscription(
-    sub_id: str,
-    request: Request,
-    principal: Manager,
-    db: DbSession,
-    settings: AppSettings,
-) -> Response:
+async def patch_subscription(sub_id: str, call: SubscriptionManager) -> Response:
     """Replace the members given (``isActive``, ``q``, ``notification`` …)."""
-    try:
-        tenant = tenant_of(request, settings)
-        fragment = await _read_object(request, patch=True)
-        await _change_owned(
-            db,
-            principal,
-            tenant,
-            sub_id,
-            lambda sub: subs.update_subscription(
-                db, sub, fragment, actor=principal.actor, allow=settings.outbound_allow
-            ),
-        )
-    except NgsiError as err:
-        return problem_response(err, request)
-    return Response(status_code=204)
+    return await _change_owned(
+        call,
+        sub_id,
+        lambda sub, fragment: subs.update_subscription(
+            call.db, sub, fragment, actor=call.principal.actor, allow=call.settings.outbound_allow
+        ),
+        patch=True,
+    )
 
 
-@router.delete(
-    "/subscriptions/{sub_id}",
-    summary="Delete a subscription",
-    status_code=204,
-    responses={204: {}, 404: {}, **PROBLEMS},
-)
-async def delete_subscription(
-    sub_id: str,
-    request: Request,
-    principal: Manager,
-    db: DbSession,
-    settings: AppSettings,
-) -> Response:
+@deletion_route(router, "/subscriptions/{sub_id}", "Delete a subscription")
+async def delete_subscription(sub_id: str, call: SubscriptionManager) -> Response:
     """Delete a subscription (no further notifications)."""
-    try:
-        tenant = tenant_of(request, settings)
-        await _change_owned(
-            db,
-            principal,
-            tenant,
-            sub_id,
-            lambda sub: subs.delete_subscription(db, sub, actor=principal.actor),
-        )
-    except NgsiError as err:
-        return problem_response(err, request)
-    return Response(status_code=204)
+    return await _change_owned(
+        call,
+        sub_id,
+        lambda sub, _: subs.delete_subscription(call.db, sub, actor=call.principal.actor),
+    )

@@ -34,7 +34,6 @@ from ioc.web.deps import (
     DbSession,
     IngestorPage,
     Viewer,
-    derive_after_commit,
 )
 from ioc.web.submissions.common import (
     DONE_KEYS,
@@ -268,7 +267,6 @@ async def upload(
         except upload_mod.SubmissionError:
             return _back(chosen.key, "future", agency or None)
         db.commit()
-        derive_after_commit(request)
         return RedirectResponse(f"/submissions/{sub.id}", status_code=303)
 
     return await run_in_threadpool(work)

@@ -22,11 +22,10 @@ from ioc.web import csrf
 from ioc.web.csrf import CsrfField
 from ioc.web.deps import (
     DbSession,
-    IngestorPage,
     Principal,
     Viewer,
-    derive_after_commit,
 )
+from ioc.web.pagekit import Call, IngestorCall
 from ioc.web.submissions.common import (
     indicator_name,
     is_admin,
@@ -129,14 +128,8 @@ def submission_page(
     )
 
 
-def _decide(
-    request: Request,
-    principal: Principal,
-    db: Session,
-    sub_id: int,
-    csrf_token: str,
-    action: str,
-) -> Response:
+def _decide(call: Call, sub_id: int, csrf_token: str, action: str) -> Response:
+    request, db, principal = call
     catalog, _lang, offset = page_context(request)
     sub = _submission(db, principal, sub_id)
     if not csrf.valid(request, csrf_token):
@@ -152,30 +145,17 @@ def _decide(
         db.rollback()
         return RedirectResponse(f"/submissions/{sub_id}?done=error", status_code=303)
     db.commit()
-    derive_after_commit(request)
     done = "confirmed" if action == "confirm" else "cancelled"
     return RedirectResponse(f"/submissions/{sub_id}?done={done}", status_code=303)
 
 
 @router.post("/submissions/{sub_id:int}/confirm")
-def confirm_submission(
-    request: Request,
-    sub_id: int,
-    principal: IngestorPage,
-    db: DbSession,
-    csrf_token: CsrfField = "",
-) -> Response:
+def confirm_submission(sub_id: int, call: IngestorCall, csrf_token: CsrfField = "") -> Response:
     """Xác nhận các cảnh báo và lưu số liệu."""
-    return _decide(request, principal, db, sub_id, csrf_token, "confirm")
+    return _decide(call, sub_id, csrf_token, "confirm")
 
 
 @router.post("/submissions/{sub_id:int}/cancel")
-def cancel_submission(
-    request: Request,
-    sub_id: int,
-    principal: IngestorPage,
-    db: DbSession,
-    csrf_token: CsrfField = "",
-) -> Response:
+def cancel_submission(sub_id: int, call: IngestorCall, csrf_token: CsrfField = "") -> Response:
     """Hủy lần nộp đang chờ xác nhận."""
-    return _decide(request, principal, db, sub_id, csrf_token, "cancel")
+    return _decide(call, sub_id, csrf_token, "cancel")

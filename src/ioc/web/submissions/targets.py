@@ -24,6 +24,7 @@ from ioc.web.deps import (
     Admin,
     DbSession,
 )
+from ioc.web.pagekit import AdminCall, Call
 from ioc.web.submissions.common import (
     DONE_KEYS,
     ZONE,
@@ -63,29 +64,40 @@ def _target_rows(db: Session, catalog: Catalog, year: int, lang: str) -> list[di
     return rows
 
 
-@router.get("/submissions/targets", response_class=HTMLResponse)
-def targets_page(
-    request: Request,
-    principal: Admin,
-    db: DbSession,
-    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-    done: Annotated[str | None, Query(max_length=20)] = None,
+def _targets_page(
+    call: Call,
+    catalog: Catalog,
+    year: int,
+    *,
+    done: str | None = None,
+    errors: list[str] | None = None,
 ) -> Response:
-    """Chỉ tiêu kế hoạch năm: edit one, import a file, export."""
-    catalog, lang, _offset = page_context(request)
-    year = year or clock.now().astimezone(ZONE).year
-    rows = _target_rows(db, catalog, year, lang)
+    """The targets of ``year`` with the ``done`` notice of the last form, or (400) the
+    ``errors`` that refused it."""
+    request, db, principal = call
     return render(
         request,
         "submissions/targets.html",
         {
             "year": year,
-            "rows": rows,
+            "rows": _target_rows(db, catalog, year, call.lang),
             "done": done if done in DONE_KEYS else None,
-            "errors": [],
+            "errors": errors or [],
         },
         principal=principal,
+        status_code=400 if errors else 200,
     )
+
+
+@router.get("/submissions/targets", response_class=HTMLResponse)
+def targets_page(
+    call: AdminCall,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    done: Annotated[str | None, Query(max_length=20)] = None,
+) -> Response:
+    """Chỉ tiêu kế hoạch năm: edit one, import a file, export."""
+    catalog, _lang, _offset = page_context(call.request)
+    return _targets_page(call, catalog, year or clock.now().astimezone(ZONE).year, done=done)
 
 
 @router.get("/submissions/targets.xlsx")
@@ -133,9 +145,7 @@ def _plain_xlsx(table: Table) -> bytes:
 
 @router.post("/submissions/targets", response_class=HTMLResponse)
 def target_save(
-    request: Request,
-    principal: Admin,
-    db: DbSession,
+    call: AdminCall,
     csrf_token: CsrfField = "",
     code: Annotated[str, Form(max_length=64)] = "",
     area: Annotated[str, Form(max_length=16)] = "",
@@ -144,6 +154,7 @@ def target_save(
     source: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
     """Đặt một chỉ tiêu kế hoạch."""
+    request, db, principal = call
     catalog, lang, _offset = page_context(request)
     if not csrf.valid(request, csrf_token):
         return RedirectResponse(f"/submissions/targets?year={year}&done=csrf", status_code=303)
@@ -158,18 +169,7 @@ def target_save(
     if number is None:
         problems.append(i18n.translate("sub.targets.err_value", lang, value=value))
     if problems:
-        return render(
-            request,
-            "submissions/targets.html",
-            {
-                "year": year,
-                "rows": _target_rows(db, catalog, year, lang),
-                "done": None,
-                "errors": problems,
-            },
-            principal=principal,
-            status_code=400,
-        )
+        return _targets_page(call, catalog, year, errors=problems)
     assert number is not None
     targets_mod.set_target(
         db,
@@ -186,15 +186,14 @@ def target_save(
 
 @router.post("/submissions/targets/import", response_class=HTMLResponse)
 async def targets_import(
-    request: Request,
-    principal: Admin,
-    db: DbSession,
+    call: AdminCall,
     file: Annotated[UploadFile | None, File()] = None,
     csrf_token: CsrfField = "",
     year: Annotated[int, Form(ge=2000, le=2100)] = 2026,
 ) -> Response:
     """Nhập chỉ tiêu kế hoạch từ tệp XLSX/CSV (all-or-nothing, errors by row and column)."""
-    catalog, lang, _offset = page_context(request)
+    request, db, principal = call
+    catalog, _lang, _offset = page_context(request)
     if not csrf.valid(request, csrf_token):
         return RedirectResponse(f"/submissions/targets?year={year}&done=csrf", status_code=303)
     if file is None or not file.filename:
@@ -208,18 +207,7 @@ async def targets_import(
         )
         if result.errors:
             db.rollback()
-            return render(
-                request,
-                "submissions/targets.html",
-                {
-                    "year": year,
-                    "rows": _target_rows(db, catalog, year, lang),
-                    "done": None,
-                    "errors": result.errors,
-                },
-                principal=principal,
-                status_code=400,
-            )
+            return _targets_page(call, catalog, year, errors=result.errors)
         db.commit()
         return RedirectResponse(f"/submissions/targets?year={year}&done=imported", status_code=303)
 

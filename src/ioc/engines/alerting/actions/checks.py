@@ -5,7 +5,7 @@ an alert or incident, free-text checks and the timeline entry.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -119,16 +119,27 @@ def check_scope(session: Session, actor: Actor, agency_id: int | None) -> None:
         )
 
 
+_Locked = TypeVar("_Locked", Alert, Incident)
+
+
+def _locked_row(session: Session, model: type[_Locked], row_id: int, vi: str, en: str) -> _Locked:
+    """Row ``row_id`` of ``model``, locked for the action; :class:`AlertNotFound` with the
+    texts ``vi``/``en`` when there is none."""
+    # FOR UPDATE (ignored by SQLite, which serialises writers anyway): two operators acting on
+    # the same row at once see each other's change instead of both passing the check.
+    row = session.execute(
+        select(model).where(model.id == row_id).with_for_update()
+    ).scalar_one_or_none()
+    if row is None:
+        raise AlertNotFound(vi, en)
+    return row
+
+
 def locked_alert(session: Session, alert_id: int) -> Alert:
     """The alert, locked for the action (:class:`AlertNotFound` when there is none)."""
-    # FOR UPDATE (ignored by SQLite, which serialises writers anyway): two operators acting on
-    # the same alert at once see each other's change instead of both passing the check.
-    alert = session.execute(
-        select(Alert).where(Alert.id == alert_id).with_for_update()
-    ).scalar_one_or_none()
-    if alert is None:
-        raise AlertNotFound(f"Không có cảnh báo số {alert_id}", f"No alert {alert_id}")
-    return alert
+    return _locked_row(
+        session, Alert, alert_id, f"Không có cảnh báo số {alert_id}", f"No alert {alert_id}"
+    )
 
 
 def handled_alert(session: Session, actor: Actor, alert_id: int) -> Alert:
@@ -140,12 +151,13 @@ def handled_alert(session: Session, actor: Actor, alert_id: int) -> Alert:
 
 def locked_incident(session: Session, incident_id: int) -> Incident:
     """The incident, locked for the action (:class:`AlertNotFound` when there is none)."""
-    incident = session.execute(
-        select(Incident).where(Incident.id == incident_id).with_for_update()
-    ).scalar_one_or_none()
-    if incident is None:
-        raise AlertNotFound(f"Không có sự cố số {incident_id}", f"No incident {incident_id}")
-    return incident
+    return _locked_row(
+        session,
+        Incident,
+        incident_id,
+        f"Không có sự cố số {incident_id}",
+        f"No incident {incident_id}",
+    )
 
 
 def add_event(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -55,6 +56,38 @@ def _touch_alerts(session: Session, incident_id: int) -> None:
         alert.updated_at = now
 
 
+def _mark_step(
+    session: Session,
+    actor: Actor,
+    step: IncidentStep,
+    incident_id: int,
+    *,
+    done: bool,
+    note: str | None,
+    **audit_data: Any,
+) -> None:
+    """Tick (``done``) or untick ``step``, then write the timeline entry (``step_done`` /
+    ``step_reopened``, with ``note``) and the audit row (``incident.step_done`` /
+    ``incident.step_reopen``, with ``audit_data``)."""
+    step.done_at = clock.now() if done else None
+    step.done_by = actor.label if done else None
+    step.note = note if done else None
+    _touch_alerts(session, incident_id)
+    add_event(
+        session,
+        "step_done" if done else "step_reopened",
+        actor,
+        incident_id=incident_id,
+        note=note,
+        position=step.position,
+        title=step.title,
+    )
+    action = "incident.step_done" if done else "incident.step_reopen"
+    audit.record(
+        session, actor, action, "incident", incident_id, position=step.position, **audit_data
+    )
+
+
 def complete_step(
     session: Session, actor: Actor, step_id: int, *, note: str | None = None
 ) -> IncidentStep:
@@ -68,22 +101,7 @@ def complete_step(
             f"Bước {step.position} đã hoàn thành lúc {when_text(step.done_at)} ({step.done_by})",
             f"Step {step.position} is already done",
         )
-    step.done_at = clock.now()
-    step.done_by = actor.label
-    step.note = note
-    _touch_alerts(session, incident.id)
-    add_event(
-        session,
-        "step_done",
-        actor,
-        incident_id=incident.id,
-        note=note,
-        position=step.position,
-        title=step.title,
-    )
-    audit.record(
-        session, actor, "incident.step_done", "incident", incident.id, position=step.position
-    )
+    _mark_step(session, actor, step, incident.id, done=True, note=note)
     return step
 
 
@@ -97,28 +115,7 @@ def reopen_step(session: Session, actor: Actor, step_id: int, *, note: str) -> I
         raise AlertActionError(
             f"Bước {step.position} chưa hoàn thành", f"Step {step.position} is not done"
         )
-    step.done_at = None
-    step.done_by = None
-    step.note = None
-    _touch_alerts(session, incident.id)
-    add_event(
-        session,
-        "step_reopened",
-        actor,
-        incident_id=incident.id,
-        note=why,
-        position=step.position,
-        title=step.title,
-    )
-    audit.record(
-        session,
-        actor,
-        "incident.step_reopen",
-        "incident",
-        incident.id,
-        position=step.position,
-        reason=why,
-    )
+    _mark_step(session, actor, step, incident.id, done=False, note=why, reason=why)
     return step
 
 

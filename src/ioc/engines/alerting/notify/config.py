@@ -33,8 +33,9 @@ loading the same file twice changes nothing (and writes no audit rows).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,6 @@ from ioc.engines.alerting.notify.matchers import MatcherError, normalize
 from ioc.engines.alerting.notify.models import (
     CONTACT_KINDS,
     EMAIL,
-    PENDING,
     WEBHOOK,
     ContactPoint,
     InhibitionRule,
@@ -457,6 +457,38 @@ def _read(path_or_text: str | Path) -> Any:
         raise ConfigError(f"YAML không đọc được / unreadable YAML: {exc}") from exc
 
 
+def _contact_point_args(cp: Mapping[str, Any]) -> dict[str, Any]:
+    """The arguments of :func:`upsert_contact_point` besides the name, from YAML."""
+    return {
+        "kind": cp.get("kind", ""),
+        "settings": cp.get("settings") or {},
+        "send_resolved": bool(cp.get("send_resolved", True)),
+        "disabled": bool(cp.get("disabled", False)),
+        "title": cp.get("title"),
+    }
+
+
+def _mute_timing_args(mt: Mapping[str, Any]) -> dict[str, Any]:
+    """The arguments of :func:`upsert_mute_timing` besides the name, from YAML."""
+    return {"intervals": list(mt.get("time_intervals") or []), "comment": mt.get("comment")}
+
+
+def _inhibition_rule_args(ir: Mapping[str, Any]) -> dict[str, Any]:
+    """The arguments of :func:`upsert_inhibition_rule` besides the name, from YAML."""
+    return {
+        "source_matchers": ir.get("source_matchers") or [],
+        "target_matchers": ir.get("target_matchers") or [],
+        "equal": list(ir.get("equal") or []),
+        "comment": ir.get("comment"),
+    }
+
+
+_ItemArgs = Callable[[Mapping[str, Any]], dict[str, Any]]
+_Section = tuple[str, str, Callable[..., bool], _ItemArgs]
+"""A list section of the YAML: its key, the label of a changed item, the upsert function and
+how an item turns into its arguments besides the name."""
+
+
 def load_config(
     session: Session,
     path_or_text: str | Path,
@@ -475,45 +507,22 @@ def load_config(
     if unknown:
         raise ConfigError(f"{unknown[0]}: mục không được hỗ trợ / unknown section")
     result = ConfigResult()
-    for i, cp in enumerate(raw.get("contact_points") or []):
-        if not isinstance(cp, Mapping):
-            raise ConfigError(f"contact_points[{i}]: phải là một bảng / must be a mapping")
-        if upsert_contact_point(
-            session,
-            actor,
-            name=cp.get("name", ""),
-            kind=cp.get("kind", ""),
-            settings=cp.get("settings") or {},
-            send_resolved=bool(cp.get("send_resolved", True)),
-            disabled=bool(cp.get("disabled", False)),
-            title=cp.get("title"),
-            allow=allow,
-        ):
-            result.changed.append(f"contact_point:{cp['name']}")
-    for i, mt in enumerate(raw.get("mute_timings") or []):
-        if not isinstance(mt, Mapping):
-            raise ConfigError(f"mute_timings[{i}]: phải là một bảng / must be a mapping")
-        if upsert_mute_timing(
-            session,
-            actor,
-            name=mt.get("name", ""),
-            intervals=list(mt.get("time_intervals") or []),
-            comment=mt.get("comment"),
-        ):
-            result.changed.append(f"mute_timing:{mt['name']}")
-    for i, ir in enumerate(raw.get("inhibit_rules") or []):
-        if not isinstance(ir, Mapping):
-            raise ConfigError(f"inhibit_rules[{i}]: phải là một bảng / must be a mapping")
-        if upsert_inhibition_rule(
-            session,
-            actor,
-            name=ir.get("name", ""),
-            source_matchers=ir.get("source_matchers") or [],
-            target_matchers=ir.get("target_matchers") or [],
-            equal=list(ir.get("equal") or []),
-            comment=ir.get("comment"),
-        ):
-            result.changed.append(f"inhibition_rule:{ir['name']}")
+    sections: tuple[_Section, ...] = (
+        (
+            "contact_points",
+            "contact_point",
+            partial(upsert_contact_point, allow=allow),
+            _contact_point_args,
+        ),
+        ("mute_timings", "mute_timing", upsert_mute_timing, _mute_timing_args),
+        ("inhibit_rules", "inhibition_rule", upsert_inhibition_rule, _inhibition_rule_args),
+    )
+    for section, label, upsert, item_args in sections:
+        for i, item in enumerate(raw.get(section) or []):
+            if not isinstance(item, Mapping):
+                raise ConfigError(f"{section}[{i}]: phải là một bảng / must be a mapping")
+            if upsert(session, actor, name=item.get("name", ""), **item_args(item)):
+                result.changed.append(f"{label}:{item['name']}")
     if raw.get("policy") is not None and replace_policy_tree(session, actor, raw["policy"]):
         result.changed.append("policy")
     return result
@@ -547,15 +556,12 @@ def send_test(session: Session, actor: audit.Actor, name: str, public_url: str) 
     if point is None:
         raise ConfigError(f"Không có điểm nhận {name!r} / no such contact point")
     now = clock.now()
-    row = Outbox(
-        contact_point=point.name,
-        kind=point.kind,
-        payload=messages.render_test(point.kind, point.title or point.name, public_url),
-        status=PENDING,
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-        summary=f"Gửi thử / test: {point.title or point.name}"[:300],
+    row = Outbox.pending(
+        point.name,
+        point.kind,
+        messages.render_test(point.kind, point.title or point.name, public_url),
+        f"Gửi thử / test: {point.title or point.name}",
+        now,
     )
     session.add(row)
     session.flush()

@@ -34,8 +34,8 @@ from email.utils import format_datetime, make_msgid
 from typing import Any
 from urllib.parse import urljoin
 
-from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from ioc.core import audit, clock, netguard
 from ioc.core.models import Agency, User
@@ -375,6 +375,20 @@ def _deliver_inapp(
     return SENT
 
 
+def _known_id(
+    session: Session,
+    id_column: InstrumentedAttribute[int],
+    where: ColumnElement[bool],
+    unknown: str,
+) -> int:
+    """The ``id_column`` of the one row matching ``where``; a permanent
+    :class:`DeliveryError` saying ``unknown`` when there is none."""
+    found = session.execute(select(id_column).where(where)).scalar_one_or_none()
+    if found is None:
+        raise DeliveryError(unknown, permanent=True)
+    return found
+
+
 def inapp_targets(
     session: Session, point_settings: dict[str, Any]
 ) -> list[tuple[int | None, str | None, int | None]]:
@@ -383,18 +397,12 @@ def inapp_targets(
     for role in point_settings.get("roles") or []:
         targets.append((None, str(role), None))
     for code in point_settings.get("agencies") or []:
-        agency_id = session.execute(
-            select(Agency.id).where(Agency.code == code)
-        ).scalar_one_or_none()
-        if agency_id is None:
-            raise DeliveryError(f"Không có cơ quan {code!r} / unknown agency", permanent=True)
+        unknown = f"Không có cơ quan {code!r} / unknown agency"
+        agency_id = _known_id(session, Agency.id, Agency.code == code, unknown)
         targets.append((None, None, agency_id))
     for username in point_settings.get("users") or []:
-        user_id = session.execute(
-            select(User.id).where(User.username == username)
-        ).scalar_one_or_none()
-        if user_id is None:
-            raise DeliveryError(f"Không có người dùng {username!r} / unknown user", permanent=True)
+        unknown = f"Không có người dùng {username!r} / unknown user"
+        user_id = _known_id(session, User.id, User.username == username, unknown)
         targets.append((user_id, None, None))
     if not targets:
         raise DeliveryError("Điểm nhận không có người nhận / no recipients", permanent=True)

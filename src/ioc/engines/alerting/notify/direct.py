@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from ioc.engines.alerting.notify.channels import TEXT_CHANNELS, text_sender
-from ioc.engines.alerting.notify.models import EMAIL, PENDING, Outbox
+from ioc.engines.alerting.notify.models import EMAIL, Outbox
 
 DIRECT_PREFIX = "@"
 CHANNELS: tuple[str, ...] = (EMAIL, *TEXT_CHANNELS)
@@ -59,17 +59,7 @@ def enqueue_message(
     }
     if html:
         payload["html"] = html
-    row = Outbox(
-        contact_point=f"{DIRECT_PREFIX}{source}"[:120],
-        kind=channel,
-        payload=payload,
-        status=PENDING,
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-        group_id=None,
-        summary=subject[:300],
-    )
+    row = Outbox.pending(f"{DIRECT_PREFIX}{source}"[:120], channel, payload, subject, now)
     session.add(row)
     session.flush()
     return row

@@ -32,13 +32,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ioc.engines.alerting.models import ALERT_CLOSED, Alert, AlertEvent
+from ioc.engines.alerting.episodes import system_event
+from ioc.engines.alerting.models import ALERT_CLOSED, Alert
 from ioc.engines.alerting.notify import messages
 from ioc.engines.alerting.notify.messages import FIRING, RESOLVED, AlertView
 from ioc.engines.alerting.notify.models import (
     EMAIL,
     INAPP,
-    PENDING,
     WEBHOOK,
     ContactPoint,
     MuteTiming,
@@ -317,28 +317,13 @@ def _enqueue(
         assert point.kind == INAPP
         payload = dict(messages.render_inapp(alerts))
     payload["alert_ids"] = [a.id for a in alerts]
-    row = Outbox(
-        contact_point=point.name,
-        kind=point.kind,
-        payload=payload,
-        status=PENDING,
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-        group_id=group.id,
-        summary=messages.subject(alerts, "vi")[:300],
-    )
+    row = Outbox.pending(point.name, point.kind, payload, messages.subject(alerts, "vi"), now)
+    row.group_id = group.id
     session.add(row)
     session.flush()
     for a in alerts:
+        data = {"outbox_id": row.id, "contact_point": point.name, "status": a.status}
         session.add(
-            AlertEvent(
-                alert_id=a.id,
-                at=now,
-                kind="notified",
-                actor=NOTIFY_ACTOR,
-                text=point.title or point.name,
-                data={"outbox_id": row.id, "contact_point": point.name, "status": a.status},
-            )
+            system_event(a.id, now, "notified", point.title or point.name, data, actor=NOTIFY_ACTOR)
         )
     return row

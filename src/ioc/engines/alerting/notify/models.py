@@ -184,6 +184,24 @@ class Outbox(Base):
     group_id: Mapped[int | None] = mapped_column(Integer)  # NotificationGroup.id (informative)
     summary: Mapped[str] = mapped_column(String(300), default="")  # one line for the UI
 
+    @classmethod
+    def pending(
+        cls, contact_point: str, kind: str, payload: dict[str, Any], summary: str, now: datetime
+    ) -> Outbox:
+        """A new message waiting for its first delivery attempt, due at ``now``; ``summary``
+        cut to the column's 300 characters (no notification group: set ``group_id`` after)."""
+        return cls(
+            contact_point=contact_point,
+            kind=kind,
+            payload=payload,
+            status=PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+            group_id=None,
+            summary=summary[:300],
+        )
+
 
 class InAppNotification(Base):
     """Thông báo trong hệ thống: addressed to a user, to everyone with a role, or to the staff

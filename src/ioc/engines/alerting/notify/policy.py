@@ -53,12 +53,10 @@ class PolicyNode:
 
 
 @dataclass(frozen=True)
-class ResolvedRoute:
-    """The effective settings of a matching node, with inheritance applied."""
+class _Grouping:
+    """How alerts are grouped and when their group is notified: the settings a node of the
+    policy tree inherits from its parent unless it sets them."""
 
-    key: str  # unique: "{}/{severity=~\"critical|high\"}/0"
-    policy_id: int | None
-    contact_point: str
     group_by: tuple[str, ...]
     group_by_all: bool
     group_wait_s: int
@@ -66,6 +64,15 @@ class ResolvedRoute:
     repeat_interval_s: int
     mute_timings: tuple[str, ...]
     active_timings: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResolvedRoute(_Grouping):
+    """The effective settings of a matching node, with inheritance applied."""
+
+    key: str  # unique: "{}/{severity=~\"critical|high\"}/0"
+    policy_id: int | None
+    contact_point: str
 
     def group_labels(self, labels: Mapping[str, str]) -> dict[str, str]:
         """The labels that identify the alert's group on this route."""
@@ -94,27 +101,22 @@ def _matchers_text(matchers: Sequence[Matcher]) -> str:
     return "{" + ",".join(str(m) for m in ordered) + "}"
 
 
-@dataclass(frozen=True)
-class _Effective:
+@dataclass(frozen=True, kw_only=True)
+class _Effective(_Grouping):
+    """The settings in force at a node (its contact point may still be unset)."""
+
     contact_point: str | None
-    group_by: tuple[str, ...]
-    group_by_all: bool
-    group_wait_s: int
-    group_interval_s: int
-    repeat_interval_s: int
-    mute_timings: tuple[str, ...]
-    active_timings: tuple[str, ...]
 
 
 _ROOT_DEFAULTS = _Effective(
-    None,
-    DEFAULT_GROUP_BY,
-    False,
-    DEFAULT_GROUP_WAIT_S,
-    DEFAULT_GROUP_INTERVAL_S,
-    DEFAULT_REPEAT_INTERVAL_S,
-    (),
-    (),
+    contact_point=None,
+    group_by=DEFAULT_GROUP_BY,
+    group_by_all=False,
+    group_wait_s=DEFAULT_GROUP_WAIT_S,
+    group_interval_s=DEFAULT_GROUP_INTERVAL_S,
+    repeat_interval_s=DEFAULT_REPEAT_INTERVAL_S,
+    mute_timings=(),
+    active_timings=(),
 )
 
 
@@ -124,14 +126,18 @@ def _inherit(parent: _Effective, node: PolicyNode) -> _Effective:
         group_all = GROUP_BY_ALL in node.group_by
         group_by = () if group_all else tuple(node.group_by)
     return _Effective(
-        node.contact_point or parent.contact_point,
-        group_by,
-        group_all,
-        parent.group_wait_s if node.group_wait_s is None else node.group_wait_s,
-        parent.group_interval_s if node.group_interval_s is None else node.group_interval_s,
-        parent.repeat_interval_s if node.repeat_interval_s is None else node.repeat_interval_s,
-        tuple(node.mute_timings) or parent.mute_timings,
-        tuple(node.active_timings) or parent.active_timings,
+        contact_point=node.contact_point or parent.contact_point,
+        group_by=group_by,
+        group_by_all=group_all,
+        group_wait_s=parent.group_wait_s if node.group_wait_s is None else node.group_wait_s,
+        group_interval_s=(
+            parent.group_interval_s if node.group_interval_s is None else node.group_interval_s
+        ),
+        repeat_interval_s=(
+            parent.repeat_interval_s if node.repeat_interval_s is None else node.repeat_interval_s
+        ),
+        mute_timings=tuple(node.mute_timings) or parent.mute_timings,
+        active_timings=tuple(node.active_timings) or parent.active_timings,
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from ioc.engines.actions_kit import same_named
 from ioc.engines.alerting.models import (
     Alert,
     AlertEvent,
@@ -18,6 +19,12 @@ from ioc.engines.alerting.queries.names import agency_names, alert_rows, area_na
 from ioc.engines.alerting.queries.rows import PER_PAGE, IncidentDetail, IncidentRow, Page, StepRow
 
 # ------------------------------------------------------------------ incidents
+
+_INCIDENT_FIELDS = (
+    "id code title severity pack area_code agency_id status opened_at opened_by closed_at"
+    " closed_by close_reason"
+)
+"""The columns an :class:`IncidentRow` shows as they are."""
 
 
 def _incident_rows(session: Session, incidents: list[Incident]) -> list[IncidentRow]:
@@ -46,21 +53,9 @@ def _incident_rows(session: Session, incidents: list[Incident]) -> list[Incident
     agencies = agency_names(session, (i.agency_id for i in incidents))
     return [
         IncidentRow(
-            id=i.id,
-            code=i.code,
-            title=i.title,
-            severity=i.severity,
-            pack=i.pack,
-            area_code=i.area_code,
+            **same_named(i, _INCIDENT_FIELDS),
             area_name=areas.get(i.area_code) if i.area_code else None,
-            agency_id=i.agency_id,
             agency_name=agencies[i.agency_id][0] if i.agency_id in agencies else None,
-            status=i.status,
-            opened_at=i.opened_at,
-            opened_by=i.opened_by,
-            closed_at=i.closed_at,
-            closed_by=i.closed_by,
-            close_reason=i.close_reason,
             steps_done=steps.get(i.id, (0, 0))[0],
             steps_total=steps.get(i.id, (0, 0))[1],
             alert_count=alerts.get(i.id, 0),

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from ioc.core.models import Agency, Area, User
 from ioc.engines.alerting.models import (
@@ -43,19 +43,17 @@ def agency_names(session: Session, ids: Iterable[int | None]) -> dict[int, tuple
     return {i: (name, code) for i, name, code in rows}
 
 
-def _user_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+def _labels_by_id(
+    session: Session,
+    id_column: InstrumentedAttribute[int],
+    label_column: InstrumentedAttribute[str],
+    ids: Iterable[int | None],
+) -> dict[int, str]:
+    """``{id: label}`` of the rows whose ``id_column`` is among ``ids`` (None skipped)."""
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    rows = session.execute(select(User.id, User.full_name).where(User.id.in_(wanted))).all()
-    return dict(rows)
-
-
-def _incident_codes(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    rows = session.execute(select(Incident.id, Incident.code).where(Incident.id.in_(wanted))).all()
+    rows = session.execute(select(id_column, label_column).where(id_column.in_(wanted))).all()
     return dict(rows)
 
 
@@ -71,8 +69,8 @@ def alert_rows(session: Session, alerts: list[Alert], lang: str) -> list[AlertRo
     """The console rows of ``alerts``, with the names an operator reads."""
     areas = area_names(session, (a.area_code for a in alerts))
     agencies = agency_names(session, (a.assignee_agency_id for a in alerts))
-    users = _user_names(session, (a.assignee_user_id for a in alerts))
-    incidents = _incident_codes(session, (a.incident_id for a in alerts))
+    users = _labels_by_id(session, User.id, User.full_name, (a.assignee_user_id for a in alerts))
+    incidents = _labels_by_id(session, Incident.id, Incident.code, (a.incident_id for a in alerts))
     out = []
     for a in alerts:
         agency = agencies.get(a.assignee_agency_id) if a.assignee_agency_id else None

@@ -65,6 +65,17 @@ class Incoming:
         return sorted(names)
 
 
+def _value_member(name: str, raw: dict[str, Any], kind: str) -> str:
+    """The member (``value``, ``object`` …) holding the value of attribute ``name`` of type
+    ``kind``, once it is known to be there, non-null, and a URI for a Relationship."""
+    member = VALUE_FIELD[kind]
+    if member not in raw or raw[member] is None:
+        raise bad_request(f"{name}: a {kind} needs a non-null {member!r}")
+    if kind == "Relationship" and not is_uri(raw[member]):
+        raise bad_request(f"{name}: a Relationship object must be a URI")
+    return member
+
+
 def _split_attr(name: str, raw: Any) -> tuple[Any, dict[str, Any]]:
     """(key-values value, sub-attributes incl. a non-Property type) of one attribute."""
     if raw is None:
@@ -75,11 +86,7 @@ def _split_attr(name: str, raw: Any) -> tuple[Any, dict[str, Any]]:
         return raw, {}
     kind = raw.get("type")
     if isinstance(kind, str) and kind in VALUE_FIELD:
-        member = VALUE_FIELD[kind]
-        if member not in raw or raw[member] is None:
-            raise bad_request(f"{name}: a {kind} needs a non-null {member!r}")
-        if kind == "Relationship" and not is_uri(raw[member]):
-            raise bad_request(f"{name}: a Relationship object must be a URI")
+        member = _value_member(name, raw, kind)
         meta = {k: v for k, v in raw.items() if k != member}
         return raw[member], ({} if meta == {"type": "Property"} else meta)
     if "type" not in raw and "value" in raw:  # concise Property
@@ -227,11 +234,7 @@ def _normalize_generic(name: str, raw: Any) -> dict[str, Any]:
     if isinstance(raw, dict):
         kind = raw.get("type")
         if isinstance(kind, str) and kind in VALUE_FIELD:
-            member = VALUE_FIELD[kind]
-            if member not in raw or raw[member] is None:
-                raise bad_request(f"{name}: a {kind} needs a non-null {member!r}")
-            if kind == "Relationship" and not is_uri(raw[member]):
-                raise bad_request(f"{name}: a Relationship object must be a URI")
+            _value_member(name, raw, kind)
             out = dict(raw)
         elif "type" not in raw and "value" in raw:
             out = {"type": "Property", **raw}

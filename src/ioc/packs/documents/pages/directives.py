@@ -9,7 +9,7 @@ from collections import defaultdict
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,10 +30,12 @@ from ioc.packs.documents.pages.context import (
     timeline,
 )
 from ioc.packs.documents.params import PageError, agency_by_code, doer, scope
-from ioc.web.deps import DbSession, Principal, Viewer
+from ioc.web.deps import Principal
 from ioc.web.templating import render
 
 __all__ = ["router"]
+
+from ioc.web.pagekit import Posted, ViewerCall, form_fields
 
 router = APIRouter(include_in_schema=False)
 
@@ -50,8 +52,9 @@ TASK_STATES = (
 
 
 @router.get("/documents/directives")
-def directives_page(request: Request, db: DbSession, principal: Viewer) -> Response:
+def directives_page(call: ViewerCall) -> Response:
     """Văn bản chỉ đạo: every directive with its task counts, and the form to add one."""
+    request, db, principal = call
     return _directives_page(request, db, principal)
 
 
@@ -92,37 +95,30 @@ def _directives_page(
     )
 
 
+# A directive as the form posts it.
+DirectiveForm = Annotated[
+    Posted, Depends(form_fields(number=200, issued_on=20, issuer=400, signer=300, summary=5000))
+]
+
+
 @router.post("/documents/directives")
-def create_directive(
-    request: Request,
-    db: DbSession,
-    principal: Viewer,
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
-    number: Annotated[str, Form(max_length=200)] = "",
-    issued_on: Annotated[str, Form(max_length=20)] = "",
-    issuer: Annotated[str, Form(max_length=400)] = "",
-    signer: Annotated[str, Form(max_length=300)] = "",
-    summary: Annotated[str, Form(max_length=5000)] = "",
-) -> Response:
+def create_directive(call: ViewerCall, posted: DirectiveForm) -> Response:
     """Ghi nhận một văn bản chỉ đạo (leaders, operators, admins)."""
-    form = {
-        "number": number,
-        "issued_on": issued_on,
-        "issuer": issuer,
-        "signer": signer,
-        "summary": summary,
-    }
-    check_form(request, csrf_token)
+    request, db, principal = call
+    form = posted.entered
+    check_form(request, posted.csrf_token)
     try:
-        day = required_date(issued_on, "issued_on", "Thiếu ngày ban hành", "issue date is required")
+        day = required_date(
+            form["issued_on"], "issued_on", "Thiếu ngày ban hành", "issue date is required"
+        )
         directive = tasks.create_directive(
             db,
             doer(principal),
-            number=number,
+            number=form["number"],
             issued_on=day,
-            issuer=issuer,
-            summary=summary,
-            signer=signer,
+            issuer=form["issuer"],
+            summary=form["summary"],
+            signer=form["signer"],
         )
     except (tasks.TaskError, PageError) as exc:
         db.rollback()
@@ -132,10 +128,9 @@ def create_directive(
 
 
 @router.get("/documents/directives/{directive_id}")
-def directive_page(
-    request: Request, directive_id: int, db: DbSession, principal: Viewer
-) -> Response:
+def directive_page(call: ViewerCall, directive_id: int) -> Response:
     """One directive: its tasks with progress bars and the timeline of their reports."""
+    request, db, principal = call
     return _directive_page(request, db, principal, directive_id)
 
 
@@ -177,40 +172,33 @@ def _directive_page(
     )
 
 
+# A task as the assignment form posts it.
+TaskForm = Annotated[
+    Posted,
+    Depends(form_fields(agency=64, ref=64, title=5000, coordinating=600, due_on=20)),
+]
+
+
 @router.post("/documents/directives/{directive_id}/tasks")
-def assign(
-    request: Request,
-    directive_id: int,
-    db: DbSession,
-    principal: Viewer,
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
-    agency: Annotated[str, Form(max_length=64)] = "",
-    ref: Annotated[str, Form(max_length=64)] = "",
-    title: Annotated[str, Form(max_length=5000)] = "",
-    coordinating: Annotated[str, Form(max_length=600)] = "",
-    due_on: Annotated[str, Form(max_length=20)] = "",
-) -> Response:
+def assign(call: ViewerCall, directive_id: int, posted: TaskForm) -> Response:
     """Giao nhiệm vụ cho một cơ quan chủ trì."""
-    form = {
-        "agency": agency,
-        "ref": ref,
-        "title": title,
-        "coordinating": coordinating,
-        "due_on": due_on,
-    }
-    check_form(request, csrf_token)
+    request, db, principal = call
+    form = posted.entered
+    check_form(request, posted.csrf_token)
     directive = directive_or_404(db, directive_id)
     try:
-        day = required_date(due_on, "due_on", "Thiếu hạn hoàn thành", "deadline is required")
+        day = required_date(
+            form["due_on"], "due_on", "Thiếu hạn hoàn thành", "deadline is required"
+        )
         tasks.assign_task(
             db,
             doer(principal),
             directive,
-            agency_code=agency,
-            title=title,
+            agency_code=form["agency"],
+            title=form["title"],
             due_on=day,
-            ref=ref,
-            coordinating=coordinating,
+            ref=form["ref"],
+            coordinating=form["coordinating"],
         )
     except (tasks.TaskError, PageError) as exc:
         db.rollback()
@@ -222,8 +210,9 @@ def assign(
 
 
 @router.get("/documents/tasks")
-def task_list(request: Request, db: DbSession, principal: Viewer) -> Response:
+def task_list(call: ViewerCall) -> Response:
     """Nhiệm vụ: every task (own agency for staff), filtered by agency and state."""
+    request, db, principal = call
     now = clock.now()
     q = request.query_params
     only = scope(principal)
@@ -289,8 +278,9 @@ def _task_page(
 
 
 @router.get("/documents/tasks/{task_id}")
-def task_page(request: Request, task_id: int, db: DbSession, principal: Viewer) -> Response:
+def task_page(call: ViewerCall, task_id: int) -> Response:
     """One task: deadline, progress, timeline and the forms its viewer may use."""
+    request, db, principal = call
     return _task_page(request, db, principal, task_or_404(db, task_id, principal))
 
 
@@ -304,33 +294,30 @@ async def _evidence(file: UploadFile | None, link: str) -> tasks.Evidence:
     return tasks.Evidence(link=link, filename=name, data=data or None)
 
 
+# The fields of a task's action forms (each form sends the ones it needs).
+ActionForm = Annotated[
+    Posted,
+    Depends(form_fields(percent=8, note=5000, reason=3000, new_due_on=20, evidence_link=1200)),
+]
+
+
 @router.post("/documents/tasks/{task_id}/{action}")
 async def task_action(
-    request: Request,
+    call: ViewerCall,
     task_id: int,
     action: str,
-    principal: Viewer,
-    db: DbSession,
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
-    percent: Annotated[str, Form(max_length=8)] = "",
-    note: Annotated[str, Form(max_length=5000)] = "",
-    reason: Annotated[str, Form(max_length=3000)] = "",
-    new_due_on: Annotated[str, Form(max_length=20)] = "",
-    evidence_link: Annotated[str, Form(max_length=1200)] = "",
+    posted: ActionForm,
     evidence_file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     """Báo cáo tiến độ / hoàn thành / mở lại / gia hạn / hủy (one form per action)."""
+    request, db, principal = call
     if action not in tasks.TRANSITIONS:
         raise HTTPException(404, "Không có thao tác này / no such action")
-    check_form(request, csrf_token)
+    check_form(request, posted.csrf_token)
     task = task_or_404(db, task_id, principal)
-    form = {
-        "percent": percent,
-        "note": note,
-        "reason": reason,
-        "new_due_on": new_due_on,
-        "evidence_link": evidence_link,
-    }
+    form = posted.entered
+    percent, note, reason = form["percent"], form["note"], form["reason"]
+    new_due_on, evidence_link = form["new_due_on"], form["evidence_link"]
     who = doer(principal)
     try:
         if action == "progress":
@@ -369,8 +356,9 @@ async def task_action(
 
 
 @router.get("/documents/evidence/{event_id}")
-def evidence_file(event_id: int, db: DbSession, principal: Viewer) -> Response:
+def evidence_file(call: ViewerCall, event_id: int) -> Response:
     """Download the evidence file of one report (same visibility as its task)."""
+    _request, db, principal = call
     event = db.get(TaskEvent, event_id)
     if event is None or not event.evidence_file:
         raise HTTPException(404, "Không có tệp minh chứng / no such file")

@@ -7,7 +7,7 @@ from collections import defaultdict
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,10 +24,12 @@ from ioc.packs.documents.pages.context import (
 )
 from ioc.packs.documents.params import PageError, doer, parse_period, scope, today
 from ioc.packs.documents.queries import AgencyFigures
-from ioc.web.deps import DbSession, Viewer, request_language
+from ioc.web.deps import request_language
 from ioc.web.templating import render
 
 __all__ = ["bar", "rate_class", "router"]
+
+from ioc.web.pagekit import ViewerCall, page
 
 router = APIRouter(include_in_schema=False)
 
@@ -94,8 +96,9 @@ def _board(rows: list[tasks.TaskRow], db: Session) -> list[dict[str, Any]]:
 
 
 @router.get("/documents")
-def overview(request: Request, db: DbSession, principal: Viewer) -> Response:
+def overview(call: ViewerCall) -> Response:
     """Văn bản và điều hành: key figures per agency, ranking, charts, the task board."""
+    request, db, principal = call
     now = clock.now()
     error: PageError | None = None
     try:
@@ -151,18 +154,13 @@ def overview(request: Request, db: DbSession, principal: Viewer) -> Response:
         ),
         "can_manage": tasks.may(doer(principal), "directive"),
     }
-    return render(
-        request,
-        "documents/overview.html",
-        context,
-        principal=principal,
-        status_code=400 if error else 200,
-    )
+    return page(call, "documents/overview.html", context, refused=error)
 
 
 @router.get("/documents/list")
-def document_list(request: Request, db: DbSession, principal: Viewer) -> Response:
+def document_list(call: ViewerCall) -> Response:
     """Danh sách văn bản with filters (agency, direction, state, period, text)."""
+    request, db, principal = call
     now = clock.now()
     error: PageError | None = None
     try:

@@ -54,6 +54,34 @@ def _event(
     return event
 
 
+def _report_work(
+    session: Session,
+    doer: Doer,
+    task: Task,
+    kind: str,
+    at: datetime,
+    status: str,
+    percent: int,
+    note: str,
+    evidence: Evidence | None,
+) -> TaskEvent:
+    """Store the evidence of a progress report or completion, set the task's status and
+    progress, and add the timeline event ``kind``."""
+    stored = store_evidence(task, evidence)
+    task.status = status
+    task.progress = percent
+    return _event(session, doer, task, kind, at, percent=percent, note=note, **stored.columns())
+
+
+def _with_reason(
+    doer: Doer, action: str, task: Task, reason: str, label_vi: str, at: datetime | None
+) -> tuple[datetime, str]:
+    """Check that ``doer`` may take ``action`` on ``task``; the moment of the action and its
+    required reason, cleaned (``label_vi`` names it in a refusal)."""
+    check(doer, action, task)
+    return at or clock.now(), clean(reason, "reason", label_vi, 2000, required=True)
+
+
 def create_directive(
     session: Session,
     doer: Doer,
@@ -166,12 +194,7 @@ def post_progress(
             "percent",
         )
     note = clean(note, "note", "nội dung báo cáo", 4000, required=True)
-    stored = store_evidence(task, evidence)
-    task.status = IN_PROGRESS
-    task.progress = percent
-    event = _event(
-        session, doer, task, "progress", at, percent=percent, note=note, **stored.columns()
-    )
+    event = _report_work(session, doer, task, "progress", at, IN_PROGRESS, percent, note, evidence)
     audit.record(session, doer.actor, "doc.task.progress", "doc_task", task.id, percent=percent)
     return event
 
@@ -195,11 +218,8 @@ def mark_done(
             "evidence",
         )
     note = clean(note, "note", "ghi chú", 4000, required=False)
-    stored = store_evidence(task, evidence)
-    task.status = DONE
-    task.progress = 100
+    event = _report_work(session, doer, task, "done", at, DONE, 100, note, evidence)
     task.done_at = at
-    event = _event(session, doer, task, "done", at, percent=100, note=note, **stored.columns())
     audit.record(session, doer.actor, "doc.task.done", "doc_task", task.id, late=at > task.due_at)
     return event
 
@@ -208,9 +228,7 @@ def reopen(
     session: Session, doer: Doer, task: Task, *, reason: str, at: datetime | None = None
 ) -> TaskEvent:
     """Mở lại: a done or cancelled task goes back to work, with its last reported progress."""
-    check(doer, "reopen", task)
-    at = at or clock.now()
-    reason = clean(reason, "reason", "lý do", 2000, required=True)
+    at, reason = _with_reason(doer, "reopen", task, reason, "lý do", at)
     previous = session.execute(
         select(TaskEvent.percent)
         .where(TaskEvent.task_id == task.id, TaskEvent.kind == "progress")
@@ -239,9 +257,7 @@ def extend_deadline(
 ) -> TaskEvent:
     """Gia hạn: a later deadline (end of ``new_due_on``) with a reason; the old one stays in
     the timeline and ``original_due_at`` keeps the first."""
-    check(doer, "extend", task)
-    at = at or clock.now()
-    reason = clean(reason, "reason", "lý do gia hạn", 2000, required=True)
+    at, reason = _with_reason(doer, "extend", task, reason, "lý do gia hạn", at)
     new_due = day_end(new_due_on)
     if new_due <= task.due_at:
         raise TaskError(
@@ -272,9 +288,7 @@ def cancel(
     session: Session, doer: Doer, task: Task, *, reason: str, at: datetime | None = None
 ) -> TaskEvent:
     """Hủy nhiệm vụ (no longer required), with a reason."""
-    check(doer, "cancel", task)
-    at = at or clock.now()
-    reason = clean(reason, "reason", "lý do hủy", 2000, required=True)
+    at, reason = _with_reason(doer, "cancel", task, reason, "lý do hủy", at)
     task.status = CANCELLED
     event = _event(session, doer, task, "cancel", at, note=reason)
     audit.record(session, doer.actor, "doc.task.cancel", "doc_task", task.id, reason=reason)

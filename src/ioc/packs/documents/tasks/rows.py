@@ -13,10 +13,17 @@ from sqlalchemy.orm import Session
 from ioc.core.calendar import load_calendar
 from ioc.core.models import Agency
 from ioc.core.registry import RecordSample
+from ioc.engines.actions_kit import same_named
 from ioc.packs.documents.models import Directive, Task
 from ioc.packs.documents.tasks.rules import CANCELLED, DONE, OPEN_STATUSES, policy
 
 __all__ = ["TaskRow", "due_soon_tasks", "overdue_task_records", "overdue_tasks", "task_rows"]
+
+#: The fields of a :class:`TaskRow` taken over from its :class:`Task` as they are.
+_TASK_FIELDS = (
+    "id ref title status progress due_at original_due_at extensions done_at last_update_at"
+    " directive_id agency_id coordinating"
+)
 
 
 @dataclass(frozen=True)
@@ -88,25 +95,13 @@ def task_rows(
             state = task.status
         out.append(
             TaskRow(
-                id=task.id,
-                ref=task.ref,
-                title=task.title,
-                status=task.status,
-                progress=task.progress,
-                due_at=task.due_at,
-                original_due_at=task.original_due_at,
-                extensions=task.extensions,
-                done_at=task.done_at,
-                last_update_at=task.last_update_at,
-                directive_id=task.directive_id,
+                **same_named(task, _TASK_FIELDS),
                 directive_number=number,
                 directive_issued_on=issued_on,
                 agency_code=code,
                 agency_name=name,
-                agency_id=task.agency_id,
                 state=state,
                 days_left=days_left,
-                coordinating=task.coordinating,
             )
         )
     order = {

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,7 +27,8 @@ from ioc.packs.field_reports.errors import FieldReportError
 from ioc.packs.field_reports.models import Category, RoutingRule
 from ioc.packs.field_reports.pages.context import base_context, categories, communes, error_text
 from ioc.web import csrf
-from ioc.web.deps import Admin, DbSession, Principal, request_language
+from ioc.web.deps import Principal, request_language
+from ioc.web.pagekit import AdminCall, Posted, form_fields
 from ioc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -139,45 +140,40 @@ def _routing_page(
 
 
 @router.get(ROUTING_PATH, response_class=HTMLResponse)
-def routing_page(request: Request, db: DbSession, principal: Admin) -> Response:
+def routing_page(call: AdminCall) -> Response:
     """Quy tắc chuyển xử lý: category × commune → agency."""
+    request, db, principal = call
     return _routing_page(request, db, principal)
 
 
+# A routing rule as the form posts it.
+RuleForm = Annotated[Posted, Depends(form_fields(csrf_token=200, category=64, area=16, agency=64))]
+
+
 @router.post(ROUTING_PATH, response_class=HTMLResponse)
-def routing_add(
-    request: Request,
-    db: DbSession,
-    principal: Admin,
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
-    category: Annotated[str, Form(max_length=64)] = "",
-    area: Annotated[str, Form(max_length=16)] = "",
-    agency: Annotated[str, Form(max_length=64)] = "",
-) -> Response:
+def routing_add(call: AdminCall, posted: RuleForm) -> Response:
     """Add a rule, or replace the agency of the rule with the same category and commune."""
+    request, db, principal = call
     return _AdminForm(request, db, principal, _routing_page, FieldReportError).send(
-        csrf_token,
+        posted.csrf_token,
         lambda: routing.set_rule(
             db,
             principal.actor,
-            category_code=category or None,
-            area_code=area or None,
-            agency_code=agency,
+            category_code=posted["category"] or None,
+            area_code=posted["area"] or None,
+            agency_code=posted["agency"],
         ),
         f"{ROUTING_PATH}?done=added",
-        values={"category": category, "area": area, "agency": agency},
+        values=posted.entered,
     )
 
 
 @router.post(ROUTING_PATH + "/{rule_id}/delete", response_class=HTMLResponse)
 def routing_delete(
-    request: Request,
-    rule_id: int,
-    db: DbSession,
-    principal: Admin,
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    call: AdminCall, rule_id: int, csrf_token: Annotated[str, Form(max_length=200)] = ""
 ) -> Response:
     """Remove a rule (reports then follow the next rule, the category or the commune)."""
+    request, db, principal = call
     return _AdminForm(request, db, principal, _routing_page, FieldReportError).send(
         csrf_token,
         lambda: routing.delete_rule(db, principal.actor, rule_id),
@@ -243,8 +239,9 @@ def _calendar_page(
 
 
 @router.get(CALENDAR_PATH, response_class=HTMLResponse)
-def calendar_page(request: Request, db: DbSession, principal: Admin) -> Response:
+def calendar_page(call: AdminCall) -> Response:
     """Lịch ngày làm việc: adjusted days and the next 60 days."""
+    request, db, principal = call
     return _calendar_page(request, db, principal)
 
 
@@ -259,34 +256,30 @@ def _parse_day(value: str) -> date:
         ) from exc
 
 
+# An adjusted day as the form posts it.
+DayForm = Annotated[Posted, Depends(form_fields(csrf_token=200, day=20, kind=8, name=1000))]
+
+
 @router.post(CALENDAR_PATH, response_class=HTMLResponse)
-def calendar_add(
-    request: Request,
-    db: DbSession,
-    principal: Admin,
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
-    day: Annotated[str, Form(max_length=20)] = "",
-    kind: Annotated[str, Form(max_length=8)] = "",
-    name: Annotated[str, Form(max_length=1000)] = "",
-) -> Response:
+def calendar_add(call: AdminCall, posted: DayForm) -> Response:
     """Declare a day worked (a make-up Saturday) or off (a closure, a province day off)."""
+    request, db, principal = call
     return _AdminForm(request, db, principal, _calendar_page, calendar.CalendarError).send(
-        csrf_token,
-        lambda: calendar.add_calendar_day(db, principal.actor, _parse_day(day), kind, name),
+        posted.csrf_token,
+        lambda: calendar.add_calendar_day(
+            db, principal.actor, _parse_day(posted["day"]), posted["kind"], posted["name"]
+        ),
         f"{CALENDAR_PATH}?done=added",
-        values={"day": day, "kind": kind, "name": name},
+        values=posted.entered,
     )
 
 
 @router.post(CALENDAR_PATH + "/{day}/delete", response_class=HTMLResponse)
 def calendar_delete(
-    request: Request,
-    day: str,
-    db: DbSession,
-    principal: Admin,
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    call: AdminCall, day: str, csrf_token: Annotated[str, Form(max_length=200)] = ""
 ) -> Response:
     """Remove an adjusted day: it follows the official calendar again."""
+    request, db, principal = call
     return _AdminForm(request, db, principal, _calendar_page, calendar.CalendarError).send(
         csrf_token,
         lambda: calendar.remove_calendar_day(db, principal.actor, _parse_day(day)),

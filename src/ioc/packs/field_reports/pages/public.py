@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -33,7 +33,8 @@ from ioc.packs.field_reports.pages.context import (
 )
 from ioc.packs.field_reports.pages.send import ShortField, TextField, read_photos
 from ioc.web import csrf
-from ioc.web.deps import DbSession, Principal, Public, request_language
+from ioc.web.deps import Principal, request_language
+from ioc.web.pagekit import PublicCall, query_fields
 from ioc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -56,8 +57,9 @@ LIST_STATUSES = (
 
 
 @router.get("/phan-anh", response_class=HTMLResponse)
-def landing(request: Request, db: DbSession, principal: Public) -> Response:
+def landing(call: PublicCall) -> Response:
     """Phản ánh hiện trường: what it is, send, follow by code, the public list."""
+    request, db, principal = call
     lang = request_language(request)
     visible = (Report.hidden.is_(False), Report.merged_into_id.is_(None))
     total = db.execute(select(func.count(Report.id)).where(*visible)).scalar_one()
@@ -132,13 +134,9 @@ def _track_page(
 
 
 @router.get("/phan-anh/tra-cuu", response_class=HTMLResponse)
-def track(
-    request: Request,
-    db: DbSession,
-    principal: Public,
-    ma: Annotated[str, Query(max_length=40)] = "",
-) -> Response:
+def track(call: PublicCall, ma: Annotated[str, Query(max_length=40)] = "") -> Response:
     """Tra cứu phản ánh: status, public timeline, answer and photos of report ``ma``."""
+    request, db, principal = call
     return _track_page(request, db, principal, ma.strip())
 
 
@@ -190,16 +188,15 @@ def _citizen_action(
 
 @router.post("/phan-anh/tra-cuu/{code}/bo-sung", response_class=HTMLResponse)
 def provide_info(
-    request: Request,
+    call: PublicCall,
     code: str,
-    db: DbSession,
-    principal: Public,
     csrf_token: ShortField = "",
     secret: ShortField = "",
     text: TextField = "",
     photos: Annotated[list[UploadFile] | None, File()] = None,
 ) -> Response:
     """Bổ sung thông tin (the reporter, with the secret)."""
+    request, db, principal = call
     lang = request_language(request)
 
     def run(report: Report) -> None:
@@ -215,10 +212,8 @@ def provide_info(
 
 @router.post("/phan-anh/tra-cuu/{code}/danh-gia", response_class=HTMLResponse)
 def rate(
-    request: Request,
+    call: PublicCall,
     code: str,
-    db: DbSession,
-    principal: Public,
     csrf_token: ShortField = "",
     secret: ShortField = "",
     satisfied: Annotated[str, Form(max_length=10)] = "",
@@ -226,6 +221,7 @@ def rate(
     comment: TextField = "",
 ) -> Response:
     """Đánh giá kết quả (the reporter, with the secret): satisfied? really fixed?"""
+    request, db, principal = call
     values = {"satisfied": satisfied, "really_fixed": really_fixed, "comment": comment}
 
     def run(report: Report) -> None:
@@ -256,15 +252,14 @@ def rate(
 
 @router.post("/phan-anh/tra-cuu/{code}/mo-lai", response_class=HTMLResponse)
 def reopen(
-    request: Request,
+    call: PublicCall,
     code: str,
-    db: DbSession,
-    principal: Public,
     csrf_token: ShortField = "",
     secret: ShortField = "",
     reason: TextField = "",
 ) -> Response:
     """Mở lại phản ánh (the reporter, with the secret): the problem is back or not solved."""
+    request, db, principal = call
 
     def run(report: Report) -> None:
         service.reopen(db, service.citizen_actor(), report, reason, secret=secret.strip())
@@ -277,17 +272,16 @@ def reopen(
 # --- public list -----------------------------------------------------------------------------
 
 
+# The list's filters (category, commune, status) and its page number.
+ListQuery = Annotated[dict[str, str], Depends(query_fields(linh_vuc=64, xa=16, trang_thai=20))]
+PageNumber = Annotated[int, Query(ge=1, le=10_000)]
+
+
 @router.get("/phan-anh/danh-sach", response_class=HTMLResponse)
-def public_list(
-    request: Request,
-    db: DbSession,
-    principal: Public,
-    linh_vuc: Annotated[str, Query(max_length=64)] = "",
-    xa: Annotated[str, Query(max_length=16)] = "",
-    trang_thai: Annotated[str, Query(max_length=20)] = "",
-    trang: Annotated[int, Query(ge=1, le=10_000)] = 1,
-) -> Response:
+def public_list(call: PublicCall, query: ListQuery, trang: PageNumber = 1) -> Response:
     """Danh sách phản ánh: published and in-progress reports with their answers, and a map."""
+    request, db, principal = call
+    linh_vuc, xa, trang_thai = query["linh_vuc"], query["xa"], query["trang_thai"]
     lang = request_language(request)
     status = trang_thai if trang_thai in LIST_STATUSES else ""
     rows = public.public_reports(

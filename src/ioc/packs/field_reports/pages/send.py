@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
@@ -19,7 +19,8 @@ from ioc.packs.field_reports import photos as photo_files
 from ioc.packs.field_reports.errors import FieldReportError
 from ioc.packs.field_reports.pages.context import base_context, categories, communes, error_text
 from ioc.web import csrf
-from ioc.web.deps import DbSession, Principal, Public, request_language
+from ioc.web.deps import Principal, request_language
+from ioc.web.pagekit import Posted, PublicCall, form_fields, query_fields
 from ioc.web.proxies import client_address
 from ioc.web.templating import render
 
@@ -84,13 +85,9 @@ def _form_page(
 
 
 @router.get("/phan-anh/gui", response_class=HTMLResponse)
-def send_form(
-    request: Request,
-    db: DbSession,
-    principal: Public,
-    linh_vuc: Annotated[str, Query(max_length=64)] = "",
-) -> Response:
+def send_form(call: PublicCall, linh_vuc: Annotated[str, Query(max_length=64)] = "") -> Response:
     """Gửi phản ánh: the empty form (optionally with a category chosen on the landing page)."""
+    request, db, principal = call
     return _form_page(request, db, principal, {**EMPTY_FORM, "category": linh_vuc}, {})
 
 
@@ -189,46 +186,38 @@ def _missing(values: dict[str, str], lang: str) -> dict[str, str]:
     return out
 
 
+# The text fields of the send form, in the order the form shows them.
+SendForm = Annotated[
+    Posted,
+    Depends(
+        form_fields(
+            csrf_token=200,
+            **{"category": 200, "description": FORM_MAX, "lat": 40, "lon": 40, "area": 40},
+            **{"address": FORM_MAX, "reporter_name": FORM_MAX, "reporter_phone": 200},
+            **{"reporter_email": 400, "share_identity": 10},
+        )
+    ),
+]
+
+
 @router.post("/phan-anh/gui", response_class=HTMLResponse)
 def send_report(
-    request: Request,
-    db: DbSession,
-    principal: Public,
-    csrf_token: ShortField = "",
-    category: ShortField = "",
-    description: TextField = "",
-    lat: Annotated[str, Form(max_length=40)] = "",
-    lon: Annotated[str, Form(max_length=40)] = "",
-    area: Annotated[str, Form(max_length=40)] = "",
-    address: TextField = "",
-    reporter_name: TextField = "",
-    reporter_phone: ShortField = "",
-    reporter_email: Annotated[str, Form(max_length=400)] = "",
-    share_identity: Annotated[str, Form(max_length=10)] = "",
+    call: PublicCall,
+    posted: SendForm,
     photos: Annotated[list[UploadFile] | None, File()] = None,
     photo_slot: Annotated[str, Form(max_length=80)] = "",
     keep_photo: Annotated[list[int] | None, Form()] = None,
 ) -> Response:
     """Send the report; on success show the tracking code and the one-time secret. On an
     error the form comes back filled in, with the photos kept (``upload_slots``)."""
+    request, db, principal = call
     lang = request_language(request)
     data_dir = service.policy().data_dir
     ticked = set(keep_photo or [])
     kept = [k for k in upload_slots.load(data_dir, photo_slot) if k.index in ticked]
-    values = {
-        "category": category,
-        "description": description,
-        "lat": lat,
-        "lon": lon,
-        "area": area,
-        "address": address,
-        "reporter_name": reporter_name,
-        "reporter_phone": reporter_phone,
-        "reporter_email": reporter_email,
-        "share_identity": "1" if share_identity else "",
-    }
+    values = {**posted.entered, "share_identity": "1" if posted["share_identity"] else ""}
     form = _Form(request, db, principal, values, photo_slot, lang)
-    if not csrf.valid(request, csrf_token):
+    if not csrf.valid(request, posted.csrf_token):
         errors = {"form": i18n.translate("frp.error.csrf", lang)}
         return _form_page(request, db, principal, values, errors, status_code=400)
     try:
@@ -320,20 +309,18 @@ def _submit(
     )
 
 
+# The category and the pin of the report being written.
+NearbyQuery = Annotated[dict[str, str], Depends(query_fields(category=64, lat=40, lon=40))]
+
+
 @router.get("/phan-anh/gui/trung-lap", response_class=HTMLResponse)
-def nearby(
-    request: Request,
-    db: DbSession,
-    principal: Public,
-    category: Annotated[str, Query(max_length=64)] = "",
-    lat: Annotated[str, Query(max_length=40)] = "",
-    lon: Annotated[str, Query(max_length=40)] = "",
-) -> Response:
+def nearby(call: PublicCall, pin: NearbyQuery) -> Response:
     """“Có phải phản ánh này của bạn?”: open reports of the category near the pin (fragment)."""
+    request, db, principal = call
     lang = request_language(request)
     items: list[dict[str, Any]] = []
     resolved = None
-    lat_f, lon_f = _float(lat), _float(lon)
+    category, lat_f, lon_f = pin["category"], _float(pin["lat"]), _float(pin["lon"])
     if category and lat_f is not None and lon_f is not None:
         try:
             items = duplicates.nearby_open(db, category, lat_f, lon_f, lang=lang)

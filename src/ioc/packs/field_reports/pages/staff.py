@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
@@ -40,7 +40,8 @@ from ioc.packs.field_reports.pages.context import (
     parse_iso,
 )
 from ioc.web import csrf
-from ioc.web.deps import DbSession, Principal, Viewer, request_language
+from ioc.web.deps import Principal, request_language
+from ioc.web.pagekit import Posted, ViewerCall, form_fields, query_fields
 from ioc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -184,19 +185,19 @@ def _tab_condition(
     return Report.code.in_([item.code for item in items] or [""])
 
 
+# The inbox's tab and filters; its page number.
+InboxQuery = Annotated[
+    dict[str, str], Depends(query_fields(tab=20, category=64, area=16, agency=64))
+]
+PageNumber = Annotated[int, Query(ge=1, le=10_000)]
+
+
 @router.get("/field-reports", response_class=HTMLResponse)
-def inbox(
-    request: Request,
-    db: DbSession,
-    principal: Viewer,
-    tab: Annotated[str, Query(max_length=20)] = "",
-    category: Annotated[str, Query(max_length=64)] = "",
-    area: Annotated[str, Query(max_length=16)] = "",
-    agency: Annotated[str, Query(max_length=64)] = "",
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-) -> Response:
+def inbox(call: ViewerCall, query: InboxQuery, page: PageNumber = 1) -> Response:
     """Hộp phản ánh: the reports the user handles, by tab, filtered, oldest deadline first.
     Without a tab it opens on the most urgent work there is (``OPENING_ORDER``)."""
+    request, db, principal = call
+    tab, category, area, agency = query["tab"], query["category"], query["area"], query["agency"]
     lang = request_language(request)
     viewer = viewer_of(db, principal)
     now = clock.now()
@@ -400,8 +401,9 @@ def _report(db: Session, code: str) -> Report:
 
 
 @router.get("/field-reports/{code:fr_code}", response_class=HTMLResponse)
-def detail(request: Request, code: str, db: DbSession, principal: Viewer) -> Response:
+def detail(call: ViewerCall, code: str) -> Response:
     """Xử lý phản ánh: everything about one report and the actions legal now."""
+    request, db, principal = call
     return _detail_page(request, db, principal, _report(db, code))
 
 
@@ -432,30 +434,22 @@ def _photo_of(db: Session, report: Report, photo_id: str) -> Photo:
     return photo
 
 
+# The fields of the report page's action forms (see ``_ActionForm``).
+_SHORT_FIELDS = {"agency": 64, "resolution": 24, "into": 40, "photo": 20, "boxes": 2_000}
+_LONG_FIELDS = dict.fromkeys(("reason", "text", "note"), 20_000)
+ActForm = Annotated[Posted, Depends(form_fields(csrf_token=200, **_SHORT_FIELDS, **_LONG_FIELDS))]
+
+
 @router.post("/field-reports/{code:fr_code}/act/{action}", response_class=HTMLResponse)
-def act(
-    request: Request,
-    code: str,
-    action: str,
-    db: DbSession,
-    principal: Viewer,
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
-    agency: Annotated[str, Form(max_length=64)] = "",
-    reason: Annotated[str, Form(max_length=20_000)] = "",
-    text: Annotated[str, Form(max_length=20_000)] = "",
-    note: Annotated[str, Form(max_length=20_000)] = "",
-    resolution: Annotated[str, Form(max_length=24)] = "",
-    into: Annotated[str, Form(max_length=40)] = "",
-    photo: Annotated[str, Form(max_length=20)] = "",
-    boxes: Annotated[str, Form(max_length=2_000)] = "",
-) -> Response:
+def act(call: ViewerCall, code: str, action: str, posted: ActForm) -> Response:
     """One action on the report (forms of the report page), through the service."""
+    request, db, principal = call
     lang = request_language(request)
     report = _report(db, code)
     viewer = viewer_of(db, principal)
     if not privacy.can_view(viewer, report) or action not in TRANSITIONS:
         raise HTTPException(403 if action in TRANSITIONS else 404, "Không đủ quyền")
-    if not csrf.valid(request, csrf_token):
+    if not csrf.valid(request, posted.csrf_token):
         return _detail_page(
             request,
             db,
@@ -471,7 +465,7 @@ def act(
     # The role decides which actions exist for the user; the service decides the state.
     if not (viewer.kind == "ioc" or (viewer.kind == "agency" and action in AGENCY_ACTIONS)):
         raise HTTPException(403, "Không đủ quyền / permission denied")
-    form = _ActionForm(agency, reason, text, note, resolution, into, photo, boxes)
+    form = _ActionForm(**posted.entered)
     run = _service_call(db, principal.actor, report, action, form)
     try:
         run()

@@ -16,11 +16,9 @@ from sqlalchemy.orm import Session
 
 from ioc.core import clock, i18n
 from ioc.core.communes import communes
-from ioc.engines.exports import XLSX_MIME, to_csv, to_xlsx
 from ioc.packs.field_reports import stats
 from ioc.packs.field_reports.errors import FieldReportError
-from ioc.web.deps import DbSession, Viewer, request_language
-from ioc.web.templating import render
+from ioc.web.pagekit import EXPORT_FORMATS, ViewerCall, invalid_parameters, page, table_file
 
 __all__ = ["router"]
 
@@ -92,10 +90,11 @@ def _form(request: Request, period: stats.Period) -> dict[str, str]:
 
 
 @router.get("/field-reports/stats")
-def stats_page(request: Request, db: DbSession, principal: Viewer) -> Response:
+def stats_page(call: ViewerCall) -> Response:
     """Thống kê phản ánh: volumes, on-time rate, handling time, ratings, heat map."""
+    request, db, _principal = call
     settings = request.app.state.settings
-    lang = request_language(request)
+    lang = call.lang
     today = clock.now().astimezone(clock.local_zone()).date()
     error: FieldReportError | None = None
     try:
@@ -135,49 +134,25 @@ def stats_page(request: Request, db: DbSession, principal: Viewer) -> Response:
             }
         ),
     }
-    return render(
-        request,
-        "field_reports/stats/index.html",
-        context,
-        principal=principal,
-        status_code=400 if error else 200,
-    )
+    return page(call, "field_reports/stats/index.html", context, refused=error)
 
 
 @router.get("/field-reports/stats/export")
-def stats_export(
-    request: Request,
-    db: DbSession,
-    principal: Viewer,
-    format: str = "csv",
-    by: str = "category",
-) -> Response:
+def stats_export(call: ViewerCall, format: str = "csv", by: str = "category") -> Response:
     """Tải bảng thống kê: one grouping of the period as CSV (UTF-8 with BOM) or XLSX."""
-    lang = request_language(request)
+    lang = call.lang
     problems = []
-    if format not in ("csv", "xlsx"):
+    if format not in EXPORT_FORMATS:
         problems.append("format: csv | xlsx")
     if by not in stats.GROUPINGS:
         problems.append("by: category | area | agency")
     today = clock.now().astimezone(clock.local_zone()).date()
     try:
-        period = stats.parse_period(request.query_params, today)
+        period = stats.parse_period(call.request.query_params, today)
     except FieldReportError as exc:
         problems.append(f"{exc.field}: {exc.message} / {exc.en}")
     if problems:
-        return Response(
-            "Tham số không hợp lệ / invalid parameters — " + "; ".join(problems),
-            status_code=400,
-            media_type="text/plain; charset=utf-8",
-        )
-    table = stats.export_table(stats.compute(db, period, lang), by, lang)
+        return invalid_parameters(*problems)
+    table = stats.export_table(stats.compute(call.db, period, lang), by, lang)
     stem = "-".join(["thong-ke-phan-anh", by, *list(period.params().values())[1:]])
-    if format == "xlsx":
-        body, media = to_xlsx(table), XLSX_MIME
-    else:
-        body, media = to_csv(table), "text/csv; charset=utf-8"
-    return Response(
-        body,
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="{stem}.{format}"'},
-    )
+    return table_file(table, format, stem)

@@ -6,6 +6,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ioc.engines.actions_kit import same_named
+
 if TYPE_CHECKING:
     from ioc.settings import Settings
 
@@ -32,20 +34,18 @@ class Policy:
 
 _policy = Policy()
 
+#: The fields of the policy read from the settings ``fr_<field>`` (``IOC_FR_*``).
+_SETTINGS = (
+    "photo_max_bytes photo_max_count photo_max_side photo_max_pixels rate_limit_per_hour"
+    " duplicate_radius_m duplicate_days due_soon_hours intake_agency"
+)
+
 
 def policy_from_settings(settings: Settings) -> Policy:
     """The policy read from the settings."""
     return Policy(
         data_dir=Path(settings.data_dir),
-        photo_max_bytes=settings.fr_photo_max_bytes,
-        photo_max_count=settings.fr_photo_max_count,
-        photo_max_side=settings.fr_photo_max_side,
-        photo_max_pixels=settings.fr_photo_max_pixels,
-        rate_limit_per_hour=settings.fr_rate_limit_per_hour,
-        duplicate_radius_m=settings.fr_duplicate_radius_m,
-        duplicate_days=settings.fr_duplicate_days,
-        due_soon_hours=settings.fr_due_soon_hours,
-        intake_agency=settings.fr_intake_agency,
+        **same_named(settings, _SETTINGS, prefix="fr_"),
         public_url=settings.public_url,
     )
 

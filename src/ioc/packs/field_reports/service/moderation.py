@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import yaml
 from sqlalchemy import func, select
@@ -23,13 +24,37 @@ def add_note(
 ) -> ReportEvent:
     """Ghi chú nội bộ: an internal note (staff only, never public)."""
     text = clean_text(text, "text", "ghi chú")
-    now = at_or_now(at)
+    return _internal_event(session, actor, report, "note", at_or_now(at), "note", note=text)
+
+
+def _internal_event(
+    session: Session,
+    actor: audit.Actor,
+    report: Report,
+    kind: str,
+    now: datetime,
+    action: str,
+    *,
+    note: str | None = None,
+    data: dict[str, Any] | None = None,
+    **detail: Any,
+) -> ReportEvent:
+    """A staff-only timeline event that leaves the status alone, the report's update time and
+    the audit row of ``action`` (with ``detail``)."""
     event = add_event(
-        session, report, "note", actor, now, status_from=report.status, public=False, note=text
+        session,
+        report,
+        kind,
+        actor,
+        now,
+        status_from=report.status,
+        public=False,
+        note=note,
+        data=data,
     )
     report.updated_at = now
     session.flush()
-    audit_action(session, actor, "note", report)
+    audit_action(session, actor, action, report, **detail)
     return event
 
 
@@ -55,20 +80,19 @@ def _moderation(
             at=now,
         )
     )
-    add_event(
+    photo_id = photo.id if photo else None
+    _internal_event(
         session,
+        actor,
         report,
         action,
-        actor,
         now,
-        status_from=report.status,
-        public=False,
+        action,
         note=reason or None,
-        data={"photo": photo.id} if photo else {},
+        data={"photo": photo_id} if photo else {},
+        reason=reason,
+        photo=photo_id,
     )
-    report.updated_at = now
-    session.flush()
-    audit_action(session, actor, action, report, reason=reason, photo=photo.id if photo else None)
 
 
 def hide(
@@ -154,19 +178,16 @@ def add_photo(
     processed = process_photos([data], existing, pol)
     now = at_or_now(at)
     (row,) = attach_photos(session, report, processed, now, pol, source)
-    add_event(
+    _internal_event(
         session,
+        actor,
         report,
         "photo_added",
-        actor,
         now,
-        status_from=report.status,
-        public=False,
+        "photo_add",
         data={"photo": row.id},
+        photo=row.id,
     )
-    report.updated_at = now
-    session.flush()
-    audit_action(session, actor, "photo_add", report, photo=row.id)
     return row
 
 

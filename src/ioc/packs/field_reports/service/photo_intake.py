@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ioc.engines.actions_kit import same_named
 from ioc.packs.field_reports import photos as photo_files
 from ioc.packs.field_reports.errors import FieldReportError
 from ioc.packs.field_reports.models import Photo, Report
@@ -54,10 +55,7 @@ def attach_photos(
             report_id=report.id,
             path=stored.path,
             original_path=stored.path,
-            sha256=item.sha256,
-            content_type=item.content_type,
-            width=item.width,
-            height=item.height,
+            **same_named(item, "sha256 content_type width height"),
             size_bytes=len(item.data),
             redacted=False,
             published=False,

@@ -18,36 +18,36 @@ M_PER_DEG = 111_320.0
 BOUNDS = (107.4, 12.1, 109.6, 13.8)  # min lon, min lat, max lon, max lat
 MAX_FEATURES = 20000
 
-KINDS: dict[str, tuple[str, str]] = {
-    "street_light": ("Đèn chiếu sáng công cộng", "Street light"),
-    "drainage": ("Cống, mương thoát nước", "Drainage"),
-    "water_supply": ("Đường ống cấp nước", "Water supply main"),
-    "public_toilet": ("Nhà vệ sinh công cộng", "Public toilet"),
-    "bin": ("Thùng rác công cộng", "Public waste bin"),
-    "traffic_sign": ("Biển báo giao thông", "Traffic sign"),
-    "tree": ("Cây xanh đô thị", "Street tree"),
-}
-KIND_ALIASES = {
-    "den-chieu-sang": "street_light",
-    "thoat-nuoc": "drainage",
-    "cap-nuoc": "water_supply",
-    "nha-ve-sinh": "public_toilet",
-    "thung-rac": "bin",
-    "bien-bao": "traffic_sign",
-    "cay-xanh": "tree",
-}
-STATUSES: dict[str, tuple[str, str]] = {
-    "working": ("Đang hoạt động", "Working"),
-    "broken": ("Hư hỏng", "Broken"),
-    "maintenance": ("Đang bảo trì", "Under maintenance"),
-    "retired": ("Ngừng sử dụng", "Retired"),
-}
-STATUS_ALIASES = {
-    "hoat-dong": "working",
-    "hu-hong": "broken",
-    "bao-tri": "maintenance",
-    "ngung-su-dung": "retired",
-}
+
+def _code_list(
+    rows: tuple[tuple[str, str, str, str], ...],
+) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
+    """A code list given as ``(code, alias, Vietnamese, English)`` rows: the names of each
+    code, and the code of each alias (the Vietnamese slug a file may use instead)."""
+    names = {code: (vi, en) for code, _alias, vi, en in rows}
+    aliases = {alias: code for code, alias, _vi, _en in rows}
+    return names, aliases
+
+
+KINDS, KIND_ALIASES = _code_list(
+    (
+        ("street_light", "den-chieu-sang", "Đèn chiếu sáng công cộng", "Street light"),
+        ("drainage", "thoat-nuoc", "Cống, mương thoát nước", "Drainage"),
+        ("water_supply", "cap-nuoc", "Đường ống cấp nước", "Water supply main"),
+        ("public_toilet", "nha-ve-sinh", "Nhà vệ sinh công cộng", "Public toilet"),
+        ("bin", "thung-rac", "Thùng rác công cộng", "Public waste bin"),
+        ("traffic_sign", "bien-bao", "Biển báo giao thông", "Traffic sign"),
+        ("tree", "cay-xanh", "Cây xanh đô thị", "Street tree"),
+    )
+)
+STATUSES, STATUS_ALIASES = _code_list(
+    (
+        ("working", "hoat-dong", "Đang hoạt động", "Working"),
+        ("broken", "hu-hong", "Hư hỏng", "Broken"),
+        ("maintenance", "bao-tri", "Đang bảo trì", "Under maintenance"),
+        ("retired", "ngung-su-dung", "Ngừng sử dụng", "Retired"),
+    )
+)
 LIMITS: dict[str, tuple[tuple[str, ...], float, float | None, bool]] = {
     # name: (property names, minimum, maximum, integer)
     "density": (("mat_do_xay_dung", "density"), 0.0, 100.0, False),

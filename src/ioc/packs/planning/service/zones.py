@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ioc.core import audit, clock
 from ioc.core.ownership import WriteScope
+from ioc.engines.actions_kit import same_named
 from ioc.packs.planning.models import PlPlan, PlZone
 from ioc.packs.planning.service.features import (
     LIMITS,
@@ -262,9 +263,7 @@ def _store_plan(
         session.add(
             PlZone(
                 plan_id=plan.id,
-                zone_code=z.zone_code,
-                land_use=z.land_use,
-                limits=z.limits,
+                **same_named(z, "zone_code land_use limits"),
                 geometry=json.dumps(shapely.geometry.mapping(z.geom)),
                 min_lon=minx,
                 min_lat=miny,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ioc.core import audit
 from ioc.core.ownership import NotYourData, WriteScope
+from ioc.engines.actions_kit import chunks, refuse_foreign
 from ioc.packs.public_services.ingest import rows
 from ioc.packs.public_services.ingest.fields import Invalid, get, id_of
 from ioc.packs.public_services.ingest.report import IngestReport, RowProblem
@@ -64,22 +65,16 @@ def check_owners(
         code = id_of(row) if isinstance(row, Mapping) else None
         if code:
             codes.append(code)
-    for i in range(0, len(codes), CHUNK):
+    for chunk in chunks(codes, CHUNK):
         found = session.execute(
             select(PsDossier.code, PsDossier.agency_code, PsDossier.area_code).where(
-                PsDossier.code.in_(codes[i : i + CHUNK])
+                PsDossier.code.in_(chunk)
             )
         )
         for code, agency, area in found:
             if not scope.may_owner(agency, area or None):
                 refused.add(f"{code} ({agency})")
-    if refused:
-        shown = ", ".join(sorted(refused)[:20])
-        raise NotYourData(
-            f"Lô có hồ sơ của đơn vị khác: {shown}",
-            f"the batch holds dossiers of another agency: {shown}",
-            owners=refused,
-        )
+    refuse_foreign(refused, "hồ sơ", "dossiers")
 
 
 def _validated(
@@ -101,7 +96,9 @@ def _validated(
                 raise Invalid("", "mỗi dòng phải là đối tượng JSON", "each row must be an object")
             valid.append(parse(row, lk))
         except Invalid as exc:
-            report.errors.append(RowProblem(section, number, id_of(row), exc.field, exc.vi, exc.en))
+            report.errors.append(
+                RowProblem(section, number, id_of(row), exc.field, exc.message, exc.en)
+            )
     return valid
 
 

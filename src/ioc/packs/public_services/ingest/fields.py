@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any, Final
 
 from ioc.core import clock, i18n
+from ioc.engines.actions_kit import FieldError
 
 __all__ = [
     "HEADER_ALIASES",
@@ -84,14 +85,8 @@ HEADER_ALIASES: Final[dict[str, str]] = {
 }
 
 
-class Invalid(Exception):
+class Invalid(FieldError):
     """A refused field: its name, the Vietnamese and the English message."""
-
-    def __init__(self, field_name: str, vi: str, en: str) -> None:
-        super().__init__(vi)
-        self.field = field_name
-        self.vi = vi
-        self.en = en
 
 
 def get(row: Mapping[str, Any], *names: str) -> Any:

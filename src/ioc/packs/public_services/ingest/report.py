@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from ioc.engines.actions_kit import BatchOutcome
 
 __all__ = ["IngestReport", "RowProblem"]
 
@@ -22,18 +24,11 @@ class RowProblem:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON shape of the problem."""
-        return {
-            "section": self.section,
-            "row": self.row,
-            "id": self.id,
-            "field": self.field,
-            "message": self.message,
-            "message_en": self.message_en,
-        }
+        return asdict(self)
 
 
 @dataclass
-class IngestReport:
+class IngestReport(BatchOutcome[RowProblem]):
     """What happened to a batch (stored rows are in the caller's transaction)."""
 
     atomic: bool = False
@@ -44,12 +39,6 @@ class IngestReport:
     stale: int = 0
     procedures: int = 0
     feedback: int = 0
-    errors: list[RowProblem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """True when every row was valid."""
-        return not self.errors
 
     @property
     def stored(self) -> int:

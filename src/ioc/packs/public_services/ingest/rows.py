@@ -158,7 +158,7 @@ def _supplements(
             requested = time_field(item, "requested_at", lk.zone, required=True)
             supplied = time_field(item, "supplied_at", lk.zone)
         except Invalid as exc:
-            raise Invalid(f"{where}.{exc.field}", exc.vi, exc.en) from None
+            raise Invalid(f"{where}.{exc.field}", exc.message, exc.en) from None
         assert requested is not None
         if requested < received:
             raise Invalid(

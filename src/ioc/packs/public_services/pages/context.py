@@ -1,5 +1,5 @@
 """What every page of the pack shares: the period form and its errors, drill-down links from
-a figure to its dossiers, score colours, the 12-month trend chart, downloads."""
+a figure to its dossiers, score colours, the 12-month trend chart."""
 
 from __future__ import annotations
 
@@ -10,11 +10,8 @@ from typing import Any, Final
 from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import Response
 
 from ioc.core import clock, i18n
-from ioc.engines.exports import Table
-from ioc.engines.sector.routes import table_download
 from ioc.packs.public_services import listing, scores
 from ioc.packs.public_services.config import policy
 from ioc.packs.public_services.indices import INDICATORS, Scorecard
@@ -23,9 +20,7 @@ __all__ = [
     "KEY_INDICATORS",
     "WARN_LIST",
     "as_float",
-    "bad_request",
     "context_base",
-    "download",
     "drill_in",
     "drill_url",
     "period_form",
@@ -158,20 +153,6 @@ def trend_json(trend: list[tuple[int, Scorecard]], lang: str) -> str:
     ]
     return to_json(
         {"series": series, "yName": "%", "yMin": 0, "yMax": 100, "dataZoom": False, "decimals": 2}
-    )
-
-
-def download(table: Table, fmt: str, stem: str) -> Response:
-    """The table as an XLSX or CSV attachment ``{stem}.{fmt}``."""
-    return table_download(table, fmt, f"{stem}.{fmt}")
-
-
-def bad_request(message: str) -> Response:
-    """400 with the reason, in plain text."""
-    return Response(
-        "Tham số không hợp lệ / invalid parameters — " + message,
-        status_code=400,
-        media_type="text/plain; charset=utf-8",
     )
 
 

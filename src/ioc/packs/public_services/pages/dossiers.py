@@ -15,14 +15,14 @@ from ioc.packs.public_services import listing, scores
 from ioc.packs.public_services.config import policy
 from ioc.packs.public_services.indices import CHANNELS, STATUSES
 from ioc.packs.public_services.models import PsDossier, PsProcedure
-from ioc.packs.public_services.pages.context import (
-    bad_request,
-    download,
-    period_form,
-    safe_stem,
-    today,
+from ioc.packs.public_services.pages.context import period_form, safe_stem, today
+from ioc.web.pagekit import (
+    EXPORT_FORMATS,
+    ViewerCall,
+    invalid_parameters,
+    page,
+    table_file,
 )
-from ioc.web.deps import DbSession, Viewer, request_language
 from ioc.web.templating import render
 
 __all__ = ["router"]
@@ -57,9 +57,10 @@ def _filter_or_error(request: Request) -> tuple[listing.DossierFilter, listing.F
 
 
 @router.get("/public-services/dossiers", response_class=HTMLResponse)
-def dossiers_page(request: Request, db: DbSession, principal: Viewer) -> Response:
+def dossiers_page(call: ViewerCall) -> Response:
     """Danh sách hồ sơ: filters, drill-down from a score, pagination, exports."""
-    lang = request_language(request)
+    request, db, _principal = call
+    lang = call.lang
     f, error = _filter_or_error(request)
     now = clock.now()
     try:
@@ -89,34 +90,26 @@ def dossiers_page(request: Request, db: DbSession, principal: Viewer) -> Respons
         "warns": listing.WARNS,
         "drill": f.indicator,
     }
-    return render(
-        request,
-        "public_services/dossiers.html",
-        context,
-        principal=principal,
-        status_code=400 if error else 200,
-    )
+    return page(call, "public_services/dossiers.html", context, refused=error)
 
 
 @router.get("/public-services/dossiers/export")
-def dossiers_export(
-    request: Request, db: DbSession, principal: Viewer, format: str = "xlsx"
-) -> Response:
+def dossiers_export(call: ViewerCall, format: str = "xlsx") -> Response:
     """Tải danh sách hồ sơ đang lọc (XLSX hoặc CSV)."""
-    if format not in ("csv", "xlsx"):
-        return bad_request("format: csv | xlsx")
-    f, error = _filter_or_error(request)
+    if format not in EXPORT_FORMATS:
+        return invalid_parameters("format: csv | xlsx")
+    f, error = _filter_or_error(call.request)
     if error is not None:
-        return bad_request(f"{error.field}: {error.message} / {error.en}")
-    lang = request_language(request)
-    table = listing.export_table(db, f, clock.now(), lang, policy().export_max_rows)
+        return invalid_parameters(f"{error.field}: {error.message} / {error.en}")
+    table = listing.export_table(call.db, f, clock.now(), call.lang, policy().export_max_rows)
     stem = "ho-so-" + "-".join(v for k, v in f.params().items() if k != "period") or "ho-so"
-    return download(table, format, safe_stem(stem))
+    return table_file(table, format, safe_stem(stem))
 
 
 @router.get("/public-services/dossiers/{code}", response_class=HTMLResponse)
-def dossier_page(request: Request, code: str, db: DbSession, principal: Viewer) -> Response:
+def dossier_page(call: ViewerCall, code: str) -> Response:
     """Chi tiết hồ sơ: the stored state, the deadline after deduction and the verdict."""
+    request, db, principal = call
     d = db.execute(select(PsDossier).where(PsDossier.code == code)).scalar_one_or_none()
     if d is None:
         raise HTTPException(404)

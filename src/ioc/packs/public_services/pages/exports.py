@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from ioc.core import clock, i18n
@@ -15,12 +15,10 @@ from ioc.packs.public_services.indices import Scorecard
 from ioc.packs.public_services.pages.context import (
     KEY_INDICATORS,
     as_float,
-    bad_request,
-    download,
     safe_stem,
     today,
 )
-from ioc.web.deps import DbSession, Viewer, request_language
+from ioc.web.pagekit import EXPORT_FORMATS, ViewerCall, invalid_parameters, table_file
 
 __all__ = ["router"]
 
@@ -104,9 +102,7 @@ def _ranking_table(rows: list[scores.Ranked], lang: str, title: str, unit: str) 
 
 @router.get("/public-services/export")
 def overview_export(
-    request: Request,
-    db: DbSession,
-    principal: Viewer,
+    call: ViewerCall,
     table: str = "agencies",
     format: str = "xlsx",
     agency: str | None = None,
@@ -114,18 +110,19 @@ def overview_export(
 ) -> Response:
     """Tải bảng của trang tổng quan / trang đơn vị: indicators, agencies, communes, warnings,
     procedures — for the province or one agency/commune, over the chosen period."""
+    db = call.db
     problems = []
-    if format not in ("csv", "xlsx"):
+    if format not in EXPORT_FORMATS:
         problems.append("format: csv | xlsx")
     if table not in TABLES:
         problems.append("table: " + " | ".join(TABLES))
     try:
-        period = scores.parse_period(request.query_params, today())
+        period = scores.parse_period(call.request.query_params, today())
     except scores.PeriodError as exc:
         problems.append(f"{exc.field}: {exc.message} / {exc.en}")
     if problems:
-        return bad_request("; ".join(problems))
-    lang = request_language(request)
+        return invalid_parameters(*problems)
+    lang = call.lang
     t = i18n.translate
     now = clock.now()
     scope = scores.Scope(agency=agency or None, area=area or None)
@@ -157,4 +154,4 @@ def overview_export(
         label = i18n.format_datetime(now, lang)
     out.notes.insert(0, f"{t('ps.period', lang)}: {label}")
     stem = "-".join(["dvc", table, *(x for x in (agency, area) if x), *period.params().values()])
-    return download(out, format, safe_stem(stem))
+    return table_file(out, format, safe_stem(stem))

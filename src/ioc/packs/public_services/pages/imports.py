@@ -19,10 +19,12 @@ from ioc.packs.public_services.ingest import (
     rows_from_table,
 )
 from ioc.web import csrf
-from ioc.web.deps import DbSession, IngestorPage, Principal, write_scope
+from ioc.web.deps import IngestorPage, Principal, write_scope
 from ioc.web.templating import render
 
 __all__ = ["router"]
+
+from ioc.web.pagekit import IngestorCall, attachment
 
 router = APIRouter(include_in_schema=False)
 
@@ -57,24 +59,19 @@ def import_page(request: Request, principal: IngestorPage) -> Response:
 def import_template(principal: IngestorPage) -> Response:
     """Tệp mẫu CSV với các cột tiếng Việt."""
     table = Table(title="mau", header=[title for _name, title in TEMPLATE_HEADERS])
-    return Response(
-        to_csv(table),
-        media_type=CSV_MIME,
-        headers={"Content-Disposition": 'attachment; filename="mau-nhap-ho-so.csv"'},
-    )
+    return attachment(to_csv(table), CSV_MIME, "mau-nhap-ho-so.csv")
 
 
 @router.post("/public-services/import", response_class=HTMLResponse)
 async def import_upload(
-    request: Request,
-    db: DbSession,
-    principal: IngestorPage,
+    call: IngestorCall,
     file: Annotated[UploadFile, File()],
     csrf_token: Annotated[str, Form(max_length=128)] = "",
     atomic: Annotated[bool, Form()] = False,
 ) -> Response:
     """Nhập tệp: valid rows stored (or none with ``atomic``), each refused row named by its
     spreadsheet row, dossier id and column."""
+    request, db, principal = call
     if not csrf.valid(request, csrf_token):
         return _import_view(request, principal, flash=("error", "error.csrf"), status=400)
     content = await file.read(MAX_UPLOAD_BYTES + 1)

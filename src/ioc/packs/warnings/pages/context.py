@@ -20,6 +20,7 @@ from ioc.packs.warnings.hazards import CERTAINTIES, HAZARDS, SEVERITIES, SEVERIT
 from ioc.packs.warnings.models import WrWarning
 from ioc.web import csrf
 from ioc.web.deps import Principal, forbid, request_language
+from ioc.web.pagekit import Posted, form_fields
 from ioc.web.templating import render
 
 Short = Annotated[str, Form(max_length=40)]
@@ -116,37 +117,31 @@ def form_page(
     )
 
 
-def content_form(
-    hazard: Short = "",
-    severity: Short = "",
-    urgency: Short = "",
-    certainty: Short = "",
-    headline_vi: Headline = "",
-    headline_en: Headline = "",
-    description_vi: Long = "",
-    description_en: Long = "",
-    instruction_vi: Long = "",
-    instruction_en: Long = "",
-    effective_at: Short = "",
-    expires_at: Short = "",
+# The text fields of the warning form (draft and edit), by their greatest length.
+CONTENT_TEXTS = {
+    **dict.fromkeys(("hazard", "severity", "urgency", "certainty"), 40),
+    **dict.fromkeys(("headline_vi", "headline_en"), service.MAX_HEADLINE + 1),
+    **dict.fromkeys(
+        ("description_vi", "description_en", "instruction_vi", "instruction_en"),
+        service.MAX_TEXT + 1,
+    ),
+    **dict.fromkeys(("effective_at", "expires_at"), 40),
+}
+_read_content = form_fields(csrf_token=200, **CONTENT_TEXTS)
+
+
+async def content_form(
+    request: Request,
     areas: Annotated[list[str], Form(max_length=120)] = [],  # noqa: B006 - FastAPI default
 ) -> dict[str, Any]:
     """The content fields of the warning form (draft and edit), as form values."""
-    return {
-        "hazard": hazard,
-        "severity": severity,
-        "urgency": urgency,
-        "certainty": certainty,
-        "headline_vi": headline_vi,
-        "headline_en": headline_en,
-        "description_vi": description_vi,
-        "description_en": description_en,
-        "instruction_vi": instruction_vi,
-        "instruction_en": instruction_en,
-        "effective_at": effective_at,
-        "expires_at": expires_at,
-        "areas": areas,
-    }
+    posted = await _read_content(request)
+    return {**posted.entered, "areas": areas}
+
+
+# Where a draft comes from (an alert, an incident or by hand) and the form's CSRF token.
+SourceForm = Annotated[Posted, Depends(form_fields(csrf_token=200, source_kind=(40, "manual")))]
+SourceId = Annotated[int | None, Form(ge=1, le=2**31 - 1)]
 
 
 # The warning's content as posted by the form (read once for the draft and edit routes).

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Path, Query
 from fastapi.responses import RedirectResponse, Response
 
 from ioc.core import clock
@@ -15,15 +15,17 @@ from ioc.packs.warnings.cap import atom_feed
 from ioc.packs.warnings.hazards import SEVERITY_COLORS
 from ioc.packs.warnings.models import PUBLISHED
 from ioc.packs.warnings.pages.context import ATOM_TYPE, CAP_TYPE, Token, check_csrf, public_base
-from ioc.web.deps import DbSession, Public, request_language
+from ioc.web.deps import request_language
+from ioc.web.pagekit import PublicCall
 from ioc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/public/warnings.atom")
-def feed(request: Request, db: DbSession, principal: Public) -> Response:
+def feed(call: PublicCall) -> Response:
     """Atom feed of the warnings in force (and cancellations of the last day)."""
+    request, db, _principal = call
     now = clock.now()
     lang = request_language(request)
     base = public_base(request)
@@ -42,12 +44,10 @@ def feed(request: Request, db: DbSession, principal: Public) -> Response:
 
 @router.get("/public/warnings/{identifier}.xml")
 def cap_document(
-    request: Request,
-    db: DbSession,
-    principal: Public,
-    identifier: Annotated[str, Path(max_length=120, pattern=r"^[A-Za-z0-9._-]+$")],
+    call: PublicCall, identifier: Annotated[str, Path(max_length=120, pattern=r"^[A-Za-z0-9._-]+$")]
 ) -> Response:
     """The CAP 1.2 document of a published message (drafts are never public)."""
+    request, db, _principal = call
     message = service.by_identifier(db, identifier)
     if message is None or message.state != PUBLISHED:
         raise HTTPException(404, "Không có bản tin này / no such warning")
@@ -56,13 +56,12 @@ def cap_document(
 
 @router.get("/public/warnings")
 def public_page(
-    request: Request,
-    db: DbSession,
-    principal: Public,
+    call: PublicCall,
     xa: Annotated[str, Query(max_length=16)] = "",
     sub: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
     """Cảnh báo cho người dân: the warnings in force for a chosen commune (phone first)."""
+    request, db, principal = call
     now = clock.now()
     all_communes = communes(db)
     names = {c.code: c.name for c in all_communes}
@@ -97,14 +96,13 @@ def public_page(
 
 @router.post("/public/warnings/subscriptions")
 def subscribe(
-    request: Request,
-    db: DbSession,
-    principal: Public,
+    call: PublicCall,
     csrf_token: Token = "",
     email: Annotated[str, Form(max_length=254)] = "",
     xa: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
     """Đăng ký nhận cảnh báo qua e-mail (xác nhận bằng liên kết gửi đến hộp thư)."""
+    request, db, _principal = call
     check_csrf(request, csrf_token)
     try:
         service.subscribe(
@@ -122,13 +120,9 @@ def subscribe(
 
 
 @router.get("/public/warnings/subscriptions/confirm")
-def confirm(
-    request: Request,
-    db: DbSession,
-    principal: Public,
-    token: Annotated[str, Query(max_length=200)] = "",
-) -> Response:
+def confirm(call: PublicCall, token: Annotated[str, Query(max_length=200)] = "") -> Response:
     """Xác nhận đăng ký từ liên kết trong thư."""
+    request, db, principal = call
     found = service.confirm(db, token, now=clock.now()) if token else None
     if found is None:
         return render(
@@ -143,25 +137,19 @@ def confirm(
 
 @router.get("/public/warnings/subscriptions/unsubscribe")
 def unsubscribe_form(
-    request: Request,
-    principal: Public,
-    token: Annotated[str, Query(max_length=200)] = "",
+    call: PublicCall, token: Annotated[str, Query(max_length=200)] = ""
 ) -> Response:
     """Hủy đăng ký: a button (a link alone must not unsubscribe: mail scanners open links)."""
+    request, _db, principal = call
     return render(
         request, "warnings/subscription.html", {"state": "ask", "token": token}, principal=principal
     )
 
 
 @router.post("/public/warnings/subscriptions/unsubscribe")
-def unsubscribe(
-    request: Request,
-    db: DbSession,
-    principal: Public,
-    csrf_token: Token = "",
-    token: Token = "",
-) -> Response:
+def unsubscribe(call: PublicCall, csrf_token: Token = "", token: Token = "") -> Response:
     """Hủy đăng ký."""
+    request, db, principal = call
     check_csrf(request, csrf_token)
     found = service.unsubscribe(db, token, now=clock.now()) if token else None
     state = "unknown" if found is None else "stopped"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,7 +18,8 @@ from ioc.packs.warnings.hazards import SEVERITY_COLORS
 from ioc.packs.warnings.models import DRAFT, WrWarning
 from ioc.packs.warnings.pages.context import (
     ContentForm,
-    Short,
+    SourceForm,
+    SourceId,
     Token,
     WarningId,
     check_csrf,
@@ -27,15 +28,17 @@ from ioc.packs.warnings.pages.context import (
     public_base,
     refusals,
 )
-from ioc.web.deps import DbSession, Handler, Principal, Viewer, forbid
+from ioc.web.deps import Principal, forbid
+from ioc.web.pagekit import HandlerCall, ViewerCall
 from ioc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/warnings")
-def index(request: Request, db: DbSession, principal: Viewer) -> Response:
+def index(call: ViewerCall) -> Response:
     """Cảnh báo công cộng: drafts waiting for approval, warnings in force, recent messages."""
+    request, db, principal = call
     now = clock.now()
     rows = list(db.scalars(select(WrWarning).order_by(WrWarning.updated_at.desc()).limit(200)))
     areas = service.areas_of(db, [w.id for w in rows])
@@ -59,13 +62,12 @@ def index(request: Request, db: DbSession, principal: Viewer) -> Response:
 
 @router.get("/warnings/new")
 def new(
-    request: Request,
-    db: DbSession,
-    principal: Handler,
+    call: HandlerCall,
     alert: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     incident: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> Response:
     """Soạn cảnh báo: from scratch, or prefilled from an alert or an incident."""
+    request, db, principal = call
     now = clock.now()
     values: dict[str, Any] | None = None
     source: dict[str, Any] = {}
@@ -95,16 +97,12 @@ def new(
 
 @router.post("/warnings")
 def create(
-    request: Request,
-    db: DbSession,
-    principal: Handler,
-    values: ContentForm,
-    csrf_token: Token = "",
-    source_kind: Short = "manual",
-    source_id: Annotated[int | None, Form(ge=1, le=2**31 - 1)] = None,
+    call: HandlerCall, values: ContentForm, origin: SourceForm, source_id: SourceId = None
 ) -> Response:
     """Lưu bản nháp."""
-    check_csrf(request, csrf_token)
+    request, db, principal = call
+    check_csrf(request, origin.csrf_token)
+    source_kind = origin["source_kind"]
     now = clock.now()
     kind = source_kind if source_kind in ("alert", "incident") and source_id else "manual"
     source = {"kind": kind, "id": source_id} if kind != "manual" else {}
@@ -140,13 +138,10 @@ def create(
 
 @router.get("/warnings/{warning_id}")
 def detail(
-    request: Request,
-    db: DbSession,
-    principal: Viewer,
-    warning_id: WarningId,
-    done: Annotated[str, Query(max_length=20)] = "",
+    call: ViewerCall, warning_id: WarningId, done: Annotated[str, Query(max_length=20)] = ""
 ) -> Response:
     """Một bản tin: content, areas, history and the actions the caller may take."""
+    request, db, principal = call
     warning = get_warning(db, warning_id)
     now = clock.now()
     codes = service.areas_of(db, [warning.id])[warning.id]
@@ -179,10 +174,9 @@ def detail(
 
 
 @router.get("/warnings/{warning_id}/edit")
-def edit_form(
-    request: Request, db: DbSession, principal: Handler, warning_id: WarningId
-) -> Response:
+def edit_form(call: HandlerCall, warning_id: WarningId) -> Response:
     """Sửa bản nháp."""
+    request, db, principal = call
     warning = get_warning(db, warning_id)
     if warning.state != DRAFT:
         return RedirectResponse(f"/warnings/{warning.id}", status_code=303)
@@ -199,14 +193,10 @@ def edit_form(
 
 @router.post("/warnings/{warning_id}/edit")
 def edit(
-    request: Request,
-    db: DbSession,
-    principal: Handler,
-    warning_id: WarningId,
-    values: ContentForm,
-    csrf_token: Token = "",
+    call: HandlerCall, warning_id: WarningId, values: ContentForm, csrf_token: Token = ""
 ) -> Response:
     """Lưu thay đổi của bản nháp."""
+    request, db, principal = call
     check_csrf(request, csrf_token)
     warning = get_warning(db, warning_id)
     now = clock.now()
@@ -233,14 +223,9 @@ def edit(
 
 
 @router.post("/warnings/{warning_id}/approve")
-def approve(
-    request: Request,
-    db: DbSession,
-    principal: Viewer,
-    warning_id: WarningId,
-    csrf_token: Token = "",
-) -> Response:
+def approve(call: ViewerCall, warning_id: WarningId, csrf_token: Token = "") -> Response:
     """Duyệt và phát hành (two-person rule: never by one of its authors)."""
+    request, db, principal = call
     check_csrf(request, csrf_token)
     warning = get_warning(db, warning_id)
     role = principal.user.role if principal.user else None
@@ -257,14 +242,9 @@ def approve(
 
 
 @router.post("/warnings/{warning_id}/discard")
-def discard(
-    request: Request,
-    db: DbSession,
-    principal: Handler,
-    warning_id: WarningId,
-    csrf_token: Token = "",
-) -> Response:
+def discard(call: HandlerCall, warning_id: WarningId, csrf_token: Token = "") -> Response:
     """Bỏ bản nháp."""
+    request, db, principal = call
     check_csrf(request, csrf_token)
     warning = get_warning(db, warning_id)
     assert principal.user is not None
@@ -287,24 +267,14 @@ def _follow_up(
 
 
 @router.post("/warnings/{warning_id}/update")
-def update(
-    request: Request,
-    db: DbSession,
-    principal: Handler,
-    warning_id: WarningId,
-    csrf_token: Token = "",
-) -> Response:
+def update(call: HandlerCall, warning_id: WarningId, csrf_token: Token = "") -> Response:
     """Soạn bản cập nhật (CAP ``Update``) của một cảnh báo đang có hiệu lực."""
+    request, db, principal = call
     return _follow_up(request, db, principal, warning_id, csrf_token, "Update")
 
 
 @router.post("/warnings/{warning_id}/cancel")
-def cancel(
-    request: Request,
-    db: DbSession,
-    principal: Handler,
-    warning_id: WarningId,
-    csrf_token: Token = "",
-) -> Response:
+def cancel(call: HandlerCall, warning_id: WarningId, csrf_token: Token = "") -> Response:
     """Soạn bản hủy (CAP ``Cancel``) của một cảnh báo đang có hiệu lực."""
+    request, db, principal = call
     return _follow_up(request, db, principal, warning_id, csrf_token, "Cancel")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ioc.core import audit, i18n
 from ioc.core.audit import Actor
+from ioc.engines.actions_kit import same_named
 from ioc.packs.warnings.models import DISCARDED, DRAFT, PUBLISHED, WrWarning, WrWarningArea
 from ioc.packs.warnings.queries import areas_of
 from ioc.packs.warnings.service.subscriptions import notify_subscribers
@@ -71,13 +72,7 @@ def create_draft(
         msg_type=msg_type,
         state=DRAFT,
         references_id=references.id if references is not None else None,
-        hazard=data.hazard,
-        severity=data.severity,
-        urgency=data.urgency,
-        certainty=data.certainty,
-        headline_vi=data.headline_vi,
-        effective_at=data.effective_at,
-        expires_at=data.expires_at,
+        **same_named(data, "hazard severity urgency certainty headline_vi effective_at expires_at"),
         source_kind=source_kind,
         source_alert_id=source_alert_id,
         source_incident_id=source_incident_id,

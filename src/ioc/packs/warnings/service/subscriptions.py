@@ -110,27 +110,29 @@ def _record_link(session: Session, action: str, found: WrSubscription) -> None:
     )
 
 
+def _stamp_link(
+    session: Session, token: str, stamp: str, action: str, now: datetime
+) -> WrSubscription | None:
+    """The subscription of the link's token (``None`` for an unknown token), its moment
+    ``stamp`` set to ``now`` and audited as ``action`` the first time."""
+    found = _by_token(session, token)
+    if found is not None and getattr(found, stamp) is None:
+        setattr(found, stamp, now)
+        _record_link(session, action, found)
+    return found
+
+
 def confirm(session: Session, token: str, *, now: datetime) -> WrSubscription | None:
     """Confirm the subscription of a link; ``None`` for an unknown token."""
-    found = _by_token(session, token)
-    if found is None:
-        return None
-    if found.confirmed_at is None:
-        found.confirmed_at = now
-        _record_link(session, "warning.subscription_confirm", found)
-    found.unsubscribed_at = None
+    found = _stamp_link(session, token, "confirmed_at", "warning.subscription_confirm", now)
+    if found is not None:
+        found.unsubscribed_at = None
     return found
 
 
 def unsubscribe(session: Session, token: str, *, now: datetime) -> WrSubscription | None:
     """Stop a subscription from the link in any warning e-mail."""
-    found = _by_token(session, token)
-    if found is None:
-        return None
-    if found.unsubscribed_at is None:
-        found.unsubscribed_at = now
-        _record_link(session, "warning.unsubscribe", found)
-    return found
+    return _stamp_link(session, token, "unsubscribed_at", "warning.unsubscribe", now)
 
 
 def notify_subscribers(

@@ -1,0 +1,117 @@
+"""Small pieces the packs' actions and batch imports share: the bilingual refusal of one field,
+the refusal of a batch that touches another owner's rows, reading ids in chunks, a share in
+percent, and copying the same-named attributes of a row into a new record."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from ioc.core.ownership import NotYourData
+
+__all__ = [
+    "CHUNK",
+    "BatchOutcome",
+    "FieldError",
+    "LabelledFieldError",
+    "Rate",
+    "check_move",
+    "chunks",
+    "refuse_foreign",
+    "same_named",
+]
+
+T = TypeVar("T")
+E = TypeVar("E")
+
+#: How many ids one ``IN (…)`` query takes at the most.
+CHUNK = 500
+
+
+class FieldError(ValueError):
+    """A refused value: the field it names, the Vietnamese ``message`` and the English ``en``.
+
+    ``str()`` gives the Vietnamese message."""
+
+    def __init__(self, field: str, message: str, en: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+        self.en = en
+
+
+class LabelledFieldError(FieldError):
+    """A :class:`FieldError` whose ``str()`` names the field and both languages
+    (``field: message / en``), for pages that show it as it is."""
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message} / {self.en}"
+
+
+@dataclass
+class BatchOutcome(Generic[E]):
+    """What a batch import did; subclasses add their counts. ``errors`` holds the refused rows
+    (or cells)."""
+
+    errors: list[E] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing was refused."""
+        return not self.errors
+
+
+def check_move(
+    transitions: Mapping[str, Collection[str]],
+    current: str,
+    wanted: str,
+    refuse: type[FieldError],
+) -> None:
+    """Raise ``refuse`` (on the field ``status``) unless ``transitions`` allow the move from
+    status ``current`` to ``wanted``."""
+    if wanted not in transitions.get(current, ()):
+        raise refuse(
+            "status",
+            f"không chuyển được từ {current} sang {wanted}",
+            f"cannot go from {current} to {wanted}",
+        )
+
+
+def refuse_foreign(refused: Collection[str], what_vi: str, what_en: str) -> None:
+    """Raise :class:`NotYourData` when a batch holds rows of another owner (``refused`` names
+    them; the message shows the first 20 in order). ``what_vi``/``what_en`` name the rows."""
+    if refused:
+        shown = ", ".join(sorted(refused)[:20])
+        raise NotYourData(
+            f"Lô có {what_vi} của đơn vị khác: {shown}",
+            f"the batch holds {what_en} of another agency: {shown}",
+            owners=refused,
+        )
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """``items`` in slices of ``size`` (for ``IN (…)`` queries of bounded length)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A share ``hits / total`` in percent; ``value`` is None when ``total`` is 0."""
+
+    hits: int
+    total: int
+
+    @property
+    def value(self) -> float | None:
+        """The percentage (0–100), or None without a denominator."""
+        return None if self.total == 0 else 100.0 * self.hits / self.total
+
+
+def same_named(source: object, names: str, *, prefix: str = "") -> dict[str, Any]:
+    """``{name: source.<prefix><name>}`` for each of the space-separated ``names``: the
+    attributes a new record takes over unchanged, as in
+    ``Row(**same_named(task, "id ref title"), state=s)``; ``prefix`` reads a settings group
+    (``same_named(settings, "max_line", prefix="syslog_")``)."""
+    return {name: getattr(source, prefix + name) for name in names.split()}
