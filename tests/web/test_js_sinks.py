@@ -169,11 +169,11 @@ def _rel(path: Path) -> str:
 
 SCRIPT_BLOCK = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.S | re.I)
 DATA_TYPE = re.compile(r"""\btype\s*=\s*["']?(application/(ld\+)?json|text/template)""", re.I)
-# The body of ``{% call chart_scripts(...) %} … {% endcall %}`` (_pack_charts.html) is JavaScript
+# The body of ``{% call chart_scripts(...) %} … {% endcall %}`` (_ui_charts.html) is JavaScript
 # that the macro places inside its <script>: audited where it is written.
 SCRIPT_CALLER = re.compile(r"{%-?\s*call\b[^%]*\bchart_scripts\b[^%]*%}(.*?){%-?\s*endcall", re.S)
 # Where a macro emits its caller's block into a script (the block is audited at each call site).
-CALLER_HOSTS = {"src/ioc/web/templates/_pack_charts.html"}
+CALLER_HOSTS = {"src/ioc/web/templates/_ui_charts.html"}
 
 
 def our_scripts() -> list[Script]:

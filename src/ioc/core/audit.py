@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -44,3 +45,29 @@ def record(
             detail=detail,
         )
     )
+
+
+class Edited(Protocol):
+    """A row that keeps who changed it last and when."""
+
+    id: int
+    updated_at: datetime
+    updated_by: str
+
+
+def record_edit(
+    session: Session,
+    actor: Actor,
+    row: Edited,
+    action: str,
+    object_type: str,
+    object_id: str | int | None = None,
+    **detail: Any,
+) -> None:
+    """Stamp ``row`` as changed now by ``actor``, flush (so a new row has its id) and audit the
+    change on ``object_id`` (by default the row's id)."""
+    row.updated_at = clock.now()
+    row.updated_by = actor.label
+    session.flush()
+    target = row.id if object_id is None else object_id
+    record(session, actor, action, object_type, target, **detail)

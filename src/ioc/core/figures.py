@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from ioc.core import clock, i18n
@@ -65,6 +66,20 @@ def series_of(
     for code, series in rows:
         out[code][series.subject_code] = series
     return out
+
+
+def entity_series(codes: Iterable[str], indicators: Iterable[str], *columns: Any) -> Select[Any]:
+    """``SELECT columns`` (of :class:`Series` first, then :class:`Indicator`) over the series of
+    the entities ``codes`` for the indicators ``indicators`` (codes)."""
+    return (
+        select(*columns)
+        .join(Indicator, Indicator.id == Series.indicator_id)
+        .where(
+            Series.subject_kind == "entity",
+            Series.subject_code.in_(list(codes)),
+            Indicator.code.in_(list(indicators)),
+        )
+    )
 
 
 def monthly(

@@ -126,6 +126,11 @@ class NavEntry:
     permission: str = "view"
     group: str = "domain"
 
+    @classmethod
+    def citizen(cls, href: str, label_key: str) -> NavEntry:
+        """A page for citizens: open to everyone, in the ``public`` menu group."""
+        return cls(href, label_key, "public", "public")
+
 
 UnitConverter = Callable[[str, float, str], float]
 
@@ -283,20 +288,32 @@ def dataset_spec(
     return DatasetSpec(pack=pack, rows=rows, quality=quality, **fields)
 
 
+# The quality of a dataset of records measured as its declaration's ``records:`` block says
+# (which time column, which dead-letter sources: ``ioc.engines.dataset_quality``), by code.
+RecordsQualityFn = Callable[[str, dict[str, Any]], DatasetQualityFn]
+
+
 def load_datasets(
     package: str,
     hooks: dict[str, tuple[DatasetRowsFn | None, DatasetQualityFn | None]],
     filename: str = "datasets.yaml",
+    records: RecordsQualityFn | None = None,
 ) -> list[DatasetSpec]:
     """The datasets the pack ``package`` (``ioc.packs.<name>``) declares in its ``filename``
     (``datasets:``, a list of :class:`DatasetSpec` fields), in order; ``hooks`` gives each
-    dataset's ``(rows, quality)`` functions by code (a dataset absent from it has neither)."""
+    dataset's ``(rows, quality)`` functions by code (a dataset absent from it has neither).
+    A dataset declaring a ``records:`` block has the quality ``records`` makes of it."""
     raw: Any = yaml.safe_load((files(package) / filename).read_text(encoding="utf-8"))
     pack = package.rsplit(".", 1)[-1]
-    return [
-        dataset_spec(pack, entry, *hooks.get(str(entry["code"]), (None, None)))
-        for entry in raw["datasets"]
-    ]
+    specs = []
+    for entry in raw["datasets"]:
+        declared = dict(entry)
+        block = declared.pop("records", None)
+        rows, quality = hooks.get(str(declared["code"]), (None, None))
+        if block is not None and records is not None:
+            quality = records(str(declared["code"]), block)
+        specs.append(dataset_spec(pack, declared, rows, quality))
+    return specs
 
 
 @dataclass
@@ -426,6 +443,28 @@ def pack_manifest(package: str, title_key: str, **own: Any) -> PackManifest:
     pack's own (its menu, jobs, record sources …), which win over the layout's."""
     fields = layout_fields(package) | own
     return PackManifest(name=package.rsplit(".", 1)[-1], title_key=title_key, **fields)
+
+
+def page_manifest(
+    package: str,
+    prefix: str,
+    href: str | None = None,
+    *,
+    also: tuple[NavEntry, ...] = (),
+    **own: Any,
+) -> PackManifest:
+    """The manifest (:func:`pack_manifest`) of a pack titled ``{prefix}.title`` whose ``pages``
+    module gives its overview tile (``overview_tile``) and whose menu entry ``{prefix}.nav``
+    opens ``href`` (by default ``/<name>``), followed by the entries ``also``; ``own``: its
+    further fields."""
+    name = package.rsplit(".", 1)[-1]
+    return pack_manifest(
+        package,
+        f"{prefix}.title",
+        tile=lazy(f"{package}.pages", "overview_tile"),
+        nav=(NavEntry(href or f"/{name}", f"{prefix}.nav"), *also),
+        **own,
+    )
 
 
 class Registry:

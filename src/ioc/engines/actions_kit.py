@@ -1,12 +1,13 @@
 """Small pieces the packs' actions and batch imports share: the bilingual refusal of one field,
-the refusal of a batch that touches another owner's rows, reading ids in chunks, a share in
-percent, and copying the same-named attributes of a row into a new record."""
+the refusal of a batch that touches another owner's rows, the fields of a located site,
+reading ids in chunks, a share in percent (and the attribute that reads one off two counts),
+and copying the same-named attributes of a row into a new record."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NotRequired, TypedDict, TypeVar, overload
 
 from ioc.core.ownership import NotYourData
 
@@ -16,6 +17,8 @@ __all__ = [
     "FieldError",
     "LabelledFieldError",
     "Rate",
+    "RateOf",
+    "SiteFields",
     "check_move",
     "chunks",
     "refuse_foreign",
@@ -39,6 +42,19 @@ class FieldError(ValueError):
         self.field = field
         self.message = message
         self.en = en
+
+
+class SiteFields(TypedDict):
+    """What a located site (a monitoring station, a camera …) is given when it is created or
+    updated: its code and name, its point, the commune asked for (the point's commune wins)
+    and the agency that owns it."""
+
+    code: str
+    name: str
+    lat: float
+    lon: float
+    area_code: NotRequired[str | None]
+    agency_code: str | None
 
 
 class LabelledFieldError(FieldError):
@@ -107,6 +123,31 @@ class Rate:
     def value(self) -> float | None:
         """The percentage (0–100), or None without a denominator."""
         return None if self.total == 0 else 100.0 * self.hits / self.total
+
+
+R = TypeVar("R", bound="Rate")
+
+
+class RateOf(Generic[R]):
+    """A read-only attribute giving the rate (``kind``, a :class:`Rate` class) of two count
+    attributes of the same object, as in
+    ``fixed_rate = RateOf(Rate, "fixed", "answered", "Answers saying fixed.")``."""
+
+    def __init__(self, kind: type[R], hits: str, total: str, doc: str) -> None:
+        self.kind = kind
+        self.hits = hits
+        self.total = total
+        self.__doc__ = doc
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> RateOf[R]: ...
+    @overload
+    def __get__(self, obj: object, owner: type[Any]) -> R: ...
+    def __get__(self, obj: object | None, owner: type[Any]) -> RateOf[R] | R:
+        """The rate of ``obj`` (the descriptor itself when read on the class)."""
+        if obj is None:
+            return self
+        return self.kind(getattr(obj, self.hits), getattr(obj, self.total))
 
 
 def same_named(source: object, names: str, *, prefix: str = "") -> dict[str, Any]:

@@ -11,6 +11,7 @@ letters of the dataset's sources against the records taken. Each pack keeps its 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -18,9 +19,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from ioc.core.models import DeadLetter
-from ioc.core.registry import DatasetQuality
+from ioc.core.registry import (
+    DatasetQuality,
+    DatasetQualityFn,
+    DatasetRowsFn,
+    DatasetSpec,
+    load_datasets,
+)
 
-__all__ = ["WINDOW", "records_quality"]
+__all__ = ["WINDOW", "Records", "record_datasets", "records_quality"]
 
 #: The span the catalogue judges a dataset of records over.
 WINDOW = timedelta(days=30)
@@ -66,3 +73,38 @@ def records_quality(
         )
 
     return quality
+
+
+@dataclass(frozen=True)
+class Records:
+    """The code side of a dataset of records: its table, the rules judging one record (see
+    :func:`records_quality`) and the dataset's rows (None: none to download)."""
+
+    model: type[Any]
+    complete: Callable[[Any], object]
+    consistent: Callable[[Any], object]
+    rows: DatasetRowsFn | None = None
+
+
+def record_datasets(
+    package: str,
+    records: dict[str, Records],
+    hooks: dict[str, tuple[DatasetRowsFn | None, DatasetQualityFn | None]] | None = None,
+) -> list[DatasetSpec]:
+    """The datasets the pack ``package`` declares in its ``datasets.yaml``
+    (:func:`~ioc.core.registry.load_datasets`, ``hooks`` as there): each dataset of
+    ``records`` (by code) measured by :func:`records_quality` over the time column and the
+    dead-letter sources its ``records:`` block names (``time``, ``dead_letter_sources``)."""
+
+    def quality(code: str, block: dict[str, Any]) -> DatasetQualityFn:
+        r = records[code]
+        return records_quality(
+            r.model,
+            getattr(r.model, block["time"]),
+            complete=r.complete,
+            consistent=r.consistent,
+            dead_letter_sources=tuple(block["dead_letter_sources"]),
+        )
+
+    own = {code: (r.rows, None) for code, r in records.items()}
+    return load_datasets(package, own | (hooks or {}), records=quality)

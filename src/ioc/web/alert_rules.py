@@ -8,13 +8,13 @@ Every change goes through the actions of :mod:`ioc.engines.alerting.rules` (audi
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import yaml
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from ioc.core.models import Indicator
 from ioc.engines.alerting import rules as rule_actions
@@ -31,8 +31,10 @@ from ioc.engines.jobs.models import JobRun
 from ioc.engines.jobs.scheduler import holder_of
 from ioc.web import csrf
 from ioc.web.deps import Admin, AppRegistry, DbSession, Operations, Principal
-from ioc.web.pagekit import AdminCall, Call
+from ioc.web.pagekit import AdminCall, Call, OperationsCall, page, query_fields
 from ioc.web.templating import render
+
+T = TypeVar("T")
 
 # Rules and job runs are the IOC's own operation (``Operations``): not for agency staff (403).
 router = APIRouter()
@@ -75,21 +77,28 @@ def _counts(db: Session) -> dict[int, dict[str, int]]:
     return out
 
 
+def _filtered(
+    db: Session, stmt: Select[T], column: InstrumentedAttribute[str], value: str
+) -> tuple[list[T], list[str]]:
+    """The rows of ``stmt`` whose ``column`` is ``value`` (every row when it is empty), and
+    the values ``column`` takes (the filter's choices)."""
+    if value:
+        stmt = stmt.where(column == value)
+    rows = list(db.execute(stmt).scalars())
+    return rows, sorted(set(db.execute(select(column).distinct()).scalars()))
+
+
 @router.get("/alerts/rules", response_class=HTMLResponse, include_in_schema=False)
 def rules_page(
-    request: Request,
-    db: DbSession,
-    principal: Operations,
+    call: OperationsCall,
     registry: AppRegistry,
-    pack: Annotated[str, Query(max_length=64)] = "",
-    done: Annotated[str, Query(max_length=32)] = "",
+    query: Annotated[dict[str, str], Depends(query_fields(pack=64, done=32))],
 ) -> Response:
     """The list of rules with their health and how many instances fire."""
+    request, db, principal = call
+    pack, done = query["pack"], query["done"]
     stmt = select(AlertRule).order_by(AlertRule.pack, AlertRule.uid)
-    if pack:
-        stmt = stmt.where(AlertRule.pack == pack)
-    rules = list(db.execute(stmt).scalars())
-    packs = sorted(set(db.execute(select(AlertRule.pack).distinct()).scalars()))
+    rules, packs = _filtered(db, stmt, AlertRule.pack, pack)
     return render(
         request,
         "alert_rules/list.html",
@@ -159,26 +168,23 @@ def _form_page(
     errors: list[str],
     status_code: int = 200,
 ) -> Response:
+    """The form of ``rule`` (None: a new rule) filled with ``values``, with the ``errors``
+    that refused it, and the choices it offers."""
     indicators = list(
         db.execute(select(Indicator.code, Indicator.name_vi).order_by(Indicator.code))
     )
     sops = list(db.execute(select(SopTemplate.key, SopTemplate.title).order_by(SopTemplate.key)))
+    choices = {
+        "kinds": rule_actions.KINDS,
+        "severities": SEVERITIES,
+        "nodata_choices": NODATA_CHOICES,
+        "error_choices": ERROR_CHOICES,
+        "indicators": indicators,
+        "sops": sops,
+    }
+    context = {"rule": rule, "v": values, "errors": errors, **choices}
     return render(
-        request,
-        "alert_rules/form.html",
-        {
-            "rule": rule,
-            "v": values,
-            "errors": errors,
-            "kinds": rule_actions.KINDS,
-            "severities": SEVERITIES,
-            "nodata_choices": NODATA_CHOICES,
-            "error_choices": ERROR_CHOICES,
-            "indicators": indicators,
-            "sops": sops,
-        },
-        principal=principal,
-        status_code=status_code,
+        request, "alert_rules/form.html", context, principal=principal, status_code=status_code
     )
 
 
@@ -189,12 +195,10 @@ def new_rule_page(request: Request, db: DbSession, principal: Admin) -> Response
 
 
 @router.get("/alerts/rules/{rule_id:int}", response_class=HTMLResponse, include_in_schema=False)
-def edit_rule_page(
-    request: Request, rule_id: int, db: DbSession, principal: Operations
-) -> Response:
+def edit_rule_page(call: OperationsCall, rule_id: int) -> Response:
     """A rule's definition (editable by administrators)."""
-    rule = _rule(db, rule_id)
-    return _form_page(request, db, principal, rule, _form_values(rule), [])
+    rule = _rule(call.db, rule_id)
+    return _form_page(*call, rule, _form_values(rule), [])
 
 
 def _parse_mapping(text: str, field: str, errors: list[str]) -> dict[str, Any]:
@@ -374,21 +378,9 @@ def export_rules(db: DbSession, principal: Operations) -> Response:
 
 
 @router.get("/admin/jobs", response_class=HTMLResponse, include_in_schema=False)
-def jobs_page(
-    request: Request,
-    db: DbSession,
-    principal: Operations,
-    job: Annotated[str, Query(max_length=64)] = "",
-) -> Response:
+def jobs_page(call: OperationsCall, job: Annotated[str, Query(max_length=64)] = "") -> Response:
     """Tác vụ định kỳ: who runs the scheduler and the latest job runs."""
     stmt = select(JobRun).order_by(JobRun.id.desc()).limit(200)
-    if job:
-        stmt = stmt.where(JobRun.job == job)
-    runs = list(db.execute(stmt).scalars())
-    names = sorted(set(db.execute(select(JobRun.job).distinct()).scalars()))
-    return render(
-        request,
-        "alert_rules/jobs.html",
-        {"runs": runs, "names": names, "job": job, "lease": holder_of(db)},
-        principal=principal,
-    )
+    runs, names = _filtered(call.db, stmt, JobRun.job, job)
+    context = {"runs": runs, "names": names, "job": job, "lease": holder_of(call.db)}
+    return page(call, "alert_rules/jobs.html", context)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -39,8 +39,8 @@ from ioc.engines.alerting.notify.silences import (
     silence_state,
 )
 from ioc.web import csrf
-from ioc.web.deps import AppSettings, Principal
-from ioc.web.pagekit import AdminCall, Call, ViewerCall
+from ioc.web.deps import AppSettings
+from ioc.web.pagekit import AdminCall, Call, Posted, ViewerCall, form_fields
 from ioc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -160,17 +160,18 @@ def _outbox(db: Session, status: str) -> tuple[list[Outbox], dict[str, int]]:
 
 
 def _page(
-    request: Request,
-    db: Session,
-    principal: Principal,
-    *,
+    call: Call,
     tab: str,
+    *,
     status: str = "dead",
     done: str | None = None,
     error: str | None = None,
     form: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
+    """The notifications page open on ``tab`` (outbox filtered by ``status``), with the notice
+    of the last action (``done``) or a refused form (``error``, what was entered: ``form``)."""
+    request, db, principal = call
     context: dict[str, Any] = {
         "tab": tab,
         "tabs": TABS if principal.can(Permission.OPERATIONS) else (INBOX,),
@@ -214,16 +215,14 @@ def notifications_page(
 ) -> Response:
     """Thông báo: contact points, policies, silences, mute timings, outbox, inbox. Staff
     outside the IOC (agency staff) read only their own inbox: the other tabs answer 403."""
-    request, db, principal = call
+    request, principal = call.request, call.principal
     if not principal.can(Permission.OPERATIONS):
         if request.query_params.get("tab", INBOX) != INBOX:
             raise HTTPException(403, "Không đủ quyền / permission denied")
         tab = INBOX
     return _page(
-        request,
-        db,
-        principal,
-        tab=tab if tab in TABS else "contacts",
+        call,
+        tab if tab in TABS else "contacts",
         status=status if status in OUTBOX_FILTERS else "dead",
         done=done,
     )
@@ -251,7 +250,7 @@ def _form_action(
     ``done``; an exception of ``refused`` shows the tab again with the reason
     (``refused_status``) and what was entered (``form``), the session rolled back if ``undo``
     (an action that may have written before it failed)."""
-    request, db, principal = call
+    request, db = call.request, call.db
     if not csrf.valid(request, csrf_token):
         return _back(tab, "csrf", status)
     try:
@@ -260,10 +259,8 @@ def _form_action(
         if undo:
             db.rollback()
         return _page(
-            request,
-            db,
-            principal,
-            tab=tab,
+            call,
+            tab,
             status="dead" if status is None else status,
             error=str(exc),
             form=form,
@@ -298,32 +295,31 @@ def _parse_local(value: str, field: str) -> datetime:
     return naive.replace(tzinfo=clock.local_zone())
 
 
+# A silence as its form posts it (local times).
+SilenceForm = Annotated[
+    Posted, Depends(form_fields(matchers=2000, starts=32, ends=32, comment=2000))
+]
+
+
 @router.post(BASE + "/silences")
-def silence_create(
-    call: AdminCall,
-    csrf_token: csrf.CsrfField = "",
-    matchers: Annotated[str, Form(max_length=2000)] = "",
-    starts: Annotated[str, Form(max_length=32)] = "",
-    ends: Annotated[str, Form(max_length=32)] = "",
-    comment: Annotated[str, Form(max_length=2000)] = "",
-) -> Response:
+def silence_create(call: AdminCall, posted: SilenceForm) -> Response:
     """Create a silence from the form (times are local, Asia/Ho_Chi_Minh)."""
     return _form_action(
         call,
-        csrf_token,
+        posted.csrf_token,
         "silences",
         lambda: create_silence(
             call.db,
             call.principal.actor,
-            matchers=split_matchers(matchers),
-            starts_at=_parse_local(starts, "Bắt đầu / start"),
-            ends_at=_parse_local(ends, "Kết thúc / end"),
-            comment=comment,
+            matchers=split_matchers(posted["matchers"]),
+            starts_at=_parse_local(posted["starts"], "Bắt đầu / start"),
+            ends_at=_parse_local(posted["ends"], "Kết thúc / end"),
+            comment=posted["comment"],
         ),
         "silence_created",
         (SilenceError, MatcherError),
         422,
-        form={"matchers": matchers, "starts": starts, "ends": ends, "comment": comment},
+        form=posted.entered,
         undo=True,
     )
 
@@ -342,23 +338,22 @@ def silence_expire(silence_id: int, call: AdminCall, csrf_token: csrf.CsrfField 
     )
 
 
+# The outbox's retry button, with the filter of the list it was pressed on.
+OutboxForm = Annotated[Posted, Depends(form_fields(status=(20, "dead")))]
+
+
 @router.post(BASE + "/outbox/{outbox_id}/retry")
-def outbox_retry(
-    outbox_id: int,
-    call: AdminCall,
-    csrf_token: csrf.CsrfField = "",
-    status: Annotated[str, Form(max_length=20)] = "dead",
-) -> Response:
+def outbox_retry(outbox_id: int, call: AdminCall, posted: OutboxForm) -> Response:
     """Put a dead notification back in the queue."""
     return _form_action(
         call,
-        csrf_token,
+        posted.csrf_token,
         "outbox",
         lambda: retry_outbox(call.db, call.principal.actor, outbox_id),
         "retried",
         (ValueError,),
         409,
-        status=status,
+        status=posted["status"],
     )
 
 

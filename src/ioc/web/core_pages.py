@@ -8,10 +8,10 @@ import socket
 import threading
 import time
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -33,6 +33,7 @@ from ioc.web.deps import (
     Viewer,
     request_language,
 )
+from ioc.web.pagekit import Call, Posted, PublicCall, form_fields
 from ioc.web.proxies import client_address
 from ioc.web.templating import render
 
@@ -50,39 +51,41 @@ def _safe_next(target: str | None) -> str:
     return "/"
 
 
-@router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, principal: Public, next: str | None = None) -> Response:
-    """The login form."""
+def _login_form(
+    call: Call, next: str | None, error: str | None, status_code: int = 200, **extra: Any
+) -> HTMLResponse:
+    """The login form, going on to ``next``, with ``error`` (a message key) and ``extra``."""
+    context = {"next": _safe_next(next), "error": error, **extra}
     return render(
-        request, "login.html", {"next": _safe_next(next), "error": None}, principal=principal
+        call.request, "login.html", context, principal=call.principal, status_code=status_code
     )
 
 
+@router.get("/login", response_class=HTMLResponse)
+def login_page(call: PublicCall, next: str | None = None) -> Response:
+    """The login form."""
+    return _login_form(call, next, None)
+
+
+# The login form as it is posted.
+LoginForm = Annotated[
+    Posted,
+    Depends(form_fields(username=64, password=256, next=(500, "/"))),
+]
+
+
 @router.post("/login", response_class=HTMLResponse)
-def login_submit(
-    request: Request,
-    db: DbSession,
-    settings: AppSettings,
-    principal: Public,
-    username: Annotated[str, Form(max_length=64)] = "",
-    password: Annotated[str, Form(max_length=256)] = "",
-    csrf_token: csrf.CsrfField = "",
-    next: Annotated[str, Form(max_length=500)] = "/",
-) -> Response:
+def login_submit(call: PublicCall, settings: AppSettings, posted: LoginForm) -> Response:
     """Check the password, open a session and go to ``next``."""
-    if not csrf.valid(request, csrf_token):
-        return render(
-            request,
-            "login.html",
-            {"next": _safe_next(next), "error": "error.csrf"},
-            principal=principal,
-            status_code=400,
-        )
+    request, db, _principal = call
+    next = posted["next"]
+    if not csrf.valid(request, posted.csrf_token):
+        return _login_form(call, next, "error.csrf", 400)
     try:
         opened = auth.login(
             db,
-            username=username,
-            password=password,
+            username=posted["username"],
+            password=posted["password"],
             session_hours=settings.session_hours,
             address=client_address(request),
             rules=auth.LoginThrottle.of(settings),
@@ -90,28 +93,13 @@ def login_submit(
     except auth.LoginLocked as locked:
         db.commit()  # keep the counted failure, the lock and their audit rows
         wait = locked.retry_after()
-        page = render(
-            request,
-            "login.html",
-            {
-                "next": _safe_next(next),
-                "error": "login.locked" if locked.kind == auth.ACCOUNT else "login.address_locked",
-                "error_params": {"minutes": math.ceil(wait / 60)},
-            },
-            principal=principal,
-            status_code=429,
-        )
+        error = "login.locked" if locked.kind == auth.ACCOUNT else "login.address_locked"
+        page = _login_form(call, next, error, 429, error_params={"minutes": math.ceil(wait / 60)})
         page.headers["Retry-After"] = str(wait)
         return page
     if opened is None:
         db.commit()  # keep the audit row of the failed attempt
-        return render(
-            request,
-            "login.html",
-            {"next": _safe_next(next), "error": "login.failed"},
-            principal=principal,
-            status_code=401,
-        )
+        return _login_form(call, next, "login.failed", 401)
     db.commit()
     target = _safe_next(next)
     if target == "/":  # nothing asked for: the page of this role's own work

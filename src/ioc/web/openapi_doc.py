@@ -38,101 +38,6 @@ from ioc.core.auth import Permission
 BEARER = "bearerToken"
 COOKIE = "sessionCookie"
 
-ERROR_BODY: dict[str, Any] = {
-    "title": "ErrorBody",
-    "type": "object",
-    "description": "Lỗi / error: ``detail`` says what is wrong; ``errors`` names each field.",
-    "required": ["detail"],
-    "properties": {
-        "detail": {"type": "string"},
-        "errors": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["field", "message"],
-                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
-            },
-        },
-    },
-}
-PROBLEM_DETAILS: dict[str, Any] = {
-    "title": "ProblemDetails",
-    "type": "object",
-    "description": "RFC 7807 / NGSI-LD clause 5.5.3 error document.",
-    "required": ["type"],
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "detail": {"type": "string"},
-        "status": {"type": "integer"},
-    },
-}
-ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
-TENANT: dict[str, Any] = {
-    "name": "NGSILD-Tenant",
-    "in": "header",
-    "required": False,
-    "description": "Tenant (one of IOC_NGSI_LD_TENANTS); absent: the default tenant. An "
-    "unknown tenant is answered 404 NonexistentTenant.",
-    "schema": {"type": "string"},
-}
-PROBLEM_REF = {"$ref": "#/components/schemas/ProblemDetails"}
-# NGSI-LD 207 answers: a batch operation's outcome, a PATCH's attributes not updated.
-BATCH_RESULT: dict[str, Any] = {
-    "title": "BatchOperationResult",
-    "type": "object",
-    "required": ["success", "errors"],
-    "properties": {
-        "success": {"type": "array", "items": {"type": "string"}},
-        "errors": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["entityId", "error"],
-                "properties": {"entityId": {"type": "string"}, "error": PROBLEM_REF},
-            },
-        },
-    },
-}
-PATCH_RESULT: dict[str, Any] = {
-    "title": "UpdateResult",
-    "type": "object",
-    "required": ["updated", "notUpdated"],
-    "properties": {
-        "updated": {"type": "array", "items": {"type": "string"}},
-        "notUpdated": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["attributeName", "reason"],
-                "properties": {"attributeName": {"type": "string"}, "reason": {"type": "string"}},
-            },
-        },
-    },
-}
-
-# GeoJSON (RFC 7946), served as application/geo+json.
-FEATURE: dict[str, Any] = {
-    "title": "Feature",
-    "type": "object",
-    "required": ["type", "geometry", "properties"],
-    "properties": {
-        "type": {"const": "Feature"},
-        "id": {"type": ["string", "integer"]},
-        "geometry": {"type": ["object", "null"]},
-        "properties": {"type": ["object", "null"]},
-    },
-}
-FEATURE_COLLECTION: dict[str, Any] = {
-    "title": "FeatureCollection",
-    "type": "object",
-    "required": ["type", "features"],
-    "properties": {
-        "type": {"const": "FeatureCollection"},
-        "features": {"type": "array", "items": FEATURE},
-    },
-}
-
 # --------------------------------------------------------------------------- schema helpers
 
 TEXT: dict[str, Any] = {"type": "string"}
@@ -165,6 +70,78 @@ def array(item: dict[str, Any], *, min_items: int = 0) -> dict[str, Any]:
     if min_items:
         out["minItems"] = min_items
     return out
+
+
+ERROR_BODY: dict[str, Any] = {
+    "title": "ErrorBody",
+    "description": "Lỗi / error: ``detail`` says what is wrong; ``errors`` names each field.",
+    **obj("detail", detail=TEXT, errors=array(obj("field", "message", field=TEXT, message=TEXT))),
+}
+PROBLEM_DETAILS: dict[str, Any] = {
+    "title": "ProblemDetails",
+    "type": "object",
+    "description": "RFC 7807 / NGSI-LD clause 5.5.3 error document.",
+    "required": ["type"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "detail": {"type": "string"},
+        "status": {"type": "integer"},
+    },
+}
+ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
+TENANT: dict[str, Any] = {
+    "name": "NGSILD-Tenant",
+    "in": "header",
+    "required": False,
+    "description": "Tenant (one of IOC_NGSI_LD_TENANTS); absent: the default tenant. An "
+    "unknown tenant is answered 404 NonexistentTenant.",
+    "schema": {"type": "string"},
+}
+PROBLEM_REF = {"$ref": "#/components/schemas/ProblemDetails"}
+
+
+def _outcome(title: str, done: str, failed: str, failure: dict[str, Any]) -> dict[str, Any]:
+    """An NGSI-LD 207 answer (``title``): the ids the operation went through for (``done``)
+    and what it failed for (``failed``, each a ``failure``)."""
+    return {"title": title, **obj(done, failed, **{done: array(TEXT), failed: array(failure)})}
+
+
+# NGSI-LD 207 answers: a batch operation's outcome, a PATCH's attributes not updated.
+BATCH_RESULT = _outcome(
+    "BatchOperationResult",
+    "success",
+    "errors",
+    obj("entityId", "error", entityId=TEXT, error=PROBLEM_REF),
+)
+PATCH_RESULT = _outcome(
+    "UpdateResult",
+    "updated",
+    "notUpdated",
+    obj("attributeName", "reason", attributeName=TEXT, reason=TEXT),
+)
+
+# GeoJSON (RFC 7946), served as application/geo+json.
+FEATURE: dict[str, Any] = {
+    "title": "Feature",
+    "type": "object",
+    "required": ["type", "geometry", "properties"],
+    "properties": {
+        "type": {"const": "Feature"},
+        "id": {"type": ["string", "integer"]},
+        "geometry": {"type": ["object", "null"]},
+        "properties": {"type": ["object", "null"]},
+    },
+}
+FEATURE_COLLECTION: dict[str, Any] = {
+    "title": "FeatureCollection",
+    "type": "object",
+    "required": ["type", "features"],
+    "properties": {
+        "type": {"const": "FeatureCollection"},
+        "features": {"type": "array", "items": FEATURE},
+    },
+}
 
 
 def batch(key: str, item: dict[str, Any]) -> dict[str, Any]:

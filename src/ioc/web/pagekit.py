@@ -27,6 +27,8 @@ from ioc.web.deps import (
     DbSession,
     Handler,
     IngestorPage,
+    ManagerPage,
+    Operations,
     Principal,
     Public,
     Viewer,
@@ -40,6 +42,8 @@ __all__ = [
     "Call",
     "HandlerCall",
     "IngestorCall",
+    "ManagerCall",
+    "OperationsCall",
     "Posted",
     "PublicCall",
     "ViewerCall",
@@ -94,6 +98,8 @@ PublicCall = Annotated[Call, Depends(_bundle(Public))]
 ViewerCall = Annotated[Call, Depends(_bundle(Viewer))]
 HandlerCall = Annotated[Call, Depends(_bundle(Handler))]
 IngestorCall = Annotated[Call, Depends(_bundle(IngestorPage))]
+ManagerCall = Annotated[Call, Depends(_bundle(ManagerPage))]
+OperationsCall = Annotated[Call, Depends(_bundle(Operations))]
 AdminCall = Annotated[Call, Depends(_bundle(Admin))]
 
 # A text field's limit: its greatest length, or its greatest length and the value it takes

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,7 @@ from ioc.engines.alerting.queries import AlertFilters
 from ioc.web.alerts import since
 from ioc.web.core_pages import pack_tiles
 from ioc.web.deps import AppRegistry, AppSettings, DbSession, ViewerApi, request_language
-from ioc.web.pagekit import ViewerCall
+from ioc.web.pagekit import ViewerCall, query_fields
 from ioc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -84,16 +84,17 @@ def _rotate(value: str, default: int) -> int:
     return default
 
 
+# The wall's rotation period (seconds) and the view it opens on.
+WallQuery = Annotated[dict[str, str], Depends(query_fields(rotate=8, view=(10, "tiles")))]
+
+
 @router.get("/wall", response_class=HTMLResponse)
 def wall_page(
-    call: ViewerCall,
-    registry: AppRegistry,
-    settings: AppSettings,
-    rotate: Annotated[str, Query(max_length=8)] = "",
-    view: Annotated[str, Query(max_length=10)] = "tiles",
+    call: ViewerCall, registry: AppRegistry, settings: AppSettings, query: WallQuery
 ) -> Response:
     """The big screen: clock, counts by severity and the three rotating views."""
     request, db, principal = call
+    rotate, view = query["rotate"], query["view"]
     lang = call.lang
     context = _alerts_context(db, lang)
     context.update(

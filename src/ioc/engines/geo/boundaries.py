@@ -37,7 +37,7 @@ from ioc.core import audit, clock
 from ioc.core.communes import communes
 from ioc.engines.geo.layers import outline
 from ioc.engines.geo.locate import EARTH_RADIUS_M
-from ioc.engines.geo.models import CommuneBoundary
+from ioc.engines.geo.models import BBOX_COLUMNS, CommuneBoundary
 
 __all__ = [
     "CODE_KEYS",
@@ -368,15 +368,11 @@ def import_communes(
     for done, feature in enumerate(sorted(good, key=lambda f: f.code or ""), start=1):
         geom = feature.geom
         assert geom is not None and feature.code is not None
-        min_lon, min_lat, max_lon, max_lat = geom.bounds
         session.add(
             CommuneBoundary(
                 code=feature.code,
                 geometry=shapely.to_geojson(geom),
-                min_lon=min_lon,
-                min_lat=min_lat,
-                max_lon=max_lon,
-                max_lat=max_lat,
+                **dict(zip(BBOX_COLUMNS, geom.bounds, strict=True)),
                 valid_from=summary.valid_from,
                 valid_to=None,
                 source=source,

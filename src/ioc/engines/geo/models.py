@@ -17,13 +17,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ioc.core.db import Base
 from ioc.core.models import UTCDateTime
 
+#: The bounding-box columns, in the order of shapely's ``bounds`` (min x, min y, max x, max y).
+BBOX_COLUMNS = ("min_lon", "min_lat", "max_lon", "max_lat")
+
 
 class CommuneBoundary(Base):
     """The boundary of one commune/ward over a validity period."""
 
     __tablename__ = "commune_boundaries"
     __table_args__ = (
-        Index("ix_commune_boundaries_bbox", "min_lon", "min_lat", "max_lon", "max_lat"),
+        Index("ix_commune_boundaries_bbox", *BBOX_COLUMNS),
         Index("ix_commune_boundaries_current", "valid_to", "code"),
     )
 

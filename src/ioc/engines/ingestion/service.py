@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,11 @@ from ioc.core.registry import Registry
 from ioc.core.series import SeriesResolver, write_observations
 from ioc.engines.ingestion.parse import RawRow, gc_paused
 from ioc.engines.ingestion.validate import Lookups, RowError, validate_rows
+
+
+def rejected_rows(errors: Iterable[RowError]) -> int:
+    """How many rows ``errors`` refuse (a row with several errors counts once)."""
+    return len({e.row for e in errors})
 
 
 @dataclass
@@ -33,12 +39,17 @@ class IngestReport:
         """True when every row was valid."""
         return not self.errors
 
+    @property
+    def rejected(self) -> int:
+        """How many rows were refused."""
+        return rejected_rows(self.errors)
+
     def as_dict(self) -> dict[str, Any]:
         """The JSON body returned to the sender."""
         return {
             "received": self.received,
             "stored": self.stored,
-            "rejected": len({e.row for e in self.errors}),
+            "rejected": self.rejected,
             "mode": "atomic" if self.atomic else "partial",
             "errors": [e.as_dict() for e in self.errors[:1000]],
             "errors_truncated": len(self.errors) > 1000,
@@ -101,25 +112,46 @@ def _ingest(
         warnings=checked.duplicates(),
     )
     if atomic and checked.errors:
-        metrics.ingested(source, rejected=len({e.row for e in report.errors}))
+        metrics.ingested(source, rejected=report.rejected)
         return report
     result = write_observations(session, checked.rows, checked.label_end, offset)
     report.stored = result.stored
-    metrics.ingested(source, stored=report.stored, rejected=len({e.row for e in report.errors}))
-    if actor is not None:
-        # One audit row per batch (not per value): who sent how much, through which door.
-        audit.record(
-            session,
-            actor,
-            "observations.ingest",
-            "batch",
-            None,
-            source=source,
-            received=report.received,
-            stored=report.stored,
-            rejected=len({e.row for e in report.errors}),
-        )
+    metrics.ingested(source, stored=report.stored, rejected=report.rejected)
+    audit_batch(
+        session,
+        actor,
+        source,
+        received=report.received,
+        stored=report.stored,
+        rejected=report.rejected,
+    )
     return report
+
+
+def audit_batch(
+    session: Session,
+    actor: audit.Actor | None,
+    source: str,
+    *,
+    received: int,
+    stored: int,
+    rejected: int,
+) -> None:
+    """One audit row per batch (not per value): who sent how much, through which door
+    (``source``); nothing without an actor."""
+    if actor is None:
+        return
+    audit.record(
+        session,
+        actor,
+        "observations.ingest",
+        "batch",
+        None,
+        source=source,
+        received=received,
+        stored=stored,
+        rejected=rejected,
+    )
 
 
 def body_hash(body: bytes) -> str:

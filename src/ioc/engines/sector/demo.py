@@ -1,6 +1,8 @@
 """Demo data of a sector [demo]: the pack's ``demo.yaml`` (facilities or places, province
 figures, targets — invented, NOT official), the months before the demo's end, a writer that
 stores the generated observations in one batch, and the yearly targets of the plan table.
+
+:func:`pack_demo` (the ``load_demo`` of a generator of :class:`DemoRun`) serves any pack.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from importlib.resources import files
 from typing import Any, Protocol
 
@@ -51,26 +54,40 @@ class DemoRun:
             self.progress(stored)
 
 
-def demo_loader(sector: Sector, generate: Callable[[DemoRun], int]) -> Callable[..., int]:
-    """The pack's ``load_demo``: ``generate`` the sector's demo before ``end``, unless the
-    sector already has entities (then 0). Returns the number of observations stored."""
+def pack_demo(
+    generate: Callable[[DemoRun], int],
+    *,
+    hours: int = 24 * 365,
+    loaded: Callable[[Session], object] | None = None,
+) -> Callable[..., int]:
+    """A pack's ``load_demo(factory, *, end, hours, offset, progress)`` (what ``ioc demo``
+    calls): ``generate`` the demo over the ``hours`` (by default ``hours``) before ``end``,
+    unless ``loaded`` says the pack's demo is there already (then 0). Returns what
+    ``generate`` stored."""
 
     def load_demo(
         factory: sessionmaker[Session],
         *,
         end: datetime,
-        hours: int = 24 * 365,
+        hours: int = hours,
         offset: int = 7 * 3600,
         progress: Callable[[int], None] | None = None,
         **_: object,
     ) -> int:
-        with factory() as session:
-            if first_place_exists(sector, session):
-                return 0
+        if loaded is not None:
+            with factory() as session:
+                if loaded(session):
+                    return 0
         return generate(DemoRun(factory, end, hours, offset, progress))
 
-    load_demo.__doc__ = demo_loader.__doc__
+    load_demo.__doc__ = generate.__doc__
     return load_demo
+
+
+def demo_loader(sector: Sector, generate: Callable[[DemoRun], int]) -> Callable[..., int]:
+    """The sector pack's ``load_demo``: ``generate`` the sector's demo before ``end``, unless
+    the sector already has entities (then 0). Returns the number of observations stored."""
+    return pack_demo(generate, loaded=partial(first_place_exists, sector))
 
 
 class DemoPlace(Protocol):
@@ -88,6 +105,19 @@ class DemoPlace(Protocol):
     def lon(self) -> float: ...
     @property
     def commune(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class DemoSite:
+    """The fields every demo facility or place has, in the order of its ``demo.yaml`` row; a
+    pack's demo adds its own figures after them (a school's pupils, a hospital's beds)."""
+
+    code: str
+    name: str
+    kind: str
+    lat: float
+    lon: float
+    commune: str
 
 
 def add_places(

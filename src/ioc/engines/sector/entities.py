@@ -8,13 +8,14 @@ kind); the commune is the one of the entity's point when it has one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, NotRequired, Protocol, TypedDict, TypeVar, Unpack
+from typing import Any, NotRequired, TypedDict, TypeVar, Unpack
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ioc.core import audit
 from ioc.core.entities import EntityError, upsert_entity
+from ioc.core.figures import entity_series
 from ioc.core.models import Area, Entity, Indicator, Series
 from ioc.engines import geo
 from ioc.engines.sector.catalog import Sector
@@ -74,24 +75,6 @@ def upsert_place(
     return entity
 
 
-class Upsert(Protocol):
-    """Thêm/cập nhật: create or update an entity of one type in commune ``area_code`` — with a
-    point, in the commune of the point (a point outside the province is refused)."""
-
-    def __call__(
-        self, session: Session, actor: audit.Actor, **fields: Unpack[PlaceFields]
-    ) -> Entity: ...
-
-
-def upserter(sector: Sector, type: str) -> Upsert:
-    """:func:`upsert_place` of one entity type (a pack's ``upsert_school`` …)."""
-
-    def upsert(session: Session, actor: audit.Actor, **fields: Unpack[PlaceFields]) -> Entity:
-        return upsert_place(sector, session, actor, type, **fields)
-
-    return upsert
-
-
 @dataclass
 class Place:
     """A facility or place with the newest value of each of its figures."""
@@ -120,15 +103,9 @@ def _latest(
     latest: dict[str, dict[str, float]] = {c: {} for c in codes}
     if not codes:
         return latest
+    columns = (Series.subject_code, Indicator.code, Series.latest_value)
     rows = session.execute(
-        select(Series.subject_code, Indicator.code, Series.latest_value)
-        .join(Indicator, Indicator.id == Series.indicator_id)
-        .where(
-            Series.subject_kind == "entity",
-            Series.subject_code.in_(codes),
-            Indicator.code.in_(figures),
-            Series.latest_value.is_not(None),
-        )
+        entity_series(codes, figures, *columns).where(Series.latest_value.is_not(None))
     )
     for subject, indicator, value in rows:
         if value is not None:

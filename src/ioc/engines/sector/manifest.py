@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ioc.core.registry import NavEntry, PackManifest, attribute, lazy, pack_manifest
+from ioc.core.registry import PackManifest, attribute, lazy, page_manifest
 
 __all__ = ["attribute", "lazy", "sector_manifest"]  # lazy, attribute: re-exported from the core
 
@@ -18,12 +18,4 @@ def sector_manifest(
     declares (indicators from its ``indicators.yaml``, ``pages.router``, ``demo.load_demo`` …),
     ``pages.overview_tile``, the menu entry ``{prefix}.nav`` to ``/<name>``; ``more``: further
     manifest fields."""
-    name = package.rsplit(".", 1)[-1]
-    return pack_manifest(
-        package,
-        f"{prefix}.title",
-        tile=lazy(f"{package}.pages", "overview_tile"),
-        nav=(NavEntry(f"/{name}", f"{prefix}.nav"),),
-        entity_types=entity_types,
-        **more,
-    )
+    return page_manifest(package, prefix, entity_types=entity_types, **more)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ioc.core import audit, clock
+from ioc.core import audit
 from ioc.core.models import Indicator
 from ioc.engines.ingestion.tabular import TableError, read_table
 from ioc.engines.submissions.catalog import AreaBook
@@ -54,15 +54,12 @@ def set_target(
         session.add(row)
     row.value = value
     row.source_document = source_document[:300]
-    row.updated_at = clock.now()
-    row.updated_by = actor.label
-    session.flush()
-    audit.record(
+    audit.record_edit(
         session,
         actor,
+        row,
         "target.set",
         "target",
-        row.id,
         indicator=indicator.code,
         area=area_code,
         year=year,

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from ioc.core import audit, clock
 from ioc.core.indicators import IndicatorSpec
 from ioc.core.models import Indicator
+from ioc.engines.actions_kit import same_named
 from ioc.engines.ingestion.tabular import CellValue, Table, TableError, TableRow, read_table
 from ioc.engines.submissions.catalog import AreaBook, Catalog, Obligation
 from ioc.engines.submissions.models import SubSubmission
@@ -472,8 +473,7 @@ def submit(
         "submission",
         sub.id,
         agency=sub.agency_code,
-        period=sub.period,
-        status=sub.status,
+        **same_named(sub, "period status"),
         errors=len(checked.errors),
         warnings=len(checked.warnings),
     )

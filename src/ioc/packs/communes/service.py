@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from ioc.core import clock
 from ioc.core.communes import communes as current_communes
 from ioc.core.registry import CommuneFigure, Registry, TileTrend
+from ioc.engines.actions_kit import same_named
 from ioc.packs.communes.config import NONE, SEVERITY, BoardConfig, board_config, keep_days
 from ioc.packs.communes.models import CbBoardDay, CbBoardRow
 
@@ -79,6 +80,11 @@ class Line:
         """The board indicators this commune is red on, heaviest first."""
         red = [c for c in columns if c.on_board and self.colors.get(c.code) == "red"]
         return sorted(red, key=lambda c: -c.weight)
+
+
+def _config_limits(config: BoardConfig) -> dict[str, Any]:
+    """A computed board's colour limits and attention count, as ``config`` sets them."""
+    return {**same_named(config, "overall_green overall_red"), "attention_count": config.attention}
 
 
 @dataclass
@@ -202,9 +208,7 @@ def score_board(
         computed_at=computed_at or clock.now(),
         columns=columns,
         lines=lines,
-        overall_green=config.overall_green,
-        overall_red=config.overall_red,
-        attention_count=config.attention,
+        **_config_limits(config),
         stored=False,
     )
     rank_lines(board)
@@ -343,8 +347,7 @@ def board_for(
     if day >= today():
         return compute(session, registry, day)
     config = board_config()
-    return Board(day, clock.now(), [], [], config.overall_green, config.overall_red,
-                 config.attention, stored=False)  # fmt: skip
+    return Board(day, clock.now(), [], [], **_config_limits(config), stored=False)
 
 
 def stored_days(session: Session, limit: int = 400) -> list[date]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ioc.core.registry import NavEntry, PackManifest, lazy, pack_manifest
+from ioc.core.registry import PackManifest, lazy, page_manifest
 
 __all__ = ["manifest"]
 
@@ -49,11 +49,9 @@ def _label_names(session: Any, label: str, value: str, lang: str) -> str | None:
 
 def manifest() -> PackManifest:
     """The cybersecurity pack's contributions."""
-    return pack_manifest(
+    return page_manifest(
         __name__,
-        "cy.title",
-        tile=lazy(f"{__name__}.pages", "overview_tile"),
-        nav=(NavEntry("/cybersecurity", "cy.nav"),),
+        "cy",
         on_startup=_startup,
         jobs=(("cybersecurity.probe_sites", 300.0, lazy(f"{__name__}.probes", "probe_sites")),),
         services=(_syslog_service,),

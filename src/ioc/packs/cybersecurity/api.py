@@ -25,54 +25,18 @@ from ioc.packs.cybersecurity.schemas import AgenciesAnswer, SitesAnswer
 from ioc.packs.cybersecurity.store import store_events
 from ioc.web.api_kit import batch_report, read_items, row_error
 from ioc.web.api_models import BatchReport
+from ioc.web.batch_doors import batch_door
 from ioc.web.batches import refuse
 from ioc.web.deps import DbSession, Ingestor, Principal, ViewerApi, forbid, write_scope
-from ioc.web.openapi_doc import (
-    ANY,
-    TEXT,
-    WHEN,
-    batch,
-    batch_responses,
-    json_body,
-    obj,
-)
 
 router = APIRouter(prefix="/api/v1/security", tags=["cybersecurity"])
-
-# The body ``post_events`` reads itself, for the OpenAPI document.
-EVENTS_BODY = batch(
-    "events",
-    obj(
-        "time",
-        "message",
-        time=WHEN,
-        source=TEXT,
-        host=TEXT,
-        agency=TEXT,
-        category=TEXT,
-        severity={"anyOf": [TEXT, {"type": "integer"}]},
-        message=TEXT,
-        indicators=ANY,
-        src_ip=TEXT,
-        dst_ip=TEXT,
-    ),
-)
 
 MAX_EVENTS = 10000
 MAX_BODY = 20 << 20
 
 
-@router.post(
-    "/events",
-    summary="Gửi sự kiện ATTT (JSON) / send security events",
-    responses=batch_responses(
-        BatchReport,
-        stored="Every event stored",
-        too_large="Too many events or body too large",
-        invalid="Some events invalid: listed with row, field and reason",
-    ),
-    openapi_extra={"requestBody": json_body(EVENTS_BODY)},
-)
+# Its summary, its answers and the body it reads itself: batch_doors.yaml.
+@router.post("/events", **batch_door("ioc.packs.cybersecurity", "events", BatchReport))
 async def post_events(request: Request, principal: Ingestor, db: DbSession) -> JSONResponse:
     """Store a batch of security events; invalid ones are listed by row and field."""
     body = await request.body()

@@ -8,8 +8,8 @@ incidents; sạch = syslog/SOC dead letters against incidents taken.
 
 from __future__ import annotations
 
-from ioc.core.registry import DatasetSpec, load_datasets
-from ioc.engines.dataset_quality import records_quality
+from ioc.core.registry import DatasetSpec
+from ioc.engines.dataset_quality import Records, record_datasets
 from ioc.packs.cybersecurity.models import CyIncident
 
 
@@ -25,11 +25,5 @@ def _complete(i: CyIncident) -> bool:
 
 def datasets() -> list[DatasetSpec]:
     """The incidents dataset (``datasets.yaml``)."""
-    quality = records_quality(
-        CyIncident,
-        CyIncident.opened_at,
-        complete=_complete,
-        consistent=_ok,
-        dead_letter_sources=("syslog", "soc"),
-    )
-    return load_datasets("ioc.packs.cybersecurity", {"su-co-an-toan-thong-tin": (None, quality)})
+    incidents = Records(CyIncident, _complete, _ok)
+    return record_datasets("ioc.packs.cybersecurity", {"su-co-an-toan-thong-tin": incidents})

@@ -9,17 +9,17 @@ portal simulator of ``demo_portals`` (loopback only, never the real ``*.gov.vn``
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from importlib import resources
 from typing import Any
 
 import yaml
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from ioc.core.audit import Actor
 from ioc.core.models import Agency
+from ioc.engines.sector.demo import DemoRun, pack_demo
 from ioc.packs.cybersecurity import incidents
 from ioc.packs.cybersecurity.demo_portals import DEFACED, DOWN, EXPIRING, SLOW, demo_url
 from ioc.packs.cybersecurity.models import CyEvent, CyHost, CySite, CySiteCheck
@@ -46,33 +46,29 @@ ATTACKERS: tuple[str, ...] = tuple(_DATA["attackers"])
 CLOSING_NOTES: tuple[str, ...] = tuple(_DATA["closing_notes"])
 
 
-def load_demo(
-    factory: sessionmaker[Session],
-    *,
-    end: datetime,
-    hours: int = 24 * 30,
-    offset: int = 7 * 3600,
-    progress: Callable[[int], None] | None = None,
-    **_options: Any,
-) -> int:
+def _has_sites(session: Session) -> bool:
+    return bool(session.execute(select(func.count()).select_from(CySite)).scalar_one())
+
+
+def _generate(run: DemoRun) -> int:
     """Create demo sites, hosts, events and incidents over the ``hours`` before ``end``;
     does nothing when sites exist. Returns the number of events stored."""
     rng = random.Random(66)  # noqa: S311 - demo figures, not secrets
-    hours = min(hours, 24 * 60)
-    with factory() as session, session.begin():
-        if session.execute(select(func.count()).select_from(CySite)).scalar_one():
-            return 0
+    end, hours = run.end, min(run.hours, 24 * 60)
+    with run.factory() as session, session.begin():
         known = set(session.execute(select(Agency.code)).scalars())
         _add_sites(session, rng, known, end, hours)
         hosts = _add_hosts(session, known)
-        rows = _event_rows(rng, hosts, end, hours, offset)
+        rows = _event_rows(rng, hosts, end, hours, run.offset)
         for start in range(0, len(rows), 5000):
             insert_rows(session, rows[start : start + 5000])
-            if progress is not None:
-                progress(min(start + 5000, len(rows)))
+            run.report(min(start + 5000, len(rows)))
         session.flush()
         _add_incidents(session, rng)
     return len(rows)
+
+
+load_demo = pack_demo(_generate, hours=24 * 30, loaded=_has_sites)
 
 
 def _add_sites(

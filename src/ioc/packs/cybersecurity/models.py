@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ioc.core.columns import TimelineStep, parent_key
 from ioc.core.db import Base
 from ioc.core.models import UTCDateTime
 
@@ -131,17 +132,12 @@ class CyIncident(Base):
     site_id: Mapped[int | None] = mapped_column(ForeignKey("cy_sites.id", ondelete="SET NULL"))
 
 
-class CyIncidentStep(Base):
+class CyIncidentStep(TimelineStep, Base):
     """A handling step of an incident (what was done, by whom, when)."""
 
     __tablename__ = "cy_incident_steps"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    incident_id: Mapped[int] = mapped_column(
-        ForeignKey("cy_incidents.id", ondelete="CASCADE"), index=True
-    )
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
-    actor: Mapped[str] = mapped_column(String(200))
+    incident_id: Mapped[int] = parent_key("cy_incidents")
     kind: Mapped[str] = mapped_column(String(16))  # note | status | close | reopen | link
     text: Mapped[str] = mapped_column(Text)
 

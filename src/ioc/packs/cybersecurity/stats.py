@@ -13,10 +13,11 @@ counts), sites down (now). Record sources for the alerting engine:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from ioc.core.models import Agency
@@ -183,16 +184,24 @@ def critical_events(session: Session, now: datetime) -> list[RecordSample]:
     ]
 
 
+def _active_sites(session: Session, *conditions: ColumnElement[bool]) -> Sequence[CySite]:
+    """The active monitored sites that meet ``conditions``."""
+    return session.execute(select(CySite).where(CySite.active, *conditions)).scalars().all()
+
+
+def _site_labels(site: CySite, **extra: str) -> dict[str, str]:
+    """The labels of a site's record sample: code, name, URL, then ``extra``."""
+    return {"site": site.code, "name": site.name, "url": site.url, **extra}
+
+
 def sites_down(session: Session, now: datetime) -> list[RecordSample]:
     """Sites whose last probe found them down (value = minutes since first seen down)."""
     return [
         RecordSample(
-            labels={"site": s.code, "name": s.name, "url": s.url, "agency": s.agency_code or ""},
+            labels=_site_labels(s, agency=s.agency_code or ""),
             value=round((now - (s.down_since or now)).total_seconds() / 60, 1),
         )
-        for s in session.execute(
-            select(CySite).where(CySite.active, CySite.state == "down")
-        ).scalars()
+        for s in _active_sites(session, CySite.state == "down")
     ]
 
 
@@ -200,17 +209,10 @@ def sites_defaced(session: Session, now: datetime) -> list[RecordSample]:
     """Sites whose last probe found them possibly defaced (value = similarity in %)."""
     return [
         RecordSample(
-            labels={
-                "site": s.code,
-                "name": s.name,
-                "url": s.url,
-                "keywords": ", ".join(s.keywords_found or []),
-            },
+            labels=_site_labels(s, keywords=", ".join(s.keywords_found or [])),
             value=None if s.similarity is None else round(s.similarity * 100, 1),
         )
-        for s in session.execute(
-            select(CySite).where(CySite.active, CySite.state == "defaced")
-        ).scalars()
+        for s in _active_sites(session, CySite.state == "defaced")
     ]
 
 
@@ -219,13 +221,11 @@ def cert_expiring(session: Session, now: datetime) -> list[RecordSample]:
     limit = now + timedelta(days=probes.current_config().cert_warn_days)
     return [
         RecordSample(
-            labels={"site": s.code, "name": s.name, "url": s.url},
+            labels=_site_labels(s),
             value=round((s.cert_not_after - now).total_seconds() / 86400, 1),
         )
-        for s in session.execute(
-            select(CySite).where(
-                CySite.active, CySite.cert_not_after.is_not(None), CySite.cert_not_after < limit
-            )
-        ).scalars()
+        for s in _active_sites(
+            session, CySite.cert_not_after.is_not(None), CySite.cert_not_after < limit
+        )
         if s.cert_not_after is not None
     ]

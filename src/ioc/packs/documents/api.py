@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from ioc.core import clock, ownership
@@ -23,85 +23,33 @@ from ioc.packs.documents import ingest, queries, tasks
 from ioc.packs.documents.indicators import DocFigures
 from ioc.packs.documents.params import PageError, agency_by_code, parse_period, scope
 from ioc.packs.documents.schemas import DocumentsReport, FiguresAnswer, TasksAnswer
-from ioc.web.batches import IdempotentBatch, answer, refuse
+from ioc.web.batch_doors import batch_door
+from ioc.web.batch_params import BatchCall, batch_opener
+from ioc.web.batches import answer, refuse
 from ioc.web.deps import DbSession, Ingestor, ViewerApi, forbid, write_scope
-from ioc.web.openapi_doc import (
-    ANY,
-    TEXT,
-    WHEN,
-    batch,
-    batch_responses,
-    json_body,
-    obj,
-    one_of,
-    query,
-)
+from ioc.web.openapi_doc import WHEN, query
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
 
-# The body ``post_documents`` reads itself, for the OpenAPI document.
-DOCUMENTS_BODY = batch(
-    "documents",
-    obj(
-        "id",
-        "direction",
-        "agency",
-        "received_at",
-        id=TEXT,
-        direction=one_of("incoming", "outgoing"),
-        agency=TEXT,
-        number=TEXT,
-        type=TEXT,
-        summary=TEXT,
-        counterpart=TEXT,
-        issued_on=WHEN,
-        received_at=WHEN,
-        issued_at=WHEN,
-        deadline=WHEN,
-        processed_at=WHEN,
-        signed=ANY,
-        via_axis=ANY,
-        source=TEXT,
-    ),
-)
-
 MAX_BATCH = 5000
 KEY_PREFIX = "doc:"  # idempotency keys are per caller; keep ours apart from other doors'
+BatchOpened = Annotated[
+    BatchCall, Depends(batch_opener(KEY_PREFIX, "true: store nothing if any is invalid"))
+]
 
 
-@router.post(
-    "",
-    summary="Gửi một lô văn bản đến/đi / send a batch of documents",
-    responses=batch_responses(
-        DocumentsReport,
-        stored="Every document stored (created, updated or unchanged)",
-        unreadable="Body is not a JSON object with a 'documents' list",
-        idempotent=True,
-        too_large="More than 5000 documents",
-        invalid="Some documents invalid: listed with row (index), field, reason",
-    ),
-    openapi_extra={"requestBody": json_body(DOCUMENTS_BODY)},
-)
-async def post_documents(
-    request: Request,
-    principal: Ingestor,
-    db: DbSession,
-    atomic: Annotated[bool, Query(description="true: store nothing if any is invalid")] = False,
-    # Stored with KEY_PREFIX in a 200-character column.
-    idempotency_key: Annotated[str | None, Header(max_length=200 - len(KEY_PREFIX))] = None,
-) -> JSONResponse:
+# Its summary, its answers and the body it reads itself: batch_doors.yaml.
+@router.post("", **batch_door("ioc.packs.documents", "documents", DocumentsReport))
+async def post_documents(principal: Ingestor, db: DbSession, call: BatchOpened) -> JSONResponse:
     """Upsert a batch of documents by the document system's id."""
-    body = await request.body()
-    idempotent = IdempotentBatch.start(
-        db, principal, idempotency_key, body, atomic=atomic, prefix=KEY_PREFIX
-    )
+    atomic, idempotent = call.atomic, call.batch
     replayed = idempotent.replay()
     if replayed is not None:
         return answer(replayed)
     try:
-        payload: Any = json.loads(body or b"null")
+        payload: Any = json.loads(call.body or b"null")
     except (ValueError, UnicodeDecodeError):
         return refuse(400, "Nội dung không phải JSON / body is not JSON")
     items = payload.get("documents") if isinstance(payload, dict) else None

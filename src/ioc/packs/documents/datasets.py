@@ -15,8 +15,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ioc.core.registry import DatasetQuality, DatasetSpec, load_datasets
-from ioc.engines.dataset_quality import WINDOW, records_quality
+from ioc.core.registry import DatasetQuality, DatasetSpec
+from ioc.engines.dataset_quality import WINDOW, Records, record_datasets
 from ioc.packs.documents.models import Document, Task
 
 
@@ -58,14 +58,9 @@ def _tasks_quality(session: Session, now: datetime) -> DatasetQuality:
 
 def datasets() -> list[DatasetSpec]:
     """The document register and the directive tasks (``datasets.yaml``)."""
-    documents = records_quality(
-        Document,
-        Document.registered_at,
-        complete=_document_complete,
-        consistent=_document_consistent,
-        dead_letter_sources=("documents",),
-    )
-    return load_datasets(
+    documents = Records(Document, _document_complete, _document_consistent)
+    return record_datasets(
         "ioc.packs.documents",
-        {"van-ban-den-di": (None, documents), "nhiem-vu-duoc-giao": (None, _tasks_quality)},
+        {"van-ban-den-di": documents},
+        {"nhiem-vu-duoc-giao": (None, _tasks_quality)},
     )

@@ -34,7 +34,7 @@ from datetime import date, datetime, time, timedelta
 
 from ioc.core import clock
 from ioc.core.calendar import WorkingCalendar
-from ioc.engines.actions_kit import Rate
+from ioc.engines.actions_kit import Rate, RateOf
 
 __all__ = [
     "DeadlineError",
@@ -87,15 +87,15 @@ class DocFigures:
         """On time among processed-with-deadline and overdue documents."""
         return Rate(self.on_time, self.on_time + self.late + self.overdue)
 
-    @property
-    def signature_rate(self) -> Rate:
-        """Digitally signed outgoing documents among outgoing documents."""
-        return Rate(self.signed, self.outgoing)
-
-    @property
-    def electronic_rate(self) -> Rate:
-        """Outgoing documents sent over the interconnection axis among outgoing documents."""
-        return Rate(self.via_axis, self.outgoing)
+    signature_rate = RateOf(
+        Rate, "signed", "outgoing", "Digitally signed outgoing documents among outgoing documents."
+    )
+    electronic_rate = RateOf(
+        Rate,
+        "via_axis",
+        "outgoing",
+        "Outgoing documents sent over the interconnection axis among outgoing documents.",
+    )
 
 
 def _processed(doc: DocFacts, as_of: datetime) -> datetime | None:

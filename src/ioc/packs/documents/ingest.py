@@ -46,7 +46,13 @@ from ioc.core import audit, clock
 from ioc.core.calendar import WorkingCalendar, load_calendar
 from ioc.core.models import Agency
 from ioc.core.ownership import WriteScope
-from ioc.engines.actions_kit import BatchOutcome, FieldError, chunks, refuse_foreign
+from ioc.engines.actions_kit import (
+    BatchOutcome,
+    FieldError,
+    chunks,
+    refuse_foreign,
+    same_named,
+)
 from ioc.engines.ingestion.tabular import TableError, read_table
 from ioc.packs.documents.indicators import DeadlineError, parse_deadline
 from ioc.packs.documents.models import Document
@@ -127,15 +133,17 @@ class IngestReport(BatchOutcome[RowError]):
     updated: int = 0
     unchanged: int = 0
 
+    def counts(self) -> dict[str, int]:
+        """The created, updated and unchanged documents and the refused rows (as the audit
+        row keeps them)."""
+        return {
+            **same_named(self, "created updated unchanged"),
+            "rejected": len({e.row for e in self.errors}),
+        }
+
     def as_dict(self) -> dict[str, Any]:
         """JSON form."""
-        return {
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "rejected": len({e.row for e in self.errors}),
-            "errors": [e.as_dict() for e in self.errors],
-        }
+        return {**self.counts(), "errors": [e.as_dict() for e in self.errors]}
 
 
 class _Bad(FieldError):
@@ -345,10 +353,7 @@ def ingest_rows(
         "doc_documents",
         None,
         origin=origin,
-        created=report.created,
-        updated=report.updated,
-        unchanged=report.unchanged,
-        rejected=len({e.row for e in report.errors}),
+        **report.counts(),
     )
     return report
 

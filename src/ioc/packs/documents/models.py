@@ -17,6 +17,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ioc.core.columns import parent_key
 from ioc.core.db import Base
 from ioc.core.models import UTCDateTime
 
@@ -70,9 +71,7 @@ class Task(Base):
     __tablename__ = "doc_tasks"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    directive_id: Mapped[int] = mapped_column(
-        ForeignKey("doc_directives.id", ondelete="CASCADE"), index=True
-    )
+    directive_id: Mapped[int] = parent_key("doc_directives")
     ref: Mapped[str] = mapped_column(String(32), default="")  # mục trong văn bản: "1.a"
     title: Mapped[str] = mapped_column(Text)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from ioc.core import clock, i18n
 from ioc.core.registry import Tile
+from ioc.engines.tiles import rate_tile
 from ioc.packs.documents import tasks
 from ioc.packs.documents.queries import Period, total_figures
 
@@ -30,12 +31,11 @@ def tile(session: Session, lang: str, now: datetime | None = None) -> Tile:
         status = "bad"
     else:
         status = "warn"
-    rate_text = "—" if rate is None else f"{i18n.format_number(rate, lang, 1)}%"
-    return Tile(
-        pack="documents",
-        title=i18n.translate("doc.title", lang),
-        figure=rate_text,
-        caption=i18n.translate("doc.tile.caption", lang),
+    return rate_tile(
+        "documents",
+        "doc",
+        lang,
+        rate,
         status=status,
         href="/documents",
         lines=(

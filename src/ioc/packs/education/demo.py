@@ -18,15 +18,9 @@ from ioc.packs.education.schools import SCHOOL_TYPE, SECTOR
 
 
 @dataclass(frozen=True)
-class DemoSchool:
+class DemoSchool(kit.DemoSite):
     """A school of the demo (approximate position)."""
 
-    code: str
-    name: str
-    kind: str
-    lat: float
-    lon: float
-    commune: str
     pupils: int
     pass_rate: float = 0.0
     score: float = 0.0

@@ -10,34 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy.orm import Session
-
 from ioc.engines.sector.catalog import load_sector
-from ioc.engines.sector.entities import Place, places, upserter
-
-SECTOR: Final = load_sector("ioc.packs.education")
-SCHOOL_TYPE: Final = "School"
-
-
-# Thêm/cập nhật trường học: in the commune of its point when it has one.
-upsert_school: Final = upserter(SECTOR, SCHOOL_TYPE)
+from ioc.engines.sector.entities import Place
+from ioc.engines.sector.facilities import FigureOf, Register
 
 
 @dataclass
 class School(Place):
     """A school with the newest value of each of its figures."""
 
-    @property
-    def pupils(self) -> float:
-        """Pupils (0 when not reported)."""
-        return self.figure("ed_pupils")
-
-    @property
-    def teachers(self) -> float:
-        """Teachers (0 when not reported)."""
-        return self.figure("ed_teachers")
+    pupils = FigureOf("ed_pupils", "Pupils (0 when not reported).")
+    teachers = FigureOf("ed_teachers", "Teachers (0 when not reported).")
 
 
-def schools(session: Session, area_code: str | None = None) -> list[School]:
-    """Active schools (of one commune if given) with their latest figures, by name."""
-    return places(SECTOR, session, School, area_code)
+#: The schools: add or update one (in the commune of its point when it has one), list them.
+SCHOOLS: Final = Register(load_sector("ioc.packs.education"), "School", School)
+SECTOR: Final = SCHOOLS.sector
+SCHOOL_TYPE: Final = SCHOOLS.entity_type
+upsert_school: Final = SCHOOLS.upsert
+schools: Final = SCHOOLS.places

@@ -38,6 +38,7 @@ from typing import Literal, get_args
 from ioc.packs.environment.qcvn05 import QCVN05_2023_EFFECTIVE, Averaging, qcvn05_limit
 
 __all__ = [
+    "BLACK",
     "BREAKPOINTS",
     "CATEGORIES",
     "INDEX_LEVELS",
@@ -45,9 +46,11 @@ __all__ = [
     "MOLECULAR_WEIGHTS",
     "POLLUTANTS",
     "QCVN05_2023_EFFECTIVE",
+    "WHITE",
     "AqiPolicy",
     "AqiResult",
     "Averaging",
+    "Band",
     "Category",
     "category",
     "daily_aqi",
@@ -225,24 +228,32 @@ def sub_index(
 
 
 @dataclass(frozen=True)
-class Category:
-    """One band of Table 1: name, colour and short health advice (Tables 4 and 5)."""
+class Band:
+    """One band of an index scale (VN_AQI, VN_WQI): key, names and colours."""
 
     key: str
     name_vi: str
     name_en: str
-    #: Fill colour of Table 1 as "#RRGGBB".
+    #: Official fill colour as "#RRGGBB".
     color: str
     #: Text colour readable on :attr:`color` (the higher WCAG 2 contrast of black and white).
     text_color: str
+
+
+#: The text colours of the bands.
+BLACK = "#000000"
+WHITE = "#FFFFFF"
+
+
+@dataclass(frozen=True)
+class Category(Band):
+    """One band of Table 1: name, colour and short health advice (Tables 4 and 5)."""
+
     advice_vi: str
     advice_en: str
     #: Lowest AQI of the band (inclusive); the band ends where the next one starts.
     min_aqi: int
 
-
-_BLACK = "#000000"
-_WHITE = "#FFFFFF"
 
 #: The six bands of Table 1, from best to worst.
 CATEGORIES: tuple[Category, ...] = (
@@ -251,7 +262,7 @@ CATEGORIES: tuple[Category, ...] = (
         name_vi="Tốt",
         name_en="Good",
         color="#00E400",
-        text_color=_BLACK,
+        text_color=BLACK,
         advice_vi=(
             "Chất lượng không khí tốt, không ảnh hưởng tới sức khỏe. "
             "Tự do thực hiện các hoạt động ngoài trời."
@@ -266,7 +277,7 @@ CATEGORIES: tuple[Category, ...] = (
         name_vi="Trung bình",
         name_en="Moderate",
         color="#FFFF00",
-        text_color=_BLACK,
+        text_color=BLACK,
         advice_vi=(
             "Chất lượng không khí ở mức chấp nhận được; người nhạy cảm (người già, trẻ em, "
             "người mắc bệnh hô hấp, tim mạch) có thể chịu tác động nhất định. Người nhạy "
@@ -285,7 +296,7 @@ CATEGORIES: tuple[Category, ...] = (
         name_vi="Kém",
         name_en="Poor",
         color="#FF7E00",
-        text_color=_BLACK,
+        text_color=BLACK,
         advice_vi=(
             "Người nhạy cảm gặp các vấn đề về sức khỏe, người bình thường ít bị ảnh hưởng. "
             "Người có triệu chứng đau mắt, ho hoặc đau họng nên cân nhắc giảm hoạt động ngoài "
@@ -305,7 +316,7 @@ CATEGORIES: tuple[Category, ...] = (
         name_en="Bad",
         color="#FF0000",
         # WCAG contrast on pure red: black 5.25:1, white 4.00:1.
-        text_color=_BLACK,
+        text_color=BLACK,
         advice_vi=(
             "Mọi người bắt đầu bị ảnh hưởng tới sức khỏe, người nhạy cảm có thể gặp vấn đề "
             "nghiêm trọng hơn. Mọi người nên giảm hoạt động mạnh ngoài trời; người nhạy cảm nên "
@@ -323,7 +334,7 @@ CATEGORIES: tuple[Category, ...] = (
         name_vi="Rất xấu",
         name_en="Very bad",
         color="#8F3F97",
-        text_color=_WHITE,
+        text_color=WHITE,
         advice_vi=(
             "Cảnh báo sức khỏe: mọi người bị ảnh hưởng tới sức khỏe nghiêm trọng hơn. Hạn chế "
             "tối đa hoạt động ngoài trời, nếu cần ra ngoài hãy đeo khẩu trang đạt tiêu chuẩn; "
@@ -341,7 +352,7 @@ CATEGORIES: tuple[Category, ...] = (
         name_vi="Nguy hại",
         name_en="Hazardous",
         color="#7E0023",
-        text_color=_WHITE,
+        text_color=WHITE,
         advice_vi=(
             "Cảnh báo khẩn cấp về sức khỏe: toàn bộ dân số bị ảnh hưởng nghiêm trọng. Mọi người "
             "nên ở trong nhà, đóng cửa ra vào và cửa sổ; nếu cần ra ngoài hãy đeo khẩu trang "

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from ioc.core import clock, i18n, ownership
+from ioc.core.figures import entity_series
 from ioc.core.models import Entity, Indicator, Series
 from ioc.core.series import DAY, HOUR, read_hourly_means, read_rollups
 from ioc.engines.exports import XLSX_MIME
@@ -63,15 +64,8 @@ NETWORKS = {
 
 
 def _latest(db: DbSession, codes: list[str], indicators: tuple[str, ...]) -> dict[str, Any]:
-    rows = db.execute(
-        select(Series.subject_code, Indicator.code, Series.latest_value, Series.latest_ts)
-        .join(Indicator, Indicator.id == Series.indicator_id)
-        .where(
-            Series.subject_kind == "entity",
-            Series.subject_code.in_(codes),
-            Indicator.code.in_(indicators),
-        )
-    ).all()
+    columns = (Series.subject_code, Indicator.code, Series.latest_value, Series.latest_ts)
+    rows = db.execute(entity_series(codes, indicators, *columns)).all()
     out: dict[str, dict[str, tuple[float | None, int | None]]] = {}
     for code, indicator, value, ts in rows:
         out.setdefault(code, {})[indicator] = (value, ts)
@@ -309,15 +303,8 @@ def _network_rows(
 
 def _wqi_trend(db: DbSession, stations: list[Entity]) -> dict[str, Any] | None:
     """Monthly mean VN_WQI of each water station over the last 24 months (from rollups)."""
-    rows = db.execute(
-        select(Series.subject_code, Series.id)
-        .join(Indicator, Indicator.id == Series.indicator_id)
-        .where(
-            Indicator.code == "vn_wqi",
-            Series.subject_kind == "entity",
-            Series.subject_code.in_([s.code for s in stations]),
-        )
-    )
+    codes = [s.code for s in stations]
+    rows = db.execute(entity_series(codes, ["vn_wqi"], Series.subject_code, Series.id))
     sids = {code: sid for code, sid in rows}  # noqa: C416 - Row to tuple
     if not sids:
         return None

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ioc.core.clock import fixed_offset_seconds
+from ioc.core.figures import entity_series
 from ioc.core.models import Indicator, Series
 from ioc.core.series import DAY, HOUR, read_hourly_means
 
@@ -44,15 +45,8 @@ def is_day_hour(label_hour: int, day_start: int, night_start: int) -> bool:
 
 
 def _series(session: Session, codes: list[str], indicator: str) -> dict[str, tuple[int, int]]:
-    rows = session.execute(
-        select(Series.subject_code, Series.id, Series.latest_ts)
-        .join(Indicator, Indicator.id == Series.indicator_id)
-        .where(
-            Series.subject_kind == "entity",
-            Series.subject_code.in_(codes),
-            Indicator.code == indicator,
-        )
-    ).all()
+    columns = (Series.subject_code, Series.id, Series.latest_ts)
+    rows = session.execute(entity_series(codes, [indicator], *columns)).all()
     return {code: (sid, ts) for code, sid, ts in rows if ts is not None}
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ioc.core import clock, i18n
 from ioc.core.communes import communes
 from ioc.core.models import Area, Entity
+from ioc.engines.actions_kit import same_named
 from ioc.packs.environment import aqi, service
 
 STALE_AFTER_SECONDS = 3 * 3600  # an index older than this is shown as "no current data"
@@ -170,10 +171,7 @@ def commune_aqi(session: Session, summaries: list[dict[str, Any]], lang: str) ->
 def entity_json(e: Entity) -> dict[str, Any]:
     """Station fields without measurements."""
     return {
-        "code": e.code,
-        "name": e.name,
-        "lat": e.lat,
-        "lon": e.lon,
+        **same_named(e, "code name lat lon"),
         "commune_code": e.area_code,
         "agency": e.agency_code,
     }

@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Unpack
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
@@ -36,6 +37,7 @@ from ioc.core.series import (
     write_observations,
 )
 from ioc.engines import geo
+from ioc.engines.actions_kit import SiteFields
 from ioc.engines.derive import enqueue_touched
 from ioc.packs.environment import aqi
 from ioc.packs.environment.aqi import Category
@@ -88,20 +90,16 @@ def upsert_station(
     session: Session,
     actor: audit.Actor,
     *,
-    code: str,
-    name: str,
-    lat: float,
-    lon: float,
-    area_code: str | None,
-    agency_code: str | None,
     attributes: dict[str, object] | None = None,
     entity_type: str = STATION_TYPE,
+    **site: Unpack[SiteFields],
 ) -> Entity:
     """Create or update a monitoring station (by default an air station, Trạm quan trắc không
     khí); ``entity_type`` names another kind (e.g. ``WaterQualityStation``). A code already used
     by an entity of another type is refused. The station's commune is the commune of its point
     (``area_code`` is only checked to exist); a point outside the province is refused."""
-    code = code.strip()
+    code, name, lat, lon = site["code"].strip(), site["name"], site["lat"], site["lon"]
+    area_code = site.get("area_code")
     if not code or len(code) > 64:
         raise StationError("code: mã trạm không hợp lệ")
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
@@ -121,7 +119,7 @@ def upsert_station(
         "lat": lat,
         "lon": lon,
         "area_code": area_code,
-        "agency_code": agency_code,
+        "agency_code": site["agency_code"],
         "attributes": attributes or {},
     }
     if entity is None:

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Unpack
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -39,7 +39,7 @@ from ioc.core.series import (
     read_rollups,
     write_observations,
 )
-from ioc.engines.actions_kit import BatchOutcome
+from ioc.engines.actions_kit import BatchOutcome, SiteFields, same_named
 from ioc.engines.derive import enqueue_touched
 from ioc.engines.ingestion.parse import PayloadError, RawRow
 from ioc.engines.ingestion.service import ingest
@@ -83,14 +83,9 @@ def upsert_water_station(
     session: Session,
     actor: audit.Actor,
     *,
-    code: str,
-    name: str,
-    lat: float,
-    lon: float,
-    area_code: str | None,
-    agency_code: str | None,
     waterbody: str,
     kind: StationKind,
+    **site: Unpack[SiteFields],
 ) -> Entity:
     """Create or update a surface-water monitoring point (Điểm quan trắc nước mặt).
 
@@ -105,14 +100,9 @@ def upsert_water_station(
     return service.upsert_station(
         session,
         actor,
-        code=code,
-        name=name,
-        lat=lat,
-        lon=lon,
-        area_code=area_code,
-        agency_code=agency_code,
         attributes={"waterbody": waterbody, "kind": kind},
         entity_type=WATER_STATION,
+        **site,
     )
 
 
@@ -353,9 +343,7 @@ class ImportReport(BatchOutcome[CellError]):
     def as_dict(self) -> dict[str, Any]:
         """JSON shape of the report."""
         return {
-            "rows": self.rows,
-            "received": self.received,
-            "stored": self.stored,
+            **same_named(self, "rows received stored"),
             "errors": [e.as_dict() for e in self.errors],
         }
 

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal, get_args
 
-from ioc.packs.environment.aqi import round_half_up
+from ioc.packs.environment.aqi import BLACK, WHITE, Band, round_half_up
 
 __all__ = [
     "GROUPS",
@@ -338,24 +338,14 @@ def _name(key: str) -> str:
 
 
 @dataclass(frozen=True)
-class WqiCategory:
+class WqiCategory(Band):
     """One VN_WQI band: name, official colour and suitable water use."""
 
-    key: str
     #: Lowest VN_WQI of the band (inclusive); the band ends where the next better one starts.
     min_wqi: int
-    name_vi: str
-    name_en: str
-    #: Official fill colour as "#RRGGBB".
-    color: str
-    #: Text colour readable on :attr:`color` (the higher WCAG 2 contrast of black and white).
-    text_color: str
     use_vi: str
     use_en: str
 
-
-_BLACK = "#000000"
-_WHITE = "#FFFFFF"
 
 #: The six bands, from best to worst. English names keep the order monotone ("Kém" is
 #: literally "poor" but ranks below "Xấu" here).
@@ -366,7 +356,7 @@ WQI_CATEGORIES: tuple[WqiCategory, ...] = (
         name_vi="Rất tốt",
         name_en="Very good",
         color="#3333FF",  # RGB 51;51;255 — white 6.9:1, black 3.1:1
-        text_color=_WHITE,
+        text_color=WHITE,
         use_vi="Sử dụng tốt cho mục đích cấp nước sinh hoạt",
         use_en="Good for domestic water supply",
     ),
@@ -376,7 +366,7 @@ WQI_CATEGORIES: tuple[WqiCategory, ...] = (
         name_vi="Tốt",
         name_en="Good",
         color="#00E400",  # RGB 0;228;0
-        text_color=_BLACK,
+        text_color=BLACK,
         use_vi="Sử dụng cho mục đích cấp nước sinh hoạt nhưng cần các biện pháp xử lý phù hợp",
         use_en="Domestic water supply with appropriate treatment",
     ),
@@ -386,7 +376,7 @@ WQI_CATEGORIES: tuple[WqiCategory, ...] = (
         name_vi="Trung bình",
         name_en="Medium",
         color="#FFFF00",  # RGB 255;255;0
-        text_color=_BLACK,
+        text_color=BLACK,
         use_vi="Sử dụng cho mục đích tưới tiêu và các mục đích tương đương khác",
         use_en="Irrigation and similar uses",
     ),
@@ -396,7 +386,7 @@ WQI_CATEGORIES: tuple[WqiCategory, ...] = (
         name_vi="Xấu",
         name_en="Bad",
         color="#FF7E00",  # RGB 255;126;0
-        text_color=_BLACK,
+        text_color=BLACK,
         use_vi="Sử dụng cho giao thông thủy và các mục đích tương đương khác",
         use_en="Waterway transport and similar uses",
     ),
@@ -406,7 +396,7 @@ WQI_CATEGORIES: tuple[WqiCategory, ...] = (
         name_vi="Kém",
         name_en="Very bad",
         color="#FF0000",  # RGB 255;0;0 — black 5.25:1, white 4.0:1
-        text_color=_BLACK,
+        text_color=BLACK,
         use_vi="Nước ô nhiễm nặng, cần các biện pháp xử lý trong tương lai",
         use_en="Heavily polluted water; treatment needed in future",
     ),
@@ -416,7 +406,7 @@ WQI_CATEGORIES: tuple[WqiCategory, ...] = (
         name_vi="Ô nhiễm rất nặng",
         name_en="Seriously polluted",
         color="#7E0023",  # RGB 126;0;35
-        text_color=_WHITE,
+        text_color=WHITE,
         use_vi="Nước nhiễm độc, cần có biện pháp khắc phục, xử lý",
         use_en="Toxic water; remediation and treatment needed",
     ),

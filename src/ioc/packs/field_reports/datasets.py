@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ioc.core.models import Agency
-from ioc.core.registry import DatasetRows, DatasetSpec, load_datasets
-from ioc.engines.dataset_quality import records_quality
+from ioc.core.registry import DatasetRows, DatasetSpec
+from ioc.engines.dataset_quality import Records, record_datasets
 from ioc.packs.field_reports.models import Category, Report
 from ioc.packs.field_reports.public import COORD_DECIMALS, mask_contacts
 
@@ -86,11 +86,5 @@ def _complete(r: Report) -> bool:
 
 def datasets() -> list[DatasetSpec]:
     """The field-report dataset (``datasets.yaml``)."""
-    quality = records_quality(
-        Report,
-        Report.received_at,
-        complete=_complete,
-        consistent=_consistent,
-        dead_letter_sources=("open311", "field_reports"),
-    )
-    return load_datasets("ioc.packs.field_reports", {"phan-anh-hien-truong": (_rows, quality)})
+    reports = Records(Report, _complete, _consistent, _rows)
+    return record_datasets("ioc.packs.field_reports", {"phan-anh-hien-truong": reports})

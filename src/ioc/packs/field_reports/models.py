@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ioc.core.columns import TimelineStep, parent_key
 from ioc.core.db import Base
 from ioc.core.models import UTCDateTime
 
@@ -136,9 +137,7 @@ class Photo(Base):
     __tablename__ = "fr_photos"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    report_id: Mapped[int] = mapped_column(
-        ForeignKey("fr_reports.id", ondelete="CASCADE"), index=True
-    )
+    report_id: Mapped[int] = parent_key("fr_reports")
     path: Mapped[str] = mapped_column(String(300))
     original_path: Mapped[str] = mapped_column(String(300))
     sha256: Mapped[str] = mapped_column(String(64))
@@ -154,7 +153,7 @@ class Photo(Base):
     moderated_by: Mapped[str | None] = mapped_column(String(200))
 
 
-class ReportEvent(Base):
+class ReportEvent(TimelineStep, Base):
     """Dòng thời gian: one step of a report's history.
 
     ``public`` events appear on public pages with only ``public_text``; ``note`` is internal
@@ -163,13 +162,8 @@ class ReportEvent(Base):
 
     __tablename__ = "fr_events"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    report_id: Mapped[int] = mapped_column(
-        ForeignKey("fr_reports.id", ondelete="CASCADE"), index=True
-    )
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    report_id: Mapped[int] = parent_key("fr_reports")
     kind: Mapped[str] = mapped_column(String(24))
-    actor: Mapped[str] = mapped_column(String(200))
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     status_from: Mapped[str | None] = mapped_column(String(16))
@@ -205,9 +199,7 @@ class ModerationEntry(Base):
     __tablename__ = "fr_moderation"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    report_id: Mapped[int] = mapped_column(
-        ForeignKey("fr_reports.id", ondelete="CASCADE"), index=True
-    )
+    report_id: Mapped[int] = parent_key("fr_reports")
     photo_id: Mapped[int | None] = mapped_column(ForeignKey("fr_photos.id", ondelete="CASCADE"))
     action: Mapped[str] = mapped_column(String(24))
     reason: Mapped[str] = mapped_column(Text, default="")

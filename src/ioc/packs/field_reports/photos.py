@@ -15,6 +15,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 
@@ -125,13 +126,17 @@ def process(
         converted.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     # Rebuilt from raw pixels: nothing of the original's info/EXIF/ICC can be carried over.
     clean = Image.frombytes(mode, converted.size, converted.tobytes())
-    out = io.BytesIO()
     if fmt == "JPEG":
-        clean.save(out, "JPEG", quality=88, optimize=True)
-    elif fmt == "PNG":
-        clean.save(out, "PNG", optimize=True)
-    else:
-        clean.save(out, "WEBP", quality=85)
+        return _encoded(clean, fmt, quality=88, optimize=True)
+    if fmt == "PNG":
+        return _encoded(clean, fmt, optimize=True)
+    return _encoded(clean, fmt, quality=85)
+
+
+def _encoded(image: Image.Image, fmt: str, **options: Any) -> ProcessedPhoto:
+    """``image`` saved as ``fmt`` (JPEG, PNG or WEBP) with the encoder's ``options``."""
+    out = io.BytesIO()
+    image.save(out, fmt, **options)
     encoded = out.getvalue()
     content_type, extension = FORMATS[fmt]
     return ProcessedPhoto(
@@ -139,8 +144,8 @@ def process(
         format=fmt,
         content_type=content_type,
         extension=extension,
-        width=clean.width,
-        height=clean.height,
+        width=image.width,
+        height=image.height,
         sha256=hashlib.sha256(encoded).hexdigest(),
     )
 
@@ -166,19 +171,7 @@ def redact(data: bytes, boxes: Sequence[tuple[int, int, int, int]]) -> Processed
         if x1 <= x0 or y1 <= y0:
             raise PhotoError("Vùng che nằm ngoài ảnh", "The box lies outside the image")
         draw.rectangle((x0, y0, x1 - 1, y1 - 1), fill="black")
-    out = io.BytesIO()
-    canvas.save(out, fmt, **({"quality": 88} if fmt in ("JPEG", "WEBP") else {}))
-    encoded = out.getvalue()
-    content_type, extension = FORMATS[fmt]
-    return ProcessedPhoto(
-        data=encoded,
-        format=fmt,
-        content_type=content_type,
-        extension=extension,
-        width=canvas.width,
-        height=canvas.height,
-        sha256=hashlib.sha256(encoded).hexdigest(),
-    )
+    return _encoded(canvas, fmt, **({"quality": 88} if fmt in ("JPEG", "WEBP") else {}))
 
 
 def store(photo: ProcessedPhoto, root: Path) -> StoredPhoto:

@@ -145,15 +145,7 @@ def staff_report(
             else None,
             "reporter": identity(viewer, report),
             "photos": [
-                {
-                    "id": p.id,
-                    "width": p.width,
-                    "height": p.height,
-                    "content_type": p.content_type,
-                    "redacted": p.redacted,
-                    "published": p.published,
-                    "source": p.source,
-                }
+                {**public.photo_json(p), "published": p.published, "source": p.source}
                 for p in photos
             ],
             "timeline": [

@@ -23,12 +23,14 @@ from sqlalchemy.orm import Session
 from ioc.core import clock
 from ioc.core.i18n import translate
 from ioc.core.models import Agency, Area
+from ioc.engines.actions_kit import same_named
 from ioc.packs.field_reports.models import Category, Photo, Report, ReportEvent
 
 __all__ = [
     "MASK",
     "PUBLIC_STATUSES_WITH_ANSWER",
     "mask_contacts",
+    "photo_json",
     "public_photo",
     "public_report",
     "public_reports",
@@ -138,6 +140,12 @@ def public_report(
     return base
 
 
+def photo_json(photo: Photo) -> dict[str, Any]:
+    """A photo's public fields: id, size, content type and whether faces or plates were
+    painted over."""
+    return same_named(photo, "id width height content_type redacted")
+
+
 def report_fields(session: Session, report: Report, lang: str = "vi") -> dict[str, Any]:
     """The public fields of ``report`` whether hidden or not: the base of the staff views
     (``privacy.staff_report``). Public callers use :func:`public_report`."""
@@ -204,16 +212,7 @@ def report_fields(session: Session, report: Report, lang: str = "vi") -> dict[st
             "reopen_count": report.reopen_count,
             "merged_into": merged_into.code if merged_into else None,
             "duplicates": list(duplicates),
-            "photos": [
-                {
-                    "id": p.id,
-                    "width": p.width,
-                    "height": p.height,
-                    "content_type": p.content_type,
-                    "redacted": p.redacted,
-                }
-                for p in photos
-            ],
+            "photos": [photo_json(p) for p in photos],
         }
     )
     return base

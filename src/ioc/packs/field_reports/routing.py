@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ioc.core import audit, clock
+from ioc.core import audit
 from ioc.core.models import Agency, Area
 from ioc.engines import geo
 from ioc.packs.field_reports.errors import FieldReportError
@@ -230,15 +230,12 @@ def set_rule(
     else:
         before = rule.agency_id
     rule.agency_id = agency.id
-    rule.updated_at = clock.now()
-    rule.updated_by = actor.label
-    session.flush()
-    audit.record(
+    audit.record_edit(
         session,
         actor,
+        rule,
         "fr.routing.set",
         "fr_routing_rule",
-        rule.id,
         category=category_code,
         area=area_code,
         agency=agency_code,

@@ -40,6 +40,7 @@ from ioc.core import clock, i18n
 from ioc.core.calendar import WorkingCalendar, load_calendar
 from ioc.core.models import Agency, Area
 from ioc.engines import actions_kit
+from ioc.engines.actions_kit import RateOf
 from ioc.engines.exports import Table
 from ioc.packs.field_reports import deadlines
 from ioc.packs.field_reports.errors import FieldReportError
@@ -202,25 +203,14 @@ class Row:
     satisfied: int = 0
     really_fixed: int = 0
 
-    @property
-    def on_time_rate(self) -> Rate:
-        """Answered by the handling deadline / answered."""
-        return Rate(self.on_time, self.answered)
-
-    @property
-    def fixed_rate(self) -> Rate:
-        """Answers saying fixed / answered."""
-        return Rate(self.fixed, self.answered)
-
-    @property
-    def satisfaction(self) -> Rate:
-        """Satisfied reporters / rated."""
-        return Rate(self.satisfied, self.rated)
-
-    @property
-    def really_fixed_rate(self) -> Rate:
-        """Reporters confirming the fix / rated."""
-        return Rate(self.really_fixed, self.rated)
+    on_time_rate = RateOf(
+        Rate, "on_time", "answered", "Answered by the handling deadline / answered."
+    )
+    fixed_rate = RateOf(Rate, "fixed", "answered", "Answers saying fixed / answered.")
+    satisfaction = RateOf(Rate, "satisfied", "rated", "Satisfied reporters / rated.")
+    really_fixed_rate = RateOf(
+        Rate, "really_fixed", "rated", "Reporters confirming the fix / rated."
+    )
 
     @property
     def median_days(self) -> float | None:

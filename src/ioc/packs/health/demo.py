@@ -26,15 +26,9 @@ SHORT_MONTHS: Final = 13  # a short demo (under a year) keeps a year and the mon
 
 
 @dataclass(frozen=True)
-class DemoFacility:
+class DemoFacility(kit.DemoSite):
     """A facility of the demo (approximate position)."""
 
-    code: str
-    name: str
-    kind: str
-    lat: float
-    lon: float
-    commune: str
     beds: int
     doctors: int
     visits: int  # typical outpatient visits a month

@@ -10,29 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy.orm import Session
-
 from ioc.engines.sector.catalog import load_sector
-from ioc.engines.sector.entities import Place, places, upserter
-
-SECTOR: Final = load_sector("ioc.packs.health")
-FACILITY_TYPE: Final = "MedicalFacility"
-
-
-# Thêm/cập nhật cơ sở y tế: in the commune of its point when it has one.
-upsert_facility: Final = upserter(SECTOR, FACILITY_TYPE)
+from ioc.engines.sector.entities import Place
+from ioc.engines.sector.facilities import FigureOf, Register
 
 
 @dataclass
 class Facility(Place):
     """A facility with the newest value of each of its figures."""
 
-    @property
-    def beds(self) -> float:
-        """Planned beds (0 when not reported)."""
-        return self.figure("hl_beds")
+    beds = FigureOf("hl_beds", "Planned beds (0 when not reported).")
 
 
-def facilities(session: Session, area_code: str | None = None) -> list[Facility]:
-    """Active facilities (of one commune if given) with their latest figures, by name."""
-    return places(SECTOR, session, Facility, area_code)
+#: The facilities: add or update one (in the commune of its point when it has one), list them.
+FACILITIES: Final = Register(load_sector("ioc.packs.health"), "MedicalFacility", Facility)
+SECTOR: Final = FACILITIES.sector
+FACILITY_TYPE: Final = FACILITIES.entity_type
+upsert_facility: Final = FACILITIES.upsert
+facilities: Final = FACILITIES.places

@@ -3,7 +3,10 @@ XLSX/CSV export of every table."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
@@ -159,20 +162,25 @@ def _table(db: Session, name: str, lang: str, disease: str, commune: str | None)
     return found
 
 
+@dataclass(frozen=True)
+class _Download:
+    """The query of a table download: its format, the disease of the surveillance table and
+    the commune the table is narrowed to."""
+
+    format: str = "xlsx"
+    disease: str = "dengue"
+    commune: str | None = None
+
+
 @router.get("/health/export/{name}")
-def health_export(
-    call: ViewerCall,
-    name: str,
-    format: str = "xlsx",
-    disease: str = "dengue",
-    commune: str | None = None,
-) -> Response:
+def health_export(call: ViewerCall, name: str, query: Annotated[_Download, Depends()]) -> Response:
     """Tải bảng: a table of the health pages as XLSX (default) or CSV."""
-    check_format(format)
+    disease, commune = query.disease, query.commune
+    check_format(query.format)
     table = _table(call.db, name, call.lang, disease, commune)
     stem = f"{SECTOR.export_stem}-{name}" + (f"-{disease}" if name == "surveillance" else "")
     stem += f"-{commune}" if commune else ""
-    return dated_download(table, format, stem)
+    return dated_download(table, query.format, stem)
 
 
 def overview_tile(session: Session, lang: str) -> Tile:

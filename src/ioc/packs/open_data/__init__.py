@@ -46,7 +46,7 @@ def manifest() -> PackManifest:
         api_router=_api_router,
         on_startup=_startup,
         nav=(
-            NavEntry("/data/catalogue", "od.nav", "view", "domain"),
-            NavEntry("/open-data", "od.nav.public", "public", "public"),
+            NavEntry("/data/catalogue", "od.nav"),
+            NavEntry.citizen("/open-data", "od.nav.public"),
         ),
     )

@@ -23,7 +23,7 @@ def manifest() -> PackManifest:
         __name__,
         "pl.title",
         nav=(
-            NavEntry("/planning", "pl.nav.manage", "manage", "domain"),
-            NavEntry("/public/quy-hoach", "pl.nav.public", "public", "public"),
+            NavEntry("/planning", "pl.nav.manage", "manage"),
+            NavEntry.citizen("/public/quy-hoach", "pl.nav.public"),
         ),
     )

@@ -160,32 +160,45 @@ async def _import(
     return result
 
 
-@router.post("/zones/import", summary="Import planning zones (GeoJSON)", **IMPORT_DOC)
-async def import_zones(
-    request: Request,
-    principal: Manager,
-    db: DbSession,
-    agency: Annotated[str | None, Query(max_length=64)] = None,
-) -> Response:
+# What an import route answers of a stored file (its docstring describes the route).
+ImportAnswer = Callable[[service.ImportResult], dict[str, Any]]
+
+
+def _import_door(path: str, summary: str, run: Importer) -> Callable[[ImportAnswer], ImportAnswer]:
+    """Add the import route ``path`` (``manage``, named ``import_<what>``): the body is a
+    GeoJSON file that ``run`` imports for the owner agency (``agency``, else the caller's);
+    the decorated function gives the answer to a stored file."""
+    what = path.split("/")[1]
+
+    def add(answer: ImportAnswer) -> ImportAnswer:
+        async def import_features(
+            request: Request,
+            principal: Manager,
+            db: DbSession,
+            agency: Annotated[str | None, Query(max_length=64)] = None,
+        ) -> Response:
+            result = await _import(request, principal, db, agency, run, f"planning.{what}")
+            if isinstance(result, Response):
+                return result
+            return JSONResponse(answer(result))
+
+        import_features.__doc__ = answer.__doc__
+        router.post(path, name=f"import_{what}", summary=summary, **IMPORT_DOC)(import_features)
+        return answer
+
+    return add
+
+
+@_import_door("/zones/import", "Import planning zones (GeoJSON)", service.import_zones)
+def _zones_imported(result: service.ImportResult) -> dict[str, Any]:
     """Zones of one or more plans; the whole file is refused when a feature is bad."""
-    result = await _import(request, principal, db, agency, service.import_zones, "planning.zones")
-    if isinstance(result, Response):
-        return result
-    return JSONResponse({"plans": result.plans, "zones": result.zones})
+    return {"plans": result.plans, "zones": result.zones}
 
 
-@router.post("/assets/import", summary="Import infrastructure assets (GeoJSON)", **IMPORT_DOC)
-async def import_assets(
-    request: Request,
-    principal: Manager,
-    db: DbSession,
-    agency: Annotated[str | None, Query(max_length=64)] = None,
-) -> Response:
+@_import_door("/assets/import", "Import infrastructure assets (GeoJSON)", service.import_assets)
+def _assets_imported(result: service.ImportResult) -> dict[str, Any]:
     """Points and lines with owner and status; the whole file is refused when a feature is bad."""
-    result = await _import(request, principal, db, agency, service.import_assets, "planning.assets")
-    if isinstance(result, Response):
-        return result
-    return JSONResponse({"assets": result.assets})
+    return {"assets": result.assets}
 
 
 def _zone(zone: PlZone, plan: PlPlan) -> dict[str, Any]:

@@ -88,30 +88,28 @@ def assets_geojson() -> str:
             }
         )
 
-    for i in range(12):
-        x = lon - 0.0035 + i * 0.00055
-        point(
-            f"DCS-LD-{i + 1:02d}",
-            "street_light",
-            f"Đèn chiếu sáng Lê Duẩn số {i + 1}",
-            lat + 0.0004,
-            x,
-            "broken" if i in (3, 8) else "working",
-        )
-        if i % 3 == 0:
-            point(
-                f"TR-LD-{i // 3 + 1:02d}", "bin", f"Thùng rác Lê Duẩn {i // 3 + 1}", lat + 0.0006, x
-            )
-    for i in range(10):
-        y = lat - 0.003 + i * 0.00055
-        point(
-            f"DCS-PCT-{i + 1:02d}",
-            "street_light",
-            f"Đèn chiếu sáng Phan Chu Trinh số {i + 1}",
-            y,
-            lon + 0.0012,
-            "maintenance" if i == 5 else "working",
-        )
+    def street(
+        code: str,
+        name: str,
+        start: tuple[float, float],
+        step: tuple[float, float],
+        odd: dict[int, str],
+        count: int,
+        bins: bool = False,
+    ) -> None:
+        """``count`` street lights along ``name`` from ``start`` (lat, lon) a ``step`` apart,
+        working but for ``odd`` (index → status); with ``bins``, a bin by every third light."""
+        for i in range(count):
+            y, x = start[0] + i * step[0], start[1] + i * step[1]
+            light = f"Đèn chiếu sáng {name} số {i + 1}"
+            point(f"DCS-{code}-{i + 1:02d}", "street_light", light, y, x, odd.get(i, "working"))
+            if bins and i % 3 == 0:
+                n = i // 3 + 1
+                point(f"TR-{code}-{n:02d}", "bin", f"Thùng rác {name} {n}", y + 0.0002, x)
+
+    ld_start, pct_start = (lat + 0.0004, lon - 0.0035), (lat - 0.003, lon + 0.0012)
+    street("LD", "Lê Duẩn", ld_start, (0.0, 0.00055), {3: "broken", 8: "broken"}, 12, bins=True)
+    street("PCT", "Phan Chu Trinh", pct_start, (0.00055, 0.0), {5: "maintenance"}, 10)
     point(
         "WC-QT-01",
         "public_toilet",

@@ -14,7 +14,6 @@ from sqlalchemy import (
     JSON,
     Date,
     Float,
-    ForeignKey,
     Index,
     Integer,
     String,
@@ -23,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ioc.core.columns import parent_key
 from ioc.core.db import Base
 from ioc.core.models import UTCDateTime
 
@@ -54,7 +54,7 @@ class PlZone(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    plan_id: Mapped[int] = mapped_column(ForeignKey("pl_plans.id", ondelete="CASCADE"), index=True)
+    plan_id: Mapped[int] = parent_key("pl_plans")
     zone_code: Mapped[str] = mapped_column(String(64))
     land_use: Mapped[str] = mapped_column(String(200))
     # density (%), max_height (m), max_floors, far (hệ số sử dụng đất), min_lot (m²) …
@@ -100,8 +100,6 @@ class PlAssetReport(Base):
     __table_args__ = (UniqueConstraint("asset_id", "report_code"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    asset_id: Mapped[int] = mapped_column(
-        ForeignKey("pl_assets.id", ondelete="CASCADE"), index=True
-    )
+    asset_id: Mapped[int] = parent_key("pl_assets")
     report_code: Mapped[str] = mapped_column(String(32), index=True)
     linked_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,23 +19,19 @@ from ioc.packs.planning import service
 from ioc.packs.planning.models import PlAsset, PlPlan, PlZone
 from ioc.web import csrf
 from ioc.web.deps import (
-    DbSession,
-    ManagerPage,
-    Principal,
-    Public,
     forbid,
-    request_language,
     write_scope,
 )
+from ioc.web.pagekit import Call, ManagerCall, PublicCall
 from ioc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/public/quy-hoach", response_class=HTMLResponse)
-def public_map(request: Request, principal: Public) -> Response:
+def public_map(call: PublicCall) -> Response:
     """Bản đồ quy hoạch và hạ tầng: click a point to see what applies there."""
-    lang = request_language(request)
+    request, principal, lang = call.request, call.principal, call.lang
     settings = request.app.state.settings
     return render(
         request,
@@ -64,16 +60,17 @@ def _summary(db: Session) -> dict[str, Any]:
 
 
 def _manage_page(
-    request: Request,
-    principal: Principal,
-    db: Session,
+    call: Call,
     *,
     result: dict[str, Any] | None = None,
     errors: list[service.FeatureError] | None = None,
     message: str = "",
     status_code: int = 200,
 ) -> Response:
-    lang = request_language(request)
+    """What is loaded and the import form, with the outcome of an import (``result``), the
+    features a refused file holds (``errors``) or why the form was refused (``message``)."""
+    request, db, principal = call
+    lang = call.lang
     scope = write_scope(db, principal)
     agencies = [
         (a.code, a.name)
@@ -97,35 +94,34 @@ def _manage_page(
 
 
 @router.get("/planning", response_class=HTMLResponse)
-def manage_page(request: Request, principal: ManagerPage, db: DbSession) -> Response:
+def manage_page(call: ManagerCall) -> Response:
     """Quản lý quy hoạch, hạ tầng: what is loaded, and the GeoJSON import form."""
-    return _manage_page(request, principal, db)
+    return _manage_page(call)
 
 
 @router.post("/planning/import", response_class=HTMLResponse)
 async def manage_import(
-    request: Request,
-    principal: ManagerPage,
-    db: DbSession,
+    call: ManagerCall,
     what: Annotated[str, Form(max_length=10)],
     file: Annotated[UploadFile, File()],
     agency: Annotated[str, Form(max_length=64)] = "",
     csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Import a GeoJSON file of zones or assets; a refused file lists each bad feature."""
-    if not csrf.valid(request, csrf_token):
-        return _manage_page(request, principal, db, message="csrf", status_code=403)
+    if not csrf.valid(call.request, csrf_token):
+        return _manage_page(call, message="csrf", status_code=403)
     if what not in ("zones", "assets"):
-        return _manage_page(request, principal, db, message="what", status_code=422)
+        return _manage_page(call, message="what", status_code=422)
     data = await file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
-        return _manage_page(request, principal, db, message="too_big", status_code=413)
-    return await run_in_threadpool(_import, request, principal, db, what, data, agency)
+        return _manage_page(call, message="too_big", status_code=413)
+    return await run_in_threadpool(_import, call, what, data, agency)
 
 
-def _import(
-    request: Request, principal: Principal, db: Session, what: str, data: bytes, agency: str
-) -> Response:
+def _import(call: Call, what: str, data: bytes, agency: str) -> Response:
+    """Import ``data`` (zones or assets, ``what``) for ``agency`` (the caller's own, or the
+    Sở Xây dựng, when empty) and show the outcome."""
+    _request, db, principal = call
     scope = write_scope(db, principal)
     user_agency = (
         db.get(Agency, principal.user.agency_id)
@@ -140,9 +136,9 @@ def _import(
             found = service.import_assets(db, principal.actor, scope, data, owner)
     except service.PlanningImportError as err:
         db.rollback()
-        return _manage_page(request, principal, db, errors=err.errors, status_code=422)
+        return _manage_page(call, errors=err.errors, status_code=422)
     except NotYourData as err:
         raise forbid(db, principal, "planning.import", err) from None
     db.commit()
     result = {"what": what, "plans": found.plans, "zones": found.zones, "assets": found.assets}
-    return _manage_page(request, principal, db, result=result)
+    return _manage_page(call, result=result)

@@ -15,7 +15,7 @@ from functools import partial
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -26,6 +26,7 @@ from ioc.packs.public_services import scores
 from ioc.packs.public_services.indices import CHANNELS, STATUSES, Scorecard
 from ioc.packs.public_services.ingest import ingest_batch
 from ioc.packs.public_services.schemas import DossiersReport, ScoresAnswer
+from ioc.web.batch_params import BatchCall, batch_opener
 from ioc.web.batches import IdempotentBatch, Outcome, answer, problem
 from ioc.web.deps import AppSettings, DbSession, Ingestor, ViewerApi, write_scope
 from ioc.web.openapi_doc import (
@@ -46,6 +47,9 @@ router = APIRouter(prefix="/api/v1/public-services", tags=["public-services"])
 
 SECTIONS = ("procedures", "dossiers", "feedback")
 KEY_PREFIX = "ps:"  # idempotency keys are per token; keep ours apart from other endpoints'
+BatchOpened = Annotated[
+    BatchCall, Depends(batch_opener(KEY_PREFIX, "true: store nothing if any row is invalid"))
+]
 
 # The body ``post_dossiers`` reads itself, for the OpenAPI document.
 DOSSIERS_BODY = obj(
@@ -114,13 +118,7 @@ DOSSIERS_BODY = obj(
     openapi_extra={"requestBody": json_body(DOSSIERS_BODY)},
 )
 async def post_dossiers(
-    request: Request,
-    principal: Ingestor,
-    db: DbSession,
-    settings: AppSettings,
-    atomic: Annotated[bool, Query(description="true: store nothing if any row is invalid")] = False,
-    # Stored with KEY_PREFIX in a 200-character column.
-    idempotency_key: Annotated[str | None, Header(max_length=200 - len(KEY_PREFIX))] = None,
+    principal: Ingestor, db: DbSession, settings: AppSettings, call: BatchOpened
 ) -> JSONResponse:
     """Store a batch. Dossier fields: ``id`` (iGate dossier code, required), ``procedure_code``,
     ``procedure_name`` (required for a procedure not in the catalogue), ``agency`` (agency
@@ -132,21 +130,17 @@ async def post_dossiers(
     supplement | finished | returned | withdrawn), ``updated_at`` (source time of this state:
     an older state than the stored one is ignored). Times ISO 8601; no offset = local time.
     """
-    body = await request.body()
-    idempotent = IdempotentBatch.start(
-        db, principal, idempotency_key, body, atomic=atomic, prefix=KEY_PREFIX
-    )
     process = partial(
         _process,
         db,
-        idempotent,
-        body,
-        atomic,
+        call.batch,
+        call.body,
+        call.atomic,
         settings.ingest_max_rows,
         principal.actor,
         write_scope(db, principal),
     )
-    return answer(await run_in_threadpool(idempotent.run, process))
+    return answer(await run_in_threadpool(call.batch.run, process))
 
 
 def _process(

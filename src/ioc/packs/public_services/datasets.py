@@ -14,8 +14,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ioc.core.registry import DatasetRows, DatasetSpec, load_datasets
-from ioc.engines.dataset_quality import records_quality
+from ioc.core.registry import DatasetRows, DatasetSpec
+from ioc.engines.dataset_quality import Records, record_datasets
 from ioc.packs.public_services.models import PsDossier, PsStat
 
 COLUMNS = (
@@ -71,13 +71,5 @@ def _complete(d: PsDossier) -> bool:
 
 def datasets() -> list[DatasetSpec]:
     """The public-service dossier dataset (``datasets.yaml``)."""
-    quality = records_quality(
-        PsDossier,
-        PsDossier.updated_at,
-        complete=_complete,
-        consistent=_consistent,
-        dead_letter_sources=("igate", "public_services"),
-    )
-    return load_datasets(
-        "ioc.packs.public_services", {"ho-so-thu-tuc-hanh-chinh": (_rows, quality)}
-    )
+    dossiers = Records(PsDossier, _complete, _consistent, _rows)
+    return record_datasets("ioc.packs.public_services", {"ho-so-thu-tuc-hanh-chinh": dossiers})

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ioc.core import clock, i18n
 from ioc.core.registry import Tile
+from ioc.engines.tiles import rate_tile
 from ioc.packs.public_services import scores
 from ioc.packs.public_services.early_warning import overdue_condition
 from ioc.packs.public_services.models import PsDossier
@@ -47,13 +48,12 @@ def tile(session: Session, lang: str, now: datetime | None = None) -> Tile:
         status = "warn"
     else:
         status = "ok"
-    figure = "—" if rate is None else f"{i18n.format_number(float(rate), lang, 1)}%"
     score = card.score_100
-    return Tile(
-        pack="public_services",
-        title=i18n.translate("ps.title", lang),
-        figure=figure,
-        caption=i18n.translate("ps.tile.caption", lang),
+    return rate_tile(
+        "public_services",
+        "ps",
+        lang,
+        rate,
         status=status,
         href=HREF,
         lines=(

@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ioc.core.columns import TimelineStep, parent_key
 from ioc.core.db import Base
 from ioc.core.models import UTCDateTime
 
@@ -62,9 +63,7 @@ class Submission(Base):
     __table_args__ = (UniqueConstraint("campaign_id", "agency_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(
-        ForeignKey("rp_campaigns.id", ondelete="CASCADE"), index=True
-    )
+    campaign_id: Mapped[int] = parent_key("rp_campaigns")
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     # not_started | draft | submitted | returned | accepted
     status: Mapped[str] = mapped_column(String(16), index=True)
@@ -78,17 +77,12 @@ class Submission(Base):
     updated_by: Mapped[str] = mapped_column(String(200), default="")
 
 
-class SubmissionEvent(Base):
+class SubmissionEvent(TimelineStep, Base):
     """One step of a submission's timeline (saved, submitted, returned with comment …)."""
 
     __tablename__ = "rp_events"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    submission_id: Mapped[int] = mapped_column(
-        ForeignKey("rp_submissions.id", ondelete="CASCADE"), index=True
-    )
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
-    actor: Mapped[str] = mapped_column(String(200))
+    submission_id: Mapped[int] = parent_key("rp_submissions")
     action: Mapped[str] = mapped_column(String(32))
     comment: Mapped[str] = mapped_column(Text, default="")
 
@@ -99,9 +93,7 @@ class Attachment(Base):
     __tablename__ = "rp_attachments"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    submission_id: Mapped[int] = mapped_column(
-        ForeignKey("rp_submissions.id", ondelete="CASCADE"), index=True
-    )
+    submission_id: Mapped[int] = parent_key("rp_submissions")
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)
@@ -117,9 +109,7 @@ class Reminder(Base):
     __table_args__ = (UniqueConstraint("campaign_id", "agency_id", "kind"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(
-        ForeignKey("rp_campaigns.id", ondelete="CASCADE"), index=True
-    )
+    campaign_id: Mapped[int] = parent_key("rp_campaigns")
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     kind: Mapped[str] = mapped_column(String(16))
     sent_on: Mapped[date] = mapped_column(Date)  # local working day it went out
@@ -149,9 +139,7 @@ class MaturityScore(Base):
     __table_args__ = (UniqueConstraint("assessment_id", "criterion"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    assessment_id: Mapped[int] = mapped_column(
-        ForeignKey("rp_maturity_assessments.id", ondelete="CASCADE"), index=True
-    )
+    assessment_id: Mapped[int] = parent_key("rp_maturity_assessments")
     criterion: Mapped[str] = mapped_column(String(32))
     score: Mapped[float] = mapped_column(Float)
     evidence: Mapped[str] = mapped_column(Text, default="")

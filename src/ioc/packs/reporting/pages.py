@@ -34,7 +34,7 @@ from ioc.packs.reporting.models import (
 from ioc.packs.reporting.templates_data import DEFAULT_CRITERIA, criteria_sets
 from ioc.web import csrf
 from ioc.web.deps import DbSession, Principal, Viewer, request_language
-from ioc.web.templating import render
+from ioc.web.pagekit import Call, ViewerCall, attachment, page
 
 __all__ = ["router", "tile"]
 
@@ -74,6 +74,17 @@ async def _form(request: Request) -> tuple[dict[str, str], list[tuple[str, str, 
     return fields, files
 
 
+def _date_field(fields: dict[str, str], name: str, message: str, message_en: str) -> date | None:
+    """The date of the form's field ``name`` (None when empty); refused on that field with
+    ``message`` (``message_en``) when it is not ``yyyy-mm-dd``."""
+    if not fields.get(name):
+        return None
+    try:
+        return date.fromisoformat(fields[name])
+    except ValueError:
+        raise service.ReportingError(message, message_en, name) from None
+
+
 def _campaign(db: Session, campaign_id: int) -> Campaign:
     c = db.get(Campaign, campaign_id)
     if c is None:
@@ -101,14 +112,13 @@ def _may_see(db: Session, principal: Principal, sub: Submission, campaign: Campa
 
 
 @router.get("/reporting")
-def index(request: Request, db: DbSession, principal: Viewer) -> Response:
+def index(call: ViewerCall) -> Response:
     """Đợt báo cáo: campaigns with their status counts; the user's own reports."""
-    return _index(request, db, principal, None, {})
+    return _index(call, None, {})
 
 
-def _index(
-    request: Request, db: Session, principal: Principal, error: str | None, form: dict[str, str]
-) -> Response:
+def _index(call: Call, error: str | None, form: dict[str, str]) -> Response:
+    db, principal = call.db, call.principal
     today = service.today()
     campaigns = list(
         db.execute(select(Campaign).order_by(Campaign.year.desc(), Campaign.id.desc())).scalars()
@@ -124,8 +134,8 @@ def _index(
             .order_by(Campaign.year.desc())
         ).all():
             mine.append({"sub": sub, "c": c, "state": service.board_state(sub, c, today)})
-    return render(
-        request,
+    return page(
+        call,
         "reporting/index.html",
         {
             "rows": rows,
@@ -139,14 +149,14 @@ def _index(
             "year": today.year,
             "cycles": service.CYCLES,
         },
-        principal=principal,
-        status_code=400 if error else 200,
+        refused=error,
     )
 
 
 @router.post("/reporting/campaigns")
-async def create(request: Request, db: DbSession, principal: Viewer) -> Response:
+async def create(call: ViewerCall) -> Response:
     """Tạo đợt báo cáo."""
+    request, db, principal = call
     fields, _files = await _form(request)
     try:
         try:
@@ -155,14 +165,9 @@ async def create(request: Request, db: DbSession, principal: Viewer) -> Response
             raise service.ReportingError(
                 "Năm phải là số.", "Year must be a number.", "year"
             ) from None
-        deadline = None
-        if fields.get("deadline"):
-            try:
-                deadline = date.fromisoformat(fields["deadline"])
-            except ValueError:
-                raise service.ReportingError(
-                    "Hạn nộp không hợp lệ (yyyy-mm-dd).", "Invalid deadline.", "deadline"
-                ) from None
+        deadline = _date_field(
+            fields, "deadline", "Hạn nộp không hợp lệ (yyyy-mm-dd).", "Invalid deadline."
+        )
         c = service.create_campaign(
             db,
             _doer(principal),
@@ -174,7 +179,7 @@ async def create(request: Request, db: DbSession, principal: Viewer) -> Response
         )
     except service.ReportingError as exc:
         db.rollback()
-        return _index(request, db, principal, _msg(request, exc), fields)
+        return _index(call, _msg(request, exc), fields)
     db.commit()
     return RedirectResponse(f"/reporting/campaigns/{c.id}", status_code=303)
 
@@ -183,10 +188,9 @@ async def create(request: Request, db: DbSession, principal: Viewer) -> Response
 
 
 @router.get("/reporting/campaigns/{campaign_id}")
-def campaign_page(
-    request: Request, campaign_id: int, db: DbSession, principal: Viewer, error: str = ""
-) -> Response:
+def campaign_page(call: ViewerCall, campaign_id: int, error: str = "") -> Response:
     """Bảng theo dõi: one row per agency, reminders, consolidation and history."""
+    db, principal = call.db, call.principal
     c = _campaign(db, campaign_id)
     today = service.today()
     board = service.board(db, c, today)
@@ -200,8 +204,8 @@ def campaign_page(
         ).all()
     )
     reviewer = service.is_reviewer(db, _doer(principal), c)
-    return render(
-        request,
+    return page(
+        call,
         "reporting/campaign.html",
         {
             "c": c,
@@ -216,27 +220,18 @@ def campaign_page(
             "error": error,
             "signer": c.signer_name or service.policy().signer_name,
         },
-        principal=principal,
-        status_code=400 if error else 200,
+        refused=error,
     )
 
 
 @router.post("/reporting/campaigns/{campaign_id}/document")
-async def document(
-    request: Request, campaign_id: int, db: DbSession, principal: Viewer
-) -> Response:
+async def document(call: ViewerCall, campaign_id: int) -> Response:
     """Số, ngày, người ký of the consolidated report."""
+    request, db, principal = call
     fields, _files = await _form(request)
     c = _campaign(db, campaign_id)
     try:
-        doc_date = None
-        if fields.get("doc_date"):
-            try:
-                doc_date = date.fromisoformat(fields["doc_date"])
-            except ValueError:
-                raise service.ReportingError(
-                    "Ngày không hợp lệ.", "Invalid date.", "doc_date"
-                ) from None
+        doc_date = _date_field(fields, "doc_date", "Ngày không hợp lệ.", "Invalid date.")
         service.set_document(
             db,
             _doer(principal),
@@ -247,7 +242,7 @@ async def document(
         )
     except service.ReportingError as exc:
         db.rollback()
-        return campaign_page(request, campaign_id, db, principal, _msg(request, exc))
+        return campaign_page(call, campaign_id, _msg(request, exc))
     db.commit()
     return RedirectResponse(f"/reporting/campaigns/{campaign_id}#consolidate", status_code=303)
 
@@ -264,11 +259,7 @@ def report_docx(campaign_id: int, db: DbSession, principal: Viewer) -> Response:
     c = _campaign(db, campaign_id)
     _check_reviewer(db, principal, c)
     body = consolidate.build_docx(db, c, service.today())
-    return Response(
-        body,
-        media_type=DOCX_MIME,
-        headers={"Content-Disposition": f'attachment; filename="bao-cao-{c.year}-{c.id}.docx"'},
-    )
+    return attachment(body, DOCX_MIME, f"bao-cao-{c.year}-{c.id}.docx")
 
 
 @router.get("/reporting/campaigns/{campaign_id}/annex.xlsx")
@@ -276,30 +267,22 @@ def annex_xlsx(campaign_id: int, db: DbSession, principal: Viewer) -> Response:
     """Phụ lục số liệu (XLSX)."""
     c = _campaign(db, campaign_id)
     _check_reviewer(db, principal, c)
-    return Response(
-        consolidate.build_xlsx(db, c),
-        media_type=XLSX_MIME,
-        headers={"Content-Disposition": f'attachment; filename="phu-luc-{c.year}-{c.id}.xlsx"'},
-    )
+    return attachment(consolidate.build_xlsx(db, c), XLSX_MIME, f"phu-luc-{c.year}-{c.id}.xlsx")
 
 
 # ----------------------------------------------------------------------------- submission
 
 
 @router.get("/reporting/submissions/{sub_id}")
-def submission_page(request: Request, sub_id: int, db: DbSession, principal: Viewer) -> Response:
+def submission_page(call: ViewerCall, sub_id: int) -> Response:
     """Báo cáo của đơn vị: the form (when editable) or the read-only view, and review."""
-    return _submission_page(request, db, principal, sub_id, None, None)
+    return _submission_page(call, sub_id, None, None)
 
 
 def _submission_page(
-    request: Request,
-    db: Session,
-    principal: Principal,
-    sub_id: int,
-    error: service.ReportingError | None,
-    data: dict[str, Any] | None,
+    call: Call, sub_id: int, error: service.ReportingError | None, data: dict[str, Any] | None
 ) -> Response:
+    request, db, principal = call
     sub, c, agency = _submission(db, sub_id)
     if not _may_see(db, principal, sub, c):
         raise HTTPException(403, "Không có quyền xem báo cáo này / not allowed")
@@ -328,8 +311,8 @@ def _submission_page(
             .order_by(Reminder.sent_on.desc())
         ).scalars()
     )
-    return render(
-        request,
+    return page(
+        call,
         "reporting/submission.html",
         {
             "sub": sub,
@@ -349,16 +332,14 @@ def _submission_page(
             "error": None if error is None else _msg(request, error),
             "error_field": None if error is None else error.field,
         },
-        principal=principal,
-        status_code=400 if error else 200,
+        refused=error,
     )
 
 
 @router.post("/reporting/submissions/{sub_id}")
-async def submission_post(
-    request: Request, sub_id: int, db: DbSession, principal: Viewer
-) -> Response:
+async def submission_post(call: ViewerCall, sub_id: int) -> Response:
     """Lưu nháp / Gửi báo cáo / attach files, or the reviewer's Trả lại / Tiếp nhận / Mở lại."""
+    request, db, principal = call
     fields, files = await _form(request)
     sub, c, _agency = _submission(db, sub_id)
     d = _doer(principal)
@@ -383,7 +364,7 @@ async def submission_post(
     except service.ReportingError as exc:
         db.rollback()
         # Show back what was typed (the bad value too) so nothing is lost.
-        return _submission_page(request, db, principal, sub_id, exc, _typed(c, fields))
+        return _submission_page(call, sub_id, exc, _typed(c, fields))
     db.commit()
     if action in ("return", "accept", "reopen"):
         return RedirectResponse(f"/reporting/campaigns/{c.id}", status_code=303)
@@ -422,57 +403,45 @@ def file_download(file_id: int, db: DbSession, principal: Viewer) -> Response:
     if not _may_see(db, principal, sub, c):
         raise HTTPException(403, "Không có quyền / not allowed")
     safe = att.filename.encode("ascii", "replace").decode().replace('"', "_")
-    return Response(
-        att.data,
-        media_type="application/octet-stream",
-        headers={"Content-Disposition": f'attachment; filename="{safe}"'},
-    )
+    return attachment(att.data, "application/octet-stream", safe)
 
 
 # ------------------------------------------------------------------------------- maturity
 
 
 @router.get("/reporting/maturity")
-def maturity_page(
-    request: Request, db: DbSession, principal: Viewer, year: int | None = None
-) -> Response:
+def maturity_page(call: ViewerCall, year: int | None = None) -> Response:
     """Tự đánh giá mức độ trưởng thành: scores by criterion, levels by year."""
-    return _maturity(request, db, principal, year, None, {})
+    return _maturity(call, year, None, {})
 
 
-def _maturity(
-    request: Request,
-    db: Session,
-    principal: Principal,
-    year: int | None,
-    error: str | None,
-    form: dict[str, str],
-) -> Response:
+def _maturity(call: Call, year: int | None, error: str | None, form: dict[str, str]) -> Response:
+    db = call.db
     cs = criteria_sets()[DEFAULT_CRITERIA]
     years = maturity.overview(db)
     year = year or service.today().year
     current = next((y for y in years if y["a"].year == year), None)
-    return render(
-        request,
+    return page(
+        call,
         "reporting/maturity.html",
         {
             "cs": cs,
             "years": years,
             "year": year,
             "current": current,
-            "can_edit": service.may_create(db, _doer(principal)),
+            "can_edit": service.may_create(db, _doer(call.principal)),
             "error": error,
             "form": form,
             "levels": {lv["level"]: lv for lv in cs["levels"]},
         },
-        principal=principal,
-        status_code=400 if error else 200,
+        refused=error,
     )
 
 
 @router.post("/reporting/maturity")
-async def maturity_post(request: Request, db: DbSession, principal: Viewer) -> Response:
+async def maturity_post(call: ViewerCall) -> Response:
     """Lưu tự đánh giá of a year."""
+    request, db, principal = call
     fields, _files = await _form(request)
     d = _doer(principal)
     try:
@@ -486,7 +455,7 @@ async def maturity_post(request: Request, db: DbSession, principal: Viewer) -> R
         maturity.save_assessment(db, d, year, scores)
     except service.ReportingError as exc:
         db.rollback()
-        return _maturity(request, db, principal, year or None, _msg(request, exc), fields)
+        return _maturity(call, year or None, _msg(request, exc), fields)
     db.commit()
     return RedirectResponse(f"/reporting/maturity?year={year}", status_code=303)
 

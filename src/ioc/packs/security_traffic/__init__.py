@@ -23,7 +23,7 @@
 
 from __future__ import annotations
 
-from ioc.core.registry import NavEntry, NgsiType, PackManifest, lazy, pack_manifest
+from ioc.core.registry import NgsiType, PackManifest, lazy, page_manifest
 
 __all__ = ["manifest"]
 
@@ -49,11 +49,10 @@ NGSI_TYPES = {
 
 def manifest() -> PackManifest:
     """The public order and traffic pack's contributions."""
-    return pack_manifest(
+    return page_manifest(
         __name__,
-        "st.title",
-        tile=lazy(f"{__name__}.pages", "overview_tile"),
-        nav=(NavEntry("/traffic", "st.nav"),),
+        "st",
+        "/traffic",
         unit_converter=lazy(f"{__name__}.decoders", "convert"),
         entity_types=("RoadSegment", "TrafficFlowSensor", "Camera"),
         ngsi_types=NGSI_TYPES,

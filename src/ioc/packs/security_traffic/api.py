@@ -26,42 +26,10 @@ from ioc.packs.security_traffic import congestion, service
 from ioc.packs.security_traffic.schemas import CamerasAnswer, SegmentsAnswer
 from ioc.web.api_kit import batch_report, read_items, row_error
 from ioc.web.api_models import BatchReport
+from ioc.web.batch_doors import batch_door
 from ioc.web.deps import DbSession, Ingestor, Principal, ViewerApi, forbid, write_scope
-from ioc.web.openapi_doc import (
-    INTEGER,
-    NUMBER,
-    TEXT,
-    WHEN,
-    batch,
-    batch_responses,
-    json_body,
-    obj,
-    one_of,
-)
 
 router = APIRouter(prefix="/api/v1/traffic", tags=["traffic"])
-
-# The body ``post_incidents`` reads itself, for the OpenAPI document.
-INCIDENTS_BODY = batch(
-    "incidents",
-    obj(
-        "kind",
-        "time",
-        kind=one_of("accident", "violation", "congestion"),
-        category=TEXT,
-        time=WHEN,
-        lat=NUMBER,
-        lon=NUMBER,
-        area=TEXT,
-        place=TEXT,
-        count=INTEGER,
-        injured=INTEGER,
-        dead=INTEGER,
-        camera=TEXT,
-        segment=TEXT,
-        description=TEXT,
-    ),
-)
 
 MAX_ITEMS = 5000
 
@@ -197,17 +165,8 @@ def _check_owners(db: DbSession, principal: Principal, items: list[Any]) -> None
         raise forbid(db, principal, "traffic.incidents", exc) from exc
 
 
-@router.post(
-    "/incidents",
-    summary="Gửi vụ việc, vi phạm / send incidents and violations",
-    responses=batch_responses(
-        BatchReport,
-        stored="Every incident stored",
-        too_large="Too many incidents",
-        invalid="Some incidents invalid: listed with row, field and reason",
-    ),
-    openapi_extra={"requestBody": json_body(INCIDENTS_BODY)},
-)
+# Its summary, its answers and the body it reads itself: batch_doors.yaml.
+@router.post("/incidents", **batch_door("ioc.packs.security_traffic", "incidents", BatchReport))
 async def post_incidents(request: Request, principal: Ingestor, db: DbSession) -> JSONResponse:
     """Store incidents; each invalid item is reported with its row and field."""
     items = read_items(

@@ -29,6 +29,7 @@ from ioc.core.audit import Actor
 from ioc.core.models import Entity, Indicator, Series
 from ioc.core.series import SeriesResolver, write_observations
 from ioc.engines.geo import Locator, current_locator
+from ioc.engines.sector.demo import DemoRun, pack_demo
 from ioc.packs.security_traffic import service
 from ioc.packs.security_traffic.congestion import ref_code
 from ioc.packs.security_traffic.models import StIncident
@@ -124,31 +125,31 @@ class _Batch:
         return stored
 
 
-def load_demo(
-    factory: sessionmaker[Session],
-    *,
-    end: datetime,
-    hours: int = 24 * 30,
-    offset: int = 7 * 3600,
-    progress: Callable[[int], None] | None = None,
-    **_options: Any,
-) -> int:
+def _has_segments(session: Session) -> bool:
+    return bool(
+        session.execute(
+            select(func.count()).select_from(Entity).where(Entity.type == "RoadSegment")
+        ).scalar_one()
+    )
+
+
+def _generate(run: DemoRun) -> int:
     """Create segments, sensors, cameras, readings and incidents; does nothing when road
     segments exist. Returns the number of observations and incidents stored."""
     rng = random.Random(27)  # noqa: S311 - demo figures, not secrets
     actor = Actor.system("demo")
-    with factory() as session, session.begin():
-        if session.execute(
-            select(func.count()).select_from(Entity).where(Entity.type == "RoadSegment")
-        ).scalar_one():
-            return 0
+    end, hours = run.end, run.hours
+    with run.factory() as session, session.begin():
         locator, placed = _create_places(session, actor)
-        stored = _store_readings(session, end, hours, offset, rng, progress)
+        stored = _store_readings(session, end, hours, run.offset, rng, run.progress)
         stored += _record_incidents(session, actor, end, hours, rng, locator, placed)
         for inc in session.execute(select(StIncident)).scalars():
             if inc.occurred_at < end - timedelta(days=2):
                 inc.status = "resolved"
     return stored
+
+
+load_demo = pack_demo(_generate, hours=24 * 30, loaded=_has_segments)
 
 
 def _create_places(

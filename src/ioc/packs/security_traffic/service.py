@@ -10,7 +10,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,7 +19,7 @@ from ioc.core import audit, clock
 from ioc.core.entities import upsert_entity
 from ioc.core.models import Area, Entity, Indicator, Series
 from ioc.engines import geo
-from ioc.engines.actions_kit import LabelledFieldError, check_move, same_named
+from ioc.engines.actions_kit import LabelledFieldError, SiteFields, check_move, same_named
 from ioc.packs.security_traffic.congestion import active_entities, policy
 from ioc.packs.security_traffic.models import StIncident
 
@@ -124,26 +124,22 @@ def upsert_camera(
     session: Session,
     actor: audit.Actor,
     *,
-    code: str,
-    name: str,
-    lat: float,
-    lon: float,
-    agency_code: str | None,
-    area_code: str | None = None,
     stream_url: str | None = None,
+    **site: Unpack[SiteFields],
 ) -> Entity:
     """Create or update a camera (owner agency, optional stream link). Its commune is the
     commune of its point (``area_code`` is ignored when they differ); a point outside the
     province is refused."""
     if stream_url and not stream_url.startswith(("http://", "https://", "rtsp://")):
         raise StError("stream_url", "đường dẫn phải là http(s):// hoặc rtsp://", "bad URL")
+    lat, lon = site["lat"], site["lon"]
     try:
-        area_code = geo.commune_for_point(session, lat, lon, area_code)
+        area_code = geo.commune_for_point(session, lat, lon, site.get("area_code"))
     except geo.GeoError as exc:
         raise StError("lat", exc.message, exc.en) from exc
     stream = {"stream_url": stream_url} if stream_url else {}
-    entity = _upsert(session, actor, "Camera", code, name, (lat, lon), stream)
-    entity.agency_code = agency_code
+    entity = _upsert(session, actor, "Camera", site["code"], site["name"], (lat, lon), stream)
+    entity.agency_code = site["agency_code"]
     entity.area_code = area_code
     return entity
 

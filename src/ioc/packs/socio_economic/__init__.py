@@ -10,7 +10,7 @@ Public module of the pack: other packs import only what is listed in ``__all__``
 from __future__ import annotations
 
 from ioc.core.indicators import IndicatorSpec, load_catalog
-from ioc.core.registry import NavEntry, PackManifest, lazy, pack_manifest
+from ioc.core.registry import NavEntry, PackManifest, page_manifest
 
 __all__ = ["manifest"]
 
@@ -22,15 +22,11 @@ def _indicators() -> list[IndicatorSpec]:
 
 def manifest() -> PackManifest:
     """The socio-economic pack's contributions."""
-    return pack_manifest(
+    return page_manifest(
         __name__,
-        "se.title",
-        indicators=_indicators,
-        tile=lazy(f"{__name__}.pages", "overview_tile"),
+        "se",
+        "/socio-economic",
         # The submission pages serve every pack; their menu entry rides on this pack until the
         # shell lists engine pages of its own (CORE_NAV).
-        nav=(
-            NavEntry("/socio-economic", "se.nav", "view"),
-            NavEntry("/submissions", "sub.nav", "view"),
-        ),
+        also=(NavEntry("/submissions", "sub.nav"),),
     )

@@ -4,10 +4,11 @@ table with drill-down, and XLSX/CSV exports of every table."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
@@ -16,12 +17,12 @@ from ioc.core.clock import fixed_offset_seconds
 from ioc.core.registry import Tile
 from ioc.engines.exports import Table
 from ioc.engines.sector import maps
-from ioc.engines.sector.routes import table_download
-from ioc.engines.submissions.catalog import AreaBook, Catalog
+from ioc.engines.submissions.catalog import AreaBook, AreaInfo, Catalog
 from ioc.engines.submissions.periods import ZONE
 from ioc.engines.submissions.progress import STATUS_COLORS, figure_text
 from ioc.engines.submissions.report import Row, progress_rows
-from ioc.web.deps import DbSession, Lang, Viewer
+from ioc.web.deps import DbSession
+from ioc.web.pagekit import ViewerCall, table_file
 from ioc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -289,24 +290,51 @@ def _commune_map(
     }
 
 
+# The year asked for (this year when absent).
+YearQuery = Annotated[int | None, Query(ge=2000, le=2100)]
+# A download's format.
+FormatQuery = Annotated[str, Query(pattern="^(xlsx|csv)$")]
+
+
+@dataclass(frozen=True)
+class _Place:
+    """The year and the area (``?year=``, ``?area=``: this year, the province when absent) a
+    page or a download shows, with the book of areas."""
+
+    year: int
+    book: AreaBook
+    code: str
+
+    def area(self) -> AreaInfo:
+        """The area shown; 404 when there is no such area."""
+        info = self.book.by_code.get(self.code)
+        if info is None:
+            raise HTTPException(404, "Không có địa bàn này / no such area")
+        return info
+
+
+def _place(
+    db: DbSession,
+    year: YearQuery = None,
+    area: Annotated[str | None, Query(max_length=16)] = None,
+) -> _Place:
+    """The dependency reading the year and the area of a page (see :class:`_Place`)."""
+    book = AreaBook.load(db)
+    return _Place(_year(year), book, area or book.province.code)
+
+
+Place = Annotated[_Place, Depends(_place)]
+
+
 @router.get("/socio-economic", response_class=HTMLResponse)
 def index(
-    request: Request,
-    principal: Viewer,
-    db: DbSession,
-    lang: Lang,
-    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-    area: Annotated[str | None, Query(max_length=16)] = None,
-    map: Annotated[str, Query(max_length=64)] = DEFAULT_MAP,
+    call: ViewerCall, place: Place, map: Annotated[str, Query(max_length=64)] = DEFAULT_MAP
 ) -> Response:
     """Chỉ tiêu KT-XH: key figures, trends, plan vs actual, commune map and drill-down."""
-    year = _year(year)
-    book = AreaBook.load(db)
+    request, db, principal = call
+    info = place.area()
+    year, book, area_code, lang = place.year, place.book, place.code, call.lang
     cat = catalog()
-    area_code = area or book.province.code
-    info = book.by_code.get(area_code)
-    if info is None:
-        raise HTTPException(404, "Không có địa bàn này / no such area")
     is_province = area_code == book.province.code
     codes = (
         list(cat.specs)
@@ -337,49 +365,38 @@ def index(
     )
 
 
-def _download(table: Table, format: str, stem: str) -> Response:
-    return table_download(table, format, f"{stem}.{format}")
+# The columns of the plan-vs-actual download (``se.col.<name>`` their headings).
+EXPORT_COLUMNS = (
+    "code",
+    "indicator",
+    "unit",
+    "latest_period",
+    "latest",
+    "ytd",
+    "target",
+    "plan_pct",
+    "last_year",
+    "change",
+    "change_points",
+    "forecast",
+    "forecast_pct",
+    "status",
+    "source",
+)
 
 
 @router.get("/socio-economic/export")
-def export(
-    request: Request,
-    principal: Viewer,
-    db: DbSession,
-    lang: Lang,
-    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-    area: Annotated[str | None, Query(max_length=16)] = None,
-    format: Annotated[str, Query(pattern="^(xlsx|csv)$")] = "xlsx",
-) -> Response:
+def export(call: ViewerCall, place: Place, format: FormatQuery = "xlsx") -> Response:
     """Plan-vs-actual table of the province (or a commune) as XLSX or CSV."""
-    year = _year(year)
-    book = AreaBook.load(db)
-    area_code = area or book.province.code
-    if area_code not in book.by_code:
-        raise HTTPException(404, "Không có địa bàn này / no such area")
+    info = place.area()
+    request, db, lang, year, area_code = call.request, call.db, call.lang, place.year, place.code
 
     def t(key: str, **kw: Any) -> str:
         return i18n.translate(key, lang, **kw)
 
     table = Table(
-        title=f"{t('se.title')} {year} — {book.by_code[area_code].name}",
-        header=[
-            t("se.col.code"),
-            t("se.col.indicator"),
-            t("se.col.unit"),
-            t("se.col.latest_period"),
-            t("se.col.latest"),
-            t("se.col.ytd"),
-            t("se.col.target"),
-            t("se.col.plan_pct"),
-            t("se.col.last_year"),
-            t("se.col.change"),
-            t("se.col.change_points"),
-            t("se.col.forecast"),
-            t("se.col.forecast_pct"),
-            t("se.col.status"),
-            t("se.col.source"),
-        ],
+        title=f"{t('se.title')} {year} — {info.name}",
+        header=[t(f"se.col.{column}") for column in EXPORT_COLUMNS],
         notes=[t("se.export.note")],
     )
     for r in _rows(request, db, year, area_code):
@@ -404,20 +421,18 @@ def export(
                 r.source_document,
             ]
         )
-    return _download(table, format, f"kt-xh_{area_code}_{year}")
+    return table_file(table, format, f"kt-xh_{area_code}_{year}")
 
 
 @router.get("/socio-economic/communes/export")
 def communes_export(
-    request: Request,
-    principal: Viewer,
-    db: DbSession,
-    lang: Lang,
+    call: ViewerCall,
     indicator: Annotated[str, Query(max_length=64)] = DEFAULT_MAP,
-    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-    format: Annotated[str, Query(pattern="^(xlsx|csv)$")] = "xlsx",
+    year: YearQuery = None,
+    format: FormatQuery = "xlsx",
 ) -> Response:
     """One commune-level indicator for every commune (the map's table) as XLSX or CSV."""
+    request, db, lang = call.request, call.db, call.lang
     year = _year(year)
     spec = catalog().get(indicator)
     if spec is None or spec.area_level != "commune":
@@ -435,7 +450,7 @@ def communes_export(
     )
     for r in rows:
         table.rows.append([r["code"], r["name"], r["value"]])
-    return _download(table, format, f"kt-xh_{indicator}_{year}")
+    return table_file(table, format, f"kt-xh_{indicator}_{year}")
 
 
 def overview_tile(session: Session, lang: str) -> Tile:

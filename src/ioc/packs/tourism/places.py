@@ -17,6 +17,7 @@ from ioc.core.models import Entity
 from ioc.engines.sector import entities
 from ioc.engines.sector.catalog import load_sector
 from ioc.engines.sector.entities import PlaceFields
+from ioc.engines.sector.facilities import FigureOf
 
 SECTOR: Final = load_sector("ioc.packs.tourism")
 DESTINATION: Final = "TouristDestination"
@@ -37,10 +38,7 @@ def upsert_place(
 class Place(entities.Place):
     """A destination or accommodation with the newest value of each of its figures."""
 
-    @property
-    def rooms(self) -> float:
-        """Rooms (0 when not reported or not an accommodation)."""
-        return self.figure("tr_rooms")
+    rooms = FigureOf("tr_rooms", "Rooms (0 when not reported or not an accommodation).")
 
 
 def places(session: Session, area_code: str | None = None) -> list[Place]:

@@ -32,8 +32,8 @@ def manifest() -> PackManifest:
         __name__,
         "wr.title",
         nav=(
-            NavEntry("/warnings", "wr.nav", "view", "domain"),
-            NavEntry("/public/warnings", "wr.nav.public", "public", "public"),
+            NavEntry("/warnings", "wr.nav"),
+            NavEntry.citizen("/public/warnings", "wr.nav.public"),
         ),
         jobs=(
             ("warnings.auto_drafts", 300.0, lazy(f"{__name__}.sources", "auto_drafts_job")),

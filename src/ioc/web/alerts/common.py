@@ -4,12 +4,12 @@ template helpers, the filters of the query string, and running one handling acti
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
-from fastapi import Depends, Form, HTTPException, Query, Request
+from fastapi import Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -21,13 +21,15 @@ from ioc.engines.alerting.models import ALERT_STATUSES, SEVERITIES
 from ioc.engines.alerting.queries import AlertFilters, FilterError
 from ioc.web import csrf
 from ioc.web.deps import request_language
-from ioc.web.pagekit import Call
+from ioc.web.pagekit import Call, Posted, form_fields
 from ioc.web.templating import render
 
 Text = Annotated[str, Query(max_length=200)]
-FormText = Annotated[str, Form(max_length=4000)]
-AgencyField = Annotated[str, Form(max_length=64)]
-UserField = Annotated[str, Form(max_length=64)]
+# The text fields of the console's handling forms (each form posts the ones it needs).
+HandlingForm = Annotated[
+    Posted,
+    Depends(form_fields(note=4000, body=4000, reason=4000, title=300, agency=64, user=64)),
+]
 
 _T = TypeVar("_T")
 # Why a form was refused and the status code of the page showing it again (see run_action).
@@ -131,41 +133,26 @@ def parse_filters(
 ) -> tuple[AlertFilters, list[str]]:
     """Filters from the query string; a bad value is dropped and reported (never a 500)."""
     errors: list[str] = []
-    values: dict[str, str | None] = {
-        "pack": text.pack.strip() or None,
-        "severity": text.severity.strip() or None,
-        "status": text.status.strip() or None,
-        "agency": text.agency.strip() or None,
-        "area": None,
-    }
+    filters = AlertFilters(
+        pack=text.pack.strip() or None,
+        severity=text.severity.strip() or None,
+        status=text.status.strip() or None,
+        agency=text.agency.strip() or None,
+    )
     try:
-        values["area"] = queries.resolve_area(db, text.area)
+        filters = replace(filters, area=queries.resolve_area(db, text.area))
     except FilterError as exc:
         errors.append(exc.en if lang == "en" else exc.vi)
     packs = {p.name for p in registry.packs} | set(queries.packs_with_alerts(db))
-    checks = {
-        "pack": AlertFilters(pack=values["pack"]),
-        "severity": AlertFilters(severity=values["severity"]),
-        "status": AlertFilters(status=values["status"]),
-    }
-    for name, check in checks.items():
+    for name in ("pack", "severity", "status"):
         try:
-            queries.check_filters(check, packs)
+            queries.check_filters(replace(AlertFilters(), **{name: getattr(filters, name)}), packs)
         except FilterError as exc:
             errors.append(exc.en if lang == "en" else exc.vi)
-            values[name] = None
-    if values["agency"] and values["agency"] not in {o.value for o in queries.agency_options(db)}:
-        errors.append(
-            i18n.translate("alerts.filter.bad_agency", lang, value=values["agency"] or "")
-        )
-        values["agency"] = None
-    filters = AlertFilters(
-        pack=values["pack"],
-        area=values["area"],
-        severity=values["severity"],
-        status=values["status"],
-        agency=values["agency"],
-    )
+            filters = replace(filters, **{name: None})
+    if filters.agency and filters.agency not in {o.value for o in queries.agency_options(db)}:
+        errors.append(i18n.translate("alerts.filter.bad_agency", lang, value=filters.agency))
+        filters = replace(filters, agency=None)
     return filters, errors
 
 

@@ -4,24 +4,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ioc.core.registry import Registry
 from ioc.engines.alerting import actions, queries
 from ioc.web.alerts.common import (
-    AgencyField,
-    FormText,
+    HandlingForm,
     Refusal,
-    UserField,
     found,
     handling_page,
     may_act,
     run_action,
 )
-from ioc.web.csrf import CsrfField
 from ioc.web.deps import AppRegistry
 from ioc.web.dispatch import register_actions
 from ioc.web.pagekit import Call, HandlerCall, ViewerCall
@@ -73,26 +70,22 @@ def alert_action(
     action: str,
     call: HandlerCall,
     registry: AppRegistry,
-    csrf_token: CsrfField = "",
-    note: FormText = "",
-    body: FormText = "",
-    reason: FormText = "",
-    title: Annotated[str, Form(max_length=300)] = "",
-    agency: AgencyField = "",
-    user: UserField = "",
+    posted: HandlingForm,
 ) -> Response:
     """One handling form of an alert (``ALERT_ACTIONS``), through the one action function of
     :mod:`ioc.engines.alerting.actions`; back to the alert, or to the new incident after an
     escalation. A refused action shows the alert again with the reason."""
     db = call.db
     actor = call.principal.actor
+    note, reason = posted["note"], posted["reason"]
+    agency, user = posted["agency"], posted["user"]
     run: dict[str, Callable[[], Any]] = {
         "acknowledge": lambda: actions.acknowledge(db, actor, alert_id, note=note),
         "assign": lambda: actions.assign(
             db, actor, alert_id, agency_code=agency, username=user, note=note
         ),
-        "comment": lambda: actions.comment(db, actor, alert_id, body=body),
-        "escalate": lambda: actions.escalate(db, actor, alert_id, title=title, note=note),
+        "comment": lambda: actions.comment(db, actor, alert_id, body=posted["body"]),
+        "escalate": lambda: actions.escalate(db, actor, alert_id, title=posted["title"], note=note),
         "close": lambda: actions.close_alert(db, actor, alert_id, reason=reason),
         "reopen": lambda: actions.reopen_alert(db, actor, alert_id, reason=reason),
     }
@@ -102,7 +95,10 @@ def alert_action(
         result["value"] = run[action]()
 
     failed = run_action(
-        call, csrf_token, perform, lambda refusal: _alert_page(call, registry, alert_id, refusal)
+        call,
+        posted.csrf_token,
+        perform,
+        lambda refusal: _alert_page(call, registry, alert_id, refusal),
     )
     if failed is not None:
         return failed

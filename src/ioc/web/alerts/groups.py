@@ -14,7 +14,7 @@ from ioc.core.auth import Permission
 from ioc.core.registry import Registry
 from ioc.engines.alerting import actions, queries
 from ioc.web import csrf
-from ioc.web.alerts.common import AgencyField, FormText, UserField, page_helpers
+from ioc.web.alerts.common import HandlingForm, page_helpers
 from ioc.web.deps import AppRegistry
 from ioc.web.dispatch import register_actions
 from ioc.web.pagekit import Call, HandlerCall, ViewerCall
@@ -77,18 +77,16 @@ def group_action(
     action: str,
     call: HandlerCall,
     registry: AppRegistry,
+    posted: HandlingForm,
     alert_ids: AlertIds = None,
-    csrf_token: csrf.CsrfField = "",
-    agency: AgencyField = "",
-    user: UserField = "",
-    note: FormText = "",
 ) -> Response:
     """Tiếp nhận cả nhóm (one acknowledgement per alert) or giao cả nhóm (one assignment per
     alert, to the same agency and/or person); each through the one action function, audited,
     in the actor's agency scope. Shows what it did and what it skipped."""
     request, db, principal = call
     lang = call.lang
-    csrf.check(request, csrf_token, status=400, detail=i18n.translate("error.csrf", lang))
+    note, agency, user = posted["note"], posted["agency"], posted["user"]
+    csrf.check(request, posted.csrf_token, status=400, detail=i18n.translate("error.csrf", lang))
     actor = principal.actor
     per_alert: dict[str, Callable[[int], Any]] = {
         "acknowledge": lambda alert_id: actions.acknowledge(db, actor, alert_id, note=note),

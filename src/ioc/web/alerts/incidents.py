@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ioc.core.registry import Registry
 from ioc.engines.alerting import actions, queries
 from ioc.engines.alerting.models import IncidentStep
 from ioc.web.alerts.common import (
-    FormText,
+    HandlingForm,
     Refusal,
     found,
     handling_page,
@@ -21,10 +21,9 @@ from ioc.web.alerts.common import (
     page_helpers,
     run_action,
 )
-from ioc.web.csrf import CsrfField
 from ioc.web.deps import AppRegistry
 from ioc.web.dispatch import register_actions
-from ioc.web.pagekit import Call, HandlerCall, ViewerCall
+from ioc.web.pagekit import Call, HandlerCall, ViewerCall, query_fields
 from ioc.web.templating import render
 
 router = APIRouter()
@@ -34,15 +33,17 @@ STEP_ACTIONS = {"done": "step_done", "reopen": "step_reopened"}
 register_actions("incident_step_action", STEP_ACTIONS)
 
 
+# Which incidents (open, closed, all) and the page of the list.
+IncidentsQuery = Annotated[
+    dict[str, str], Depends(query_fields(status=(10, "open"), page=(8, "1")))
+]
+
+
 @router.get("/alerts/incidents", response_class=HTMLResponse, include_in_schema=False)
-def incidents_page(
-    call: ViewerCall,
-    registry: AppRegistry,
-    status: Annotated[str, Query(max_length=10)] = "open",
-    page: Annotated[str, Query(max_length=8)] = "1",
-) -> Response:
+def incidents_page(call: ViewerCall, registry: AppRegistry, query: IncidentsQuery) -> Response:
     """Sự cố: open (or closed, or all) incidents with their SOP progress."""
     request, db, principal = call
+    status, page = query["status"], query["page"]
     status = status if status in ("open", "closed", "all") else "open"
     page_no = int(page) if page.isdigit() and int(page) > 0 else 1
     return render(
@@ -104,12 +105,12 @@ def step_action(
     action: str,
     call: HandlerCall,
     registry: AppRegistry,
-    csrf_token: CsrfField = "",
-    note: FormText = "",
+    posted: HandlingForm,
 ) -> Response:
     """Tick an SOP step (``done``, with an optional note) or untick it (``reopen``; the
     reason is required)."""
     _, db, principal = call
+    note = posted["note"]
     step = db.get(IncidentStep, step_id)
     if step is None or step.incident_id != incident_id:
         raise HTTPException(404, "Không có bước này / no such step")
@@ -118,7 +119,7 @@ def step_action(
         "done": lambda: actions.complete_step(db, actor, step_id, note=note),
         "reopen": lambda: actions.reopen_step(db, actor, step_id, note=note),
     }
-    failed = _handled(call, registry, incident_id, csrf_token, run[action])
+    failed = _handled(call, registry, incident_id, posted.csrf_token, run[action])
     return failed or RedirectResponse(
         f"/alerts/incidents/{incident_id}?done={STEP_ACTIONS[action]}#step-{step_id}",
         status_code=303,
@@ -130,16 +131,16 @@ def incident_close(
     incident_id: int,
     call: HandlerCall,
     registry: AppRegistry,
-    csrf_token: CsrfField = "",
-    reason: FormText = "",
+    posted: HandlingForm,
 ) -> Response:
     """Close the incident (and its open alerts) with a reason."""
     _, db, principal = call
+    reason = posted["reason"]
     failed = _handled(
         call,
         registry,
         incident_id,
-        csrf_token,
+        posted.csrf_token,
         lambda: actions.close_incident(db, principal.actor, incident_id, reason=reason),
     )
     return failed or RedirectResponse(

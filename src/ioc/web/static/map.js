@@ -85,30 +85,27 @@
     return TEXTS[lang];
   }
 
+  // A theme's base layers: the land outlined in `line` and filled with `land` (`tiles` when map
+  // tiles lie under it), the province's `edge` and the `communes` borders ([colour, weight,
+  // opacity, dashes]), and the national, provincial and district roads ([colour, weight,
+  // opacity] each).
+  function theme(line, land, tiles, edge, communes, national, provincial, district) {
+    function road(s) { return { color: s[0], weight: s[1], opacity: s[2] }; }
+    return {
+      land: { color: line, weight: 0, fillColor: land, fillOpacity: 1 },
+      landTiles: { color: line, weight: 0, fillColor: tiles, fillOpacity: 0 },
+      edge: { color: edge[0], weight: edge[1], opacity: edge[2], fill: false },
+      communes: { color: communes[0], weight: communes[1], opacity: communes[2], dashArray: communes[3], fill: false },
+      roads: { national: road(national), provincial: road(provincial), district: road(district) }
+    };
+  }
+
   // Styles of the base layers, light pages and the dark wall.
   var STYLE = {
-    light: {
-      land: { color: "#5b6777", weight: 0, fillColor: "#f7f4ec", fillOpacity: 1 },
-      landTiles: { color: "#5b6777", weight: 0, fillColor: "#ffffff", fillOpacity: 0 },
-      edge: { color: "#3d4856", weight: 2, opacity: 0.9, fill: false },
-      communes: { color: "#7d8896", weight: 0.8, opacity: 0.85, dashArray: "3 3", fill: false },
-      roads: {
-        national: { color: "#c8553d", weight: 2.6, opacity: 0.95 },
-        provincial: { color: "#d99a1e", weight: 1.8, opacity: 0.95 },
-        district: { color: "#8d96a0", weight: 1.2, opacity: 0.9 }
-      }
-    },
-    dark: {
-      land: { color: "#8fb3ff", weight: 0, fillColor: "#0f1d33", fillOpacity: 1 },
-      landTiles: { color: "#8fb3ff", weight: 0, fillColor: "#0f1d33", fillOpacity: 0 },
-      edge: { color: "#8fb3ff", weight: 2.5, opacity: 0.9, fill: false },
-      communes: { color: "#3f5a82", weight: 1, opacity: 0.9, dashArray: "4 4", fill: false },
-      roads: {
-        national: { color: "#ff9e7a", weight: 3, opacity: 0.9 },
-        provincial: { color: "#e6c36a", weight: 2, opacity: 0.8 },
-        district: { color: "#7f8fa6", weight: 1.4, opacity: 0.8 }
-      }
-    }
+    light: theme("#5b6777", "#f7f4ec", "#ffffff", ["#3d4856", 2, 0.9], ["#7d8896", 0.8, 0.85, "3 3"],
+      ["#c8553d", 2.6, 0.95], ["#d99a1e", 1.8, 0.95], ["#8d96a0", 1.2, 0.9]),
+    dark: theme("#8fb3ff", "#0f1d33", "#0f1d33", ["#8fb3ff", 2.5, 0.9], ["#3f5a82", 1, 0.9, "4 4"],
+      ["#ff9e7a", 3, 0.9], ["#e6c36a", 2, 0.8], ["#7f8fa6", 1.4, 0.8])
   };
 
   // Severity colours of alerts (alerts.css, wall.css).

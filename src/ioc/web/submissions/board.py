@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
@@ -35,6 +35,7 @@ from ioc.web.deps import (
     IngestorPage,
     Viewer,
 )
+from ioc.web.pagekit import ViewerCall, query_fields
 from ioc.web.submissions.common import (
     DONE_KEYS,
     download,
@@ -51,17 +52,27 @@ from ioc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
+# The columns of the board's download (``sub.col.<name>`` their headings).
+BOARD_COLUMNS = (
+    "agency_code",
+    "agency",
+    "indicators",
+    "deadline",
+    "status",
+    "submitted_at",
+    "submitted_by",
+)
+
+
+# The board's period, the agency whose upload panel an administrator opened, the last action.
+BoardQuery = Annotated[dict[str, str], Depends(query_fields(period=10, agency=64, done=20))]
+
 
 @router.get("/submissions", response_class=HTMLResponse)
-def board_page(
-    request: Request,
-    principal: Viewer,
-    db: DbSession,
-    period: Annotated[str | None, Query(max_length=10)] = None,
-    agency: Annotated[str | None, Query(max_length=64)] = None,
-    done: Annotated[str | None, Query(max_length=20)] = None,
-) -> Response:
+def board_page(call: ViewerCall, query: BoardQuery) -> Response:
     """Bảng theo dõi nộp số liệu of one period, with the caller's upload panel."""
+    request, db, principal = call
+    period, agency, done = query["period"], query["agency"], query["done"]
     catalog, lang, _offset = page_context(request)
     settings = request.app.state.settings
     now = clock.now()
@@ -155,15 +166,7 @@ def board_export(
     table = Table(
         # No "/" (a period label's) in the title: it becomes the XLSX sheet name.
         title=f"{t('sub.board.title')} {chosen.key}",
-        header=[
-            t("sub.col.agency_code"),
-            t("sub.col.agency"),
-            t("sub.col.indicators"),
-            t("sub.col.deadline"),
-            t("sub.col.status"),
-            t("sub.col.submitted_at"),
-            t("sub.col.submitted_by"),
-        ],
+        header=[t(f"sub.col.{column}") for column in BOARD_COLUMNS],
         notes=[t("sub.export.note")],
     )
     for r in rows:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
@@ -17,10 +17,9 @@ from ioc.engines.submissions.catalog import (
 from ioc.engines.submissions.models import SubSubmission
 from ioc.engines.submissions.values import history_of
 from ioc.web.deps import (
-    DbSession,
     Principal,
-    Viewer,
 )
+from ioc.web.pagekit import ViewerCall, query_fields
 from ioc.web.submissions.common import (
     download,
     own_agency,
@@ -84,48 +83,39 @@ def _history_rows(
     return out
 
 
+# The columns of the download: the heading (``sub.col.<name>``) and the key of the row.
+HISTORY_COLUMNS = (
+    ("changed_at", "at"),
+    ("changed_by", "by"),
+    ("code", "code"),
+    ("indicator", "name"),
+    ("area", "area"),
+    ("period", "period"),
+    ("old", "old"),
+    ("new", "new"),
+    ("submission", "submission_id"),
+)
+
+
 @router.get("/submissions/history", response_class=HTMLResponse)
 def history_page(
-    request: Request,
-    principal: Viewer,
-    db: DbSession,
-    indicator: Annotated[str | None, Query(max_length=64)] = None,
-    area: Annotated[str | None, Query(max_length=16)] = None,
+    call: ViewerCall,
+    query: Annotated[dict[str, str], Depends(query_fields(indicator=64, area=16))],
     format: Annotated[str | None, Query(pattern="^(xlsx|csv)$")] = None,
 ) -> Response:
     """Lịch sử thay đổi số liệu: old and new value, who, when, from which submission."""
+    request, db, principal = call
+    indicator, area = query["indicator"], query["area"]
     catalog, lang, _offset = page_context(request)
     rows = _history_rows(db, catalog, principal, lang, indicator, area, 2000 if format else 300)
     if format:
         t = translator(lang)
         table = Table(
             title=t("sub.history.title"),
-            header=[
-                t("sub.col.changed_at"),
-                t("sub.col.changed_by"),
-                t("sub.col.code"),
-                t("sub.col.indicator"),
-                t("sub.col.area"),
-                t("sub.col.period"),
-                t("sub.col.old"),
-                t("sub.col.new"),
-                t("sub.col.submission"),
-            ],
+            header=[t(f"sub.col.{heading}") for heading, _key in HISTORY_COLUMNS],
         )
         for r in rows:
-            table.rows.append(
-                [
-                    r["at"],
-                    r["by"],
-                    r["code"],
-                    r["name"],
-                    r["area"],
-                    r["period"],
-                    r["old"],
-                    r["new"],
-                    r["submission_id"],
-                ]
-            )
+            table.rows.append([r[key] for _heading, key in HISTORY_COLUMNS])
         return download(table, format, "lich-su-so-lieu")
     for r in rows:
         r["old_text"] = value_text(r["old"], lang)

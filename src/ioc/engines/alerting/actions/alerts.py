@@ -19,8 +19,8 @@ from ioc.engines.alerting.actions.checks import (
     checked_text,
     date_text,
     handled_alert,
-    incident_code,
     refuse_closed,
+    refuse_escalated,
     when_text,
 )
 from ioc.engines.alerting.models import (
@@ -44,12 +44,7 @@ def acknowledge(session: Session, actor: Actor, alert_id: int, *, note: str | No
     alert = handled_alert(session, actor, alert_id)
     note = checked_text(note, "ghi chú", "note", required=False)
     refuse_closed(alert)
-    if alert.status == ALERT_ESCALATED:
-        raise AlertActionError(
-            f"Cảnh báo #{alert.id} đã chuyển thành sự cố "
-            f"{incident_code(session, alert.incident_id)}",
-            f"Alert #{alert.id} was already escalated to an incident",
-        )
+    refuse_escalated(session, alert, en=f"Alert #{alert.id} was already escalated to an incident")
     if alert.status == ALERT_ACKNOWLEDGED:
         raise AlertActionError(
             f"Cảnh báo #{alert.id} đã được {alert.acknowledged_by} tiếp nhận lúc "
@@ -230,12 +225,7 @@ def escalate(
     title = checked_text(title, "tên sự cố", "incident title", required=False)
     note = checked_text(note, "ghi chú", "note", required=False)
     refuse_closed(alert)
-    if alert.status == ALERT_ESCALATED:
-        raise AlertActionError(
-            f"Cảnh báo #{alert.id} đã chuyển thành sự cố "
-            f"{incident_code(session, alert.incident_id)}",
-            f"Alert #{alert.id} was already escalated",
-        )
+    refuse_escalated(session, alert, en=f"Alert #{alert.id} was already escalated")
     if title is not None and len(title) > 300:
         raise AlertActionError("Tên sự cố dài quá 300 ký tự", "Incident title over 300 characters")
     rule = session.get(AlertRule, alert.rule_id)

@@ -15,6 +15,7 @@ from ioc.core.audit import Actor
 from ioc.core.models import User
 from ioc.engines.alerting.models import (
     ALERT_CLOSED,
+    ALERT_ESCALATED,
     Alert,
     AlertEvent,
     Incident,
@@ -191,6 +192,17 @@ def refuse_closed(alert: Alert) -> None:
             f"Cảnh báo #{alert.id} đã đóng lúc {when_text(alert.closed_at)} "
             f"({alert.closed_by}): {alert.close_reason or ''}".rstrip(": "),
             f"Alert #{alert.id} is already closed",
+        )
+
+
+def refuse_escalated(session: Session, alert: Alert, *, en: str) -> None:
+    """Refuse to act again on an alert already escalated (the Vietnamese text names its
+    incident; ``en`` is the English one)."""
+    if alert.status == ALERT_ESCALATED:
+        raise AlertActionError(
+            f"Cảnh báo #{alert.id} đã chuyển thành sự cố "
+            f"{incident_code(session, alert.incident_id)}",
+            en,
         )
 
 

@@ -55,15 +55,15 @@ class PolicyNode:
 @dataclass(frozen=True)
 class _Grouping:
     """How alerts are grouped and when their group is notified: the settings a node of the
-    policy tree inherits from its parent unless it sets them."""
+    policy tree inherits from its parent unless it sets them. The defaults are the root's."""
 
-    group_by: tuple[str, ...]
-    group_by_all: bool
-    group_wait_s: int
-    group_interval_s: int
-    repeat_interval_s: int
-    mute_timings: tuple[str, ...]
-    active_timings: tuple[str, ...]
+    group_by: tuple[str, ...] = DEFAULT_GROUP_BY
+    group_by_all: bool = False
+    group_wait_s: int = DEFAULT_GROUP_WAIT_S
+    group_interval_s: int = DEFAULT_GROUP_INTERVAL_S
+    repeat_interval_s: int = DEFAULT_REPEAT_INTERVAL_S
+    mute_timings: tuple[str, ...] = ()
+    active_timings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,19 +105,10 @@ def _matchers_text(matchers: Sequence[Matcher]) -> str:
 class _Effective(_Grouping):
     """The settings in force at a node (its contact point may still be unset)."""
 
-    contact_point: str | None
+    contact_point: str | None = None
 
 
-_ROOT_DEFAULTS = _Effective(
-    contact_point=None,
-    group_by=DEFAULT_GROUP_BY,
-    group_by_all=False,
-    group_wait_s=DEFAULT_GROUP_WAIT_S,
-    group_interval_s=DEFAULT_GROUP_INTERVAL_S,
-    repeat_interval_s=DEFAULT_REPEAT_INTERVAL_S,
-    mute_timings=(),
-    active_timings=(),
-)
+_ROOT_DEFAULTS = _Effective()
 
 
 def _inherit(parent: _Effective, node: PolicyNode) -> _Effective:

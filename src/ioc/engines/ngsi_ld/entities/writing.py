@@ -17,7 +17,7 @@ from ioc.core.registry import Registry
 from ioc.core.series import SeriesInfo, SeriesResolver, write_observations
 from ioc.engines import geo
 from ioc.engines.ingestion.parse import RawRow
-from ioc.engines.ingestion.service import load_lookups
+from ioc.engines.ingestion.service import audit_batch, load_lookups, rejected_rows
 from ioc.engines.ingestion.validate import Lookups, validate_rows
 from ioc.engines.ngsi_ld.entities.incoming import Incoming, parse_entity
 from ioc.engines.ngsi_ld.entities.refs import Ref, _allocate_code, lookup_many
@@ -485,18 +485,10 @@ def _store(
     codes = {str(r.data["entity"]) for r in rows}
     checked = validate_rows(rows, lookups, _BulkResolver(session, codes))
     written = write_observations(session, checked.rows, checked.label_end, offset)
-    if actor is not None:
-        audit.record(
-            session,
-            actor,
-            "observations.ingest",
-            "batch",
-            None,
-            source="ngsi-ld",
-            received=len(rows),
-            stored=written.stored,
-            rejected=len({e.row for e in checked.errors}),
-        )
+    rejected = rejected_rows(checked.errors)
+    audit_batch(
+        session, actor, "ngsi-ld", received=len(rows), stored=written.stored, rejected=rejected
+    )
     return written.stored
 
 

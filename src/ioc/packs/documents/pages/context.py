@@ -5,8 +5,9 @@ timeline of reports, downloads."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import HTTPException, Request
 from fastapi.responses import Response
@@ -50,6 +51,18 @@ STATE_CLASS = {
     "in_progress": "info",
     "assigned": "info",
 }
+
+
+T = TypeVar("T")
+
+
+def or_default(read: Callable[[], T], default: Callable[[], T]) -> tuple[T, PageError | None]:
+    """What ``read`` takes from the query, or ``default()`` and the refusal when it refuses
+    the query (the page then shows the error and answers 400)."""
+    try:
+        return read(), None
+    except PageError as exc:
+        return default(), exc
 
 
 def agency_menu(db: Session, only: int | None) -> list[dict[str, str]]:

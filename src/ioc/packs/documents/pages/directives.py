@@ -9,10 +9,9 @@ from collections import defaultdict
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, File, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, HTTPException, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ioc.core import clock
 from ioc.core.models import Agency
@@ -30,14 +29,16 @@ from ioc.packs.documents.pages.context import (
     timeline,
 )
 from ioc.packs.documents.params import PageError, agency_by_code, doer, scope
-from ioc.web.deps import Principal
 from ioc.web.templating import render
 
 __all__ = ["router"]
 
-from ioc.web.pagekit import Posted, ViewerCall, form_fields
+from ioc.web.pagekit import Call, Posted, ViewerCall, form_fields, page
 
 router = APIRouter(include_in_schema=False)
+
+# What a refused form had entered (shown again with its error).
+Entered = dict[str, str] | None
 
 TASK_STATES = (
     "open",
@@ -54,18 +55,14 @@ TASK_STATES = (
 @router.get("/documents/directives")
 def directives_page(call: ViewerCall) -> Response:
     """Văn bản chỉ đạo: every directive with its task counts, and the form to add one."""
-    request, db, principal = call
-    return _directives_page(request, db, principal)
+    return _directives_page(call)
 
 
 def _directives_page(
-    request: Request,
-    db: Session,
-    principal: Principal,
-    *,
-    error: tasks.TaskError | None = None,
-    form: dict[str, str] | None = None,
+    call: Call, error: tasks.TaskError | None = None, form: Entered = None
 ) -> Response:
+    """The directives with their task counts; ``error`` and ``form``: the add form refused."""
+    db, principal = call.db, call.principal
     now = clock.now()
     only = scope(principal)
     rows = tasks.task_rows(db, now, agency_id=only)
@@ -80,19 +77,14 @@ def _directives_page(
     )
     if only is not None:
         directives = [d for d in directives if d.id in stats]
-    return render(
-        request,
-        "documents/directives.html",
-        {
-            "directives": directives,
-            "stats": stats,
-            "error": error,
-            "form": form or {},
-            "can_manage": tasks.may(doer(principal), "directive"),
-        },
-        principal=principal,
-        status_code=400 if error else 200,
-    )
+    context = {
+        "directives": directives,
+        "stats": stats,
+        "error": error,
+        "form": form or {},
+        "can_manage": tasks.may(doer(principal), "directive"),
+    }
+    return page(call, "documents/directives.html", context, refused=error)
 
 
 # A directive as the form posts it.
@@ -122,7 +114,7 @@ def create_directive(call: ViewerCall, posted: DirectiveForm) -> Response:
         )
     except (tasks.TaskError, PageError) as exc:
         db.rollback()
-        return _directives_page(request, db, principal, error=as_task_error(exc), form=form)
+        return _directives_page(call, as_task_error(exc), form)
     db.commit()
     return RedirectResponse(f"/documents/directives/{directive.id}?done=created", 303)
 
@@ -130,19 +122,14 @@ def create_directive(call: ViewerCall, posted: DirectiveForm) -> Response:
 @router.get("/documents/directives/{directive_id}")
 def directive_page(call: ViewerCall, directive_id: int) -> Response:
     """One directive: its tasks with progress bars and the timeline of their reports."""
-    request, db, principal = call
-    return _directive_page(request, db, principal, directive_id)
+    return _directive_page(call, directive_id)
 
 
 def _directive_page(
-    request: Request,
-    db: Session,
-    principal: Principal,
-    directive_id: int,
-    *,
-    error: tasks.TaskError | None = None,
-    form: dict[str, str] | None = None,
+    call: Call, directive_id: int, error: tasks.TaskError | None = None, form: Entered = None
 ) -> Response:
+    """A directive's tasks and timeline; ``error`` and ``form``: the assignment form refused."""
+    request, db, principal = call
     directive = directive_or_404(db, directive_id)
     now = clock.now()
     rows = tasks.task_rows(db, now, agency_id=scope(principal), directive_id=directive.id)
@@ -153,23 +140,18 @@ def _directive_page(
         .order_by(Agency.kind == "commune_committee", Agency.short_name)
     ).all()
     done = request.query_params.get("done")
-    return render(
-        request,
-        "documents/directive.html",
-        {
-            "directive": directive,
-            "rows": rows,
-            "timeline": timeline(db, [r.id for r in rows])[:200],
-            "state_class": STATE_CLASS,
-            "error": error,
-            "form": form or {},
-            "can_assign": tasks.may(doer(principal), "assign"),
-            "agencies": [{"code": c, "name": n} for c, n, _k in all_agencies],
-            "done": done if done in ("created", "assigned") else None,
-        },
-        principal=principal,
-        status_code=400 if error else 200,
-    )
+    context = {
+        "directive": directive,
+        "rows": rows,
+        "timeline": timeline(db, [r.id for r in rows])[:200],
+        "state_class": STATE_CLASS,
+        "error": error,
+        "form": form or {},
+        "can_assign": tasks.may(doer(principal), "assign"),
+        "agencies": [{"code": c, "name": n} for c, n, _k in all_agencies],
+        "done": done if done in ("created", "assigned") else None,
+    }
+    return page(call, "documents/directive.html", context, refused=error)
 
 
 # A task as the assignment form posts it.
@@ -202,9 +184,7 @@ def assign(call: ViewerCall, directive_id: int, posted: TaskForm) -> Response:
         )
     except (tasks.TaskError, PageError) as exc:
         db.rollback()
-        return _directive_page(
-            request, db, principal, directive_id, error=as_task_error(exc), form=form
-        )
+        return _directive_page(call, directive_id, as_task_error(exc), form)
     db.commit()
     return RedirectResponse(f"/documents/directives/{directive_id}?done=assigned", 303)
 
@@ -238,15 +218,15 @@ def task_list(call: ViewerCall) -> Response:
 
 
 def _task_page(
-    request: Request,
-    db: Session,
-    principal: Principal,
+    call: Call,
     task: Task,
-    *,
     error: tasks.TaskError | None = None,
     action: str = "",
-    form: dict[str, str] | None = None,
+    form: Entered = None,
 ) -> Response:
+    """A task with the forms of its viewer; ``error``, ``action`` and ``form``: the action's
+    form refused."""
+    request, db, principal = call
     now = clock.now()
     row = tasks.task_rows(db, now, task_ids=[task.id])[0]
     directive = directive_or_404(db, task.directive_id)
@@ -256,32 +236,26 @@ def _task_page(
         for a in tasks.TRANSITIONS
     }
     done = request.query_params.get("done")
-    return render(
-        request,
-        "documents/task.html",
-        {
-            "row": row,
-            "task": task,
-            "directive": directive,
-            "timeline": timeline(db, [task.id]),
-            "state_class": STATE_CLASS,
-            "can": can,
-            "error": error,
-            "action": action,
-            "form": form or {},
-            "done": done if done in tasks.TRANSITIONS else None,
-            "max_mb": tasks.policy().evidence_max_bytes // (1024 * 1024),
-        },
-        principal=principal,
-        status_code=400 if error else 200,
-    )
+    context = {
+        "row": row,
+        "task": task,
+        "directive": directive,
+        "timeline": timeline(db, [task.id]),
+        "state_class": STATE_CLASS,
+        "can": can,
+        "error": error,
+        "action": action,
+        "form": form or {},
+        "done": done if done in tasks.TRANSITIONS else None,
+        "max_mb": tasks.policy().evidence_max_bytes // (1024 * 1024),
+    }
+    return page(call, "documents/task.html", context, refused=error)
 
 
 @router.get("/documents/tasks/{task_id}")
 def task_page(call: ViewerCall, task_id: int) -> Response:
     """One task: deadline, progress, timeline and the forms its viewer may use."""
-    request, db, principal = call
-    return _task_page(request, db, principal, task_or_404(db, task_id, principal))
+    return _task_page(call, task_or_404(call.db, task_id, call.principal))
 
 
 async def _evidence(file: UploadFile | None, link: str) -> tasks.Evidence:
@@ -348,7 +322,7 @@ async def task_action(
         err = as_task_error(exc)
         task = task_or_404(db, task_id, principal)
         status = 403 if err.field == "permission" else 400
-        response = _task_page(request, db, principal, task, error=err, action=action, form=form)
+        response = _task_page(call, task, err, action, form)
         response.status_code = status
         return response
     db.commit()

@@ -20,12 +20,12 @@ from ioc.packs.documents.pages.context import (
     STATE_CLASS,
     agency_menu,
     doc_filter,
+    or_default,
     to_json,
 )
-from ioc.packs.documents.params import PageError, doer, parse_period, scope, today
+from ioc.packs.documents.params import doer, parse_period, scope, today
 from ioc.packs.documents.queries import AgencyFigures
 from ioc.web.deps import request_language
-from ioc.web.templating import render
 
 __all__ = ["bar", "rate_class", "router"]
 
@@ -100,11 +100,9 @@ def overview(call: ViewerCall) -> Response:
     """Văn bản và điều hành: key figures per agency, ranking, charts, the task board."""
     request, db, principal = call
     now = clock.now()
-    error: PageError | None = None
-    try:
-        period = parse_period(request.query_params)
-    except PageError as exc:
-        error, period = exc, queries.Period.default(today())
+    period, error = or_default(
+        lambda: parse_period(request.query_params), lambda: queries.Period.default(today())
+    )
     group = request.query_params.get("group", "departments")
     if group not in queries.GROUPS:
         group = "departments"
@@ -162,39 +160,33 @@ def document_list(call: ViewerCall) -> Response:
     """Danh sách văn bản with filters (agency, direction, state, period, text)."""
     request, db, principal = call
     now = clock.now()
-    error: PageError | None = None
+    flt, error = or_default(
+        lambda: doc_filter(request, db, principal),
+        lambda: queries.DocFilter(agency_id=scope(principal)),
+    )
     try:
-        flt = doc_filter(request, db, principal)
-    except PageError as exc:
-        error, flt = exc, queries.DocFilter(agency_id=scope(principal))
-    try:
-        page = max(1, int(request.query_params.get("page", "1")))
+        page_no = max(1, int(request.query_params.get("page", "1")))
     except ValueError:
-        page = 1
+        page_no = 1
     stmt = queries.document_query(flt, now)
     count = db.execute(
         select(func.count()).select_from(stmt.order_by(None).subquery())
     ).scalar_one()
     items = [
         {"doc": doc, "agency_code": code, "agency_name": name, "state": queries.doc_state(doc, now)}
-        for doc, code, name in db.execute(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+        for doc, code, name in db.execute(stmt.limit(PAGE_SIZE).offset((page_no - 1) * PAGE_SIZE))
     ]
     params = {k: v for k, v in request.query_params.items() if k != "page" and v}
-    return render(
-        request,
-        "documents/list.html",
-        {
-            "items": items,
-            "count": count,
-            "page": page,
-            "pages": max(1, (count + PAGE_SIZE - 1) // PAGE_SIZE),
-            "params": params,
-            "query": urlencode(params),
-            "states": queries.DOC_STATES,
-            "agencies": agency_menu(db, scope(principal)),
-            "error": error,
-            "now": now,
-        },
-        principal=principal,
-        status_code=400 if error else 200,
-    )
+    context = {
+        "items": items,
+        "count": count,
+        "page": page_no,
+        "pages": max(1, (count + PAGE_SIZE - 1) // PAGE_SIZE),
+        "params": params,
+        "query": urlencode(params),
+        "states": queries.DOC_STATES,
+        "agencies": agency_menu(db, scope(principal)),
+        "error": error,
+        "now": now,
+    }
+    return page(call, "documents/list.html", context, refused=error)

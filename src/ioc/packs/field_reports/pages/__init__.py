@@ -15,10 +15,6 @@ def page_router() -> APIRouter:
     from ioc.packs.field_reports.pages import admin, photos, public, send, staff, stats
 
     router = APIRouter()
-    router.include_router(stats.router)
-    router.include_router(photos.router)
-    router.include_router(public.router)
-    router.include_router(send.router)
-    router.include_router(admin.router)
-    router.include_router(staff.router)
+    for module in (stats, photos, public, send, admin, staff):
+        router.include_router(module.router)
     return router

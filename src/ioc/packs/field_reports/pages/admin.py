@@ -15,20 +15,19 @@ from datetime import date, timedelta
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ioc.core import calendar, clock, i18n
+from ioc.core import audit, calendar, clock, i18n
 from ioc.core.models import Agency, Area
 from ioc.packs.field_reports import routing
 from ioc.packs.field_reports.errors import FieldReportError
 from ioc.packs.field_reports.models import Category, RoutingRule
 from ioc.packs.field_reports.pages.context import base_context, categories, communes, error_text
 from ioc.web import csrf
-from ioc.web.deps import Principal, request_language
-from ioc.web.pagekit import AdminCall, Posted, form_fields
+from ioc.web.pagekit import AdminCall, Call, Posted, form_fields
 from ioc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -38,43 +37,83 @@ ROUTING_PATH = "/field-reports/admin/routing"
 CALENDAR_PATH = "/field-reports/admin/calendar"
 
 
-@dataclass(frozen=True)
-class _AdminForm:
-    """A form of an administration page: the page it comes back to and the error its action
-    raises when refused."""
+# An action of an administration form, run with the session and the caller's audit actor.
+Action = Callable[[Session, audit.Actor], object]
 
-    request: Request
-    db: Session
-    principal: Principal
-    page: Callable[..., Response]
+
+@dataclass(frozen=True)
+class _AdminPage:
+    """An administration page (``path``, ``template``) with its add and remove forms: what it
+    shows besides the forms (``context``, from the session and the language) and the error
+    its actions raise when refused."""
+
+    path: str
+    template: str
+    context: Callable[[Session, str], dict[str, Any]]
     refused: type[FieldReportError] | type[calendar.CalendarError]
 
-    def send(
+    def show(
         self,
+        call: Call,
+        *,
+        error: dict[str, str] | None = None,
+        values: dict[str, str] | None = None,
+        status_code: int = 200,
+    ) -> Response:
+        """The page, with the refused form's ``error`` and ``values`` and the notice of the
+        last action (``?done=added`` or ``removed``)."""
+        request = call.request
+        done = request.query_params.get("done", "")
+        return render(
+            request,
+            self.template,
+            {
+                **base_context(request),
+                **self.context(call.db, call.lang),
+                "error": error,
+                "values": values or {},
+                "done": done if done in ("added", "removed") else "",
+            },
+            principal=call.principal,
+            status_code=status_code,
+        )
+
+    def add(self, call: Call, posted: Posted, run: Action) -> Response:
+        """The add form: run the action and go to ``?done=added``; a refused field is named
+        and the form shown again with what was entered (422)."""
+        return self._send(call, posted.csrf_token, run, "added", values=posted.entered)
+
+    def remove(self, call: Call, csrf_token: str, run: Action) -> Response:
+        """A row's remove button: run the action and go to ``?done=removed``; a refusal
+        means the row is gone (404)."""
+        return self._send(call, csrf_token, run, "removed")
+
+    def _send(
+        self,
+        call: Call,
         csrf_token: str,
-        run: Callable[[], object],
+        run: Action,
         done: str,
         *,
         values: dict[str, str] | None = None,
     ) -> Response:
-        """Run the action and go to ``done``; otherwise the page again with the error. A
-        form with ``values`` adds (a refused field is named, 422); one without removes (a
-        refusal means the row is gone, 404)."""
-        lang = request_language(self.request)
-        again = partial(self.page, self.request, self.db, self.principal, values=values)
-        if not csrf.valid(self.request, csrf_token):
+        """Run the action and go to the page with ``?done=``; otherwise the page again with
+        the error."""
+        lang = call.lang
+        again = partial(self.show, call, values=values)
+        if not csrf.valid(call.request, csrf_token):
             return again(
                 error={"field": "form", "message": i18n.translate("frp.error.csrf", lang)},
                 status_code=400,
             )
         try:
-            run()
+            run(call.db, call.principal.actor)
         except self.refused as exc:
-            self.db.rollback()
+            call.db.rollback()
             field = (exc.field or "form") if values is not None else "form"
             error = {"field": field, "message": error_text(exc, lang)}
             return again(error=error, status_code=422 if values is not None else 404)
-        return RedirectResponse(done, status_code=303)
+        return RedirectResponse(f"{self.path}?done={done}", status_code=303)
 
 
 # --- routing rules ---------------------------------------------------------------------------
@@ -103,47 +142,32 @@ def _rules(db: Session, lang: str) -> list[dict[str, Any]]:
     ]
 
 
-def _routing_page(
-    request: Request,
-    db: Session,
-    principal: Principal,
-    *,
-    error: dict[str, str] | None = None,
-    values: dict[str, str] | None = None,
-    status_code: int = 200,
-) -> Response:
-    lang = request_language(request)
+def _routing_context(db: Session, lang: str) -> dict[str, Any]:
+    """The rules, and the categories, communes and agencies the add form offers."""
     agencies = db.execute(
         select(Agency.code, Agency.name)
         .where(Agency.valid_to.is_(None))
         .order_by(Agency.kind != "department", Agency.kind, Agency.name)
     ).all()
-    done = request.query_params.get("done", "")
-    return render(
-        request,
-        "field_reports/admin/routing.html",
-        {
-            **base_context(request),
-            "rules": _rules(db, lang),
-            "categories": categories(db, lang),
-            "communes": communes(db),
-            "agencies": [
-                {"code": code, "name": name, "folded": i18n.fold(name)} for code, name in agencies
-            ],
-            "error": error,
-            "values": values or {},
-            "done": done if done in ("added", "removed") else "",
-        },
-        principal=principal,
-        status_code=status_code,
-    )
+    return {
+        "rules": _rules(db, lang),
+        "categories": categories(db, lang),
+        "communes": communes(db),
+        "agencies": [
+            {"code": code, "name": name, "folded": i18n.fold(name)} for code, name in agencies
+        ],
+    }
+
+
+_ROUTING = _AdminPage(
+    ROUTING_PATH, "field_reports/admin/routing.html", _routing_context, FieldReportError
+)
 
 
 @router.get(ROUTING_PATH, response_class=HTMLResponse)
 def routing_page(call: AdminCall) -> Response:
     """Quy tắc chuyển xử lý: category × commune → agency."""
-    request, db, principal = call
-    return _routing_page(request, db, principal)
+    return _ROUTING.show(call)
 
 
 # A routing rule as the form posts it.
@@ -153,19 +177,13 @@ RuleForm = Annotated[Posted, Depends(form_fields(csrf_token=200, category=64, ar
 @router.post(ROUTING_PATH, response_class=HTMLResponse)
 def routing_add(call: AdminCall, posted: RuleForm) -> Response:
     """Add a rule, or replace the agency of the rule with the same category and commune."""
-    request, db, principal = call
-    return _AdminForm(request, db, principal, _routing_page, FieldReportError).send(
-        posted.csrf_token,
-        lambda: routing.set_rule(
-            db,
-            principal.actor,
-            category_code=posted["category"] or None,
-            area_code=posted["area"] or None,
-            agency_code=posted["agency"],
-        ),
-        f"{ROUTING_PATH}?done=added",
-        values=posted.entered,
+    rule = partial(
+        routing.set_rule,
+        category_code=posted["category"] or None,
+        area_code=posted["area"] or None,
+        agency_code=posted["agency"],
     )
+    return _ROUTING.add(call, posted, rule)
 
 
 @router.post(ROUTING_PATH + "/{rule_id}/delete", response_class=HTMLResponse)
@@ -173,12 +191,7 @@ def routing_delete(
     call: AdminCall, rule_id: int, csrf_token: Annotated[str, Form(max_length=200)] = ""
 ) -> Response:
     """Remove a rule (reports then follow the next rule, the category or the commune)."""
-    request, db, principal = call
-    return _AdminForm(request, db, principal, _routing_page, FieldReportError).send(
-        csrf_token,
-        lambda: routing.delete_rule(db, principal.actor, rule_id),
-        f"{ROUTING_PATH}?done=removed",
-    )
+    return _ROUTING.remove(call, csrf_token, partial(routing.delete_rule, rule_id=rule_id))
 
 
 # --- calendar --------------------------------------------------------------------------------
@@ -203,46 +216,32 @@ def preview(cal: calendar.WorkingCalendar, start: date, days: int) -> list[dict[
     return out
 
 
-def _calendar_page(
-    request: Request,
-    db: Session,
-    principal: Principal,
-    *,
-    error: dict[str, str] | None = None,
-    values: dict[str, str] | None = None,
-    status_code: int = 200,
-) -> Response:
+def _calendar_context(db: Session, lang: str) -> dict[str, Any]:
+    """The adjusted days, and the next ``PREVIEW_DAYS`` days as the deadlines count them."""
     cal = calendar.load_calendar(db)
     today = clock.now().astimezone(clock.local_zone()).date()
     days = preview(cal, today, PREVIEW_DAYS)
     rows = db.execute(
         select(calendar.CalendarDay).order_by(calendar.CalendarDay.day.desc())
     ).scalars()
-    done = request.query_params.get("done", "")
-    return render(
-        request,
-        "field_reports/admin/calendar.html",
-        {
-            **base_context(request),
-            "rows": list(rows),
-            "days": days,
-            "lead_blanks": days[0]["weekday"] if days else 0,
-            "working_count": sum(1 for d in days if d["working"]),
-            "today": today,
-            "error": error,
-            "values": values or {},
-            "done": done if done in ("added", "removed") else "",
-        },
-        principal=principal,
-        status_code=status_code,
-    )
+    return {
+        "rows": list(rows),
+        "days": days,
+        "lead_blanks": days[0]["weekday"] if days else 0,
+        "working_count": sum(1 for d in days if d["working"]),
+        "today": today,
+    }
+
+
+_CALENDAR = _AdminPage(
+    CALENDAR_PATH, "field_reports/admin/calendar.html", _calendar_context, calendar.CalendarError
+)
 
 
 @router.get(CALENDAR_PATH, response_class=HTMLResponse)
 def calendar_page(call: AdminCall) -> Response:
     """Lịch ngày làm việc: adjusted days and the next 60 days."""
-    request, db, principal = call
-    return _calendar_page(request, db, principal)
+    return _CALENDAR.show(call)
 
 
 def _parse_day(value: str) -> date:
@@ -263,15 +262,12 @@ DayForm = Annotated[Posted, Depends(form_fields(csrf_token=200, day=20, kind=8, 
 @router.post(CALENDAR_PATH, response_class=HTMLResponse)
 def calendar_add(call: AdminCall, posted: DayForm) -> Response:
     """Declare a day worked (a make-up Saturday) or off (a closure, a province day off)."""
-    request, db, principal = call
-    return _AdminForm(request, db, principal, _calendar_page, calendar.CalendarError).send(
-        posted.csrf_token,
-        lambda: calendar.add_calendar_day(
-            db, principal.actor, _parse_day(posted["day"]), posted["kind"], posted["name"]
-        ),
-        f"{CALENDAR_PATH}?done=added",
-        values=posted.entered,
-    )
+
+    def add(db: Session, actor: audit.Actor) -> object:
+        day = _parse_day(posted["day"])
+        return calendar.add_calendar_day(db, actor, day, posted["kind"], posted["name"])
+
+    return _CALENDAR.add(call, posted, add)
 
 
 @router.post(CALENDAR_PATH + "/{day}/delete", response_class=HTMLResponse)
@@ -279,9 +275,8 @@ def calendar_delete(
     call: AdminCall, day: str, csrf_token: Annotated[str, Form(max_length=200)] = ""
 ) -> Response:
     """Remove an adjusted day: it follows the official calendar again."""
-    request, db, principal = call
-    return _AdminForm(request, db, principal, _calendar_page, calendar.CalendarError).send(
-        csrf_token,
-        lambda: calendar.remove_calendar_day(db, principal.actor, _parse_day(day)),
-        f"{CALENDAR_PATH}?done=removed",
-    )
+
+    def remove(db: Session, actor: audit.Actor) -> None:
+        calendar.remove_calendar_day(db, actor, _parse_day(day))
+
+    return _CALENDAR.remove(call, csrf_token, remove)

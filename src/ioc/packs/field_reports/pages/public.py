@@ -12,10 +12,12 @@ personal data); every change goes through the ``service`` actions with
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -31,10 +33,10 @@ from ioc.packs.field_reports.pages.context import (
     error_text,
     to_json,
 )
-from ioc.packs.field_reports.pages.send import ShortField, TextField, read_photos
+from ioc.packs.field_reports.pages.send import FORM_MAX, SHORT_MAX, read_photos
 from ioc.web import csrf
 from ioc.web.deps import Principal, request_language
-from ioc.web.pagekit import PublicCall, query_fields
+from ioc.web.pagekit import Call, Posted, PublicCall, form_fields, query_fields
 from ioc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -141,88 +143,69 @@ def track(call: PublicCall, ma: Annotated[str, Query(max_length=40)] = "") -> Re
 
 
 def _citizen_action(
-    request: Request,
-    db: Session,
-    principal: Principal,
-    code: str,
-    form: str,
-    csrf_token: str,
-    values: dict[str, str],
-    run: Any,
-    done: str,
+    call: Call, code: str, form: str, posted: Posted, run: Callable[[Report], None], done: str
 ) -> Response:
+    """A form of the reporter on report ``code``: ``run`` it and go back to the tracking page
+    with ``?done=``; otherwise the page again with the form's error and what was entered
+    (the secret apart)."""
+    request, db, principal = call
     lang = request_language(request)
+    values = {name: value for name, value in posted.entered.items() if name != "secret"}
     try:
         report = service.get_report(db, code)
     except FieldReportError as exc:
         raise HTTPException(404, str(exc)) from exc
     if report.hidden:
         raise HTTPException(404, "Phản ánh không hiển thị")
-    if not csrf.valid(request, csrf_token):
-        return _track_page(
-            request,
-            db,
-            principal,
-            report.code,
-            errors={"form": i18n.translate("frp.error.csrf", lang)},
-            form=form,
-            values=values,
-            status_code=400,
-        )
+    again = partial(_track_page, request, db, principal, report.code, form=form, values=values)
+    if not csrf.valid(request, posted.csrf_token):
+        return again(errors={"form": i18n.translate("frp.error.csrf", lang)}, status_code=400)
     try:
         run(report)
     except FieldReportError as exc:
         db.rollback()
-        return _track_page(
-            request,
-            db,
-            principal,
-            code,
-            errors={exc.field or "form": error_text(exc, lang)},
-            form=form,
-            values=values,
-            status_code=422,
-        )
+        return again(errors={exc.field or "form": error_text(exc, lang)}, status_code=422)
     return RedirectResponse(f"/phan-anh/tra-cuu?ma={report.code}&done={done}", status_code=303)
+
+
+def _reporter_form(**fields: int) -> Any:
+    """The dependency reading a form of the reporter: the CSRF token, the secret and
+    ``fields`` (``name=max_length``)."""
+    return Depends(form_fields(csrf_token=SHORT_MAX, secret=SHORT_MAX, **fields))
+
+
+InfoForm = Annotated[Posted, _reporter_form(text=FORM_MAX)]
+RateForm = Annotated[Posted, _reporter_form(satisfied=10, really_fixed=10, comment=FORM_MAX)]
+ReopenForm = Annotated[Posted, _reporter_form(reason=FORM_MAX)]
 
 
 @router.post("/phan-anh/tra-cuu/{code}/bo-sung", response_class=HTMLResponse)
 def provide_info(
     call: PublicCall,
     code: str,
-    csrf_token: ShortField = "",
-    secret: ShortField = "",
-    text: TextField = "",
+    posted: InfoForm,
     photos: Annotated[list[UploadFile] | None, File()] = None,
 ) -> Response:
     """Bổ sung thông tin (the reporter, with the secret)."""
-    request, db, principal = call
-    lang = request_language(request)
 
     def run(report: Report) -> None:
-        blobs = read_photos(photos or [], lang)
+        blobs = read_photos(photos or [], call.lang)
         service.provide_info(
-            db, service.citizen_actor(), report, text, photos=blobs, secret=secret.strip()
+            call.db,
+            service.citizen_actor(),
+            report,
+            posted["text"],
+            photos=blobs,
+            secret=posted["secret"].strip(),
         )
 
-    return _citizen_action(
-        request, db, principal, code, "info", csrf_token, {"text": text}, run, "info"
-    )
+    return _citizen_action(call, code, "info", posted, run, "info")
 
 
 @router.post("/phan-anh/tra-cuu/{code}/danh-gia", response_class=HTMLResponse)
-def rate(
-    call: PublicCall,
-    code: str,
-    csrf_token: ShortField = "",
-    secret: ShortField = "",
-    satisfied: Annotated[str, Form(max_length=10)] = "",
-    really_fixed: Annotated[str, Form(max_length=10)] = "",
-    comment: TextField = "",
-) -> Response:
+def rate(call: PublicCall, code: str, posted: RateForm) -> Response:
     """Đánh giá kết quả (the reporter, with the secret): satisfied? really fixed?"""
-    request, db, principal = call
-    values = {"satisfied": satisfied, "really_fixed": really_fixed, "comment": comment}
+    satisfied, really_fixed = posted["satisfied"], posted["really_fixed"]
 
     def run(report: Report) -> None:
         if satisfied not in ("yes", "no"):
@@ -238,35 +221,27 @@ def rate(
                 field="really_fixed",
             )
         service.rate(
-            db,
+            call.db,
             service.citizen_actor(),
             report,
             satisfied=satisfied == "yes",
             really_fixed=really_fixed == "yes",
-            comment=comment,
-            secret=secret.strip(),
+            comment=posted["comment"],
+            secret=posted["secret"].strip(),
         )
 
-    return _citizen_action(request, db, principal, code, "rate", csrf_token, values, run, "rated")
+    return _citizen_action(call, code, "rate", posted, run, "rated")
 
 
 @router.post("/phan-anh/tra-cuu/{code}/mo-lai", response_class=HTMLResponse)
-def reopen(
-    call: PublicCall,
-    code: str,
-    csrf_token: ShortField = "",
-    secret: ShortField = "",
-    reason: TextField = "",
-) -> Response:
+def reopen(call: PublicCall, code: str, posted: ReopenForm) -> Response:
     """Mở lại phản ánh (the reporter, with the secret): the problem is back or not solved."""
-    request, db, principal = call
 
     def run(report: Report) -> None:
-        service.reopen(db, service.citizen_actor(), report, reason, secret=secret.strip())
+        secret = posted["secret"].strip()
+        service.reopen(call.db, service.citizen_actor(), report, posted["reason"], secret=secret)
 
-    return _citizen_action(
-        request, db, principal, code, "reopen", csrf_token, {"reason": reason}, run, "reopened"
-    )
+    return _citizen_action(call, code, "reopen", posted, run, "reopened")
 
 
 # --- public list -----------------------------------------------------------------------------

@@ -20,17 +20,16 @@ from ioc.packs.field_reports.errors import FieldReportError
 from ioc.packs.field_reports.pages.context import base_context, categories, communes, error_text
 from ioc.web import csrf
 from ioc.web.deps import Principal, request_language
-from ioc.web.pagekit import Posted, PublicCall, form_fields, query_fields
+from ioc.web.pagekit import Call, Posted, PublicCall, form_fields, query_fields
 from ioc.web.proxies import client_address
 from ioc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
+# The bounds of the citizen's form fields before the service's friendly checks: a free text
+# and a short field (the CSRF token, the secret, a phone).
 FORM_MAX = 20_000
-# Form fields of the citizen's forms: a short field (the CSRF token, the secret, a phone) and
-# a free text, both bounded before the service's friendly checks.
-ShortField = Annotated[str, Form(max_length=200)]
-TextField = Annotated[str, Form(max_length=FORM_MAX)]
+SHORT_MAX = 200
 
 
 # --- send form -------------------------------------------------------------------------------
@@ -191,9 +190,9 @@ SendForm = Annotated[
     Posted,
     Depends(
         form_fields(
-            csrf_token=200,
+            csrf_token=SHORT_MAX,
             **{"category": 200, "description": FORM_MAX, "lat": 40, "lon": 40, "area": 40},
-            **{"address": FORM_MAX, "reporter_name": FORM_MAX, "reporter_phone": 200},
+            **{"address": FORM_MAX, "reporter_name": FORM_MAX, "reporter_phone": SHORT_MAX},
             **{"reporter_email": 400, "share_identity": 10},
         )
     ),
@@ -216,7 +215,7 @@ def send_report(
     ticked = set(keep_photo or [])
     kept = [k for k in upload_slots.load(data_dir, photo_slot) if k.index in ticked]
     values = {**posted.entered, "share_identity": "1" if posted["share_identity"] else ""}
-    form = _Form(request, db, principal, values, photo_slot, lang)
+    form = _Form(call, values, photo_slot)
     if not csrf.valid(request, posted.csrf_token):
         errors = {"form": i18n.translate("frp.error.csrf", lang)}
         return _form_page(request, db, principal, values, errors, status_code=400)
@@ -259,24 +258,19 @@ def send_report(
 class _Form:
     """A send form being answered: what the citizen typed and the photo slot it came with."""
 
-    request: Request
-    db: Session
-    principal: Principal
+    call: Call
     values: dict[str, str]
     photo_slot: str
-    lang: str
 
     def again(
         self, errors: dict[str, str], photos: list[tuple[str, bytes]], status_code: int = 422
     ) -> Response:
         """The form back with ``errors``, the good ``photos`` kept in a new upload slot (the
         old slot is discarded)."""
-        token, still = _keep_for_retry(photos, errors, self.lang)
+        token, still = _keep_for_retry(photos, errors, self.call.lang)
         upload_slots.discard(service.policy().data_dir, self.photo_slot)
         return _form_page(
-            self.request,
-            self.db,
-            self.principal,
+            *self.call,
             self.values,
             errors,
             status_code=status_code,

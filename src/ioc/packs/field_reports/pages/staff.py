@@ -449,19 +449,14 @@ def act(call: ViewerCall, code: str, action: str, posted: ActForm) -> Response:
     viewer = viewer_of(db, principal)
     if not privacy.can_view(viewer, report) or action not in TRANSITIONS:
         raise HTTPException(403 if action in TRANSITIONS else 404, "Không đủ quyền")
+
+    def refused(report: Report, field: str, message: str, status_code: int) -> Response:
+        """The report page again, with the action's form refused (``field``, ``message``)."""
+        error = {"action": action, "field": field, "message": message}
+        return _detail_page(request, db, principal, report, error=error, status_code=status_code)
+
     if not csrf.valid(request, posted.csrf_token):
-        return _detail_page(
-            request,
-            db,
-            principal,
-            report,
-            error={
-                "action": action,
-                "field": "form",
-                "message": i18n.translate("frp.error.csrf", lang),
-            },
-            status_code=400,
-        )
+        return refused(report, "form", i18n.translate("frp.error.csrf", lang), 400)
     # The role decides which actions exist for the user; the service decides the state.
     if not (viewer.kind == "ioc" or (viewer.kind == "agency" and action in AGENCY_ACTIONS)):
         raise HTTPException(403, "Không đủ quyền / permission denied")
@@ -471,19 +466,7 @@ def act(call: ViewerCall, code: str, action: str, posted: ActForm) -> Response:
         run()
     except FieldReportError as exc:
         db.rollback()
-        report = _report(db, code)
-        return _detail_page(
-            request,
-            db,
-            principal,
-            report,
-            error={
-                "action": action,
-                "field": exc.field or "form",
-                "message": error_text(exc, lang),
-            },
-            status_code=422,
-        )
+        return refused(_report(db, code), exc.field or "form", error_text(exc, lang), 422)
     return RedirectResponse(f"/field-reports/{report.code}?done={action}", status_code=303)
 
 

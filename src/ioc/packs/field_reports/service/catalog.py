@@ -105,16 +105,8 @@ def update_category(session: Session, actor: audit.Actor, code: str, **changes: 
         if key == "default_agency_code" and value:
             agency_by_code(session, value)
         setattr(category, key, value)
-    category.updated_at = clock.now()
-    category.updated_by = actor.label
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        "fr.category.update",
-        "fr_category",
-        code,
-        **changes,
+    audit.record_edit(
+        session, actor, category, "fr.category.update", "fr_category", code, **changes
     )
     return category
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ioc.core import audit
 from ioc.core.ownership import NotYourData, WriteScope
-from ioc.engines.actions_kit import chunks, refuse_foreign
+from ioc.engines.actions_kit import chunks, refuse_foreign, same_named
 from ioc.packs.public_services.ingest import rows
 from ioc.packs.public_services.ingest.fields import Invalid, get, id_of
 from ioc.packs.public_services.ingest.report import IngestReport, RowProblem
@@ -153,13 +153,9 @@ def ingest_batch(
         "ps_batch",
         None,
         source=source,
-        inserted=report.inserted,
-        updated=report.updated,
-        unchanged=report.unchanged,
-        stale=report.stale,
+        **same_named(report, "inserted updated unchanged stale"),
         rejected=len(report.errors),
-        procedures=report.procedures,
-        feedback=report.feedback,
+        **same_named(report, "procedures feedback"),
     )
     if savepoint is not None:
         savepoint.commit()

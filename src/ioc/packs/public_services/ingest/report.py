@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ioc.engines.actions_kit import BatchOutcome
+from ioc.engines.actions_kit import BatchOutcome, same_named
 
 __all__ = ["IngestReport", "RowProblem"]
 
@@ -50,12 +50,7 @@ class IngestReport(BatchOutcome[RowProblem]):
         return {
             "received": dict(self.received),
             "stored": self.stored,
-            "inserted": self.inserted,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "stale": self.stale,
-            "procedures": self.procedures,
-            "feedback": self.feedback,
+            **same_named(self, "inserted updated unchanged stale procedures feedback"),
             "rejected": len({(e.section, e.row) for e in self.errors}),
             "mode": "atomic" if self.atomic else "partial",
             "errors": [e.as_dict() for e in self.errors[:1000]],

@@ -3,13 +3,13 @@ or an incident), editing, approval (two-person rule), discard, update and cancel
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ioc.core import clock
 from ioc.core.communes import communes
@@ -28,8 +28,7 @@ from ioc.packs.warnings.pages.context import (
     public_base,
     refusals,
 )
-from ioc.web.deps import Principal, forbid
-from ioc.web.pagekit import HandlerCall, ViewerCall
+from ioc.web.pagekit import Call, HandlerCall, ViewerCall
 from ioc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -103,37 +102,23 @@ def create(
     request, db, principal = call
     check_csrf(request, origin.csrf_token)
     source_kind = origin["source_kind"]
-    now = clock.now()
     kind = source_kind if source_kind in ("alert", "incident") and source_id else "manual"
     source = {"kind": kind, "id": source_id} if kind != "manual" else {}
-    assert principal.user is not None
-    try:
-        service.check_drafter(principal.user.role)
-        data = service.validate(db, values, now=now)
+
+    def save(data: service.WarningInput, now: datetime, role: str) -> str:
         warning = service.create_draft(
             db,
             principal.actor,
             data,
             now=now,
-            role=principal.user.role,
+            role=role,
             source_kind=kind,
             source_alert_id=source_id if kind == "alert" else None,
             source_incident_id=source_id if kind == "incident" else None,
         )
-    except service.Refused as exc:
-        raise forbid(db, principal, "warning.draft", exc) from exc
-    except service.WarningInputError as exc:
-        return form_page(
-            request,
-            db,
-            principal,
-            values=values,
-            action="/warnings",
-            errors=exc.errors,
-            source=source,
-            status_code=422,
-        )
-    return RedirectResponse(f"/warnings/{warning.id}?done=drafted", status_code=303)
+        return f"/warnings/{warning.id}?done=drafted"
+
+    return _save_draft(call, values, ("warning.draft", {}), save, action="/warnings", source=source)
 
 
 @router.get("/warnings/{warning_id}")
@@ -199,82 +184,108 @@ def edit(
     request, db, principal = call
     check_csrf(request, csrf_token)
     warning = get_warning(db, warning_id)
-    now = clock.now()
+
+    def save(data: service.WarningInput, now: datetime, role: str) -> str:
+        service.edit_draft(db, principal.actor, warning, data, now=now, role=role)
+        return f"/warnings/{warning.id}?done=edited"
+
+    door = ("warning.edit", {"warning": warning_id})
+    action = f"/warnings/{warning.id}/edit"
+    return _save_draft(call, values, door, save, warning=warning, action=action)
+
+
+def _save_draft(
+    call: Call,
+    values: dict[str, Any],
+    door: tuple[str, dict[str, Any]],
+    save: Callable[[service.WarningInput, datetime, str], str],
+    **form: Any,
+) -> Response:
+    """Check that the caller may draft and that ``values`` are valid, then ``save`` the
+    validated content (with the time and the caller's role) and go to the page it names. A
+    refusal is audited under ``door`` (its name and details); invalid values show the form
+    again (``form``: its action, the warning or the source) with the errors (422)."""
+    request, db, principal = call
     assert principal.user is not None
-    with refusals(db, principal, "warning.edit", warning=warning_id):
+    role = principal.user.role
+    now = clock.now()
+    name, detail = door
+    with refusals(db, principal, name, **detail):
         try:
-            service.check_drafter(principal.user.role)
-            data = service.validate(db, values, now=now)
-            service.edit_draft(
-                db, principal.actor, warning, data, now=now, role=principal.user.role
-            )
+            service.check_drafter(role)
+            target = save(service.validate(db, values, now=now), now, role)
         except service.WarningInputError as exc:
             return form_page(
-                request,
-                db,
-                principal,
-                values=values,
-                warning=warning,
-                action=f"/warnings/{warning.id}/edit",
-                errors=exc.errors,
-                status_code=422,
+                request, db, principal, values=values, errors=exc.errors, status_code=422, **form
             )
-    return RedirectResponse(f"/warnings/{warning.id}?done=edited", status_code=303)
+    return RedirectResponse(target, status_code=303)
+
+
+def _warning_action(
+    call: Call,
+    warning_id: int,
+    csrf_token: str,
+    door: str,
+    run: Callable[[WrWarning, str | None], str],
+) -> Response:
+    """A button of warning ``warning_id``: check the form, ``run`` the action with the
+    warning and the caller's role (refusals audited under ``door``) and go to the page it
+    names."""
+    request, db, principal = call
+    check_csrf(request, csrf_token)
+    warning = get_warning(db, warning_id)
+    role = principal.user.role if principal.user else None
+    with refusals(db, principal, door, warning=warning_id):
+        target = run(warning, role)
+    return RedirectResponse(target, status_code=303)
 
 
 @router.post("/warnings/{warning_id}/approve")
 def approve(call: ViewerCall, warning_id: WarningId, csrf_token: Token = "") -> Response:
     """Duyệt và phát hành (two-person rule: never by one of its authors)."""
-    request, db, principal = call
-    check_csrf(request, csrf_token)
-    warning = get_warning(db, warning_id)
-    role = principal.user.role if principal.user else None
-    with refusals(db, principal, "warning.approve", warning=warning_id):
+
+    def run(warning: WrWarning, role: str | None) -> str:
+        public_url = public_base(call.request)
         service.approve(
-            db,
-            principal.actor,
+            call.db,
+            call.principal.actor,
             warning,
             now=clock.now(),
             role=role,
-            public_url=public_base(request),
+            public_url=public_url,
         )
-    return RedirectResponse(f"/warnings/{warning.id}?done=published", status_code=303)
+        return f"/warnings/{warning.id}?done=published"
+
+    return _warning_action(call, warning_id, csrf_token, "warning.approve", run)
 
 
 @router.post("/warnings/{warning_id}/discard")
 def discard(call: HandlerCall, warning_id: WarningId, csrf_token: Token = "") -> Response:
     """Bỏ bản nháp."""
-    request, db, principal = call
-    check_csrf(request, csrf_token)
-    warning = get_warning(db, warning_id)
-    assert principal.user is not None
-    with refusals(db, principal, "warning.discard", warning=warning_id):
-        service.discard(db, principal.actor, warning, now=clock.now(), role=principal.user.role)
-    return RedirectResponse(f"/warnings/{warning.id}?done=discarded", status_code=303)
+
+    def run(warning: WrWarning, role: str | None) -> str:
+        service.discard(call.db, call.principal.actor, warning, now=clock.now(), role=role)
+        return f"/warnings/{warning.id}?done=discarded"
+
+    return _warning_action(call, warning_id, csrf_token, "warning.discard", run)
 
 
-def _follow_up(
-    request: Request, db: Session, principal: Principal, warning_id: int, token: str, kind: str
-) -> Response:
-    check_csrf(request, token)
-    original = get_warning(db, warning_id)
-    assert principal.user is not None
-    with refusals(db, principal, f"warning.{kind.lower()}", warning=warning_id):
-        draft = service.follow_up(
-            db, principal.actor, original, kind, now=clock.now(), role=principal.user.role
-        )
-    return RedirectResponse(f"/warnings/{draft.id}/edit", status_code=303)
+# A follow-up of a warning in force (the last segment of its path) -> its CAP message type.
+FOLLOW_UPS = {"update": "Update", "cancel": "Cancel"}
 
 
 @router.post("/warnings/{warning_id}/update")
-def update(call: HandlerCall, warning_id: WarningId, csrf_token: Token = "") -> Response:
-    """Soạn bản cập nhật (CAP ``Update``) của một cảnh báo đang có hiệu lực."""
-    request, db, principal = call
-    return _follow_up(request, db, principal, warning_id, csrf_token, "Update")
-
-
 @router.post("/warnings/{warning_id}/cancel")
-def cancel(call: HandlerCall, warning_id: WarningId, csrf_token: Token = "") -> Response:
-    """Soạn bản hủy (CAP ``Cancel``) của một cảnh báo đang có hiệu lực."""
-    request, db, principal = call
-    return _follow_up(request, db, principal, warning_id, csrf_token, "Cancel")
+def follow_up(call: HandlerCall, warning_id: WarningId, csrf_token: Token = "") -> Response:
+    """Soạn bản cập nhật (CAP ``Update``, ``…/update``) hoặc bản hủy (CAP ``Cancel``,
+    ``…/cancel``) của một cảnh báo đang có hiệu lực, then open the draft for editing."""
+    action = call.request.url.path.rsplit("/", 1)[1]
+    kind = FOLLOW_UPS[action]
+
+    def run(original: WrWarning, role: str | None) -> str:
+        draft = service.follow_up(
+            call.db, call.principal.actor, original, kind, now=clock.now(), role=role
+        )
+        return f"/warnings/{draft.id}/edit"
+
+    return _warning_action(call, warning_id, csrf_token, f"warning.{action}", run)
