@@ -235,6 +235,37 @@ def test_citizen_reports_staff_answer_citizen_rates(
         staff.close()
 
 
+def test_a_late_commune_answer_keeps_the_citizens_choice(
+    browser: Any, live_server: Any, fr_data: dict[str, str]
+) -> None:
+    """The pin asks the server for its commune; when the answer arrives after the citizen has
+    picked a commune in the list, the citizen's choice stays (it once flipped back)."""
+    citizen = phone_context(browser)
+    try:
+        page = citizen.new_page()
+        watch = watch_page(page)
+        held: list[Any] = []
+        page.route("**/api/v1/geo/commune*", lambda route: held.append(route))
+        page.goto(live_server.url("/phan-anh/gui"))
+        page.click("#fr-geo")
+        expect(page.locator("#fr-lat")).to_have_value(re.compile(r"^12\.6676"))
+        expect(page.locator("#fr-commune")).to_have_attribute("data-state", "wait")
+        page.fill("#fr-area-filter", "buon ma thuot")
+        expect(page.locator("#fr-area")).to_have_value("24133")
+        assert held, "the commune of the pin was asked"
+        for route in held:
+            route.continue_()
+        box = page.locator("#fr-commune")
+        expect(box).to_have_attribute("data-state", "set")
+        # The late answer names the pin's own ward, not the one the citizen chose …
+        assert box.get_attribute("data-code") not in (None, "24133")
+        # … and the list keeps the citizen's choice.
+        expect(page.locator("#fr-area")).to_have_value("24133")
+        watch.assert_clean()
+    finally:
+        citizen.close()
+
+
 def test_public_list_and_validation_on_phone_and_desktop(
     browser: Any, live_server: Any, fr_data: dict[str, str], shots: Path
 ) -> None:

@@ -66,6 +66,9 @@
   // The commune the server will file the report under: asked of the server for every position
   // of the pin (the server decides, from its boundaries), the newest answer wins.
   var communeAsked = 0;
+  // The ask that was the newest when the citizen last chose a commune in the list: an answer
+  // to that ask or an older one arrives late and must not undo the citizen's choice.
+  var areaChosenAt = -1;
 
   function showCommune(lat, lon) {
     var box = document.getElementById("fr-commune");
@@ -106,7 +109,7 @@
       }
       // The list below follows the pin: the same commune the server will use.
       var select = document.getElementById("fr-area");
-      if (select && Array.prototype.some.call(select.options, function (o) {
+      if (select && areaChosenAt < ask && Array.prototype.some.call(select.options, function (o) {
         return o.value === found.code;
       })) {
         select.value = found.code;
@@ -125,6 +128,10 @@
     var ctl = baseMap(node, null);
     var map = ctl.map;
     var marker = null;
+    var area = document.getElementById("fr-area");
+    if (area) {
+      area.addEventListener("change", function () { areaChosenAt = communeAsked; });
+    }
 
     function place(lat, lon) {
       var fresh = !marker;
@@ -285,7 +292,10 @@
       var visible = Array.prototype.filter.call(select.options, function (o) {
         return o.value && !o.hidden;
       });
-      if (q && visible.length === 1) { select.value = visible[0].value; }
+      if (q && visible.length === 1 && select.value !== visible[0].value) {
+        select.value = visible[0].value;
+        select.dispatchEvent(new Event("change", { bubbles: true }));
+      }
     });
   }
 
