@@ -36,7 +36,10 @@ def get_db(request: Request) -> Iterator[Session]:
         session.close()
 
 
-DbSession = Annotated[Session, Depends(get_db)]
+# scope="function": the commit happens before the answer is sent. With FastAPI's default
+# ("request") it ran after, so a client could be told "stored" (or follow a redirect and read
+# the old state) before the commit, and a commit that failed was never reported.
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def get_settings_dep(request: Request) -> Settings:
