@@ -1,15 +1,21 @@
 """Small pieces the packs' actions and batch imports share: the bilingual refusal of one field,
-the refusal of a batch that touches another owner's rows, the fields of a located site,
-reading ids in chunks, a share in percent (and the attribute that reads one off two counts),
-and copying the same-named attributes of a row into a new record."""
+the refusal of a time outside the accepted range, the refusal of a batch that touches another
+owner's rows, a batch's outcome and its refused rows, the fields of a located site, reading ids
+in chunks, a share in percent (and the attribute that reads one off two counts), and copying
+the same-named attributes of a row into a new record."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Generic, NotRequired, TypedDict, TypeVar, overload
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Generic, NotRequired, TypedDict, TypeVar, cast, overload
 
+from ioc.core import clock
 from ioc.core.ownership import NotYourData
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 __all__ = [
     "CHUNK",
@@ -18,7 +24,9 @@ __all__ = [
     "LabelledFieldError",
     "Rate",
     "RateOf",
+    "Refused",
     "SiteFields",
+    "check_accepted",
     "check_move",
     "chunks",
     "refuse_foreign",
@@ -26,7 +34,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-E = TypeVar("E")
 
 #: How many ids one ``IN (…)`` query takes at the most.
 CHUNK = 500
@@ -65,10 +72,22 @@ class LabelledFieldError(FieldError):
         return f"{self.field}: {self.message} / {self.en}"
 
 
+class Refused:
+    """Base of the frozen dataclass that tells why one row (or cell) of a batch was refused:
+    where it is, the field and the messages. Its JSON form is its fields, by name."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form: the fields in their declared order."""
+        return asdict(cast("DataclassInstance", self))
+
+
+E = TypeVar("E", bound=Refused)
+
+
 @dataclass
 class BatchOutcome(Generic[E]):
-    """What a batch import did; subclasses add their counts. ``errors`` holds the refused rows
-    (or cells)."""
+    """What a batch import did; subclasses add their counts as fields. ``errors`` holds the
+    refused rows (or cells)."""
 
     errors: list[E] = field(default_factory=list)
 
@@ -76,6 +95,18 @@ class BatchOutcome(Generic[E]):
     def ok(self) -> bool:
         """True when nothing was refused."""
         return not self.errors
+
+    def counts(self) -> dict[str, Any]:
+        """The subclass's fields (its counts) by name, in their declared order."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "errors"}
+
+    def errors_json(self, most: int | None = None) -> list[dict[str, Any]]:
+        """The refused rows in JSON form (the first ``most`` of them when given)."""
+        return [e.as_dict() for e in self.errors[:most]]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form: :meth:`counts`, then the refused rows (``errors``)."""
+        return {**self.counts(), "errors": self.errors_json()}
 
 
 def check_move(
@@ -91,6 +122,19 @@ def check_move(
             "status",
             f"không chuyển được từ {current} sang {wanted}",
             f"cannot go from {current} to {wanted}",
+        )
+
+
+def check_accepted(
+    moment: datetime, field: str, refuse: Callable[[str, str, str], Exception]
+) -> None:
+    """Raise ``refuse(field, vi, en)`` when the aware ``moment`` lies outside the times the IOC
+    accepts (:func:`ioc.core.clock.accepted`); the messages give the range."""
+    if not clock.accepted(moment):
+        raise refuse(
+            field,
+            f"thời điểm ngoài khoảng cho phép {clock.RANGE_TEXT}",
+            f"time outside the accepted range {clock.RANGE_TEXT}",
         )
 
 

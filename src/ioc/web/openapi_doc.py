@@ -206,6 +206,24 @@ def query(name: str, schema: dict[str, Any], description: str = "") -> dict[str,
     return out
 
 
+def date_range(first: str, last: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The ``from`` and ``to`` query parameters of a range of local dates; ``first`` and
+    ``last`` say when each applies or what it defaults to."""
+    return (
+        query("from", WHEN, f"first local date ({first})"),
+        query("to", WHEN, f"last local date ({last})"),
+    )
+
+
+def answer_doc(model: type[BaseModel], description: str, *params: dict[str, Any]) -> dict[str, Any]:
+    """The route arguments (``responses``, ``openapi_extra``) of a route that answers ``model``
+    as JSON and reads the query parameters ``params`` (see :func:`query`) itself."""
+    out: dict[str, Any] = {"responses": {200: {"model": model, "description": description}}}
+    if params:
+        out["openapi_extra"] = {"parameters": list(params)}
+    return out
+
+
 # --------------------------------------------------------------------------- the document
 
 

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from ioc.core import clock, ownership
+from ioc.engines.actions_kit import same_named
 from ioc.packs.documents import ingest, queries, tasks
 from ioc.packs.documents.indicators import DocFigures
 from ioc.packs.documents.params import PageError, agency_by_code, parse_period, scope
@@ -27,7 +28,7 @@ from ioc.web.batch_doors import batch_door
 from ioc.web.batch_params import BatchCall, batch_opener
 from ioc.web.batches import answer, refuse
 from ioc.web.deps import DbSession, Ingestor, ViewerApi, forbid, write_scope
-from ioc.web.openapi_doc import WHEN, query
+from ioc.web.openapi_doc import answer_doc, date_range
 
 __all__ = ["router"]
 
@@ -80,33 +81,24 @@ async def post_documents(principal: Ingestor, db: DbSession, call: BatchOpened) 
     return answer(idempotent.finish(200 if result.ok else 422, result.as_dict()))
 
 
+# An agency's figures in the answer: its counts, then its rates (percent, null without one).
+_COUNTS = "incoming outgoing with_deadline on_time late overdue pending signed via_axis"
+_RATES = ("on_time_rate", "signature_rate", "electronic_rate")
+
+
 def _figures(f: DocFigures) -> dict[str, Any]:
-    return {
-        "incoming": f.incoming,
-        "outgoing": f.outgoing,
-        "with_deadline": f.with_deadline,
-        "on_time": f.on_time,
-        "late": f.late,
-        "overdue": f.overdue,
-        "pending": f.pending,
-        "signed": f.signed,
-        "via_axis": f.via_axis,
-        "on_time_rate": f.on_time_rate.value,
-        "signature_rate": f.signature_rate.value,
-        "electronic_rate": f.electronic_rate.value,
-    }
+    """The counts and rates of an agency (see ``_COUNTS`` and ``_RATES``)."""
+    return {**same_named(f, _COUNTS), **{name: getattr(f, name).value for name in _RATES}}
 
 
 @router.get(
     "/indicators",
     summary="Chỉ số xử lý văn bản theo cơ quan / figures per agency",
-    responses={200: {"model": FiguresAnswer, "description": "Figures per agency, ranked"}},
-    openapi_extra={
-        "parameters": [
-            query("from", WHEN, "first local date (default: 12 months ago)"),
-            query("to", WHEN, "last local date (default: today)"),
-        ]
-    },
+    **answer_doc(
+        FiguresAnswer,
+        "Figures per agency, ranked",
+        *date_range("default: 12 months ago", "default: today"),
+    ),
 )
 def indicators(
     request: Request,
@@ -144,7 +136,7 @@ def indicators(
 @router.get(
     "/tasks",
     summary="Nhiệm vụ được giao / directive tasks",
-    responses={200: {"model": TasksAnswer, "description": "Tasks and their state"}},
+    **answer_doc(TasksAnswer, "Tasks and their state"),
 )
 def task_list(
     request: Request,

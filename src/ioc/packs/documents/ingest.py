@@ -35,7 +35,7 @@ date alone means 00:00 local, and a deadline counted from it ends at the end of 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
@@ -49,9 +49,10 @@ from ioc.core.ownership import WriteScope
 from ioc.engines.actions_kit import (
     BatchOutcome,
     FieldError,
+    Refused,
+    check_accepted,
     chunks,
     refuse_foreign,
-    same_named,
 )
 from ioc.engines.ingestion.tabular import TableError, read_table
 from ioc.packs.documents.indicators import DeadlineError, parse_deadline
@@ -103,17 +104,13 @@ LIMITS = {"number": 100, "type": 100, "counterpart": 300, "source": 64, "summary
 
 
 @dataclass(frozen=True)
-class RowError:
+class RowError(Refused):
     """A refused row: its position (batch index from 0, or file row as Excel shows it)."""
 
     row: int
     field: str
     message: str
     en: str
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON form."""
-        return asdict(self)
 
     def text(self, *, file: bool) -> str:
         """``Dòng 3, cột Hạn xử lý: … (row 3, column deadline: …)``."""
@@ -136,14 +133,7 @@ class IngestReport(BatchOutcome[RowError]):
     def counts(self) -> dict[str, int]:
         """The created, updated and unchanged documents and the refused rows (as the audit
         row keeps them)."""
-        return {
-            **same_named(self, "created updated unchanged"),
-            "rejected": len({e.row for e in self.errors}),
-        }
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON form."""
-        return {**self.counts(), "errors": [e.as_dict() for e in self.errors]}
+        return {**super().counts(), "rejected": len({e.row for e in self.errors})}
 
 
 class _Bad(FieldError):
@@ -168,12 +158,8 @@ def _text(raw: Mapping[str, Any], key: str) -> str:
 def _moment(raw: Mapping[str, Any], key: str) -> tuple[datetime | None, bool]:
     """(aware datetime, date_only) from an ISO/``dd/mm/yyyy [HH:MM]`` text or a cell value."""
     moment, date_only = _read_moment(raw, key)
-    if moment is not None and not clock.accepted(moment):
-        raise _Bad(
-            key,
-            f"ngày giờ ngoài khoảng cho phép {clock.RANGE_TEXT}",
-            f"date/time outside the accepted range {clock.RANGE_TEXT}",
-        )
+    if moment is not None:
+        check_accepted(moment, key, _Bad)
     return moment, date_only
 
 

@@ -14,6 +14,9 @@ from ioc.engines.sector.catalog import load_sector
 from ioc.engines.sector.entities import Place
 from ioc.engines.sector.facilities import FigureOf, Register
 
+#: The education sector, as ``sector.yaml`` declares it.
+SECTOR: Final = load_sector("ioc.packs.education")
+
 
 @dataclass
 class School(Place):
@@ -24,8 +27,7 @@ class School(Place):
 
 
 #: The schools: add or update one (in the commune of its point when it has one), list them.
-SCHOOLS: Final = Register(load_sector("ioc.packs.education"), "School", School)
-SECTOR: Final = SCHOOLS.sector
+SCHOOLS: Final = Register(SECTOR, "School", School)
 SCHOOL_TYPE: Final = SCHOOLS.entity_type
 upsert_school: Final = SCHOOLS.upsert
 schools: Final = SCHOOLS.places

@@ -17,7 +17,7 @@ from __future__ import annotations
 import io
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Literal, Unpack
@@ -39,7 +39,7 @@ from ioc.core.series import (
     read_rollups,
     write_observations,
 )
-from ioc.engines.actions_kit import BatchOutcome, SiteFields, same_named
+from ioc.engines.actions_kit import BatchOutcome, Refused, SiteFields
 from ioc.engines.derive import enqueue_touched
 from ioc.engines.ingestion.parse import PayloadError, RawRow
 from ioc.engines.ingestion.service import ingest
@@ -318,7 +318,7 @@ def xlsx_template() -> bytes:
 
 
 @dataclass(frozen=True)
-class CellError:
+class CellError(Refused):
     """One refused cell (or row): sheet row number, column header, code and messages."""
 
     row: int
@@ -327,25 +327,15 @@ class CellError:
     message: str
     message_en: str
 
-    def as_dict(self) -> dict[str, Any]:
-        """JSON shape of the error."""
-        return asdict(self)
-
 
 @dataclass
 class ImportReport(BatchOutcome[CellError]):
-    """Outcome of a wide XLSX import: sample rows read, values sent, stored, refused cells."""
+    """Outcome of a wide XLSX import: sample rows read, values sent, stored, refused cells
+    (its JSON form: ``rows``, ``received``, ``stored``, ``errors``)."""
 
     rows: int = 0
     received: int = 0
     stored: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON shape of the report."""
-        return {
-            **same_named(self, "rows received stored"),
-            "errors": [e.as_dict() for e in self.errors],
-        }
 
 
 def _cell_text(cell: object) -> str:

@@ -28,14 +28,15 @@ def nearby_open(
     lat: float,
     lon: float,
     *,
+    limit: int = 5,
+    lang: str = "vi",
     now: datetime | None = None,
     radius_m: float | None = None,
     days: int | None = None,
-    limit: int = 5,
-    lang: str = "vi",
 ) -> list[dict[str, Any]]:
     """Open reports of ``category_code`` within the radius of (lat, lon), nearest first; each
-    is a public view plus ``distance_m`` and ``age_hours``."""
+    is a public view plus ``distance_m`` and ``age_hours``. ``now``, ``radius_m`` and
+    ``days`` stand in for the clock, the category's radius and the policy's days."""
     pol = service.policy()
     category = service.get_category(session, category_code)
     lat_f, lon_f = routing.check_point(lat, lon)

@@ -23,17 +23,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ioc.core.columns import TimelineStep, parent_key
+from ioc.core.columns import IdKey, TimelineStep, parent_key
 from ioc.core.db import Base
 from ioc.core.models import UTCDateTime
 
 
-class Category(Base):
+class Category(IdKey, Base):
     """Lĩnh vực phản ánh: a kind of problem, with its own deadlines and duplicate radius."""
 
     __tablename__ = "fr_categories"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name_vi: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
@@ -58,14 +57,13 @@ class Category(Base):
     updated_by: Mapped[str] = mapped_column(String(200), default="system")
 
 
-class RoutingRule(Base):
+class RoutingRule(IdKey, Base):
     """Quy tắc chuyển xử lý: category × commune -> responsible agency (either side may be
     "any", stored as NULL). The most specific rule wins; see ``routing.py``."""
 
     __tablename__ = "fr_routing_rules"
     __table_args__ = (UniqueConstraint("category_id", "area_code"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     category_id: Mapped[int | None] = mapped_column(
         ForeignKey("fr_categories.id", ondelete="CASCADE")
     )
@@ -75,12 +73,11 @@ class RoutingRule(Base):
     updated_by: Mapped[str] = mapped_column(String(200))
 
 
-class Report(Base):
+class Report(IdKey, Base):
     """Phản ánh: one citizen report and where it stands in the workflow."""
 
     __tablename__ = "fr_reports"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)  # PA-2026-000123
     category_id: Mapped[int] = mapped_column(ForeignKey("fr_categories.id"), index=True)
     description: Mapped[str] = mapped_column(Text)
@@ -127,7 +124,7 @@ class Report(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
-class Photo(Base):
+class Photo(IdKey, Base):
     """Ảnh của phản ánh: a verified, metadata-free image file under ``data_dir``.
 
     ``path`` is the file served after moderation (redacted when ``redacted``);
@@ -136,7 +133,6 @@ class Photo(Base):
 
     __tablename__ = "fr_photos"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_id: Mapped[int] = parent_key("fr_reports")
     path: Mapped[str] = mapped_column(String(300))
     original_path: Mapped[str] = mapped_column(String(300))
@@ -174,12 +170,11 @@ class ReportEvent(TimelineStep, Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-class ResponseTemplate(Base):
+class ResponseTemplate(IdKey, Base):
     """Mẫu trả lời: a reusable answer text for a status (and optionally one category)."""
 
     __tablename__ = "fr_templates"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
@@ -192,13 +187,12 @@ class ResponseTemplate(Base):
     updated_by: Mapped[str] = mapped_column(String(200))
 
 
-class ModerationEntry(Base):
+class ModerationEntry(IdKey, Base):
     """Nhật ký kiểm duyệt: what moderators did (hide, edit text, publish or redact a photo),
     with the text before an edit; visible to moderators only."""
 
     __tablename__ = "fr_moderation"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_id: Mapped[int] = parent_key("fr_reports")
     photo_id: Mapped[int | None] = mapped_column(ForeignKey("fr_photos.id", ondelete="CASCADE"))
     action: Mapped[str] = mapped_column(String(24))

@@ -26,7 +26,6 @@ from ioc.core import clock
 
 TTL = timedelta(hours=1)
 FOLDER = "fr-upload-slots"
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 
 
 @dataclass(frozen=True)
@@ -45,6 +44,10 @@ class KeptPhoto:
 
 def _root(data_dir: Path) -> Path:
     return Path(data_dir) / FOLDER
+
+
+# What a token handed out by :func:`save` looks like; anything else finds no slot.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 
 
 def _folder(data_dir: Path, token: str) -> Path | None:

@@ -18,12 +18,12 @@ import yaml
 
 from ioc.core import i18n
 
+# A link in a body, and the targets that stay links (internal paths).
+_LINK = re.compile(r"\[([^\]\n]+)\]\(([^)\s]+)\)")
+_INTERNAL = re.compile(r"^/[A-Za-z0-9/_.\-]*(\?[A-Za-z0-9=&_.\-]*)?$")
+# Whom a guide is for, and who may read it.
 ROLES: tuple[str, ...] = ("citizen", "leader", "operator", "agency_staff", "admin")
 PERMISSIONS = frozenset({"public", "view", "admin"})
-_LINK = re.compile(r"\[([^\]\n]+)\]\(([^)\s]+)\)")
-_BOLD = re.compile(r"\*\*([^*\n]+)\*\*")
-_INTERNAL = re.compile(r"^/[A-Za-z0-9/_.\-]*(\?[A-Za-z0-9=&_.\-]*)?$")
-_NUMBERED = re.compile(r"^\d+\.\s+(.*)$")
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,11 @@ def search(query: str) -> list[Guide]:
     """Guides containing every word of ``query``, ignoring case and Vietnamese diacritics."""
     words = i18n.fold(query).split()
     return [g for g in guides() if all(w in g.haystack() for w in words)]
+
+
+# The rest of the Markdown subset the renderer reads: bold text, an item of a numbered list.
+_BOLD = re.compile(r"\*\*([^*\n]+)\*\*")
+_NUMBERED = re.compile(r"^\d+\.\s+(.*)$")
 
 
 def _inline(text: str) -> str:

@@ -14,6 +14,9 @@ from ioc.engines.sector.catalog import load_sector
 from ioc.engines.sector.entities import Place
 from ioc.engines.sector.facilities import FigureOf, Register
 
+#: The health sector, as ``sector.yaml`` declares it.
+SECTOR: Final = load_sector("ioc.packs.health")
+
 
 @dataclass
 class Facility(Place):
@@ -23,8 +26,7 @@ class Facility(Place):
 
 
 #: The facilities: add or update one (in the commune of its point when it has one), list them.
-FACILITIES: Final = Register(load_sector("ioc.packs.health"), "MedicalFacility", Facility)
-SECTOR: Final = FACILITIES.sector
+FACILITIES: Final = Register(SECTOR, "MedicalFacility", Facility)
 FACILITY_TYPE: Final = FACILITIES.entity_type
 upsert_facility: Final = FACILITIES.upsert
 facilities: Final = FACILITIES.places

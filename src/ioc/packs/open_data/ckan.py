@@ -406,16 +406,13 @@ async def _answer(action: str, request: Request, db: Session, registry: Registry
     return JSONResponse({"help": help_url, "success": True, "result": result})
 
 
-# For the OpenAPI document (ioc.web.openapi_doc): the parameters a POST may carry, the envelope.
+# For the OpenAPI document (ioc.web.openapi_doc): the parameters a POST may carry (texts, whole
+# numbers, true/false), the envelope.
+_BOOLEAN: dict[str, Any] = {"type": "boolean"}
 _CKAN_PARAMS = obj(
-    id=TEXT,
-    q=TEXT,
-    fq=TEXT,
-    rows=INTEGER,
-    start=INTEGER,
-    sort=TEXT,
-    all_fields={"type": "boolean"},
-    include_datasets={"type": "boolean"},
+    **dict.fromkeys(("id", "q", "fq", "sort"), TEXT),
+    **dict.fromkeys(("rows", "start"), INTEGER),
+    **dict.fromkeys(("all_fields", "include_datasets"), _BOOLEAN),
 )
 _CKAN_DOC: dict[str, Any] = {
     "responses": {

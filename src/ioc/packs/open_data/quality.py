@@ -22,7 +22,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from ioc.core import freshness
 from ioc.core.models import DeadLetter, Entity, Indicator, Observation, Series
 from ioc.core.registry import DatasetQuality
+from ioc.engines.actions_kit import same_named
 
 WINDOW = timedelta(days=30)
 GOOD = 0.95
@@ -219,14 +220,31 @@ def _range(ind: Indicator) -> tuple[float | None, float | None]:
 
 @dataclass
 class _Tally:
-    """Counts of the series of a dataset over the window (see :class:`DatasetQuality`)."""
+    """What the :class:`DatasetQuality` of a dataset's series is computed from, added up series
+    by series: the time of the newest value (UNIX seconds) and the counts over the window."""
 
+    latest: int | None = None
     expected: int = 0
     present: int = 0
     accepted: int = 0
     refused: int = 0
     checked: int = 0
     passed: int = 0
+
+    def saw(self, ts: int) -> None:
+        """Keep ``ts`` as the newest value's time when it is newer."""
+        self.latest = ts if self.latest is None else max(self.latest, ts)
+
+    def inputs(self, zone: tzinfo | None) -> DatasetQuality:
+        """The quality inputs, times in ``zone`` (completeness is not measured when no value
+        was expected)."""
+        when = None if self.latest is None else datetime.fromtimestamp(self.latest, tz=zone)
+        return DatasetQuality(
+            latest=when,
+            expected=self.expected or None,
+            present=self.present if self.expected else None,
+            **same_named(self, "refused accepted checked passed"),
+        )
 
 
 def series_quality(
@@ -251,13 +269,12 @@ def series_quality(
     if entity_codes is not None:
         rows = [r for r in rows if r.subject_kind == "entity" and r.subject_code in entity_codes]
     now_ts = int(now.timestamp())
-    latest: int | None = None
     tally = _Tally()
     per_indicator: dict[int, list[int]] = defaultdict(list)
     for r in rows:
         per_indicator[r.indicator_id].append(r.id)
         if r.latest_ts is not None and r.latest_ts <= now_ts:
-            latest = r.latest_ts if latest is None else max(latest, r.latest_ts)
+            tally.saw(r.latest_ts)
     best: tuple[int, str, str] | None = None
     for ind_id, ids in per_indicator.items():
         ind = by_id[ind_id]
@@ -269,18 +286,8 @@ def series_quality(
         _tally_indicator(session, ind, ids, interval, now_ts, tally)
     needles = set(indicator_codes) if entity_codes is None else set(entity_codes)
     tally.refused += count_dead_letters(session, now, needles)
-    when = datetime.fromtimestamp(latest, tz=now.tzinfo) if latest is not None else None
-    inputs = DatasetQuality(
-        latest=when,
-        expected=tally.expected or None,
-        present=tally.present if tally.expected else None,
-        refused=tally.refused,
-        accepted=tally.accepted,
-        checked=tally.checked,
-        passed=tally.passed,
-    )
     frequency, label = (best[1], best[2]) if best else ("P1D", "end")
-    return inputs, frequency, label
+    return tally.inputs(now.tzinfo), frequency, label
 
 
 def _tally_indicator(

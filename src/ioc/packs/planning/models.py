@@ -15,24 +15,22 @@ from sqlalchemy import (
     Date,
     Float,
     Index,
-    Integer,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ioc.core.columns import parent_key
+from ioc.core.columns import IdKey, parent_key
 from ioc.core.db import Base
 from ioc.core.models import UTCDateTime
 
 
-class PlPlan(Base):
+class PlPlan(IdKey, Base):
     """Đồ án quy hoạch: one approved plan (its decision), valid over a period."""
 
     __tablename__ = "pl_plans"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(100), unique=True)  # the decision number, folded
     name: Mapped[str] = mapped_column(String(500))
     decision_number: Mapped[str] = mapped_column(String(100))
@@ -44,7 +42,7 @@ class PlPlan(Base):
     imported_by: Mapped[str] = mapped_column(String(200))
 
 
-class PlZone(Base):
+class PlZone(IdKey, Base):
     """Khu/ô quy hoạch: a zone of a plan with its land use and limits."""
 
     __tablename__ = "pl_zones"
@@ -53,7 +51,6 @@ class PlZone(Base):
         Index("ix_pl_zones_bbox", "min_lon", "min_lat", "max_lon", "max_lat"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     plan_id: Mapped[int] = parent_key("pl_plans")
     zone_code: Mapped[str] = mapped_column(String(64))
     land_use: Mapped[str] = mapped_column(String(200))
@@ -66,14 +63,13 @@ class PlZone(Base):
     max_lat: Mapped[float] = mapped_column(Float)
 
 
-class PlAsset(Base):
+class PlAsset(IdKey, Base):
     """Tài sản hạ tầng: a street light, drain, water main, public toilet, bin … (a point or a
     line), owned by an agency, with a status."""
 
     __tablename__ = "pl_assets"
     __table_args__ = (Index("ix_pl_assets_bbox", "min_lon", "min_lat", "max_lon", "max_lat"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     kind: Mapped[str] = mapped_column(String(32), index=True)
     name: Mapped[str] = mapped_column(String(300))
@@ -92,14 +88,13 @@ class PlAsset(Base):
     updated_by: Mapped[str] = mapped_column(String(200))
 
 
-class PlAssetReport(Base):
+class PlAssetReport(IdKey, Base):
     """A field report about an asset (the report lives in the field-reports pack; its code is
     the link)."""
 
     __tablename__ = "pl_asset_reports"
     __table_args__ = (UniqueConstraint("asset_id", "report_code"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     asset_id: Mapped[int] = parent_key("pl_assets")
     report_code: Mapped[str] = mapped_column(String(32), index=True)
     linked_at: Mapped[datetime] = mapped_column(UTCDateTime)

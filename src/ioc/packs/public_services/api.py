@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ioc.core import ownership
 from ioc.core.audit import Actor
+from ioc.engines.actions_kit import same_named
 from ioc.packs.public_services import scores
 from ioc.packs.public_services.indices import CHANNELS, STATUSES, Scorecard
 from ioc.packs.public_services.ingest import ingest_batch
@@ -33,8 +34,10 @@ from ioc.web.openapi_doc import (
     INTEGER,
     TEXT,
     WHEN,
+    answer_doc,
     array,
     batch_responses,
+    date_range,
     json_body,
     obj,
     one_of,
@@ -214,38 +217,28 @@ def card_json(card: Scorecard) -> dict[str, Any]:
             }
             for k, r in card.indicators.items()
         },
-        "counts": {
-            "received": card.counters.received,
-            "finished": card.counters.finished,
-            "on_time": card.counters.on_time,
-            "late": card.counters.late,
-            "undetermined": card.counters.undetermined,
-        },
+        "counts": same_named(card.counters, "received finished on_time late undetermined"),
     }
 
 
 @router.get(
     "/scores",
     summary="Điểm Bộ chỉ số 766 / QĐ 766 scores",
-    responses={200: {"model": ScoresAnswer, "description": "A scorecard or a ranking"}},
-    openapi_extra={
-        "parameters": [
-            query("period", one_of("month", "quarter", "year", "range"), "default: month"),
-            query("month", TEXT, "YYYY-MM (period=month)"),
-            query("quarter", TEXT, "YYYY-Qn (period=quarter)"),
-            query("year", INTEGER, "period=year"),
-            query("from", WHEN, "first local date (period=range)"),
-            query("to", WHEN, "last local date (period=range)"),
-        ]
-    },
+    **answer_doc(
+        ScoresAnswer,
+        "A scorecard or a ranking",
+        query("period", one_of("month", "quarter", "year", "range"), "default: month"),
+        query("month", TEXT, "YYYY-MM (period=month)"),
+        query("quarter", TEXT, "YYYY-Qn (period=quarter)"),
+        query("year", INTEGER, "period=year"),
+        *date_range("period=range", "period=range"),
+    ),
 )
 def get_scores(
     request: Request,
     db: DbSession,
     principal: ViewerApi,
-    agency: str | None = None,
-    area: str | None = None,
-    procedure: str | None = None,
+    scope: Annotated[scores.Scope, Depends()],
     by: Annotated[str | None, Query(pattern="^(agency|area)$")] = None,
 ) -> JSONResponse:
     """Scorecard of a scope (``agency``, ``area``, ``procedure``) over a period (``period`` =
@@ -257,7 +250,6 @@ def get_scores(
         return JSONResponse(
             {"detail": f"{exc.message} / {exc.en}", "field": exc.field}, status_code=422
         )
-    scope = scores.Scope(agency=agency, area=area, procedure=procedure)
     out: dict[str, Any] = {"period": period.params()}
     if by is None:
         out["scorecard"] = card_json(scores.scorecard_for(db, scope, period))

@@ -16,18 +16,18 @@ from datetime import datetime
 from sqlalchemy import Boolean, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ioc.core.columns import IdKey, count_column
 from ioc.core.db import Base
 from ioc.core.models import UTCDateTime
 
 __all__ = ["PsDossier", "PsFeedback", "PsProcedure", "PsStat"]
 
 
-class PsProcedure(Base):
+class PsProcedure(IdKey, Base):
     """Thủ tục hành chính: one procedure of the province's catalogue."""
 
     __tablename__ = "ps_procedures"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(500))
     field: Mapped[str] = mapped_column(String(200), default="")
@@ -41,7 +41,7 @@ class PsProcedure(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class PsDossier(Base):
+class PsDossier(IdKey, Base):
     """Hồ sơ TTHC: the latest known state of one dossier, plus derived columns."""
 
     __tablename__ = "ps_dossiers"
@@ -54,7 +54,6 @@ class PsDossier(Base):
         Index("ix_ps_dossiers_recv_month", "recv_month"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     procedure_code: Mapped[str] = mapped_column(String(64), index=True)
     procedure_name: Mapped[str] = mapped_column(String(500))
@@ -66,8 +65,8 @@ class PsDossier(Base):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     time_limit_days: Mapped[int | None] = mapped_column(Integer)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    supplement_count: Mapped[int] = mapped_column(Integer, default=0)
-    supplement_days: Mapped[int] = mapped_column(Integer, default=0)
+    supplement_count: Mapped[int] = count_column()
+    supplement_days: Mapped[int] = count_column()
     supplement_open: Mapped[bool] = mapped_column(Boolean, default=False)
     result_kind: Mapped[str | None] = mapped_column(String(12))
     fee_required: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -106,33 +105,32 @@ class PsStat(Base):
     area_code: Mapped[str] = mapped_column(String(16), primary_key=True)
     procedure_code: Mapped[str] = mapped_column(String(64), primary_key=True)
     month: Mapped[int] = mapped_column(Integer, primary_key=True)
-    received: Mapped[int] = mapped_column(Integer, default=0)
-    online: Mapped[int] = mapped_column(Integer, default=0)
-    online_counted: Mapped[int] = mapped_column(Integer, default=0)
-    sync_known: Mapped[int] = mapped_column(Integer, default=0)
-    synced: Mapped[int] = mapped_column(Integer, default=0)
-    fee: Mapped[int] = mapped_column(Integer, default=0)
-    paid_online: Mapped[int] = mapped_column(Integer, default=0)
-    reused: Mapped[int] = mapped_column(Integer, default=0)
-    finished: Mapped[int] = mapped_column(Integer, default=0)
-    on_time: Mapped[int] = mapped_column(Integer, default=0)
-    late: Mapped[int] = mapped_column(Integer, default=0)
-    late_supplements: Mapped[int] = mapped_column(Integer, default=0)
-    undetermined: Mapped[int] = mapped_column(Integer, default=0)
-    e_result: Mapped[int] = mapped_column(Integer, default=0)
-    digitised: Mapped[int] = mapped_column(Integer, default=0)
-    complaint: Mapped[int] = mapped_column(Integer, default=0)
-    handling_sum: Mapped[int] = mapped_column(Integer, default=0)
-    handling_n: Mapped[int] = mapped_column(Integer, default=0)
+    received: Mapped[int] = count_column()
+    online: Mapped[int] = count_column()
+    online_counted: Mapped[int] = count_column()
+    sync_known: Mapped[int] = count_column()
+    synced: Mapped[int] = count_column()
+    fee: Mapped[int] = count_column()
+    paid_online: Mapped[int] = count_column()
+    reused: Mapped[int] = count_column()
+    finished: Mapped[int] = count_column()
+    on_time: Mapped[int] = count_column()
+    late: Mapped[int] = count_column()
+    late_supplements: Mapped[int] = count_column()
+    undetermined: Mapped[int] = count_column()
+    e_result: Mapped[int] = count_column()
+    digitised: Mapped[int] = count_column()
+    complaint: Mapped[int] = count_column()
+    handling_sum: Mapped[int] = count_column()
+    handling_n: Mapped[int] = count_column()
 
 
-class PsFeedback(Base):
+class PsFeedback(IdKey, Base):
     """Phản ánh, kiến nghị về TTHC: one feedback item and its handling."""
 
     __tablename__ = "ps_feedback"
     __table_args__ = (Index("ix_ps_feedback_agency_month", "agency_code", "recv_month"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     dossier_code: Mapped[str | None] = mapped_column(String(64))
     agency_code: Mapped[str] = mapped_column(String(64))

@@ -27,17 +27,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ioc.core.columns import TimelineStep, parent_key
+from ioc.core.columns import IdKey, TimelineStep, parent_key
 from ioc.core.db import Base
 from ioc.core.models import UTCDateTime
 
 
-class Campaign(Base):
+class Campaign(IdKey, Base):
     """Đợt báo cáo: a round of periodic (annual, quarterly) or ad-hoc reporting."""
 
     __tablename__ = "rp_campaigns"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(String(500))
     year: Mapped[int] = mapped_column(Integer, index=True)
     cycle: Mapped[str] = mapped_column(String(16))  # annual | quarterly | ad_hoc
@@ -56,13 +55,12 @@ class Campaign(Base):
     created_by: Mapped[str] = mapped_column(String(200))
 
 
-class Submission(Base):
+class Submission(IdKey, Base):
     """Báo cáo của một đơn vị: its state and the filled sections (JSON)."""
 
     __tablename__ = "rp_submissions"
     __table_args__ = (UniqueConstraint("campaign_id", "agency_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     campaign_id: Mapped[int] = parent_key("rp_campaigns")
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     # not_started | draft | submitted | returned | accepted
@@ -87,12 +85,11 @@ class SubmissionEvent(TimelineStep, Base):
     comment: Mapped[str] = mapped_column(Text, default="")
 
 
-class Attachment(Base):
+class Attachment(IdKey, Base):
     """Tệp đính kèm of a submission."""
 
     __tablename__ = "rp_attachments"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     submission_id: Mapped[int] = parent_key("rp_submissions")
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(100))
@@ -102,13 +99,12 @@ class Attachment(Base):
     uploaded_by: Mapped[str] = mapped_column(String(200))
 
 
-class Reminder(Base):
+class Reminder(IdKey, Base):
     """Nhắc hạn: one reminder to one agency (kind ``before_5``, ``after_1`` …)."""
 
     __tablename__ = "rp_reminders"
     __table_args__ = (UniqueConstraint("campaign_id", "agency_id", "kind"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     campaign_id: Mapped[int] = parent_key("rp_campaigns")
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     kind: Mapped[str] = mapped_column(String(16))
@@ -117,13 +113,12 @@ class Reminder(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class MaturityAssessment(Base):
+class MaturityAssessment(IdKey, Base):
     """Tự đánh giá mức độ trưởng thành đô thị thông minh for one year."""
 
     __tablename__ = "rp_maturity_assessments"
     __table_args__ = (UniqueConstraint("year", "criteria_set"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     year: Mapped[int] = mapped_column(Integer)
     criteria_set: Mapped[str] = mapped_column(String(64))
     overall_score: Mapped[float | None] = mapped_column(Float)
@@ -132,13 +127,12 @@ class MaturityAssessment(Base):
     updated_by: Mapped[str] = mapped_column(String(200))
 
 
-class MaturityScore(Base):
+class MaturityScore(IdKey, Base):
     """One criterion's score (0–max) with its evidence."""
 
     __tablename__ = "rp_maturity_scores"
     __table_args__ = (UniqueConstraint("assessment_id", "criterion"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     assessment_id: Mapped[int] = parent_key("rp_maturity_assessments")
     criterion: Mapped[str] = mapped_column(String(32))
     score: Mapped[float] = mapped_column(Float)

@@ -348,11 +348,13 @@ class Stats:
 def incidents(
     session: Session,
     start: datetime,
-    end: datetime,
+    end: datetime | None = None,
     kind: str | None = None,
     area: str | None = None,
 ) -> list[StIncident]:
-    """Incidents of the period (newest first), optionally of one kind or commune."""
+    """Incidents from ``start`` until ``end`` (default: now), newest first, optionally of one
+    kind or commune."""
+    end = end or clock.now()
     stmt = select(StIncident).where(StIncident.occurred_at >= start, StIncident.occurred_at < end)
     if kind:
         stmt = stmt.where(StIncident.kind == kind)

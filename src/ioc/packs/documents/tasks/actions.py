@@ -5,7 +5,7 @@ event and an audit row, in the caller's transaction."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,22 +36,22 @@ __all__ = [
     "reopen",
 ]
 
+R = TypeVar("R")
+
+
+def _stored(session: Session, row: R) -> R:
+    """``row`` added to the session and flushed, so that it has its ``id``."""
+    session.add(row)
+    session.flush()
+    return row
+
 
 def _event(
     session: Session, doer: Doer, task: Task, kind: str, at: datetime, **values: Any
 ) -> TaskEvent:
-    event = TaskEvent(
-        task_id=task.id,
-        at=at,
-        kind=kind,
-        actor=doer.actor.label,
-        actor_user_id=doer.actor.user_id,
-        **values,
-    )
-    session.add(event)
     task.last_update_at = at
-    session.flush()
-    return event
+    by = {"actor": doer.actor.label, "actor_user_id": doer.actor.user_id}
+    return _stored(session, TaskEvent(task_id=task.id, at=at, kind=kind, **by, **values))
 
 
 def _report_work(
@@ -96,25 +96,25 @@ def create_directive(
     """Ghi nhận văn bản chỉ đạo: number, date, issuer and summary (all required)."""
     check(doer, "directive")
     at = at or clock.now()
-    number = clean(number, "number", "số ký hiệu", 100, required=True)
-    issuer = clean(issuer, "issuer", "cơ quan ban hành", 300, required=True)
-    summary = clean(summary, "summary", "trích yếu", 4000, required=True)
-    signer = clean(signer, "signer", "người ký", 200, required=False)
+    texts = {  # each cleaned, under its column's name
+        "number": clean(number, "number", "số ký hiệu", 100, required=True),
+        "issuer": clean(issuer, "issuer", "cơ quan ban hành", 300, required=True),
+        "summary": clean(summary, "summary", "trích yếu", 4000, required=True),
+        "signer": clean(signer, "signer", "người ký", 200, required=False),
+    }
     if issued_on > at.astimezone(clock.local_zone()).date():
         raise TaskError("Ngày ban hành ở tương lai", "issue date is in the future", "issued_on")
-    directive = Directive(
-        number=number,
-        issued_on=issued_on,
-        issuer=issuer,
-        summary=summary,
-        signer=signer,
-        created_at=at,
-        created_by=doer.actor.label,
+    directive = _stored(
+        session,
+        Directive(**texts, issued_on=issued_on, created_at=at, created_by=doer.actor.label),
     )
-    session.add(directive)
-    session.flush()
     audit.record(
-        session, doer.actor, "doc.directive.create", "doc_directive", directive.id, number=number
+        session,
+        doer.actor,
+        "doc.directive.create",
+        "doc_directive",
+        directive.id,
+        number=texts["number"],
     )
     return directive
 
@@ -158,8 +158,7 @@ def assign_task(
         assigned_at=at,
         last_update_at=at,
     )
-    session.add(task)
-    session.flush()
+    _stored(session, task)
     _event(session, doer, task, "assign", at, new_due_at=due, note=title[:500])
     audit.record(
         session,

@@ -12,6 +12,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from ioc.core import clock, i18n
+from ioc.engines.actions_kit import check_accepted
 from ioc.packs.field_reports.open311.formats import FORMATS, error_response
 
 JURISDICTION_ID = "daklak.gov.vn"
@@ -104,12 +105,7 @@ def parse_w3c(value: str, field: str) -> datetime:
         ) from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=clock.local_zone())
-    if not clock.accepted(parsed):
-        raise bad(
-            field,
-            f"ngoài khoảng cho phép {clock.RANGE_TEXT}",
-            f"out of the accepted range {clock.RANGE_TEXT}",
-        )
+    check_accepted(parsed, field, bad)
     return parsed.astimezone(UTC)
 
 

@@ -8,8 +8,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any, Final
 
-from ioc.core import clock, i18n
-from ioc.engines.actions_kit import FieldError
+from ioc.core import i18n
+from ioc.engines.actions_kit import FieldError, check_accepted
 
 __all__ = [
     "HEADER_ALIASES",
@@ -148,12 +148,7 @@ def time_field(
         raise Invalid(name, "phải là thời điểm ISO 8601", "must be an ISO 8601 time")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
-    if not clock.accepted(moment):
-        raise Invalid(
-            name,
-            f"thời điểm ngoài khoảng cho phép {clock.RANGE_TEXT}",
-            f"time outside the accepted range {clock.RANGE_TEXT}",
-        )
+    check_accepted(moment, name, Invalid)
     return moment.astimezone(UTC)
 
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
-from ioc.engines.actions_kit import BatchOutcome, same_named
+from ioc.engines.actions_kit import BatchOutcome, Refused, same_named
 
 __all__ = ["IngestReport", "RowProblem"]
 
 
 @dataclass(frozen=True)
-class RowProblem:
+class RowProblem(Refused):
     """One invalid row: section, row number, dossier id, field, Vietnamese and English text."""
 
     section: str
@@ -21,10 +21,6 @@ class RowProblem:
     field: str
     message: str
     message_en: str
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON shape of the problem."""
-        return asdict(self)
 
 
 @dataclass
@@ -53,6 +49,6 @@ class IngestReport(BatchOutcome[RowProblem]):
             **same_named(self, "inserted updated unchanged stale procedures feedback"),
             "rejected": len({(e.section, e.row) for e in self.errors}),
             "mode": "atomic" if self.atomic else "partial",
-            "errors": [e.as_dict() for e in self.errors[:1000]],
+            "errors": self.errors_json(1000),
             "errors_truncated": len(self.errors) > 1000,
         }
