@@ -152,7 +152,7 @@ def test_area_series(client: TestClient, ingest_token: str, factory: sessionmake
 def test_derived_indicator_refused(client: TestClient, station: str, ingest_token: str) -> None:
     r = client.post(
         URL,
-        json={"observations": [obs(indicator="vn_aqi_hour", value=50)]},
+        json={"observations": [obs(indicator="vn_wqi", value=50)]},
         headers=auth(ingest_token),
     )
     assert r.status_code == 422

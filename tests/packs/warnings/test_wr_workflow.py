@@ -197,14 +197,22 @@ def test_automatic_drafts_from_alerts(factory: sessionmaker[Session]) -> None:
     with factory() as s, s.begin():
         aqi_long = _rule_alert(
             s,
-            {"query": {"indicator": "vn_aqi_hour"}, "params": {"op": ">", "threshold": 150}},
+            {
+                "kind": "record",
+                "query": {"source": "environment.aqi_hour"},
+                "params": {"op": ">", "threshold": 150},
+            },
             area_code="24133",
             value=215.0,
             started=timedelta(hours=2, minutes=5),
         )
         _rule_alert(  # poor for only 30 minutes: no draft yet
             s,
-            {"query": {"indicator": "vn_aqi_hour"}, "params": {"op": ">", "threshold": 150}},
+            {
+                "kind": "record",
+                "query": {"source": "environment.aqi_hour"},
+                "params": {"op": ">", "threshold": 150},
+            },
             area_code="24169",
             started=timedelta(minutes=30),
         )

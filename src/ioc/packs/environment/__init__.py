@@ -108,4 +108,6 @@ def manifest() -> PackManifest:
             service.DERIVE_KIND: service.recompute_station,
             water.DERIVE_KIND: water.recompute_wqi,
         },
+        # The AQI alert rules read each station's newest hourly index from env_aqi.
+        record_sources={"aqi_hour": lazy(f"{__name__}.queries", "aqi_hour_records")},
     )

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ioc.core import clock, i18n
 from ioc.core.registry import Tile, TileTrend
-from ioc.core.series import DAY, HOUR, day_bucket, hour_bucket, read_hourly_means, read_rollups
+from ioc.core.series import DAY, HOUR, day_bucket, hour_bucket, read_hourly_means
 from ioc.packs.environment import aqi, queries, service
 from ioc.packs.environment.queries import MAP_PLACES, script_json
 from ioc.web.deps import DbSession, Principal, Public, Viewer, request_language
@@ -44,28 +44,23 @@ def overview_tile(session: Session, lang: str) -> Tile:
         color=cat.color,
         text_color=cat.text_color,
         lines=lines,
-        trend=_daily_worst_aqi(session, [s["code"] for s in summaries], lang),
+        trend=_daily_worst_aqi(session, lang),
     )
 
 
 TREND_DAYS = 14
 
 
-def _daily_worst_aqi(session: Session, codes: list[str], lang: str) -> TileTrend | None:
+def _daily_worst_aqi(session: Session, lang: str) -> TileTrend | None:
     """The highest hourly VN_AQI of any station on each of the last ``TREND_DAYS`` local days
-    (today so far last), from the day rollups of the derived hourly series."""
-    series = service.pollutant_series(session, codes)
-    sids = [by[service.AQI_HOUR].id for by in series.values() if service.AQI_HOUR in by]
-    if not sids:
-        return None
+    (today so far last), from the hourly indices in ``env_aqi``."""
     offset = clock.fixed_offset_seconds()
     today = day_bucket(int(clock.now().timestamp()), offset)
     first = today - (TREND_DAYS - 1) * DAY
-    worst: dict[int, float] = {}
-    for buckets in read_rollups(session.connection(), "day", sids, first, today + DAY).values():
-        for b in buckets:
-            worst[b.start] = max(worst.get(b.start, b.vmax), b.vmax)
-    values = tuple(worst.get(first + i * DAY) for i in range(TREND_DAYS))
+    worst = queries.daily_worst(session, first, today + DAY, offset)
+    values = tuple(
+        None if (v := worst.get(first + i * DAY)) is None else float(v) for i in range(TREND_DAYS)
+    )
     if sum(v is not None for v in values) < 2:
         return None
     return TileTrend(
@@ -82,21 +77,18 @@ def _map_page(request: Request, db: Session, principal: Principal, public: bool)
     summaries = queries.station_summaries(db, lang)
     prefix = "/public/air" if public else "/environment/stations"
     markers = queries.map_markers(summaries, prefix)
-    # Last 7 days of hourly VN_AQI for every station, from the derived series' rollups.
+    # Last 7 days of hourly VN_AQI (labels of the hours starting in the window) for every
+    # station that has an index.
     now = int(clock.now().timestamp())
-    series = service.pollutant_series(db, [s["code"] for s in summaries])
-    aqi_sids = {
-        code: by[service.AQI_HOUR].id for code, by in series.items() if service.AQI_HOUR in by
-    }
-    buckets = read_rollups(db.connection(), "hour", aqi_sids.values(), now - 7 * DAY, now + HOUR)
-    names = {s["code"]: s["name"] for s in summaries}
+    by_station = queries.hourly_by_station(db, now - 7 * DAY + HOUR, now + HOUR)
     chart = {
         "series": [
             {
-                "name": names[code],
-                "data": [[queries.iso_local(b.start + HOUR), b.vmax] for b in buckets[sid]],
+                "name": s["name"],
+                "data": [[queries.iso_local(ts), v] for ts, v in by_station.get(s["code"], [])],
             }
-            for code, sid in aqi_sids.items()
+            for s in summaries
+            if s["aqi"] is not None
         ],
         "yName": "VN_AQI",
         # Above 100 the air is "Kém", above 150 "Xấu" (QĐ 1459 Table 1).

@@ -1,5 +1,7 @@
-"""Reads shared by the environment API and pages: station summaries with their newest VN_AQI,
-map markers, the commune choropleth, and the JSON-ready shapes of stations and index values."""
+"""Reads shared by the environment API, pages and alert rules: station summaries with their
+newest VN_AQI, map markers, the commune choropleth, the map chart and tile trend from
+``env_aqi``, the record source of the AQI alert rules, and the JSON-ready shapes of stations
+and index values."""
 
 from __future__ import annotations
 
@@ -8,13 +10,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ioc.core import clock, i18n
 from ioc.core.communes import communes
 from ioc.core.models import Area, Entity
+from ioc.core.registry import RecordSample
+from ioc.core.series import DAY
 from ioc.engines.actions_kit import same_named
 from ioc.packs.environment import aqi, service
+from ioc.packs.environment.models import AirQualityIndex
 
 STALE_AFTER_SECONDS = 3 * 3600  # an index older than this is shown as "no current data"
 
@@ -40,8 +46,6 @@ def point_json(point: service.AqiPoint, lang: str = "vi") -> dict[str, Any]:
 
 def area_names(session: Session, codes: set[str]) -> dict[str, str]:
     """Current names of administrative units by code."""
-    from sqlalchemy import select
-
     if not codes:
         return {}
     rows = session.execute(
@@ -81,6 +85,75 @@ def station_summaries(session: Session, lang: str) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def _active_station_rows(*columns: Any) -> Any:
+    """``SELECT columns`` of the hourly indices of active air stations (filters to add)."""
+    return (
+        select(*columns)
+        .join(Entity, Entity.id == AirQualityIndex.entity_id)
+        .where(
+            Entity.type == service.STATION_TYPE,
+            Entity.active,
+            AirQualityIndex.resolution == "hour",
+        )
+    )
+
+
+def hourly_by_station(session: Session, lo: int, hi: int) -> dict[str, list[tuple[int, int]]]:
+    """``{station code: [(label, index), …]}``: hourly VN_AQI with ``lo <= label <= hi`` of
+    every active air station, oldest first (the map page's 7-day chart)."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    rows = session.execute(
+        _active_station_rows(Entity.code, AirQualityIndex.ts, AirQualityIndex.aqi)
+        .where(AirQualityIndex.ts >= lo, AirQualityIndex.ts <= hi)
+        .order_by(Entity.code, AirQualityIndex.ts)
+    )
+    for code, ts, index in rows:
+        out.setdefault(code, []).append((ts, index))
+    return out
+
+
+def daily_worst(session: Session, first: int, end: int, offset: int) -> dict[int, int]:
+    """``{local midnight: highest hourly VN_AQI of any active station that day}`` for the days
+    starting in ``[first, end)``. An hour belongs to the day its interval lies in: the hour
+    labelled 24:00 (the next day's 00:00) closes the day before, as in the day rollups."""
+    # Hour-ending labels: the covered hour starts at ts - 1 rounded down, hence ts - 1 here.
+    day = ((AirQualityIndex.ts - 1 + offset) // DAY).label("day")
+    rows = session.execute(
+        _active_station_rows(day, func.max(AirQualityIndex.aqi))
+        .where(AirQualityIndex.ts > first, AirQualityIndex.ts <= end)
+        .group_by(day)
+    )
+    return {int(d) * DAY - offset: int(worst) for d, worst in rows}
+
+
+def aqi_hour_records(session: Session, now: datetime) -> list[RecordSample]:
+    """Record source ``environment.aqi_hour`` (the AQI alert rules): one sample per active air
+    station whose newest hourly VN_AQI is at most :data:`service.RECORD_MAX_AGE_S` old, valued
+    in that index. Labelled like a threshold rule's instance on a station (``subject``,
+    ``area``, ``agency``) plus ``name``, which the annotations' ``{{ name }}`` shows."""
+    now_ts = int(now.timestamp())
+    newest: dict[int, tuple[int, int]] = {}
+    rows = session.execute(
+        _active_station_rows(
+            AirQualityIndex.entity_id, AirQualityIndex.ts, AirQualityIndex.aqi
+        ).where(AirQualityIndex.ts >= now_ts - service.RECORD_MAX_AGE_S)
+    )
+    for eid, ts, index in rows:
+        if eid not in newest or ts > newest[eid][0]:
+            newest[eid] = (ts, index)
+    if not newest:
+        return []
+    out = []
+    for e in session.execute(select(Entity).where(Entity.id.in_(list(newest)))).scalars():
+        labels = {"subject": e.code, "name": e.name}
+        if e.area_code:
+            labels["area"] = e.area_code
+        if e.agency_code:
+            labels["agency"] = e.agency_code
+        out.append(RecordSample(labels=labels, value=float(newest[e.id][1])))
+    return sorted(out, key=lambda r: r.labels["subject"])
 
 
 def map_markers(summaries: list[dict[str, Any]], url_prefix: str) -> list[dict[str, Any]]:

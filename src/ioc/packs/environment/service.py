@@ -1,5 +1,5 @@
-"""Air-quality service: stations, VN_AQI derivation after commit, and the reads pages and APIs
-use.
+"""Air-quality service: stations, VN_AQI derivation after commit, and the reads pages, APIs and
+alert rules use.
 
 VN_AQI is derived after ingestion (HTTP, file import, MQTT, NGSI-LD: every writer goes through
 the series store), from the hourly rollups: a listener on the series store queues the work
@@ -8,9 +8,13 @@ engine (``ioc.engines.derive``) when that transaction commits, and the engine re
 index (``recompute_station``) in its own transaction, so a batch is never slowed down by the
 index and never loses it.
 
-Each result is stored twice: in ``env_aqi`` with its dominant pollutant and sub-indices (the
-station pages and the API read it) and as the series ``vn_aqi_hour`` / ``vn_aqi_day`` (value
-only), whose rollups feed the charts and tile trend and whose values the alert rules read.
+Each result has one home, the table ``env_aqi`` (hourly and daily index with its dominant
+pollutant and sub-indices); no series is written for it. Everything reads it there: the
+station pages and the API (:func:`aqi_points`, :func:`latest_points`), the map chart and the
+overview tile's trend (``queries.hourly_by_station``, ``queries.daily_worst``), and the AQI
+alert rules through the record source ``environment.aqi_hour`` (``queries.aqi_hour_records``).
+The hourly indices of a span are computed together with numpy (``aqi_vector``), equal hour by
+hour to the scalar reference ``aqi.hourly_aqi``.
 """
 
 from __future__ import annotations
@@ -29,25 +33,25 @@ from ioc.core.models import Area, Entity, Indicator, Series
 from ioc.core.series import (
     DAY,
     HOUR,
-    SeriesResolver,
     WriteResult,
     day_bucket,
     hour_bucket,
     read_hourly_means,
-    write_observations,
 )
 from ioc.engines import geo
 from ioc.engines.actions_kit import SiteFields
 from ioc.engines.derive import enqueue_touched
 from ioc.packs.environment import aqi
 from ioc.packs.environment.aqi import Category
+from ioc.packs.environment.aqi_vector import hourly_aqi_run
 from ioc.packs.environment.models import AirQualityIndex
 
 PACK = "environment"
 STATION_TYPE = "AirQualityStation"
 POLLUTANTS = aqi.POLLUTANTS
-AQI_HOUR = "vn_aqi_hour"
-AQI_DAY = "vn_aqi_day"
+# An hourly index older than this is not current: the AQI alert rules see no record for the
+# station (the threshold rules over the former vn_aqi_hour series used the same max_age_s).
+RECORD_MAX_AGE_S = 2 * HOUR
 
 
 @dataclass
@@ -157,7 +161,7 @@ def station(session: Session, code: str) -> Entity | None:
 def pollutant_series(
     session: Session, station_codes: Iterable[str]
 ) -> dict[str, dict[str, Series]]:
-    """Pollutant and AQI series per station code: ``{code: {indicator: Series}}``."""
+    """Pollutant series per station code: ``{code: {indicator: Series}}``."""
     codes = list(station_codes)
     out: dict[str, dict[str, Series]] = defaultdict(dict)
     if not codes:
@@ -168,7 +172,7 @@ def pollutant_series(
         .where(
             Series.subject_kind == "entity",
             Series.subject_code.in_(codes),
-            Indicator.code.in_([*POLLUTANTS, AQI_HOUR, AQI_DAY]),
+            Indicator.code.in_(POLLUTANTS),
         )
     )
     for series, indicator_code in rows:
@@ -221,14 +225,13 @@ def recompute_station(session: Session, station_code: str, lo: int, hi: int) -> 
         if first_label - previous <= DAY:
             first_label = previous + HOUR
         else:
-            _publish(session, entity.id, station_code, sids, previous + HOUR, previous + 2 * HOUR)
-    _publish(session, entity.id, station_code, sids, first_label, last_label)
+            _publish(session, entity.id, sids, previous + HOUR, previous + 2 * HOUR)
+    _publish(session, entity.id, sids, first_label, last_label)
 
 
 def _publish(
     session: Session,
     entity_id: int,
-    station_code: str,
     sids: dict[str, int],
     first_label: int,
     last_label: int,
@@ -243,12 +246,10 @@ def _publish(
     by_sid = read_hourly_means(session.connection(), sids.values(), read_lo, read_hi)
     means = {p: by_sid[sid] for p, sid in sids.items()}
 
-    hourly: list[dict[str, object]] = []
-    for label in range(first_label, last_label + 1, HOUR):
-        last_hours = {p: [m.get(label - HOUR * i) for i in range(1, 13)] for p, m in means.items()}
-        result = aqi.hourly_aqi(last_hours, policy)
-        if result is not None:
-            hourly.append(_row(entity_id, "hour", label, result))
+    hourly = [
+        _row(entity_id, "hour", label, result)
+        for label, result in _hourly(means, first_label, last_label, policy)
+    ]
     daily: list[dict[str, object]] = []
     o3 = means.get("o3", {})
     for start in range(first_day, last_day + 1, DAY):
@@ -272,8 +273,27 @@ def _publish(
         )
     if hourly or daily:
         session.execute(insert(AirQualityIndex), hourly + daily)
-    _write_derived(session, station_code, AQI_HOUR, hourly)
-    _write_derived(session, station_code, AQI_DAY, daily)
+
+
+# Below this many hours the scalar function is cheaper than setting up the numpy arrays (a
+# streaming batch touches one or two hours per station; a late or bulk load touches many).
+_VECTOR_FROM_HOURS = 6
+
+
+def _hourly(
+    means: dict[str, dict[int, float]], first_label: int, last_label: int, policy: aqi.AqiPolicy
+) -> list[tuple[int, aqi.AqiResult]]:
+    """Hourly indices for labels in ``[first_label, last_label]``: each equals
+    ``aqi.hourly_aqi`` of the twelve hours before its label."""
+    if (last_label - first_label) // HOUR + 1 >= _VECTOR_FROM_HOURS:
+        return list(hourly_aqi_run(means, first_label, last_label, policy))
+    out: list[tuple[int, aqi.AqiResult]] = []
+    for label in range(first_label, last_label + 1, HOUR):
+        last_hours = {p: [m.get(label - HOUR * i) for i in range(1, 13)] for p, m in means.items()}
+        result = aqi.hourly_aqi(last_hours, policy)
+        if result is not None:
+            out.append((label, result))
+    return out
 
 
 def _row(entity_id: int, resolution: str, ts: int, result: aqi.AqiResult) -> dict[str, object]:
@@ -287,20 +307,6 @@ def _row(entity_id: int, resolution: str, ts: int, result: aqi.AqiResult) -> dic
     for p in POLLUTANTS:
         row[p] = result.sub_indices.get(p)
     return row
-
-
-def _write_derived(
-    session: Session, station_code: str, indicator_code: str, rows: list[dict[str, object]]
-) -> None:
-    # The index is also a series, so rollups, charts and alert rules treat it like any other.
-    if not rows:
-        return
-    indicator = session.execute(
-        select(Indicator).where(Indicator.code == indicator_code)
-    ).scalar_one()
-    info = SeriesResolver(session).get(indicator, "entity", station_code)
-    obs = [(info.id, int(str(r["ts"])), float(str(r["aqi"])), 0) for r in rows]
-    write_observations(session, obs, {info.id: info.label_end}, _config.offset, notify=False)
 
 
 # ------------------------------------------------------------------ reads

@@ -4,7 +4,9 @@ Automatic drafts (:func:`auto_drafts`, the pack's periodic job) read the alerts 
 engine opened — they never evaluate data themselves — and make one draft per alert of:
 
 * a VN_AQI rule at "Xấu" (poor, > 150) or worse whose alert has been firing for
-  :data:`AQI_HOURS` hours (the environment pack's ``aqi_unhealthy`` / ``aqi_very_unhealthy``);
+  :data:`AQI_HOURS` hours: a record rule over the environment pack's record source
+  :data:`AQI_SOURCE` (its ``aqi_unhealthy`` / ``aqi_very_unhealthy``, or one an administrator
+  writes over that source);
 * an EARS C3 anomaly rule (the health pack's ``*_c3`` rules: outbreak signal in a commune);
 * any rule labelled ``warning_hazard: <hazard>`` — this pack's ``warnings.heavy_rain`` and
   ``warnings.strong_wind`` on weather stations (the thresholds of the weather flags: 50 mm in
@@ -30,7 +32,9 @@ from ioc.packs.warnings import service
 from ioc.packs.warnings.hazards import BY_KEY
 from ioc.packs.warnings.models import WrWarning
 
-AQI_INDICATORS = frozenset({"vn_aqi_hour"})
+# The environment pack's hourly VN_AQI per station (named, not imported: a rule's query names
+# it the same way).
+AQI_SOURCE = "environment.aqi_hour"
 AQI_POOR = 150.0  # VN_AQI 151–200 is "Xấu" (QĐ 1459/QĐ-TCMT)
 AQI_HOURS = 2
 LOOKBACK_DAYS = 7
@@ -80,10 +84,14 @@ def instruction_for(hazard: str) -> tuple[str, str]:
     return INSTRUCTIONS.get(hazard, GENERIC_INSTRUCTION)
 
 
+def _is_aqi(rule: AlertRule) -> bool:
+    """Whether ``rule`` reads the hourly VN_AQI of the stations."""
+    return rule.kind == "record" and (rule.query or {}).get("source") == AQI_SOURCE
+
+
 def _is_aqi_poor(rule: AlertRule) -> bool:
-    query = rule.query or {}
     params = rule.params or {}
-    if rule.kind != "threshold" or query.get("indicator") not in AQI_INDICATORS:
+    if not _is_aqi(rule):
         return False
     try:
         threshold = float(params.get("threshold", 0))
@@ -102,7 +110,7 @@ def hazard_of(rule: AlertRule | None, alert: Alert | None = None) -> str:
         labelled = (rule.labels or {}).get("warning_hazard")
         if labelled in BY_KEY:
             return str(labelled)
-        if (rule.query or {}).get("indicator") in AQI_INDICATORS:
+        if _is_aqi(rule):
             return "air_quality"
         if rule.kind == "anomaly":
             return "outbreak"
