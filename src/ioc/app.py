@@ -149,18 +149,13 @@ def _lifespan(
             worker = DeriveWorker(factory, delay_ms=settings.derive_delay_ms)
             worker.start()
         app.state.derive_worker = worker
-        # The MQTT connector (IOC_MQTT_ENABLED) stores micro-batches and wakes the derive
-        # worker; it is stopped first so its last batch is committed and acknowledged.
+        # The MQTT connector (IOC_MQTT_ENABLED) stores micro-batches (their commits wake the
+        # derive worker); it is stopped first so its last batch is committed and acknowledged.
         mqtt = None
         if settings.mqtt_enabled:
             from ioc.engines.mqtt import MqttConnector
 
-            mqtt = MqttConnector(
-                settings,
-                factory,
-                registry,
-                derive=worker.notify if worker is not None else (lambda: None),
-            )
+            mqtt = MqttConnector(settings, factory, registry)
             mqtt.start()
         app.state.mqtt = mqtt
         # Periodic jobs (alert evaluation, notifications): one runner among all workers.

@@ -37,6 +37,7 @@ from ioc.app import load_registry
 from ioc.core import audit
 from ioc.core.models import AuditLog, DeadLetter, Indicator, Observation, Series
 from ioc.core.registry import PackManifest, Registry
+from ioc.engines.derive import follow_commits
 from ioc.engines.mqtt import (
     DecodeError,
     Decoders,
@@ -177,6 +178,57 @@ def test_pack_decoders_are_consulted() -> None:
     reg2.register(PackManifest("bad", "x", indicators=list, mqtt_decoders={"sdm": lora}))
     with pytest.raises(ValueError, match="already exists"):
         Decoders(reg2)
+
+
+def _publish_packet(
+    topic: str, payload: bytes, mid: int, qos: int = 1, props: bytes | None = b""
+) -> bytes:
+    """A PUBLISH packet as a broker sends it (``props``: MQTT 5 properties; None for 3.1.1)."""
+    raw = topic.encode()
+    body = len(raw).to_bytes(2, "big") + raw + (mid.to_bytes(2, "big") if qos else b"")
+    if props is not None:
+        body += bytes([len(props)]) + props
+    body += payload
+    length, size = b"", len(body)
+    while True:
+        size, digit = divmod(size, 128)
+        length += bytes([digit | (0x80 if size else 0)])
+        if not size:
+            return bytes([0x30 | qos << 1]) + length + body
+
+
+def test_publish_packets_are_cut_from_the_read_buffer_in_order() -> None:
+    """The connector reads PUBLISH packets itself (not through paho's per-message objects):
+    every complete plain one, in order; a packet with MQTT 5 properties, another packet type
+    or one cut by the buffer's end is left (from its first byte) to paho."""
+    from ioc.engines.mqtt.wire import split_publishes
+
+    big = b"x" * 300  # a remaining length of two bytes
+    v5 = (
+        _publish_packet("ioc/gw/readings", b"one", 1)
+        + _publish_packet("ioc/gw/sdm", big, 2)
+        + _publish_packet("ioc/gw/readings", b"zero", 0, qos=0)
+    )
+    with_props = _publish_packet("ioc/gw/readings", b"p", 4, props=b"\x03\x00\x01j")  # type
+    topics: dict[bytes, str] = {}
+    found, pos = split_publishes(v5 + with_props, 0, True, topics)
+    assert found == [
+        ("ioc/gw/readings", b"one", 1, 1),
+        ("ioc/gw/sdm", big, 2, 1),
+        ("ioc/gw/readings", b"zero", 0, 0),
+    ]
+    assert pos == len(v5)  # the packet with properties is paho's
+    cut = _publish_packet("ioc/a/readings", b"5", 5)
+    assert split_publishes(v5 + cut[:-1], 0, True, topics) == (found, len(v5))
+    pingresp = b"\xd0\x00"
+    assert split_publishes(pingresp + v5, 0, True, topics) == ([], 0)
+    v311 = _publish_packet("ioc/gw/readings", b"v3", 7, props=None)
+    assert split_publishes(v311, 0, False, topics) == (
+        [("ioc/gw/readings", b"v3", 7, 1)],
+        len(v311),
+    )
+    qos2 = bytes([0x34]) + _publish_packet("t", b"q", 8)[1:]
+    assert split_publishes(qos2, 0, True, topics) == ([], 0)
 
 
 def test_payload_text_round_trip() -> None:
@@ -382,8 +434,16 @@ def real(
 
 @pytest.mark.mqtt
 def test_published_readings_show_as_vn_aqi(
-    real: MqttConnector, broker: Broker, client: TestClient, station: str, frozen_now: datetime
+    real: MqttConnector,
+    broker: Broker,
+    client: TestClient,
+    factory: sessionmaker[Session],
+    station: str,
+    frozen_now: datetime,
 ) -> None:
+    # The connector does not derive: its commits wake whoever derives for its session
+    # factory (here inline, as the app does without a worker thread running yet).
+    follow_commits(factory, inline=True)
     pub = publisher(broker.port)
     start = datetime(2026, 3, 9, 17, 0, tzinfo=UTC)  # 00:00 local on 10/3
     infos = [
@@ -420,6 +480,40 @@ def test_malformed_message_goes_to_dead_letters_on_a_real_broker(
     assert letter.topic == "ioc/gw-02/readings" and "invalid JSON" in letter.reason
     assert payload_from_text(letter.payload) == b"\x00\xffgarbage"
     assert sent_count(factory) == 2
+
+
+@pytest.mark.mqtt
+def test_messages_with_mqtt5_properties_are_stored_among_plain_ones(
+    real: MqttConnector, broker: Broker, factory: sessionmaker[Session], station: str
+) -> None:
+    """A gateway may add MQTT 5 properties (content type, user properties): those messages
+    take paho's path, the plain ones around them the connector's own; all are stored once."""
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.properties import Properties
+
+    pub = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    pub.max_inflight_messages_set(200)
+    pub.connect("127.0.0.1", broker.port)
+    pub.loop_start()
+    props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+    props.ContentType = "application/json"
+    props.UserProperty = [("gateway", "gw-05")]
+    start = T0 - timedelta(days=30)
+    infos = [
+        pub.publish(
+            "ioc/gw-05/readings",
+            reading(float(i), start + timedelta(hours=i)),
+            qos=1,
+            properties=props if i % 7 == 0 else None,
+        )
+        for i in range(300)
+    ]
+    for info in infos:
+        info.wait_for_publish(10)
+    wait_for(lambda: real.stats.acked == 300, what="300 acks")
+    pub.loop_stop()
+    assert pm25_rows(factory) == (300, float(sum(range(300))))
+    assert real.stats.dead_letters == 0
 
 
 @pytest.mark.mqtt
@@ -512,7 +606,6 @@ def test_two_consumers_on_a_shared_subscription_store_every_reading_once(
             mqtt_settings(settings, mqtt_port=broker.port, mqtt_share_group="ioc"),
             factory,
             registry,
-            derive=lambda: None,
         )
         for _ in range(2)
     ]
@@ -597,7 +690,6 @@ def test_killed_consumer_gets_its_unacknowledged_messages_again_after_restart(
         mqtt_settings(settings, mqtt_port=broker.port, mqtt_share_group="ioc"),
         factory,
         registry,
-        derive=lambda: None,
     )
     b.start()
     a = _consumer_process(settings, broker.port, client_id)
@@ -660,7 +752,6 @@ def test_a_member_that_leaves_hands_back_nothing_and_keeps_nothing(
         mqtt_settings(settings, mqtt_port=broker.port, mqtt_share_group="ioc"),
         factory,
         registry,
-        derive=lambda: None,
     )
     b.start()
     a = _consumer_process(settings, broker.port, client_id)

@@ -90,9 +90,7 @@ def ingest_mqtt(
     if settings.derive_worker == "thread":
         worker = DeriveWorker(factory, delay_ms=settings.derive_delay_ms)
         worker.start()
-    connector = MqttConnector(
-        settings, factory, registry, derive=worker.notify if worker else (lambda: None)
-    )
+    connector = MqttConnector(settings, factory, registry)  # commits wake ``worker``
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     connector.start()

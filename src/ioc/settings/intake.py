@@ -65,7 +65,7 @@ class IntakeSettings(BaseModel):
     mqtt_protocol: Literal["5", "3.1.1"] = "5"
     """MQTT version. ``5`` (default) tells the broker how many unacknowledged messages it may
     send (Receive Maximum 65535), so bursts wait in flight instead of overflowing the broker's
-    queue; ``3.1.1`` is about 25 % faster but needs ``max_inflight_messages 0`` and
+    queue; ``3.1.1`` is a little faster but needs ``max_inflight_messages 0`` and
     ``max_queued_messages 0`` on the broker (see engines/mqtt/README.md)."""
 
     mqtt_share_group: str = ""

@@ -8,7 +8,6 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import structlog
@@ -17,10 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ioc.core import metrics
 from ioc.core.registry import Registry
-from ioc.engines.derive import run_pending
 from ioc.engines.mqtt.config import MqttConfig
 from ioc.engines.mqtt.decoders import Decoders
-from ioc.engines.mqtt.store import Incoming, add_dead_letter, store_messages
+from ioc.engines.mqtt.store import add_dead_letter, store_messages
 from ioc.engines.mqtt.transport import Message, PahoTransport, Transport
 from ioc.settings import Settings
 
@@ -49,8 +47,10 @@ class Stats:
 class MqttConnector:
     """Subscribe, store in micro-batches, acknowledge after commit, reconnect with backoff.
 
-    ``derive`` is called after each committed batch (the app passes its derive worker's
-    ``notify``); without it, derived indicators are computed inline with ``run_pending``.
+    Derived indicators follow without the connector's help: the series store wakes the
+    factory's derive worker after each commit that wrote observations (see
+    ``ioc.core.series_events`` and ``derive.follow_commits``), or a separate ``ioc derive``
+    polls.
     """
 
     def __init__(
@@ -60,16 +60,15 @@ class MqttConnector:
         registry: Registry,
         *,
         transport: Transport | None = None,
-        derive: Callable[[], None] | None = None,
     ) -> None:
         self.config = MqttConfig.from_settings(settings)
         self.factory = factory
         self.registry = registry
         self.decoders = Decoders(registry)
         self.transport: Transport = transport or PahoTransport(self.config)
-        self.derive = derive
         self.stats = Stats()
-        self._queue: queue.SimpleQueue[Message] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[list[Message]] = queue.SimpleQueue()
+        self._held: list[Message] = []  # taken from the queue, beyond the last batch
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ioc-mqtt", daemon=True)
 
@@ -112,7 +111,7 @@ class MqttConnector:
             with self.stats.lock:
                 received, done = self.stats.received, self.stats.messages
             now = time.monotonic()
-            if received != seen or not self._queue.empty():
+            if received != seen or not self._queue.empty() or self._held:
                 seen, quiet = received, now
             elif done >= received and now - quiet >= idle_s:
                 self.stop(end_session=True)
@@ -126,10 +125,10 @@ class MqttConnector:
         """Whether the broker connection is up."""
         return self.transport.connected
 
-    def _receive(self, message: Message) -> None:
+    def _receive(self, messages: list[Message]) -> None:
         # Runs in the network thread: only hand over, never block (and count nothing here:
         # the batch worker counts what it takes, see _collect).
-        self._queue.put(message)
+        self._queue.put(messages)
 
     # ------------------------------------------------------------------ batches
     def _run(self) -> None:
@@ -145,40 +144,44 @@ class MqttConnector:
     def _collect(self) -> list[Message]:
         """Up to ``batch_size`` messages, waiting at most ``batch_ms`` after the first.
 
-        While filling, the queue is drained every few milliseconds instead of waking up for
-        each message: a wake-up per message would hand the GIL back and forth with the network
-        thread thousands of times a second.
+        The network thread hands over what it read together (up to a socket buffer's worth);
+        while filling, the queue is drained every few milliseconds instead of waking up for
+        each hand-over: a wake-up each time would hand the GIL back and forth with the network
+        thread thousands of times a second. What goes beyond ``batch_size`` is held for the
+        next batch, in order.
         """
-        try:
-            first = self._queue.get(timeout=0.2)
-        except queue.Empty:
-            return []
-        batch = [first]
+        batch, self._held = self._held, []
+        if not batch:
+            try:
+                batch = self._queue.get(timeout=0.2)
+            except queue.Empty:
+                return []
         size = self.config.batch_size
         deadline = time.monotonic() + self.config.batch_ms / 1000
         get = self._queue.get_nowait
         while True:
             try:
                 while len(batch) < size:
-                    batch.append(get())
+                    batch.extend(get())
             except queue.Empty:
                 pass
             remaining = deadline - time.monotonic()
             if len(batch) >= size or remaining <= 0:
                 break
             time.sleep(min(remaining, POLL_S))
+        if len(batch) > size:
+            batch, self._held = batch[:size], batch[size:]
         metrics.mqtt("received", len(batch))
         with self.stats.lock:
             self.stats.received += len(batch)
         return batch
 
     def _process(self, batch: list[Message]) -> None:
-        incoming = [Incoming(m.topic, m.payload) for m in batch]
         try:
             with self.factory() as session, session.begin():
                 result = store_messages(
                     session,
-                    incoming,
+                    batch,
                     registry=self.registry,
                     decoders=self.decoders,
                     offset=self.config.offset,
@@ -199,12 +202,11 @@ class MqttConnector:
     def _process_alone(self, message: Message) -> bool:
         """Store one message, or dead-letter it with the storage error; False when even that
         failed (the database went away: everything will be delivered again)."""
-        incoming = Incoming(message.topic, message.payload)
         try:
             with self.factory() as session, session.begin():
                 result = store_messages(
                     session,
-                    [incoming],
+                    [message],
                     registry=self.registry,
                     decoders=self.decoders,
                     offset=self.config.offset,
@@ -217,7 +219,7 @@ class MqttConnector:
             return True
         try:
             with self.factory() as session, session.begin():
-                add_dead_letter(session, "mqtt", incoming, reason)
+                add_dead_letter(session, "mqtt", message, reason)
         except Exception as exc:
             self._failed(exc, 1)
             self._recover()
@@ -226,7 +228,7 @@ class MqttConnector:
         return True
 
     def _acked(self, batch: list[Message], stored: int, dead: int) -> None:
-        """The batch is committed: acknowledge every message, then derive."""
+        """The batch is committed: acknowledge every message."""
         acked = self.transport.ack_many(batch)
         metrics.mqtt("stored", len(batch) - dead)
         metrics.mqtt("dead_letter", dead)
@@ -238,13 +240,6 @@ class MqttConnector:
             self.stats.acked += acked
         if dead:
             log.warning("mqtt_dead_letters", count=dead)
-        try:
-            if self.derive is not None:
-                self.derive()
-            else:
-                run_pending(self.factory)
-        except Exception:  # derivation is queued durably; it will be retried
-            log.exception("mqtt_derive_failed")
 
     def _failed(self, exc: Exception, size: int) -> None:
         metrics.mqtt("failed", size)
@@ -271,6 +266,7 @@ class MqttConnector:
             delay = min(delay * 2, MAX_BACKOFF_S)
         if self._stop.is_set():
             return
+        self._held = []
         while True:  # everything queued here is unacknowledged and will come again
             try:
                 self._queue.get_nowait()

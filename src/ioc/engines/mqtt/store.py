@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -41,6 +41,19 @@ def payload_from_text(text: str) -> bytes:
     return text.encode("utf-8")
 
 
+class Received(Protocol):
+    """A message to store as the connector has it (``transport.Message``) or as a replay
+    rebuilds it (:class:`Incoming`): its topic and its bytes."""
+
+    @property
+    def topic(self) -> str:
+        """Where it came from."""
+
+    @property
+    def payload(self) -> bytes:
+        """Its bytes."""
+
+
 @dataclass(frozen=True)
 class Incoming:
     """A message to store: where it came from and its bytes."""
@@ -70,7 +83,7 @@ def _row_reason(errors: list[RowError], first_row: int, rows: int) -> str:
 
 def store_messages(
     session: Session,
-    messages: Sequence[Incoming],
+    messages: Sequence[Received],
     *,
     registry: Registry,
     decoders: Decoders,
@@ -121,7 +134,7 @@ def _owners(spans: list[tuple[int, int]]) -> dict[int, int]:
 
 
 def add_dead_letter(
-    session: Session, source: str, msg: Incoming, reason: str, at: Any = None
+    session: Session, source: str, msg: Received, reason: str, at: Any = None
 ) -> DeadLetter:
     """Keep a message the IOC could not use, with the reason, for an operator to see."""
     letter = DeadLetter(

@@ -7,28 +7,27 @@
 
 from __future__ import annotations
 
-import socket
 import ssl
 import struct
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import structlog
 
 from ioc.engines.mqtt.config import MqttConfig
+from ioc.engines.mqtt.wire import Publish, client_class
 
 log = structlog.get_logger(__name__)
 
-READ_CHUNK = 1 << 16
 PUBACK = 0x40
+_PUBACK = struct.Struct("!BBH")
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
-    """One received message. ``generation`` counts connections: an ack is only valid on the
-    connection the message arrived on (after a reconnect the broker sends it again)."""
+class Message(NamedTuple):
+    """One received message (a tuple: thousands are made each second). ``generation``
+    counts connections: an ack is only valid on the connection the message arrived on (after
+    a reconnect the broker sends it again)."""
 
     topic: str
     payload: bytes
@@ -37,14 +36,15 @@ class Message:
     generation: int
 
 
-Deliver = Callable[[Message], None]
+Deliver = Callable[[list[Message]], None]
+"""Takes messages in the order they arrived (several at once when they came together)."""
 
 
 class Transport(Protocol):
     """A broker connection as the connector needs it."""
 
     def start(self, deliver: Deliver) -> None:
-        """Connect (retrying in the background), subscribe, pass each message to ``deliver``."""
+        """Connect (retrying in the background), subscribe, pass messages to ``deliver``."""
 
     def ack(self, message: Message) -> bool:
         """Acknowledge a stored message; False when its connection is gone (it will come
@@ -67,76 +67,6 @@ class Transport(Protocol):
     @property
     def connected(self) -> bool:
         """Whether a broker connection is up."""
-
-
-class BufferedSocket:
-    """A plain TCP socket read through a 64 KiB buffer.
-
-    paho reads every packet with two or three ``recv`` calls (a byte of header at a time, then
-    the body) and one ``select`` per packet; at thousands of messages a second those system
-    calls cost more than the messages. Here one ``recv`` fills the buffer and paho's packet
-    reads are served from it; ``pending()`` (which paho asks of TLS sockets) tells its loop
-    that buffered bytes are waiting, so it reads them without waiting in ``select``.
-    """
-
-    __slots__ = ("_buf", "_pos", "_sock")
-
-    def __init__(self, sock: socket.socket) -> None:
-        self._sock = sock
-        self._buf = b""
-        self._pos = 0
-
-    def recv(self, buffer_size: int) -> bytes:
-        """Up to ``buffer_size`` bytes, from the buffer (refilled by one ``recv``)."""
-        if self._pos >= len(self._buf):
-            data = self._sock.recv(max(buffer_size, READ_CHUNK))  # BlockingIOError passes
-            if len(data) <= buffer_size:
-                self._buf, self._pos = b"", 0
-                return data
-            self._buf, self._pos = data, 0
-        end = self._pos + buffer_size
-        chunk = self._buf[self._pos : end]
-        self._pos += len(chunk)
-        return chunk
-
-    def pending(self) -> int:
-        """Bytes received but not yet read."""
-        return len(self._buf) - self._pos
-
-    def send(self, buffer: bytes | bytearray) -> int:
-        """Send as the socket does."""
-        return self._sock.send(buffer)
-
-    def close(self) -> None:
-        """Close the socket."""
-        self._sock.close()
-
-    def fileno(self) -> int:
-        """The socket's descriptor (for ``select``)."""
-        return self._sock.fileno()
-
-    def setblocking(self, flag: bool) -> None:
-        """As the socket."""
-        self._sock.setblocking(flag)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._sock, name)
-
-
-def _client_class() -> Any:
-    """paho's ``Client`` with plain TCP connections read through :class:`BufferedSocket`
-    (TLS sockets buffer already and are left alone). Relies on ``Client._create_socket``
-    of paho-mqtt 2.2 (pinned in pyproject.toml)."""
-    import paho.mqtt.client as mqtt
-
-    class Client(mqtt.Client):
-        def _create_socket(self) -> Any:
-            sock = super()._create_socket()
-            if type(sock) is socket.socket:
-                return BufferedSocket(sock)
-            return sock
-
-    return Client
 
 
 class PahoTransport:
@@ -164,7 +94,7 @@ class PahoTransport:
 
         cfg = self.config
         v5 = cfg.protocol == "5"
-        client = _client_class()(
+        client = client_class(self._on_publishes)(
             CallbackAPIVersion.VERSION2,
             client_id=cfg.client_id,
             protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311,
@@ -242,8 +172,15 @@ class PahoTransport:
         log.info("mqtt_disconnected", reason=str(reason_code))
 
     def _on_message(self, _client: Any, _userdata: Any, msg: Any) -> None:
+        # What paho decodes itself (a PUBLISH with MQTT 5 properties, one cut by the buffer).
         if self._deliver is not None:
-            self._deliver(Message(msg.topic, msg.payload, msg.mid, msg.qos, self._generation))
+            self._deliver([Message(msg.topic, msg.payload, msg.mid, msg.qos, self._generation)])
+
+    def _on_publishes(self, found: list[Publish]) -> None:
+        # Runs in the network thread: the PUBLISH packets that were in the read buffer.
+        deliver, generation = self._deliver, self._generation
+        if deliver is not None:
+            deliver([Message(t, p, mid, qos, generation) for t, p, mid, qos in found])
 
     def ack(self, message: Message) -> bool:
         """Send the PUBACK, if the message's connection is still the current one."""
@@ -261,10 +198,9 @@ class PahoTransport:
         generation = self._generation
         if not self._connected:
             return sum(1 for m in messages if m.qos == 0)
+        pack = _PUBACK.pack
         packets = [
-            struct.pack("!BBH", PUBACK, 2, m.mid)
-            for m in messages
-            if m.qos == 1 and m.generation == generation
+            pack(PUBACK, 2, m.mid) for m in messages if m.qos == 1 and m.generation == generation
         ]
         done = sum(1 for m in messages if m.qos == 0) + len(packets)
         if packets:
@@ -367,7 +303,7 @@ class MemoryTransport:
             self.unacked[mid] = (topic, data)
             deliver, generation = self._deliver, self.generation
         if deliver is not None:
-            deliver(Message(topic, data, mid, 1, generation))
+            deliver([Message(topic, data, mid, 1, generation)])
         return mid
 
     def start(self, deliver: Deliver) -> None:
@@ -376,8 +312,8 @@ class MemoryTransport:
             self._deliver = deliver
             pending = sorted(self.unacked.items())
             generation = self.generation
-        for mid, (topic, data) in pending:
-            deliver(Message(topic, data, mid, 1, generation))
+        if pending:
+            deliver([Message(topic, data, mid, 1, generation) for mid, (topic, data) in pending])
 
     def ack(self, message: Message) -> bool:
         """Acknowledge; refused for a message of an earlier connection."""
@@ -400,9 +336,8 @@ class MemoryTransport:
             deliver = self._deliver
             pending = sorted(self.unacked.items())
             generation = self.generation
-        if deliver is not None:
-            for mid, (topic, data) in pending:
-                deliver(Message(topic, data, mid, 1, generation))
+        if deliver is not None and pending:
+            deliver([Message(topic, data, mid, 1, generation) for mid, (topic, data) in pending])
 
     def unsubscribe(self) -> None:
         """Nothing new is delivered after this (what is unacknowledged still comes again)."""
