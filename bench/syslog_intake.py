@@ -15,11 +15,14 @@ the setting's) and reads the kernel's drop counter of its UDP socket (``/proc/ne
 
 Keys written (all prefixed ``syslog_``): ``events``, ``udp_events_per_s``, ``udp_lost``,
 ``udp_dropped_queue``, ``udp_kernel_dropped``, ``udp_rcvbuf_bytes``, ``tcp_events_per_s``,
-``tcp_lost``, ``ratio_udp_to_aim``, ``ratio_tcp_to_aim``, ``parse_workers``.
+``tcp_lost``, ``ratio_udp_to_aim``, ``ratio_tcp_to_aim``, ``parse_workers``, and
+``udp_cpu_us_per_event`` / ``tcp_cpu_us_per_event``: CPU time of the listener and its parser
+processes (not the sender's) per event received, which the other work of a shared machine
+changes far less than the rate (2 cores / this figure bounds the rate).
 
-For ``bench/run.py``: ``run_syslog(tmp, results, quick, parse_workers=None)``.
+For ``bench/run.py``: ``run_syslog(tmp, results, quick, parse_workers=None, events=None)``.
 
-Standalone: ``.venv/bin/python bench/syslog_intake.py [--quick] [--parse-workers N]``.
+Standalone: ``.venv/bin/python bench/syslog_intake.py [--quick] [--parse-workers N] [--events N]``.
 """
 
 # ruff: noqa: E501 - the sender script builds long sample lines
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -76,10 +80,28 @@ print(time.time() - (time.perf_counter() - t0))
 """
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its live children (the listener's parser processes),
+    from ``/proc``; 0 where there is none."""
+    me = os.getpid()
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # the process ended meanwhile
+        pid = int(stat.parent.name)
+        if pid == me or int(fields[1]) == me:  # fields[1]: the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    return total
+
+
 def _one(
     settings: Settings, factory: Any, mode: str, n: int, parse_workers: int
-) -> tuple[float, int, dict[str, int]]:
-    """(events/s, lost, the listener's own counters) for one transport."""
+) -> tuple[float, int, dict[str, Any]]:
+    """(events/s, lost, the listener's own counters and CPU µs per event) for one
+    transport."""
     config = ListenerConfig(
         host="127.0.0.1",
         udp_port=0 if mode == "udp" else None,
@@ -89,7 +111,13 @@ def _one(
         rcvbuf=settings.syslog_rcvbuf,
         parse_workers=parse_workers,
     )
-    listener = SyslogListener(config, factory).start()
+    last_commit = [0.0]
+
+    def committed(_events: int) -> None:
+        last_commit[0] = time.time()
+
+    listener = SyslogListener(config, factory, on_batch=committed).start()
+    cpu_start = _cpu_seconds()  # after start: the parser processes' imports are not counted
     try:
         port = listener.udp_port if mode == "udp" else listener.tcp_port
         out = subprocess.run(
@@ -110,24 +138,29 @@ def _one(
                 break
             last = seen
             time.sleep(1.0)
-        finished = time.time()
+        cpu = _cpu_seconds() - cpu_start  # the sender, reaped already, is not in it
     finally:
         listener.stop()  # reads the kernel's drop counter a last time
     stats = listener.stats
-    rate = stats.stored / max(finished - started, 1e-9)
+    rate = stats.stored / max(last_commit[0] - started, 1e-9)
     counters = {
         "dropped_queue": stats.dropped,
         "kernel_dropped": stats.kernel_dropped,
         "rcvbuf": stats.rcvbuf,
+        "cpu_us_per_event": round(cpu / max(stats.received, 1) * 1e6, 1),
     }
     return rate, n - stats.stored - stats.malformed, counters
 
 
 def run_syslog(
-    tmp: Path, results: dict[str, Any], quick: bool, parse_workers: int | None = None
+    tmp: Path,
+    results: dict[str, Any],
+    quick: bool,
+    parse_workers: int | None = None,
+    events: int | None = None,
 ) -> None:
     """Measure syslog intake over UDP and TCP into SQLite; write ``syslog_*`` keys."""
-    n = 20000 if quick else 200000
+    n = events or (20000 if quick else 200000)
     db = tmp / "syslog.db"
     settings = Settings(env="test", database_url=f"sqlite:///{db}", scheduler="off")
     workers = settings.syslog_parse_workers if parse_workers is None else parse_workers
@@ -136,7 +169,7 @@ def run_syslog(
     results["syslog_events"] = n
     results["syslog_parse_workers"] = workers
     udp_rate, udp_lost, udp = _one(settings, factory, "udp", n, workers)
-    tcp_rate, tcp_lost, _ = _one(settings, factory, "tcp", n, workers)
+    tcp_rate, tcp_lost, tcp = _one(settings, factory, "tcp", n, workers)
     results["syslog_udp_events_per_s"] = round(udp_rate)
     results["syslog_udp_lost"] = udp_lost
     results["syslog_udp_dropped_queue"] = udp["dropped_queue"]
@@ -144,6 +177,8 @@ def run_syslog(
     results["syslog_udp_rcvbuf_bytes"] = udp["rcvbuf"]
     results["syslog_tcp_events_per_s"] = round(tcp_rate)
     results["syslog_tcp_lost"] = tcp_lost
+    results["syslog_udp_cpu_us_per_event"] = udp["cpu_us_per_event"]
+    results["syslog_tcp_cpu_us_per_event"] = tcp["cpu_us_per_event"]
     results["syslog_ratio_udp_to_aim"] = round(udp_rate / AIM_PER_S, 3)
     results["syslog_ratio_tcp_to_aim"] = round(tcp_rate / AIM_PER_S, 3)
     engine.dispose()
@@ -153,8 +188,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--parse-workers", type=int, default=None)
+    parser.add_argument("--events", type=int, default=None, help="lines sent per transport")
     args = parser.parse_args()
     out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as d:
-        run_syslog(Path(d), out, args.quick, args.parse_workers)
+        run_syslog(Path(d), out, args.quick, args.parse_workers, args.events)
     print(json.dumps(out, indent=2))

@@ -112,7 +112,12 @@ def cef_severity(value: str) -> str:
 
 def event_from_cef(cef: Cef, base: SecurityEvent) -> SecurityEvent:
     ext = cef.extension
-    labels = {ext.get(f"cs{i}Label", "").lower(): ext.get(f"cs{i}", "") for i in range(1, 7)}
+    # Custom strings cs1…cs6 named by csNLabel (the agency among them), when there are any.
+    labels = (
+        {ext.get(f"cs{i}Label", "").lower(): ext.get(f"cs{i}", "") for i in range(1, 7)}
+        if any(k.endswith("Label") for k in ext)
+        else {}
+    )
     base.format = "cef"
     base.app = " ".join(p for p in (cef.vendor, cef.product) if p)[:100] or base.app
     base.severity = cef_severity(cef.severity)

@@ -69,9 +69,27 @@ def _nil(field: str) -> str | None:
     return None if field == NIL else field
 
 
+# Devices stamp bursts of events with the same second: the times already read, by their text
+# (pure functions of it; emptied when full, which is rare and cheap).
+_TIMES_5424: dict[str, datetime] = {}
+_TIMES_3164: dict[tuple[str, datetime, int], datetime | None] = {}
+TIME_CACHE = 4096
+
+
 def _ts_5424(field: str) -> datetime | None:
     if field == NIL:
         return None
+    known = _TIMES_5424.get(field)
+    if known is not None:
+        return known
+    value = _read_ts_5424(field)
+    if len(_TIMES_5424) >= TIME_CACHE:
+        _TIMES_5424.clear()
+    _TIMES_5424[field] = value
+    return value
+
+
+def _read_ts_5424(field: str) -> datetime:
     m = _5424_TS.match(field)
     if m is None:
         raise ParseError(f"TIMESTAMP không hợp lệ / invalid TIMESTAMP: {field[:40]}")
@@ -162,6 +180,20 @@ def parse_5424(line: str) -> Syslog:
 
 
 def _ts_3164(m: re.Match[str], received: datetime, local_offset_s: int) -> datetime | None:
+    # The year depends on the time of reception, the same for a whole batch: part of the key.
+    key = (m.group(0), received, local_offset_s)
+    try:
+        return _TIMES_3164[key]  # None (no valid date) is remembered too
+    except KeyError:
+        pass
+    value = _read_ts_3164(m, received, local_offset_s)
+    if len(_TIMES_3164) >= TIME_CACHE:
+        _TIMES_3164.clear()
+    _TIMES_3164[key] = value
+    return value
+
+
+def _read_ts_3164(m: re.Match[str], received: datetime, local_offset_s: int) -> datetime | None:
     month = _MONTHS.get(m.group(1))
     if month is None:
         return None
