@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from ioc.core import audit
 from ioc.core.entities import EntityError, load_entities, upsert_entity
-from ioc.core.models import Entity, Indicator, Series
+from ioc.core.models import Entity
 from ioc.core.ownership import WriteScope
 from ioc.core.registry import Registry
-from ioc.core.series import SeriesInfo, SeriesResolver, write_observations
 from ioc.engines import geo
-from ioc.engines.ingestion.parse import RawRow
-from ioc.engines.ingestion.service import audit_batch, load_lookups, rejected_rows
-from ioc.engines.ingestion.validate import Lookups, validate_rows
 from ioc.engines.ngsi_ld.entities.incoming import Incoming, parse_entity
-from ioc.engines.ngsi_ld.entities.refs import Ref, _allocate_code, lookup_many
+from ioc.engines.ngsi_ld.entities.measured import (
+    batch_lookups,
+    check_readings,
+    convert_units,
+    store_readings,
+)
+from ioc.engines.ngsi_ld.entities.refs import CodeAllocator, Ref, lookup_many
 from ioc.engines.ngsi_ld.entities.terms import DEFAULT_TENANT, META, Mode, now_ts
 from ioc.engines.ngsi_ld.models import NgsiAttrValue, NgsiEntity
 from ioc.engines.ngsi_ld.problems import NgsiError, problem
@@ -57,13 +59,6 @@ class BatchResult:
         )
 
 
-class _DryResolver(SeriesResolver):
-    """Validation without creating series (a refused entity must leave nothing behind)."""
-
-    def get(self, indicator: Indicator, subject_kind: str, subject_code: str) -> SeriesInfo:
-        return SeriesInfo(0, indicator.code, subject_kind, subject_code, False)
-
-
 def write_entities(
     session: Session,
     docs: list[Any],
@@ -95,8 +90,10 @@ def write_entities(
     refs = lookup_many(session, registry, tenant, [p.id for p in parsed])
     now = now_ts()
     mapped: list[Incoming] = []
-    taken: set[str] = set()
-    seen: dict[str, int] = {}
+    seen: set[str] = set()
+    codes: dict[str, str] = {}  # station code given to a new id earlier in the batch
+    new_ids = [p.id for p in parsed if p.info is not None and _known_code(refs.get(p.id)) is None]
+    allocator = CodeAllocator(session, new_ids) if new_ids else None
     for inc in parsed:
         ref = refs.get(inc.id)
         exists = ref is not None and ref.exists
@@ -112,19 +109,23 @@ def write_entities(
         if must_exist and not exists:
             result.fail(inc.id, problem("ResourceNotFound", f"no entity {inc.id}"))
             continue
-        seen[inc.id] = inc.position
+        seen.add(inc.id)
         if inc.info is None:
             made = _write_generic(session, inc, ref, mode, now, scope, may_manage, tenant, result)
             if made is not None:
                 refs[inc.id] = Ref(inc.id, inc.type, made)  # the same id later in the batch
             continue
-        try:
-            inc.code = _station_code(session, inc, ref, seen, mapped, taken)
-        except NgsiError as exc:
-            result.fail(inc.id, exc.body())
-            continue
+        code = _known_code(ref) or codes.get(inc.id)
+        if code is None:
+            assert allocator is not None
+            try:
+                code = codes[inc.id] = allocator.allocate(inc.id)
+            except NgsiError as exc:
+                result.fail(inc.id, exc.body())
+                continue
+        inc.code = code
         for measurement in inc.rows:
-            measurement["entity"] = inc.code
+            measurement["entity"] = code
         mapped.append(inc)
     if mapped:
         _write_mapped(
@@ -161,23 +162,13 @@ def _parse_batch(
     return parsed
 
 
-def _station_code(
-    session: Session,
-    inc: Incoming,
-    ref: Ref | None,
-    seen: Mapping[str, int],
-    mapped: list[Incoming],
-    taken: set[str],
-) -> str:
-    """The station code of a mapped entity: the one its row names, the one given to the same
-    id earlier in the batch, else a new one (NgsiError when none can be allocated)."""
+def _known_code(ref: Ref | None) -> str | None:
+    """The station code of an id that has one: its station's, else the one its row names."""
     if ref is not None and ref.station is not None:
         return ref.station.code
     if ref is not None and ref.row is not None and ref.row.entity_code:
         return ref.row.entity_code
-    if inc.id in seen and any(p.id == inc.id and p.code for p in mapped):
-        return next(p.code for p in mapped if p.id == inc.id and p.code)
-    return _allocate_code(session, inc.id, taken)
+    return None
 
 
 def _write_mapped(
@@ -193,14 +184,22 @@ def _write_mapped(
     may_manage: bool,
     result: BatchResult,
 ) -> None:
-    lookups = load_lookups(session, registry)
-    lookups.entity_codes = lookups.entity_codes | {p.code for p in parsed}
-    good = _valid_measurements(session, parsed, lookups, result)
-    known = load_entities(session, [inc.code for inc in good])
+    """Write the stations of ``parsed`` and store their readings as one set (see
+    :mod:`ioc.engines.ngsi_ld.entities.measured`)."""
+    lookups = batch_lookups(session, registry, parsed)
+    convert_units(parsed, lookups)
+    checked = check_readings(session, parsed, lookups)
+    good: list[Incoming] = []
+    for inc in parsed:
+        if inc.position in checked.bad:
+            result.fail(inc.id, problem("BadRequestData", "; ".join(checked.bad[inc.position])))
+        else:
+            good.append(inc)
+    known = _stations(session, refs, good)
+    communes = _communes(session, good)
     done: set[str] = set()
     made: dict[str, NgsiEntity] = {}
-    locator: geo.Locator | None = None
-    rows: list[RawRow] = []
+    written: set[int] = set()
     for inc in good:
         assert inc.info is not None
         ref = refs.get(inc.id)
@@ -214,7 +213,7 @@ def _write_mapped(
             continue
         name, lat, lon, attributes = _new_state(inc, current, mode)
         try:
-            upsert_entity(
+            entity, _ = upsert_entity(
                 session,
                 actor or audit.Actor.system("ngsi-ld"),
                 code=inc.code,
@@ -229,18 +228,13 @@ def _write_mapped(
         except EntityError as exc:
             result.fail(inc.id, problem("BadRequestData", str(exc)))
             continue
-        entity = known[inc.code]
         if station is None and not scope.everything:
             # A new entity belongs to the agency of the caller who created it.
             entity.agency_code = _sole_agency(scope)
         if lat is not None and lon is not None and (current is None or inc.has_location):
             # The commune of a placed entity is the commune of its point (none outside the
             # province), decided here like every other point entering the IOC.
-            locator = locator or geo.current_locator(session)
-            try:
-                entity.area_code = locator.locate(lat, lon).code
-            except geo.GeoError:
-                entity.area_code = None
+            entity.area_code = communes.get((lat, lon))
         ngsi_row = _mapped_row(session, inc, ref, made, exists, now)
         ngsi_row.deleted_at = None
         ngsi_row.modified_at = now
@@ -250,39 +244,39 @@ def _write_mapped(
             done.add(inc.id)
             (result.updated if exists else result.created).append(inc.id)
         result.changes.append(Change(inc.id, inc.type, inc.changed))
-        base = len(rows)
-        rows.extend(RawRow(base + i + 1, r) for i, r in enumerate(inc.rows))
+        written.add(inc.position)
     session.flush()
-    if rows:
-        result.stored = _store(session, rows, lookups, offset, actor)
+    result.stored = store_readings(session, checked, written, offset, actor)
 
 
-def _valid_measurements(
-    session: Session, parsed: list[Incoming], lookups: Lookups, result: BatchResult
-) -> list[Incoming]:
-    """The entities whose measurements all pass the ingestion checks (numbers, ranges, units,
-    times); each other one is a failure in ``result`` naming its bad attributes."""
-    raw_rows: list[RawRow] = []
-    owner: dict[int, tuple[Incoming, str]] = {}
-    for inc in parsed:
-        for row, attr in zip(inc.rows, inc.row_attrs, strict=True):
-            number = len(raw_rows) + 1
-            raw_rows.append(RawRow(number, row))
-            owner[number] = (inc, attr)
-    bad: dict[int, list[str]] = {}
-    if raw_rows:
-        checked = validate_rows(raw_rows, lookups, _DryResolver(session))
-        for err in checked.errors:
-            inc, attr = owner[err.row]
-            where = attr if err.field in ("value", "indicator", "entity") else f"{attr}.{err.field}"
-            bad.setdefault(inc.position, []).append(f"{where}: {err.message_en}")
-    good: list[Incoming] = []
-    for inc in parsed:
-        if inc.position in bad:
-            result.fail(inc.id, problem("BadRequestData", "; ".join(bad[inc.position])))
-        else:
-            good.append(inc)
-    return good
+def _stations(
+    session: Session, refs: Mapping[str, Ref], parsed: list[Incoming]
+) -> dict[str, Entity]:
+    """``{code: station}`` of the stations ``parsed`` name: those :func:`lookup_many` read,
+    and (one query) any other code that exists."""
+    known = {r.station.code: r.station for r in refs.values() if r.station is not None}
+    missing = {inc.code for inc in parsed} - known.keys()
+    if missing:
+        known.update(load_entities(session, missing))
+    return known
+
+
+def _communes(session: Session, parsed: list[Incoming]) -> dict[tuple[float, float], str | None]:
+    """The commune of every point sent in ``parsed`` (None outside the province), placed in
+    one vectorised call rather than one per entity."""
+    points = list(
+        dict.fromkeys(
+            (inc.lat, inc.lon) for inc in parsed if inc.lat is not None and inc.lon is not None
+        )
+    )
+    if not points:
+        return {}
+    locator = geo.current_locator(session)
+    found = locator.locate_many([p[0] for p in points], [p[1] for p in points])
+    return {
+        p: (locator.codes[k] if k >= 0 else None)
+        for p, k in zip(points, found.index.tolist(), strict=True)
+    }
 
 
 def _mapped_row(
@@ -440,56 +434,6 @@ def _refusal(
             "name or location needs the manage scope"
         )
     return None
-
-
-class _BulkResolver(SeriesResolver):
-    """A series resolver that loads the series of every subject of a batch in one query.
-
-    ``SeriesResolver`` asks the database once per (indicator, subject); a batch of 100 entities
-    with 6 measurements each is 600 series, which made those queries the largest cost of a batch.
-    """
-
-    def __init__(self, session: Session, codes: Iterable[str]) -> None:
-        super().__init__(session)
-        self._known: dict[tuple[int, str], int] = {}
-        wanted = sorted(set(codes))
-        for start in range(0, len(wanted), 500):
-            found = session.execute(
-                select(Series.id, Series.indicator_id, Series.subject_code).where(
-                    Series.subject_kind == "entity",
-                    Series.subject_code.in_(wanted[start : start + 500]),
-                )
-            )
-            for sid, indicator_id, code in found:
-                self._known[(indicator_id, code)] = sid
-
-    def get(self, indicator: Indicator, subject_kind: str, subject_code: str) -> SeriesInfo:
-        sid = self._known.get((indicator.id, subject_code)) if subject_kind == "entity" else None
-        if sid is None:
-            return super().get(indicator, subject_kind, subject_code)
-        return SeriesInfo(
-            sid, indicator.code, subject_kind, subject_code, indicator.time_label == "end"
-        )
-
-
-def _store(
-    session: Session,
-    rows: list[RawRow],
-    lookups: Lookups,
-    offset: int,
-    actor: audit.Actor | None,
-) -> int:
-    """What :func:`ioc.engines.ingestion.service.ingest` does (validate, write the series store
-    with its rollups and listeners, one audit row per batch with ``source="ngsi-ld"``), with
-    the series of the batch resolved in bulk. Rows were validated before, so none is refused."""
-    codes = {str(r.data["entity"]) for r in rows}
-    checked = validate_rows(rows, lookups, _BulkResolver(session, codes))
-    written = write_observations(session, checked.rows, checked.label_end, offset)
-    rejected = rejected_rows(checked.errors)
-    audit_batch(
-        session, actor, "ngsi-ld", received=len(rows), stored=written.stored, rejected=rejected
-    )
-    return written.stored
 
 
 def _new_state(
