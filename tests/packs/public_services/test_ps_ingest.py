@@ -4,6 +4,7 @@ JSON API (token scope, idempotency keys, error shapes, scores)."""
 
 from __future__ import annotations
 
+import gc
 from datetime import datetime
 from typing import Any
 
@@ -97,6 +98,43 @@ def test_updating_a_dossier_changes_scores_without_duplicates(db: Session) -> No
     assert card(db, agency=OTHER).counters.finished == 1
     assert card(db, agency=OTHER).value("2.1") == 0
     assert stats_snapshot(db) == rebuilt_snapshot(db)
+
+
+def test_one_batch_moving_many_dossiers_of_the_same_rows_keeps_exact_aggregates(
+    db: Session,
+) -> None:
+    # Five dossiers of one agency × commune × procedure × month row, then one batch that
+    # finishes two, swaps the verdicts of two others (their on-time/late counts cancel out),
+    # moves one to another commune and adds a new one: the batch's changes to a row are
+    # summed before they are written, and must equal a full rebuild.
+    ingest(
+        db,
+        [
+            dossier("R1"),
+            dossier("R2"),
+            dossier("R3", finished_at=iso(2026, 3, 5)),  # on time
+            dossier("R4", finished_at=iso(2026, 3, 10)),  # late
+            dossier("R5", finished_at=iso(2026, 3, 5), result="paper"),
+        ],
+    )
+    report = ingest(
+        db,
+        [
+            dossier("R1", finished_at=iso(2026, 3, 4), result="electronic"),
+            dossier("R2", finished_at=iso(2026, 3, 11), result="paper"),
+            dossier("R3", finished_at=iso(2026, 3, 10)),  # now late
+            dossier("R4", finished_at=iso(2026, 3, 5)),  # now on time
+            dossier("R5", area=COMMUNE_2, finished_at=iso(2026, 3, 5), result="paper"),
+            dossier("R6", channel="direct"),
+        ],
+    )
+    assert (report.inserted, report.updated) == (1, 5)
+    assert stats_snapshot(db) == rebuilt_snapshot(db)
+    here = card(db, area=COMMUNE)
+    assert (here.counters.received, here.counters.finished) == (5, 4)
+    assert (here.counters.on_time, here.counters.late, here.counters.e_result) == (2, 2, 1)
+    assert card(db, area=COMMUNE_2).counters.finished == 1
+    assert gc.isenabled()  # the batch paused the collector and left it on again
 
 
 def test_same_state_again_is_unchanged_and_older_states_are_stale(db: Session) -> None:

@@ -95,7 +95,10 @@ from ioc.packs.public_services.indices.counters import (
     FeedbackCounters,
     ProcedureFacts,
     ProcedureUse,
+    Vector,
+    contribution_vectors,
     contributions,
+    sum_vectors,
 )
 from ioc.packs.public_services.indices.dossier import (
     CHANNELS,
@@ -141,11 +144,14 @@ __all__ = [
     "ProcedureFacts",
     "ProcedureUse",
     "Scorecard",
+    "Vector",
     "classify",
+    "contribution_vectors",
     "contributions",
     "month_key",
     "percent",
     "points_for",
     "rules_from_mapping",
     "scorecard",
+    "sum_vectors",
 ]

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import fields
-from datetime import datetime
-from operator import itemgetter
+from operator import itemgetter, sub
 from typing import Any, Final, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
@@ -19,8 +17,10 @@ from ioc.packs.public_services.indices import (
     Counters,
     DossierFacts,
     DossierRow,
+    Vector,
     classify,
-    contributions,
+    contribution_vectors,
+    sum_vectors,
 )
 from ioc.packs.public_services.ingest.report import IngestReport
 from ioc.packs.public_services.ingest.rows import DossierIn, Lookups
@@ -82,42 +82,60 @@ def catalogue_new_procedures(session: Session, items: list[DossierIn], lk: Looku
             )  # fmt: skip
 
 
-_ROW_FIELDS: Final = tuple(f.name for f in fields(DossierRow))
-_row_values = itemgetter(*_ROW_FIELDS)
+_row_values = itemgetter(*DossierRow._fields)
 
 
 def dossier_row(values: Mapping[str, Any]) -> DossierRow:
     """The contribution-relevant columns of a stored (or about to be stored) dossier."""
-    return DossierRow(*_row_values(values))
+    return DossierRow._make(_row_values(values))
 
 
 def derived_values(facts: DossierFacts, math: WorkdayMath) -> dict[str, Any]:
-    """The derived columns of a dossier (``indices.classify``)."""
-    c = classify(facts, math)
-    return {
-        "counted": c.counted,
-        "recv_month": c.recv_month,
-        "fin_month": c.fin_month,
-        "effective_due_at": c.effective_due_at,
-        "on_time": c.on_time,
-        "late_reason": c.late_reason,
-        "handling_days": c.handling_days,
-        "online_counted": c.online_counted,
-        "complaint": c.complaint,
-        "is_open": c.is_open,
-    }
+    """The derived columns of a dossier (``indices.classify``; its fields are the columns)."""
+    return classify(facts, math)._asdict()
 
 
 StatKey = tuple[str, str, str, int]
+Grouped = dict[StatKey, list[Vector]]
+"""Count vectors filed under the ``ps_stats`` row they belong to."""
+
+_owner_values = itemgetter("agency_code", "area_code", "procedure_code")
 
 
-def _add_contrib(deltas: dict[StatKey, Counters], values: Mapping[str, Any], sign: int) -> None:
-    for month, counts in contributions(dossier_row(values)):
-        key = (values["agency_code"], values["area_code"], values["procedure_code"], month)
-        slot = deltas.get(key)
-        if slot is None:
-            slot = deltas[key] = Counters()
-        slot.add(counts, sign)
+def _collect(groups: Grouped, values: Mapping[str, Any]) -> None:
+    """File one dossier state's contributions under their ``ps_stats`` rows."""
+    agency, area, proc = _owner_values(values)
+    for month, counts in contribution_vectors(dossier_row(values)):
+        key = (agency, area, proc, month)
+        found = groups.get(key)
+        if found is None:
+            groups[key] = [counts]
+        else:
+            found.append(counts)
+
+
+_ZERO: Final = sum_vectors(())
+
+
+def _total(vectors: list[Vector] | None) -> Vector:
+    """The sum of ``vectors`` (most rows of a batch get one: no new tuple then)."""
+    if not vectors:
+        return _ZERO
+    return vectors[0] if len(vectors) == 1 else sum_vectors(vectors)
+
+
+def _net(added: Grouped, removed: Grouped) -> dict[StatKey, Vector]:
+    """Per touched ``ps_stats`` row: what the new states add minus what the old states
+    contributed, one column-wise sum per row; rows whose net change is zero are left out
+    (a dossier that moved within its row writes nothing). Keys are sorted so concurrent
+    batches lock the rows they share in the same order."""
+    out: dict[StatKey, Vector] = {}
+    for key in sorted(added.keys() | removed.keys()):
+        plus, minus = _total(added.get(key)), _total(removed.get(key))
+        net = plus if minus is _ZERO else tuple(map(sub, plus, minus))
+        if net != _ZERO:
+            out[key] = net
+    return out
 
 
 COMPARED: Final = (
@@ -155,28 +173,23 @@ COMPARED: Final = (
 )
 
 
-def _same(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
-    for key in COMPARED:
-        a, b = old.get(key), new.get(key)
-        if isinstance(a, datetime) and isinstance(b, datetime):
-            if a != b:
-                return False
-        elif a != b:
-            return False
-    return True
+_compared = itemgetter(*COMPARED)
+_EXISTING_CHUNK: Final = 2000
 
 
 def _existing(session: Session, codes: list[str], lock: bool) -> dict[str, dict[str, Any]]:
-    cols = [PsDossier.id, PsDossier.code, PsDossier.source_updated_at] + [
-        getattr(PsDossier, k) for k in COMPARED
-    ]
+    """The stored state of the dossiers among ``codes``, by code (rows zipped into dicts,
+    cheaper than mapping each row; chunks of 2,000 codes stay under every driver's limit
+    on bound parameters)."""
+    names = ("id", "code", "source_updated_at", *COMPARED)
+    cols = [getattr(PsDossier, k) for k in names]
     out: dict[str, dict[str, Any]] = {}
-    for i in range(0, len(codes), CHUNK):
-        stmt = select(*cols).where(PsDossier.code.in_(codes[i : i + CHUNK]))
+    for i in range(0, len(codes), _EXISTING_CHUNK):
+        stmt = select(*cols).where(PsDossier.code.in_(codes[i : i + _EXISTING_CHUNK]))
         if lock:
             stmt = stmt.with_for_update()
-        for row in session.connection().execute(stmt).mappings():
-            out[row["code"]] = dict(row)
+        for row in session.connection().execute(stmt):
+            out[row[1]] = dict(zip(names, row, strict=True))
     return out
 
 
@@ -191,20 +204,22 @@ def dialect_insert(session: Session) -> Any:
     return sqlite_insert
 
 
+_STAT_COLUMNS: Final = ("agency_code", "area_code", "procedure_code", "month", *COUNTER_FIELDS)
+
+
 def apply_deltas(session: Session, deltas: Mapping[StatKey, Counters]) -> None:
     """Add ``deltas`` to ``ps_stats`` (insert missing rows), one statement per chunk."""
-    rows = []
-    for (agency, area, proc, month), counts in deltas.items():
-        if counts.is_zero():
-            continue
-        row: dict[str, Any] = {
-            "agency_code": agency,
-            "area_code": area,
-            "procedure_code": proc,
-            "month": month,
-        }
-        row.update({name: getattr(counts, name) for name in COUNTER_FIELDS})
-        rows.append(row)
+    vectors = {key: _counts_of(c) for key, c in deltas.items() if not c.is_zero()}
+    _upsert_stats(session, vectors)
+
+
+def _counts_of(counters: Counters) -> Vector:
+    return tuple(getattr(counters, name) for name in COUNTER_FIELDS)
+
+
+def _upsert_stats(session: Session, deltas: Mapping[StatKey, Vector]) -> None:
+    """Add count vectors to ``ps_stats`` rows (missing rows inserted), by chunks of 2,000."""
+    rows = [dict(zip(_STAT_COLUMNS, key + counts, strict=True)) for key, counts in deltas.items()]
     if not rows:
         return
     table = cast(Table, PsStat.__table__)
@@ -217,6 +232,9 @@ def apply_deltas(session: Session, deltas: Mapping[StatKey, Counters]) -> None:
         session.execute(stmt, rows[i : i + 2000])
 
 
+_by_id = itemgetter("_id")
+
+
 def _write_updates(session: Session, updates: list[dict[str, Any]]) -> None:
     """One executemany UPDATE per set of changed columns (Core, by primary key)."""
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
@@ -224,6 +242,7 @@ def _write_updates(session: Session, updates: list[dict[str, Any]]) -> None:
         groups[tuple(sorted(row))].append(row)
     table = cast(Table, PsDossier.__table__)
     for keys, rows in groups.items():
+        rows.sort(key=_by_id)  # rowid order: neighbouring rows share pages
         stmt = (
             update(table)
             .where(table.c.id == bindparam("_id"))
@@ -253,12 +272,12 @@ def store_dossiers(
         latest[item.code] = item
     lock = session.get_bind().dialect.name == "postgresql"
     existing = _existing(session, list(latest), lock)
-    deltas: dict[StatKey, Counters] = {}
+    added: Grouped = {}
+    removed: Grouped = {}
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     for code, item in latest.items():
-        new = dict(item.values)
-        new.update(derived_values(item.facts, lk.math))
+        new = item.values | derived_values(item.facts, lk.math)
         old = existing.get(code)
         if old is not None:
             if (
@@ -268,26 +287,30 @@ def store_dossiers(
             ):
                 report.stale += 1
                 continue
-            if _same(old, new):
+            before, after = _compared(old), _compared(new)
+            if before == after:
                 report.unchanged += 1
                 continue
-            _add_contrib(deltas, old, -1)
-            new["source_updated_at"] = item.source_updated_at or old["source_updated_at"]
+            _collect(removed, old)
             # Only the changed columns are written: fewer index entries to maintain.
-            changed = {k: new[k] for k in (*COMPARED, "source_updated_at") if old[k] != new[k]}
+            changed = {k: b for k, a, b in zip(COMPARED, before, after, strict=True) if a != b}
+            updated_at = item.source_updated_at or old["source_updated_at"]
+            if updated_at != old["source_updated_at"]:
+                changed["source_updated_at"] = updated_at
             changed["updated_at"] = lk.now
             changed["_id"] = old["id"]
             updates.append(changed)
+            new["source_updated_at"] = updated_at
         else:
             new["code"] = code
             new["source_updated_at"] = item.source_updated_at
             new["updated_at"] = lk.now
             inserts.append(new)
-        _add_contrib(deltas, new, +1)
+        _collect(added, new)
     for i in range(0, len(inserts), 5000):
         session.execute(insert(PsDossier), inserts[i : i + 5000])
     _write_updates(session, updates)
-    apply_deltas(session, deltas)
+    _upsert_stats(session, _net(added, removed))
     report.inserted += len(inserts)
     report.updated += len(updates)
 
