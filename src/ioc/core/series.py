@@ -351,7 +351,9 @@ FROM (
 ) g JOIN observations o ON o.series_id = g.series_id AND o.ts = g.last_ts
 """  # noqa: S608 - fixed text
 
-# Touched local days (of the touched hours) and their recompute from the hour buckets.
+# Touched local days (of the touched hours) and their recompute from the hour buckets. Buckets
+# are disjoint and ordered, so the newest reading of a day lies in its latest hour bucket: the
+# last value is read by primary key (``lb``) instead of a second scan of the day's hours.
 _DB_SQL = (
     "INSERT INTO _db (sid, d) SELECT DISTINCT i.series_id, "
     "((((i.ts - s.e) / 3600) * 3600 + :off) / 86400) * 86400 - :off "
@@ -362,26 +364,24 @@ INSERT INTO rollup_day {_ROLLUP_COLUMNS}
 SELECT g.sid, g.d, g.n, g.total, g.vmin, g.vmax, g.last_ts, h.last_value
 FROM (
   SELECT d.sid AS sid, d.d AS d, sum(h.n) AS n, sum(h.total) AS total, min(h.vmin) AS vmin,
-         max(h.vmax) AS vmax, max(h.last_ts) AS last_ts
+         max(h.vmax) AS vmax, max(h.last_ts) AS last_ts, max(h.bucket) AS lb
   FROM _db d JOIN rollup_hour h
     ON h.series_id = d.sid AND h.bucket >= d.d AND h.bucket < d.d + 86400
   GROUP BY d.sid, d.d
-) g JOIN rollup_hour h ON h.series_id = g.sid AND h.last_ts = g.last_ts
-  AND h.bucket >= g.d AND h.bucket < g.d + 86400
+) g JOIN rollup_hour h ON h.series_id = g.sid AND h.bucket = g.lb
 """  # noqa: S608 - fixed text
 
-# Touched local months and their recompute from the day buckets.
+# Touched local months and their recompute from the day buckets (last value: latest day).
 _MONTH_SQL = f"""
 INSERT INTO rollup_month {_ROLLUP_COLUMNS}
 SELECT g.sid, g.m, g.n, g.total, g.vmin, g.vmax, g.last_ts, d.last_value
 FROM (
-  SELECT mb.sid AS sid, mb.m AS m, mb.m2 AS m2, sum(d.n) AS n, sum(d.total) AS total,
-         min(d.vmin) AS vmin, max(d.vmax) AS vmax, max(d.last_ts) AS last_ts
+  SELECT mb.sid AS sid, mb.m AS m, sum(d.n) AS n, sum(d.total) AS total,
+         min(d.vmin) AS vmin, max(d.vmax) AS vmax, max(d.last_ts) AS last_ts, max(d.bucket) AS lb
   FROM _mb mb JOIN rollup_day d
     ON d.series_id = mb.sid AND d.bucket >= mb.m AND d.bucket < mb.m2
-  GROUP BY mb.sid, mb.m, mb.m2
-) g JOIN rollup_day d ON d.series_id = g.sid AND d.last_ts = g.last_ts
-  AND d.bucket >= g.m AND d.bucket < g.m2
+  GROUP BY mb.sid, mb.m
+) g JOIN rollup_day d ON d.series_id = g.sid AND d.bucket = g.lb
 """  # noqa: S608 - fixed text
 
 # The touched buckets of one level are deleted before their recompute (a bucket whose readings

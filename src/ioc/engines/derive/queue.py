@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import structlog
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, insert, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -58,8 +58,16 @@ def enqueue_touched(
         lo, hi = result.touched[sid]
         cur = spans.get(code)
         spans[code] = (lo, hi) if cur is None else (min(cur[0], lo), max(cur[1], hi))
-    for code, (lo, hi) in spans.items():
-        enqueue(session, kind, code, lo, hi)
+    if spans:
+        # One executemany for the batch's keys (one INSERT per key cost ~8 ms a 100-station batch).
+        now = clock.now()
+        session.execute(
+            insert(PendingDerivation),
+            [
+                {"kind": kind, "key": code, "lo": lo, "hi": hi, "created_at": now}
+                for code, (lo, hi) in spans.items()
+            ],
+        )
 
 
 @dataclass(frozen=True)
