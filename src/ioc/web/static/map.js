@@ -69,10 +69,10 @@
     en: {
       outline: "Province outline",
       communes: "Commune boundaries",
-      approximate: "ranh giới gần đúng — approximate boundaries",
+      approximate: "approximate boundaries",
       roads: "Main roads",
       tiles: "Base map",
-      noData: "không có số liệu — no data",
+      noData: "no data",
       noFill: "No colouring",
       cluster: "{n} points — click to zoom in",
       nearest: "Nearest station"
