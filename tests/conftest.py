@@ -68,6 +68,23 @@ def _pg_database(worker: str) -> Iterator[str]:
         admin.dispose()
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the PostgreSQL run, keep only the tests that use the test database.
+
+    A test that never asks for ``db_url`` (directly or through ``engine``, ``factory``, ``app``
+    …) runs the same code on both runs: formulas, parsers, templates, SQLite-only tools. It ran
+    on the SQLite run already, so running it again on PostgreSQL would test nothing new.
+    """
+    if backend() != "postgres":
+        return
+    kept, dropped = [], []
+    for item in items:
+        (kept if "db_url" in getattr(item, "fixturenames", ()) else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def db_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[str]:
     """URL of this worker's test database, migrated once."""

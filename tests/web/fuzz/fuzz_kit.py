@@ -1,40 +1,26 @@
-"""Fuzz every operation of the JSON API from its OpenAPI document: no input makes it answer 5xx,
-and every documented answer matches its schema.
-
-Schemathesis generates requests from ``/api/openapi.json`` as served (request bodies, query
-strings and headers included: valid and invalid ones, huge numbers, NUL bytes, odd Unicode,
-wrong types, boundary values) and sends them through the ASGI app in-process. Two passes: an
-admin's API token holding every token scope (operations needing more than a token can hold get
-the admin's session cookie, as their ``security`` says), and anonymous callers on the public
-operations. Each answer must not be a 5xx and, when its status is documented, must match the
-documented schema (``response_schema_conformance``). Bounded and seeded, so CI repeats the
-same run.
-"""
+"""The JSON API fuzz's parts (what it checks: test_fuzz_api_reads.py): the app as served, the
+document restricted to some operations, and the calls as the admin or as anyone. The admin pass
+is split into reading and writing operations (two test files) so that a parallel run can give
+them to different workers."""
 
 from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-import pytest
 import schemathesis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.python import asgi as schemathesis_asgi
 from schemathesis.specs.openapi.checks import response_schema_conformance
-from sqlalchemy.orm import Session, sessionmaker
 
-from ioc.core import audit, auth
+from ioc.core import auth
 from ioc.core.auth import Permission
-from ioc.packs.field_reports import service as field_reports
 from ioc.web.openapi_doc import route_permissions
-
-pytestmark = pytest.mark.slow
 
 # Generated requests per operation and pass, on top of Schemathesis' boundary-value
 # ("coverage") cases: a few thousand requests in all, about a minute on two cores.
@@ -86,56 +72,7 @@ class Served:
                 raise
 
 
-# --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(autouse=True)
-def _node_id_for_schemathesis(request: pytest.FixtureRequest) -> None:
-    # Schemathesis 4.32 renames the test node per operation through ``_nodeid``, which
-    # pytest 9 no longer has: give it one to read and write (the real node id is unchanged).
-    request.node._nodeid = request.node.nodeid
-
-
-@pytest.fixture
-def credentials(factory: sessionmaker[Session], make_user) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """An admin's API token with every token scope, and the same admin's session cookie."""
-    password = make_user(ADMIN, role="admin")
-    with factory() as session, session.begin():
-        token = auth.create_api_token(
-            session,
-            audit.Actor.system("test"),
-            owner_username=ADMIN,
-            name="Fuzz",
-            scopes=sorted(auth.TOKEN_SCOPES),
-        )
-        login = auth.login(session, username=ADMIN, password=password, session_hours=8)
-        assert login is not None
-        field_reports.sync_categories(session)
-    return {"token": token.secret, "cookie": login.cookie}
-
-
-@pytest.fixture
-def served(
-    request: pytest.FixtureRequest, app: TestClient, station: str, credentials: dict[str, str]
-) -> Iterator[Served]:
-    """The app, with a station that has a day of PM2.5 readings."""
-    rows = [
-        {"indicator": "pm25", "entity": station, "time": f"2026-03-09T{h:02d}:00:00+07:00"}
-        | {"value": 10 + h}
-        for h in range(24)
-    ]
-    headers = {"Authorization": f"Bearer {credentials['token']}"}
-    r = app.post("/api/v1/observations", json={"observations": rows}, headers=headers)
-    assert r.status_code == 200, r.text
-    asgi_app = app.app
-    assert isinstance(asgi_app, FastAPI)
-    wrapper = Served(asgi_app)
-    yield wrapper
-    schemathesis_asgi.shutdown_lifespans()
-    request.node.user_properties.append(("fuzz_requests", wrapper.requests))
-
-
-def _schema(client: TestClient, keep: Callable[[str, str], bool]) -> schemathesis.BaseSchema:
+def api_schema(client: TestClient, keep: Callable[[str, str], bool]) -> schemathesis.BaseSchema:
     """The served document, with only the JSON API operations for which ``keep(METHOD, path)``
     holds."""
     doc = client.get("/api/openapi.json").json()
@@ -152,26 +89,6 @@ def _schema(client: TestClient, keep: Callable[[str, str], bool]) -> schemathesi
         }
     )
     return schemathesis.openapi.from_dict(doc, config=config)
-
-
-@pytest.fixture
-def admin_schema(
-    app: TestClient, served: Served, credentials: dict[str, str]
-) -> schemathesis.BaseSchema:
-    schema = _schema(app, lambda method, path: True)
-    schema.app = served
-    return schema
-
-
-@pytest.fixture
-def public_schema(
-    app: TestClient, served: Served, credentials: dict[str, str]
-) -> schemathesis.BaseSchema:
-    schema = _schema(
-        app, lambda method, path: served.permissions[(method, path)] is Permission.PUBLIC
-    )
-    schema.app = served
-    return schema
 
 
 # --------------------------------------------------------------------------- the fuzz
@@ -231,11 +148,9 @@ SETTINGS = hypothesis_settings(
 )
 
 
-@schemathesis.pytest.from_fixture("admin_schema").parametrize()
-@SETTINGS
-def test_no_server_error_for_an_admin(
-    case: schemathesis.Case, served: Served, credentials: dict[str, str]
-) -> None:
+def call_as_admin(case: schemathesis.Case, served: Served, credentials: dict[str, str]) -> None:
+    """Send a generated request as the fuzz admin (API token where a token may call the
+    operation, the session cookie otherwise) and check the answer."""
     unique_idempotency_key(case)
     known_subjects(case, credentials["token"])
     operation = case.operation
@@ -252,9 +167,8 @@ def test_no_server_error_for_an_admin(
         )
 
 
-@schemathesis.pytest.from_fixture("public_schema").parametrize()
-@SETTINGS
-def test_no_server_error_for_anyone(case: schemathesis.Case, credentials: dict[str, str]) -> None:
+def call_as_anyone(case: schemathesis.Case, credentials: dict[str, str]) -> None:
+    """Send a generated request without credentials and check the answer."""
     unique_idempotency_key(case)
     known_subjects(case, credentials["token"])
     case.call_and_validate(checks=CHECKS, timeout=TIMEOUT_S)
