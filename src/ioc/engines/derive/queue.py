@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import structlog
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -135,6 +135,16 @@ def _run_round(factory: sessionmaker[Session], limit: int) -> tuple[int, int]:
     return len(rows), done
 
 
+# Pre-built statements: one key is derived per transaction, so statement building and ORM
+# bookkeeping would otherwise be paid per station per round.
+_REMAINING = text("SELECT id FROM pending_derivations WHERE id IN :ids").bindparams(
+    bindparam("ids", expanding=True)
+)
+_DONE = text("DELETE FROM pending_derivations WHERE id IN :ids").bindparams(
+    bindparam("ids", expanding=True)
+)
+
+
 def _derive_key(
     factory: sessionmaker[Session], handler: Handler, kind: str, key: str, span: Span
 ) -> int:
@@ -151,18 +161,13 @@ def _derive_key(
                         {"ns": _LOCK_NAMESPACE, "k": f"{kind}:{key}"},
                     )
                 # Rows another runner finished meanwhile are gone: derive only if some remain.
-                remaining = list(
-                    session.execute(
-                        select(PendingDerivation.id).where(PendingDerivation.id.in_(span.ids))
-                    ).scalars()
-                )
+                conn = session.connection()
+                remaining = list(conn.execute(_REMAINING, {"ids": span.ids}).scalars())
                 if not remaining:
                     session.rollback()
                     return 0
                 handler(session, key, span.lo, span.hi)
-                session.execute(
-                    delete(PendingDerivation).where(PendingDerivation.id.in_(remaining))
-                )
+                conn.execute(_DONE, {"ids": remaining})
                 session.commit()
                 return len(remaining)
             except OperationalError as exc:
