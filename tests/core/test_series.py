@@ -123,3 +123,31 @@ def test_latest_value_not_moved_back_by_old_data(factory: sessionmaker[Session])
         series = s.get(Series, sid)
         assert series is not None
         assert (series.latest_ts, series.latest_value) == (ts(2026, 3, 10, 5), 50.0)
+
+
+def test_latest_values_of_a_batch_per_series(factory: sessionmaker[Session]) -> None:
+    # One batch, two series: each series' newest good reading becomes its latest value; a newer
+    # reading flagged bad does not, and a series whose readings are all bad keeps no latest.
+    with factory() as s, s.begin():
+        a, end_a = _series(s, "pm25", "DL-A")
+        b, end_b = _series(s, "pm10", "DL-B")
+        c, end_c = _series(s, "pm25", "DL-C")
+        rows = [
+            (a, ts(2026, 3, 10, 1), 10.0, 0),
+            (b, ts(2026, 3, 10, 1), 20.0, 0),
+            (a, ts(2026, 3, 10, 2), 11.0, 1),
+            (b, ts(2026, 3, 10, 3), 99.0, 2),
+            (c, ts(2026, 3, 10, 3), 5.0, 2),
+        ]
+        write_observations(s, rows, {a: end_a, b: end_b, c: end_c}, OFFSET)
+    with factory() as s:
+        latest = {
+            sid: (row.latest_ts, row.latest_value)
+            for sid in (a, b, c)
+            if (row := s.get(Series, sid)) is not None
+        }
+        assert latest == {
+            a: (ts(2026, 3, 10, 2), 11.0),
+            b: (ts(2026, 3, 10, 1), 20.0),
+            c: (None, None),
+        }

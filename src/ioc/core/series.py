@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select, text, tuple_
+from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -216,17 +216,9 @@ def write_observations(
     cur = raw.cursor()
     try:
         result.stored = _stage(cur, dialect, rows)
-        latest = _write_set(cur, dialect, label_end, offset, result.touched)
+        _write_set(cur, dialect, label_end, offset, result.touched)
     finally:
         cur.close()
-    if latest:
-        conn.execute(
-            text(
-                "UPDATE series SET latest_ts = :ts, latest_value = :v "
-                "WHERE id = :sid AND (latest_ts IS NULL OR latest_ts <= :ts)"
-            ),
-            [{"ts": ts, "v": v, "sid": sid} for sid, (ts, v) in sorted(latest.items())],
-        )
     if notify:
         observations_written(session, result)
     return result
@@ -240,7 +232,7 @@ _STAGE_SQLITE = (
     "value real NOT NULL, quality integer NOT NULL, PRIMARY KEY (series_id, ts)) WITHOUT ROWID",
     "CREATE TEMP TABLE IF NOT EXISTS _ser "
     "(sid integer PRIMARY KEY, e integer, fresh integer, aligned integer, h_lo integer, "
-    "h_hi integer)",
+    "h_hi integer, lt integer, lv real)",
     "CREATE TEMP TABLE IF NOT EXISTS _hb "
     "(sid integer, b integer, e integer, PRIMARY KEY (sid, b)) WITHOUT ROWID",
     "CREATE TEMP TABLE IF NOT EXISTS _db (sid integer, d integer, PRIMARY KEY (sid, d)) "
@@ -254,7 +246,7 @@ _STAGE_PG = (
     "CREATE TEMP TABLE IF NOT EXISTS _obs_in (series_id integer, ts bigint, "
     "value double precision, quality smallint) ON COMMIT DELETE ROWS; "
     "CREATE TEMP TABLE IF NOT EXISTS _ser (sid integer, e integer, fresh integer, aligned integer, "
-    "h_lo bigint, h_hi bigint) ON COMMIT DELETE ROWS; "
+    "h_lo bigint, h_hi bigint, lt bigint, lv double precision) ON COMMIT DELETE ROWS; "
     "CREATE TEMP TABLE IF NOT EXISTS _hb (sid integer, b bigint, e integer) "
     "ON COMMIT DELETE ROWS; "
     "CREATE TEMP TABLE IF NOT EXISTS _db (sid integer, d bigint) ON COMMIT DELETE ROWS; "
@@ -264,6 +256,8 @@ _STAGE_PG = (
     "DELETE FROM _obs_in; DELETE FROM _ser; DELETE FROM _hb; DELETE FROM _db; DELETE FROM _mb"
 )
 _SMALL_TABLES = ("_ser", "_hb", "_db", "_mb")
+# PostgreSQL types of the ``_obs_in`` columns, for the binary COPY of the staged rows.
+_STAGE_TYPES = ("int4", "int8", "float8", "int2")
 
 # Observations: plain inserts for fresh series (their span holds no stored row, so no key can
 # conflict), an upsert for the others (a re-sent or corrected value replaces the stored one).
@@ -295,6 +289,13 @@ FROM (
 _FRESH_SQL = (
     "UPDATE _ser SET fresh = 0 WHERE EXISTS (SELECT 1 FROM observations o "
     "WHERE o.series_id = _ser.sid AND o.ts >= _ser.h_lo + _ser.e AND o.ts < _ser.h_hi + _ser.e)"
+)
+# The newest good reading of each series of the batch becomes its latest value, unless a newer
+# one is stored already: one statement for every series of the batch.
+_LATEST_SQL = (
+    "UPDATE series SET latest_ts = s.lt, latest_value = s.lv FROM _ser s "
+    "WHERE series.id = s.sid AND s.lt IS NOT NULL "
+    "AND (series.latest_ts IS NULL OR series.latest_ts <= s.lt)"
 )
 # SQLite: take the database's write lock (waiting for it like any write) before the first read
 # of the batch's transaction. A read first would pin a snapshot that a concurrent writer can
@@ -423,7 +424,12 @@ def _stage(cur: Any, dialect: str, rows: Sequence[tuple[int, int, float, int]]) 
     _prepare_tables(cur, dialect)
     if dialect == "postgresql":
         unique = {(r[0], r[1]): r for r in rows}
-        with cur.copy("COPY _obs_in (series_id, ts, value, quality) FROM STDIN") as copy:
+        # Binary COPY with the column types given: no text formatting of numbers on either
+        # side (a third of the CPU of text COPY) and doubles sent bit for bit.
+        with cur.copy(
+            "COPY _obs_in (series_id, ts, value, quality) FROM STDIN (FORMAT BINARY)"
+        ) as copy:
+            copy.set_types(_STAGE_TYPES)
             write = copy.write_row
             for row in unique.values():
                 write(row)
@@ -442,29 +448,26 @@ def _write_set(
     label_end: dict[int, bool],
     offset: int,
     touched: dict[int, tuple[int, int]],
-) -> dict[int, tuple[int, float]]:
-    """Upsert the staged rows and rebuild their rollups; fills ``touched`` and returns the
-    newest good reading per series."""
+) -> None:
+    """Upsert the staged rows, rebuild their rollups and move the series' latest values;
+    fills ``touched``."""
     postgres = dialect == "postgresql"
     mark = "%s" if postgres else "?"
     cur.execute(_SERIES_SQL)
     series = cur.fetchall()
-    ser_rows: list[tuple[int, int, int, int, int, int]] = []
+    ser_rows: list[tuple[int, int, int, int, int, int, int | None, float | None]] = []
     month_rows: list[tuple[int, int, int]] = []
-    latest: dict[int, tuple[int, float]] = {}
     for sid, lo, hi, last_good, value, aligned in series:
         touched[sid] = (lo, hi)
-        if last_good is not None:
-            latest[sid] = (last_good, value)
         end = label_end.get(sid, False)
         h_lo = hour_bucket(lo, end)
         h_hi = hour_bucket(hi, end) + HOUR
-        ser_rows.append((sid, 1 if end else 0, 1, aligned, h_lo, h_hi))
+        ser_rows.append((sid, 1 if end else 0, 1, aligned, h_lo, h_hi, last_good, value))
         month_rows.extend(
             _months(day_bucket(h_lo, offset), day_bucket(h_hi - HOUR, offset), sid, offset)
         )
     ser_rows.sort()
-    cur.executemany(f"INSERT INTO _ser VALUES ({', '.join([mark] * 6)})", ser_rows)  # noqa: S608
+    cur.executemany(f"INSERT INTO _ser VALUES ({', '.join([mark] * 8)})", ser_rows)  # noqa: S608
     if postgres:
         # Rollups of a series are rebuilt by DELETE + INSERT of its touched buckets and its
         # freshness is read before the upsert. One lock per series, taken in id order and held
@@ -501,7 +504,7 @@ def _write_set(
         cur.execute(_HOUR_SQL)
     cur.execute(_driver_sql(_DB_SQL, dialect), {"off": offset})
     _rebuild_days_months(cur, dialect, month_rows)
-    return latest
+    cur.execute(_LATEST_SQL)
 
 
 def _months(d_lo: int, d_last: int, sid: int, offset: int) -> list[tuple[int, int, int]]:
