@@ -168,3 +168,16 @@ def test_commune_for_point_prefers_the_point(db: Session) -> None:
     assert geo.commune_for_point(db, None, None, "24406") == "24406"
     with pytest.raises(GeoError):
         geo.commune_for_point(db, 15.2, 108.8, "24133")  # Quảng Ngãi
+
+
+def test_stand_in_locator_is_reused_until_a_commune_centre_moves(db: Session) -> None:
+    from sqlalchemy import update
+
+    from ioc.core.models import Area
+
+    first = geo.current_locator(db)
+    assert geo.current_locator(db) is first  # nothing changed: the cached cells are reused
+    db.execute(update(Area).where(Area.code == "24133").values(lat=12.70))
+    rebuilt = geo.current_locator(db)
+    assert rebuilt is not first
+    assert rebuilt.cells["24133"] != first.cells["24133"]

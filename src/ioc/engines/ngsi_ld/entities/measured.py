@@ -31,6 +31,10 @@ from ioc.engines.ingestion.validate import Lookups, validate_rows
 from ioc.engines.ngsi_ld.entities.incoming import Incoming
 
 _CHUNK = 500  # ids per IN (…) list
+# The catalog's spelling of a unit that ioc.engines.ingestion.sdm spells in ASCII: unitCode GQ
+# arrives as "µg/m3", the catalog says "µg/m³". The same unit, so the reading needs no
+# conversion pass (the environment pack's converter multiplies it by 1).
+_CATALOG_SPELLING = {"µg/m3": "µg/m³"}
 
 
 def batch_lookups(session: Session, registry: Registry, parsed: Sequence[Incoming]) -> Lookups:
@@ -59,6 +63,7 @@ def convert_units(parsed: Iterable[Incoming], lookups: Lookups) -> None:
     …) in place, as validation would, so that every reading takes validation's column-wise
     path. A reading that cannot be converted keeps its unit: validation names the problem
     exactly as it does for the ingestion API."""
+    same: dict[tuple[str, str], bool] = {}  # (unit sent, indicator's unit) → no conversion
     for inc in parsed:
         for row in inc.rows:
             unit = row.get("unit")
@@ -67,7 +72,12 @@ def convert_units(parsed: Iterable[Incoming], lookups: Lookups) -> None:
             indicator = lookups.indicators.get(row["indicator"])
             if indicator is None:
                 continue
-            if str(unit).strip().lower() == indicator.unit.lower():
+            key = (str(unit), indicator.unit)
+            equal = same.get(key)
+            if equal is None:
+                sent, wanted = key[0].strip().lower(), indicator.unit.lower()
+                equal = same[key] = sent == wanted or _CATALOG_SPELLING.get(sent) == wanted
+            if equal:
                 del row["unit"]
                 continue
             converter = lookups.converters.get(indicator.pack)
