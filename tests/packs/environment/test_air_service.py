@@ -2,37 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from helpers import hourly_rows, post_observations
 from ioc.packs.environment import aqi, service
-
-URL = "/api/v1/observations"
-
-
-def post(client: TestClient, token: str, rows: list[dict[str, Any]]) -> None:
-    r = client.post(URL, json={"observations": rows}, headers={"Authorization": f"Bearer {token}"})
-    assert r.status_code == 200, r.text
-
-
-def hourly(
-    indicator: str, day: date, values: list[float | None], station: str = "DL-TEST-01"
-) -> list[dict[str, Any]]:
-    """Rows for hours labelled 01:00 … 24:00 local of ``day`` (hour-ending, as QĐ 1459)."""
-    start = datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(hours=7)
-    return [
-        {
-            "indicator": indicator,
-            "entity": station,
-            "time": (start + timedelta(hours=i + 1)).isoformat(),
-            "value": v,
-        }
-        for i, v in enumerate(values)
-        if v is not None
-    ]
 
 
 def test_hourly_aqi_matches_decision_example(
@@ -43,10 +19,10 @@ def test_hourly_aqi_matches_decision_example(
     pm = [26.9, 24.7, 20.5, 23.5, 19.5, 16.5, 19.0, 16.5, 20.3, 22.4, 19.6, 20.6]
     day = date(2026, 3, 10)
     values: list[float | None] = [None] * 8 + pm  # hours 01:00 … 08:00 empty, 09:00 … 20:00 data
-    rows = hourly("pm25", day, values)
-    rows += hourly("o3", day, [None] * 19 + [136.1])
-    rows += hourly("no2", day, [None] * 19 + [118.7])
-    post(client, ingest_token, rows)
+    rows = hourly_rows("pm25", day, values)
+    rows += hourly_rows("o3", day, [None] * 19 + [136.1])
+    rows += hourly_rows("no2", day, [None] * 19 + [118.7])
+    post_observations(client, ingest_token, rows)
     r = client.get(
         f"/api/v1/environment/stations/{station}/aqi",
         params={
@@ -67,7 +43,11 @@ def test_hourly_aqi_matches_decision_example(
 def test_two_of_three_rule_and_no_pm(client: TestClient, station: str, ingest_token: str) -> None:
     day = date(2026, 3, 10)
     # PM2.5 at 01:00 and 02:00 only; hour 03:00 has c2, c3 → index; 04:00 has only c3 → none.
-    post(client, ingest_token, hourly("pm25", day, [30.0, 30.0]) + hourly("no2", day, [50.0] * 4))
+    post_observations(
+        client,
+        ingest_token,
+        hourly_rows("pm25", day, [30.0, 30.0]) + hourly_rows("no2", day, [50.0] * 4),
+    )
     r = client.get(
         f"/api/v1/environment/stations/{station}/aqi",
         params={"resolution": "hour", "from": "2026-03-10", "to": "2026-03-10T06:00:00+07:00"},
@@ -82,11 +62,11 @@ def test_daily_aqi_uses_hours_01_to_24(client: TestClient, station: str, ingest_
     # 24 hourly PM2.5 values with mean 55.7 (the decision's daily example) → AQI 109.5 → 110.
     pm = [55.7] * 24
     # An extreme value at 00:00 of the day (which belongs to the previous day) must not count.
-    prev = hourly("pm25", day - timedelta(days=1), [None] * 23 + [500.0])
-    post(
+    prev = hourly_rows("pm25", day - timedelta(days=1), [None] * 23 + [500.0])
+    post_observations(
         client,
         ingest_token,
-        prev + hourly("pm25", day, pm) + hourly("pm25", day + timedelta(days=1), [10.0]),
+        prev + hourly_rows("pm25", day, pm) + hourly_rows("pm25", day + timedelta(days=1), [10.0]),
     )
     r = client.get(
         f"/api/v1/environment/stations/{station}/aqi",
@@ -101,7 +81,7 @@ def test_station_list_shows_current_index(
     client: TestClient, station: str, ingest_token: str, frozen_now: datetime
 ) -> None:
     day = date(2026, 3, 10)  # frozen at 12:00 local
-    post(client, ingest_token, hourly("pm25", day, [20.0] * 12))
+    post_observations(client, ingest_token, hourly_rows("pm25", day, [20.0] * 12))
     r = client.get("/api/v1/environment/stations")
     (s,) = r.json()["stations"]
     assert s["code"] == station and s["commune"] == "Phường Buôn Ma Thuột"
@@ -126,8 +106,10 @@ def test_aqi_api_errors(client: TestClient, station: str) -> None:
 
 def test_correction_recomputes_index(client: TestClient, station: str, ingest_token: str) -> None:
     day = date(2026, 3, 10)
-    post(client, ingest_token, hourly("pm25", day, [200.0] * 3))
-    post(client, ingest_token, hourly("pm25", day, [20.0] * 3))  # corrected re-send
+    post_observations(client, ingest_token, hourly_rows("pm25", day, [200.0] * 3))
+    post_observations(
+        client, ingest_token, hourly_rows("pm25", day, [20.0] * 3)
+    )  # corrected re-send
     r = client.get(
         f"/api/v1/environment/stations/{station}/aqi",
         params={"from": "2026-03-10T03:00:00+07:00", "to": "2026-03-10T03:00:00+07:00"},
@@ -139,11 +121,11 @@ def test_qcvn05_pm25_limit_changes_on_2026_01_01(
     factory: sessionmaker[Session], client: TestClient, station: str, ingest_token: str
 ) -> None:
     # 24 h mean 47 µg/m³: within the 50 limit in 2025, above the 45 limit from 1/1/2026.
-    post(
+    post_observations(
         client,
         ingest_token,
-        hourly("pm25", date(2025, 12, 31), [47.0] * 24)
-        + hourly("pm25", date(2026, 1, 1), [47.0] * 24),
+        hourly_rows("pm25", date(2025, 12, 31), [47.0] * 24)
+        + hourly_rows("pm25", date(2026, 1, 1), [47.0] * 24),
     )
     with factory() as s:
         stats = {
@@ -160,8 +142,8 @@ def test_hour_after_a_gap_between_batches_is_published(
     # Batch 1 ends at 05:00; batch 2 starts at 07:00. The 06:00 index has c2 (05:00) and c3
     # (04:00): 2 of 3, so it must be published even though no batch contains 06:00.
     day = date(2026, 3, 10)
-    post(client, ingest_token, hourly("pm25", day, [20.0] * 5))
-    post(client, ingest_token, hourly("pm25", day, [None] * 6 + [20.0] * 4))
+    post_observations(client, ingest_token, hourly_rows("pm25", day, [20.0] * 5))
+    post_observations(client, ingest_token, hourly_rows("pm25", day, [None] * 6 + [20.0] * 4))
     r = client.get(
         f"/api/v1/environment/stations/{station}/aqi",
         params={"from": "2026-03-10T01:00:00+07:00", "to": "2026-03-10T10:00:00+07:00"},

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from helpers import login
+from helpers import hourly_rows, login, post_observations
 from ioc.app import load_registry
 from ioc.background import sync_rules
 from ioc.core import clock
@@ -24,32 +24,6 @@ from ioc.packs.environment import pages, queries, service
 from ioc.packs.environment.models import AirQualityIndex
 
 DAY_BEFORE, TODAY = date(2026, 3, 9), date(2026, 3, 10)  # frozen_now is 10/3 12:00 local
-
-
-def post(client: TestClient, token: str, rows: list[dict[str, Any]]) -> None:
-    r = client.post(
-        "/api/v1/observations",
-        json={"observations": rows},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    assert r.status_code == 200, r.text
-
-
-def hourly(
-    indicator: str, day: date, values: list[float | None], station: str = "DL-TEST-01"
-) -> list[dict[str, Any]]:
-    """Rows for hours labelled 01:00 … 24:00 local of ``day`` (hour-ending, as QĐ 1459)."""
-    start = datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(hours=7)
-    return [
-        {
-            "indicator": indicator,
-            "entity": station,
-            "time": (start + timedelta(hours=i + 1)).isoformat(),
-            "value": v,
-        }
-        for i, v in enumerate(values)
-        if v is not None
-    ]
 
 
 def _indices(factory: sessionmaker[Session]) -> dict[int, int]:
@@ -70,7 +44,9 @@ def test_poor_hourly_index_fires_the_aqi_rule_through_the_record_source(
     frozen_now: datetime,
 ) -> None:
     # PM2.5 at 100 µg/m³ from 11:00 to 12:00: hourly VN_AQI 151–200 ("Xấu"), not above 200.
-    post(client, ingest_token, hourly("pm25", TODAY, [None] * 10 + [100.0, 100.0]))
+    post_observations(
+        client, ingest_token, hourly_rows("pm25", TODAY, [None] * 10 + [100.0, 100.0])
+    )
     noon = int(frozen_now.timestamp())
     current = _indices(factory)[noon]
     assert 150 < current <= 200
@@ -108,8 +84,8 @@ def test_map_chart_and_tile_trend_show_the_index_from_env_aqi(
     ingest_token: str,
     frozen_now: datetime,
 ) -> None:
-    rows = hourly("pm25", DAY_BEFORE, [20.0] * 24) + hourly("pm25", TODAY, [60.0] * 12)
-    post(client, ingest_token, rows)
+    rows = hourly_rows("pm25", DAY_BEFORE, [20.0] * 24) + hourly_rows("pm25", TODAY, [60.0] * 12)
+    post_observations(client, ingest_token, rows)
     indices = _indices(factory)
     noon = int(frozen_now.timestamp())
     assert indices[noon] > 0

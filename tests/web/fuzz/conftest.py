@@ -71,9 +71,7 @@ def admin_read_schema(
     app: TestClient, served: Served, credentials: dict[str, str]
 ) -> schemathesis.BaseSchema:
     """The reading operations (GET), for the admin pass."""
-    schema = api_schema(app, lambda method, path: method == "GET")
-    schema.app = served
-    return schema
+    return api_schema(app, served, lambda method, path: method == "GET")
 
 
 @pytest.fixture
@@ -81,17 +79,13 @@ def admin_write_schema(
     app: TestClient, served: Served, credentials: dict[str, str]
 ) -> schemathesis.BaseSchema:
     """The writing operations (POST, PATCH, PUT, DELETE), for the admin pass."""
-    schema = api_schema(app, lambda method, path: method != "GET")
-    schema.app = served
-    return schema
+    return api_schema(app, served, lambda method, path: method != "GET")
 
 
 @pytest.fixture
 def public_schema(
     app: TestClient, served: Served, credentials: dict[str, str]
 ) -> schemathesis.BaseSchema:
-    schema = api_schema(
-        app, lambda method, path: served.permissions[(method, path)] is Permission.PUBLIC
+    return api_schema(
+        app, served, lambda method, path: served.permissions[(method, path)] is Permission.PUBLIC
     )
-    schema.app = served
-    return schema

@@ -72,9 +72,11 @@ class Served:
                 raise
 
 
-def api_schema(client: TestClient, keep: Callable[[str, str], bool]) -> schemathesis.BaseSchema:
+def api_schema(
+    client: TestClient, served: Served, keep: Callable[[str, str], bool]
+) -> schemathesis.BaseSchema:
     """The served document, with only the JSON API operations for which ``keep(METHOD, path)``
-    holds."""
+    holds, sent to ``served``."""
     doc = client.get("/api/openapi.json").json()
     for path, item in list(doc["paths"].items()):
         for method in list(item):
@@ -88,7 +90,9 @@ def api_schema(client: TestClient, keep: Callable[[str, str], bool]) -> schemath
             "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
         }
     )
-    return schemathesis.openapi.from_dict(doc, config=config)
+    schema = schemathesis.openapi.from_dict(doc, config=config)
+    schema.app = served
+    return schema
 
 
 # --------------------------------------------------------------------------- the fuzz

@@ -3,9 +3,7 @@ by row, storage and one audit row, in the caller's transaction."""
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -14,6 +12,7 @@ from sqlalchemy.orm import Session
 from ioc.core import audit
 from ioc.core.ownership import NotYourData, WriteScope
 from ioc.engines.actions_kit import chunks, refuse_foreign, same_named
+from ioc.engines.ingestion.parse import gc_paused
 from ioc.packs.public_services.ingest import rows
 from ioc.packs.public_services.ingest.fields import Invalid, get, id_of
 from ioc.packs.public_services.ingest.report import IngestReport, RowProblem
@@ -79,22 +78,6 @@ def check_owners(
     refuse_foreign(refused, "hồ sơ", "dossiers")
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a batch builds its rows. A batch of 10,000
-    dossiers allocates a few hundred thousand short-lived dicts, tuples and datetimes, none
-    of them in a cycle; each allocation burst would otherwise start a collection that walks
-    every live object of the process (about 13 % of the batch's time). Re-enabled after,
-    unless something else had it off."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _validated(
     section: str,
     items: Sequence[Any],
@@ -152,7 +135,7 @@ def ingest_batch(
         store_procedure(session, values, lk)
     report.procedures = len(procs)
     session.flush()
-    with _gc_paused():
+    with gc_paused():
         items = _validated("dossiers", dossiers, rows.dossier, lk, report, row_numbers)
         fb_rows = _validated("feedback", feedback, rows.feedback, lk, report)
     if savepoint is not None and report.errors:
@@ -160,7 +143,7 @@ def ingest_batch(
         report.procedures = 0
         return report
     catalogue_new_procedures(session, items, lk)
-    with _gc_paused():
+    with gc_paused():
         store_dossiers(session, items, lk, report)
     if fb_rows:
         store_feedback(session, fb_rows)
