@@ -14,12 +14,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher, profiles
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from ioc.app import create_app, prepare
+from ioc.app import boot, create_app, prepare
 from ioc.core import audit, auth, clock
 from ioc.core.db import Base, make_engine, make_sessionmaker
 from ioc.models_all import import_all_models
@@ -29,6 +31,13 @@ PG_ADMIN_URL = os.environ.get(
     "IOC_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# Passwords are hashed with argon2id at the cheapest cost in tests: the library's recommended
+# cost (about 0.1 s a hash on this machine, 64 MiB) paid at every user created and every sign-in
+# was a large share of the suite's time. Hashes still start with $argon2id$ and carry their own
+# parameters, so every check is the production code path.
+auth._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+auth._DUMMY_HASH = auth._hasher.hash("not-a-real-password-used-for-timing")
 
 # Reference tables loaded once per test database (every other table is emptied after each test).
 REFERENCE_TABLES = frozenset({"areas", "agencies", "indicators", "alembic_version"})
@@ -130,13 +139,26 @@ def factory(engine: Engine) -> Iterator[sessionmaker[Session]]:
     _empty_mutable_tables(engine)
 
 
+# Per engine: the mutable tables its migrations created, in delete order (read once: the
+# catalog query cost more than the deletes on PostgreSQL).
+_PRESENT: dict[Engine, list[str]] = {}
+
+
 def _empty_mutable_tables(engine: Engine) -> None:
     # Only tables the migrations created (a model whose migration is missing is reported by
     # tests/test_migrations.py, not here).
-    present = set(inspect(engine).get_table_names())
+    tables = _PRESENT.get(engine)
+    if tables is None:
+        present = set(inspect(engine).get_table_names())
+        tables = _PRESENT[engine] = [t for t in mutable_tables() if t in present]
+    deletes = [f"DELETE FROM {table}" for table in tables]  # noqa: S608 - fixed table names
     with engine.begin() as conn:
-        for table in (t for t in mutable_tables() if t in present):
-            conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed table names
+        if engine.dialect.name == "postgresql":
+            # One round trip: psycopg sends a parameterless script as one simple query.
+            conn.exec_driver_sql("; ".join(deletes))
+        else:
+            for delete in deletes:
+                conn.exec_driver_sql(delete)
 
 
 @pytest.fixture
@@ -155,10 +177,25 @@ def frozen_now() -> Iterator[datetime]:
     clock.set_now(None)
 
 
+# The application of each (settings, engine), built once per test worker: building its routes
+# costs more than most tests (FastAPI analyses every endpoint's dependencies), and nothing a
+# request does stays in it except the two tallies reset below.
+_APPS: dict[tuple[int, int], FastAPI] = {}
+
+
 @pytest.fixture
 def app(settings: Settings, engine: Engine, factory: sessionmaker[Session]) -> TestClient:
-    """A test client of the full application."""
-    return TestClient(create_app(settings, engine), raise_server_exceptions=False)
+    """A test client of the full application (its own client: no cookie carries over)."""
+    key = (id(settings), id(engine))
+    built = _APPS.get(key)
+    if built is None:
+        built = _APPS[key] = create_app(settings, engine)
+    else:
+        # What create_app's boot sets for the packs (a test may have booted other settings).
+        boot(settings)
+        built.state.csp_reports.clear()
+        built.state.page_views.discard()
+    return TestClient(built, raise_server_exceptions=False)
 
 
 client = app

@@ -38,6 +38,11 @@ class PageViewBuffer:
         with self._lock:
             self._counts[(path, role)] += 1
 
+    def discard(self) -> None:
+        """Forget the counts so far without writing them (a fresh start, e.g. between tests)."""
+        with self._lock:
+            self._counts = Counter()
+
     def flush(self) -> int:
         """Write the counts so far through every pack's hook; returns the views written."""
         with self._lock:

@@ -21,7 +21,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any, Literal, cast, get_args
 
-import yaml
+from ioc.core import yaml_text
 
 AreaLevel = Literal["province", "district", "ward", "commune", "town"]
 AgencyKind = Literal[
@@ -169,7 +169,7 @@ def _read_text(name: str) -> str:
 def commune_centroids() -> dict[str, tuple[float, float]]:
     """Approximate centre (lat, lon) of each current commune/ward, from
     ``commune_centroids_66.yaml`` — for maps and a nearest-commune suggestion, not boundaries."""
-    doc = yaml.safe_load(_read_text(CENTROIDS_FILE)) or {}
+    doc = yaml_text.load(_read_text(CENTROIDS_FILE)) or {}
     return {str(code): (float(lat), float(lon)) for code, (lat, lon) in doc["centroids"].items()}
 
 
@@ -192,7 +192,7 @@ def _areas() -> tuple[AreaRecord, ...]:
 
 @cache
 def _agencies() -> tuple[AgencyRecord, ...]:
-    doc = yaml.safe_load(_read_text(AGENCIES_FILE))
+    doc = yaml_text.load(_read_text(AGENCIES_FILE))
     records = [
         AgencyRecord(
             code=str(raw["code"]),

@@ -37,11 +37,10 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import holidays
-import yaml
 from sqlalchemy import Date, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ioc.core import audit, clock
+from ioc.core import audit, clock, yaml_text
 from ioc.core.db import Base
 from ioc.core.models import UTCDateTime
 
@@ -261,7 +260,7 @@ def _parse_extra(raw: Any, where: str) -> list[ExtraDay]:
 def packaged_days() -> tuple[ExtraDay, ...]:
     """The overrides of the data file ``ioc/data/calendar_vn.yaml``."""
     text = files("ioc.data").joinpath(DATA_FILE).read_text(encoding="utf-8")
-    return tuple(_parse_extra(yaml.safe_load(text), DATA_FILE))
+    return tuple(_parse_extra(yaml_text.load(text), DATA_FILE))
 
 
 @lru_cache(maxsize=1)

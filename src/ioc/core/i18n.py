@@ -18,7 +18,7 @@ from importlib import resources
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
+from ioc.core import yaml_text
 
 SUPPORTED: Final = ("vi", "en")
 """Interface languages, in order of preference."""
@@ -63,7 +63,7 @@ def catalog() -> Mapping[str, Mapping[str, str]]:
         if entry.name.startswith("messages") and entry.name.endswith(".yaml")
     )
     for name in names:
-        raw: Any = yaml.safe_load(folder.joinpath(name).read_text(encoding="utf-8"))
+        raw: Any = yaml_text.load(folder.joinpath(name).read_text(encoding="utf-8"))
         if raw is None:
             continue
         if not isinstance(raw, dict):

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ioc.core import yaml_text
 from ioc.core.freshness import SAMPLED, interval_seconds
 from ioc.core.models import Indicator
 
@@ -54,7 +54,7 @@ class IndicatorSpec:
 
 def load_catalog(package: str, pack: str, filename: str = "indicators.yaml") -> list[IndicatorSpec]:
     """Read and validate ``filename`` shipped in ``package`` (a pack's folder)."""
-    raw: Any = yaml.safe_load((files(package) / filename).read_text(encoding="utf-8"))
+    raw: Any = yaml_text.load((files(package) / filename).read_text(encoding="utf-8"))
     specs: list[IndicatorSpec] = []
     for i, item in enumerate(raw.get("indicators", []), start=1):
         where = f"{package}/{filename} entry {i}"

@@ -13,7 +13,7 @@ from importlib.resources import files
 from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any
 
-import yaml
+from ioc.core import yaml_text
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
@@ -303,7 +303,7 @@ def load_datasets(
     (``datasets:``, a list of :class:`DatasetSpec` fields), in order; ``hooks`` gives each
     dataset's ``(rows, quality)`` functions by code (a dataset absent from it has neither).
     A dataset declaring a ``records:`` block has the quality ``records`` makes of it."""
-    raw: Any = yaml.safe_load((files(package) / filename).read_text(encoding="utf-8"))
+    raw: Any = yaml_text.load((files(package) / filename).read_text(encoding="utf-8"))
     pack = package.rsplit(".", 1)[-1]
     specs = []
     for entry in raw["datasets"]:

@@ -12,9 +12,9 @@ from __future__ import annotations
 from importlib.resources import files
 from typing import Any
 
-import yaml
 from pydantic import BaseModel
 
+from ioc.core import yaml_text
 from ioc.web.openapi_doc import (
     ANY,
     INTEGER,
@@ -52,7 +52,7 @@ def batch_door(package: str, key: str, report: type[BaseModel]) -> dict[str, Any
     """The OpenAPI keywords of the route (``summary``, ``responses``, ``openapi_extra``) of
     the door ``key`` that ``package``'s ``batch_doors.yaml`` declares, answering ``report``
     (the pydantic model of its 200 and 422 answers)."""
-    raw: dict[str, Any] = yaml.safe_load(
+    raw: dict[str, Any] = yaml_text.load(
         (files(package) / "batch_doors.yaml").read_text(encoding="utf-8")
     )
     door = raw[key]

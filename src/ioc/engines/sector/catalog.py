@@ -13,9 +13,9 @@ from functools import cache, cached_property
 from importlib.resources import files
 from typing import Any
 
-import yaml
 from sqlalchemy.orm import Session
 
+from ioc.core import yaml_text
 from ioc.core.indicators import load_catalog
 from ioc.engines.exports import Table
 from ioc.engines.submissions import plan
@@ -119,7 +119,7 @@ def _column(raw: dict[str, Any]) -> Column:
 @cache
 def load_sector(package: str) -> Sector:
     """The ``sector.yaml`` of ``package`` (a pack's module name), read once."""
-    raw: dict[str, Any] = yaml.safe_load(
+    raw: dict[str, Any] = yaml_text.load(
         (files(package) / "sector.yaml").read_text(encoding="utf-8")
     )
     table = dict(raw.get("entity_table") or {})

@@ -14,10 +14,10 @@ from functools import partial
 from importlib.resources import files
 from typing import Any, Protocol
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ioc.core import yaml_text
 from ioc.core.audit import Actor
 from ioc.core.models import Indicator
 from ioc.core.series import SeriesResolver, month_bucket, write_observations
@@ -152,7 +152,7 @@ def add_places(
 
 def demo_data(package: str) -> dict[str, Any]:
     """The ``demo.yaml`` beside a pack's demo module."""
-    raw: dict[str, Any] = yaml.safe_load((files(package) / "demo.yaml").read_text("utf-8"))
+    raw: dict[str, Any] = yaml_text.load((files(package) / "demo.yaml").read_text("utf-8"))
     return raw
 
 

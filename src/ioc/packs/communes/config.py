@@ -11,7 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
+from ioc.core import yaml_text
 
 GREEN, YELLOW, RED, NONE = "green", "yellow", "red", "none"
 COLORS = (GREEN, YELLOW, RED)
@@ -140,7 +140,7 @@ def configure(settings: Any) -> None:
     else:
         text = resources.files("ioc.packs.communes").joinpath("board.yaml").read_text("utf-8")
     only = [c for c in str(getattr(settings, "cb_indicators", "") or "").split(",") if c.strip()]
-    _config = parse(yaml.safe_load(text), only or None)
+    _config = parse(yaml_text.load(text), only or None)
     _deadline_days = int(getattr(settings, "sub_deadline_working_days", 5))
     _keep_days = int(getattr(settings, "cb_keep_days", 400))
 
@@ -150,7 +150,7 @@ def board_config() -> BoardConfig:
     global _config
     if _config is None:
         text = resources.files("ioc.packs.communes").joinpath("board.yaml").read_text("utf-8")
-        _config = parse(yaml.safe_load(text))
+        _config = parse(yaml_text.load(text))
     return _config
 
 

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from importlib import resources
 from typing import Any
 
-import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ioc.core import yaml_text
 from ioc.core.audit import Actor
 from ioc.core.models import Agency
 from ioc.engines.sector.demo import DemoRun, pack_demo
@@ -26,7 +26,7 @@ from ioc.packs.cybersecurity.models import CyEvent, CyHost, CySite, CySiteCheck
 from ioc.packs.cybersecurity.parsers import SEVERITY_RANK
 from ioc.packs.cybersecurity.store import insert_rows
 
-_DATA: dict[str, Any] = yaml.safe_load(
+_DATA: dict[str, Any] = yaml_text.load(
     resources.files("ioc.packs.cybersecurity").joinpath("demo.yaml").read_text("utf-8")
 )
 

@@ -22,11 +22,10 @@ from datetime import date, datetime, time, timedelta
 from importlib import resources
 from typing import Any
 
-import yaml
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ioc.core import audit, clock
+from ioc.core import audit, clock, yaml_text
 from ioc.core.calendar import default_calendar
 from ioc.core.models import Agency
 from ioc.packs.documents import tasks
@@ -36,7 +35,7 @@ __all__ = ["load_demo"]
 
 DEPARTMENT_KINDS = ("department", "office", "inspectorate")
 # Senders, subjects, types and deadline texts of the registers; the directive and its tasks.
-_DATA: dict[str, Any] = yaml.safe_load(
+_DATA: dict[str, Any] = yaml_text.load(
     resources.files("ioc.packs.documents").joinpath("demo.yaml").read_text("utf-8")
 )
 SENDERS: tuple[tuple[str, str], ...] = tuple(

@@ -22,8 +22,7 @@ from datetime import UTC, datetime, timedelta
 from importlib.resources import files
 from typing import Any
 
-import yaml
-
+from ioc.core import yaml_text
 from ioc.packs.environment.demo_data import AGENCY_CODE
 
 LOCAL = timedelta(hours=7)
@@ -61,7 +60,7 @@ def _pair(value: Any) -> tuple[float, float] | None:
 
 def _load() -> tuple[tuple[NetworkStation, ...], str, tuple[WaterParameter, ...]]:
     """Stations, lake station and sample parameters from ``demo_networks.yaml``."""
-    raw: Any = yaml.safe_load(
+    raw: Any = yaml_text.load(
         (files("ioc.packs.environment") / "demo_networks.yaml").read_text(encoding="utf-8")
     )
     stations = tuple(

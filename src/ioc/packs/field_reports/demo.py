@@ -16,10 +16,10 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ioc.core import yaml_text
 from ioc.core.audit import Actor
 from ioc.engines.geo import current_locator
 from ioc.packs.field_reports import routing, service
@@ -44,7 +44,7 @@ class DemoCommune:
 def demo_data() -> dict[str, Any]:
     """The packaged ``demo.yaml``: communes, report texts, answers, reporters' names."""
     text = files("ioc.packs.field_reports").joinpath("demo.yaml").read_text(encoding="utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = yaml_text.load(text)
     return data
 
 

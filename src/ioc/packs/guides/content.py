@@ -14,9 +14,7 @@ from functools import cache
 from html import escape
 from importlib import resources
 
-import yaml
-
-from ioc.core import i18n
+from ioc.core import i18n, yaml_text
 
 # A link in a body, and the targets that stay links (internal paths).
 _LINK = re.compile(r"\[([^\]\n]+)\]\(([^)\s]+)\)")
@@ -104,7 +102,7 @@ def guides() -> tuple[Guide, ...]:
     out: list[Guide] = []
     for item in sorted(folder.iterdir(), key=lambda p: p.name):
         if item.name.endswith(".yaml"):
-            out.append(_parse(item.name, yaml.safe_load(item.read_text(encoding="utf-8"))))
+            out.append(_parse(item.name, yaml_text.load(item.read_text(encoding="utf-8"))))
     slugs = [g.slug for g in out]
     if len(set(slugs)) != len(slugs):
         raise GuideError("hai hướng dẫn trùng slug / duplicate guide slug")

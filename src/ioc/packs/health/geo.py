@@ -12,10 +12,10 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
-import yaml
 from sqlalchemy.orm import Session
 
 from ioc.core import communes as core
+from ioc.core import yaml_text
 from ioc.core.communes import PROVINCE
 
 __all__ = ["PROVINCE", "Commune", "communes", "province_population"]
@@ -30,7 +30,7 @@ class Commune(core.Commune):
 
 @lru_cache(maxsize=1)
 def _shipped() -> dict[str, dict[str, Any]]:
-    raw: Any = yaml.safe_load(
+    raw: Any = yaml_text.load(
         (files("ioc.packs.health") / "communes.yaml").read_text(encoding="utf-8")
     )
     return {str(c["code"]): c for c in raw.get("communes", [])}

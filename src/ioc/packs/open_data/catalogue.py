@@ -20,11 +20,10 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ioc.core import clock
+from ioc.core import clock, yaml_text
 from ioc.core.freshness import interval_seconds
 from ioc.core.indicators import IndicatorSpec
 from ioc.core.models import Agency, Area, Entity, Indicator, RollupDay, RollupMonth, Series
@@ -97,7 +96,7 @@ def temporal(entry: Entry, session: Session) -> tuple[date | None, date | None]:
 @cache
 def load_config() -> dict[str, Any]:
     """``catalogue.yaml``: owners, titles and public flags of the generic datasets."""
-    raw = yaml.safe_load(
+    raw = yaml_text.load(
         (files("ioc.packs.open_data") / "catalogue.yaml").read_text(encoding="utf-8")
     )
     return dict(raw)

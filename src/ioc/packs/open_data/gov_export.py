@@ -19,11 +19,10 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ioc.core import clock
+from ioc.core import clock, yaml_text
 from ioc.core.figures import offset
 from ioc.core.freshness import interval_seconds
 from ioc.core.models import Indicator, Series
@@ -39,7 +38,7 @@ PERIOD_SECONDS = {"P1M": 31 * 86400, "P3M": 92 * 86400, "P1Y": 366 * 86400}
 @cache
 def mapping() -> dict[str, dict[str, Any]]:
     """``gov_codes.yaml``: IOC code -> official code, unit and factor."""
-    raw = yaml.safe_load(
+    raw = yaml_text.load(
         (files("ioc.packs.open_data") / "gov_codes.yaml").read_text(encoding="utf-8")
     )
     return {str(k): dict(v) for k, v in (raw.get("codes") or {}).items()}

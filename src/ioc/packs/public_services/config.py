@@ -13,8 +13,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from ioc.core import yaml_text
 from ioc.packs.public_services.indices import INDICATORS, PointRule, rules_from_mapping
 
 __all__ = ["Policy", "configure", "load_points", "policy", "policy_from_settings"]
@@ -47,7 +46,7 @@ def load_points(path: Path | None) -> Points:
     else:
         text = Path(path).read_text(encoding="utf-8")
         where = str(path)
-    raw: Any = yaml.safe_load(text)
+    raw: Any = yaml_text.load(text)
     if not isinstance(raw, dict) or not isinstance(raw.get("indicators"), dict):
         raise ValueError(f"{where}: expected 'groups' and 'indicators' mappings")
     groups = {int(k): Decimal(str(v)) for k, v in (raw.get("groups") or {}).items()}

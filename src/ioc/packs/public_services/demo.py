@@ -17,11 +17,10 @@ from datetime import datetime, time, timedelta
 from importlib import resources
 from typing import Any, Final
 
-import yaml
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ioc.core import audit
+from ioc.core import audit, yaml_text
 from ioc.core.calendar import load_calendar
 from ioc.core.models import Agency, Area
 from ioc.packs.public_services.indices import DossierFacts
@@ -52,7 +51,7 @@ class DemoProcedure:
 # The demo catalogue (``demo.yaml``): real procedures, invented attributes and volumes.
 DEMO_PROCEDURES: Final[tuple[DemoProcedure, ...]] = tuple(
     DemoProcedure(**item)
-    for item in yaml.safe_load(
+    for item in yaml_text.load(
         resources.files("ioc.packs.public_services").joinpath("demo.yaml").read_text("utf-8")
     )["procedures"]
 )

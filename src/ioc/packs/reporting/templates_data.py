@@ -6,7 +6,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from ioc.core import yaml_text
 
 TEXT_KINDS = frozenset({"text"})
 TABLE_KINDS = frozenset({"indicators", "tasks", "funding"})
@@ -18,7 +18,7 @@ class TemplateError(ValueError):
 
 
 def _load(name: str) -> dict[str, Any]:
-    raw = yaml.safe_load(resources.files("ioc.packs.reporting").joinpath(name).read_text("utf-8"))
+    raw = yaml_text.load(resources.files("ioc.packs.reporting").joinpath(name).read_text("utf-8"))
     if not isinstance(raw, dict):
         raise TemplateError(f"{name}: a mapping is expected")
     return raw

@@ -20,11 +20,10 @@ from datetime import datetime, timedelta
 from importlib.resources import files
 from typing import Any
 
-import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ioc.core import clock
+from ioc.core import clock, yaml_text
 from ioc.core.audit import Actor
 from ioc.core.models import Entity, Indicator, Series
 from ioc.core.series import SeriesResolver, write_observations
@@ -43,7 +42,7 @@ def _load() -> tuple[
 ]:
     """Segments, cameras, camera streams, vehicle-class shares and public-order centres from
     ``demo.yaml``."""
-    raw: Any = yaml.safe_load(
+    raw: Any = yaml_text.load(
         (files("ioc.packs.security_traffic") / "demo.yaml").read_text(encoding="utf-8")
     )
     segments = tuple(

@@ -5,11 +5,10 @@ from __future__ import annotations
 from importlib.resources import files
 from typing import Any
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ioc.core import audit, clock
+from ioc.core import audit, clock, yaml_text
 from ioc.core.models import Agency
 from ioc.packs.field_reports.errors import FieldReportError
 from ioc.packs.field_reports.models import Category, Report, ResponseTemplate
@@ -38,7 +37,7 @@ _CATEGORY_FIELDS = {
 
 def default_categories() -> list[dict[str, Any]]:
     """The categories of the packaged ``categories.yaml``, defaults applied."""
-    raw = yaml.safe_load(
+    raw = yaml_text.load(
         files("ioc.packs.field_reports").joinpath("categories.yaml").read_text(encoding="utf-8")
     )
     defaults = dict(raw.get("defaults") or {})
