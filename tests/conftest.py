@@ -77,13 +77,37 @@ def _pg_database(worker: str) -> Iterator[str]:
         admin.dispose()
 
 
+# The suite's longest files (measured with --durations), started first: a parallel run then
+# ends with short files on both workers instead of one worker finishing a long one alone.
+LONGEST_FIRST = (
+    "tests/web/fuzz/test_fuzz_api_writes.py",
+    "tests/web/fuzz/test_fuzz_api_reads.py",
+    "tests/web/test_no_developer_text_staff.py",
+    "tests/web/test_no_developer_text.py",
+    "tests/browser/test_maps.py",
+    "tests/browser/test_charts.py",
+    "tests/browser/test_wall_fit.py",
+    "tests/browser/test_csp.py",
+    "tests/browser/test_stored_xss.py",
+    "tests/ops/test_backup.py",
+    "tests/engines/test_mqtt.py",
+)
+
+
+def _start_rank(item: pytest.Item) -> int:
+    path = item.nodeid.split("::", 1)[0]
+    return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On the PostgreSQL run, keep only the tests that use the test database.
+    """Start the longest files first; on the PostgreSQL run, keep only the tests that use the
+    test database.
 
     A test that never asks for ``db_url`` (directly or through ``engine``, ``factory``, ``app``
     …) runs the same code on both runs: formulas, parsers, templates, SQLite-only tools. It ran
     on the SQLite run already, so running it again on PostgreSQL would test nothing new.
     """
+    items.sort(key=_start_rank)  # stable: every other test keeps its order
     if backend() != "postgres":
         return
     kept, dropped = [], []

@@ -76,33 +76,33 @@ def _same_period(row: dict[str, str]) -> str:
     raise AssertionError(row)
 
 
-@pytest.mark.parametrize(
-    ("page", "pairs"),
-    [
-        (
-            "/health",
-            [
-                ("Giường bệnh/10.000 dân", "Số giường bệnh trên 10.000 dân"),
-                ("Bác sĩ/10.000 dân", "Số bác sĩ trên 10.000 dân"),
-                ("Tiêm chủng đầy đủ (lũy kế năm)", "Tỷ lệ trẻ dưới 1 tuổi được tiêm chủng đầy đủ"),
-            ],
-        ),
-        (
-            "/tourism",
-            [
-                ("Công suất phòng", "Công suất sử dụng phòng bình quân"),
-                ("Khách nội địa trong tháng", "Lượt khách du lịch nội địa"),
-                ("Khách quốc tế trong tháng", "Lượt khách du lịch quốc tế"),
-                ("Tổng thu du lịch trong tháng", "Tổng thu từ khách du lịch"),
-            ],
-        ),
-        (
-            "/education",
-            [("Đỗ tốt nghiệp THPT (năm gần nhất)", "Tỷ lệ tốt nghiệp THPT toàn tỉnh")],
-        ),
-    ],
-)
-def test_key_figures_match_the_plan_table(
+# Per page: (key-figure tile, row of the plan-vs-actual table) that must show one figure.
+PAIRS: list[tuple[str, list[tuple[str, str]]]] = [
+    (
+        "/health",
+        [
+            ("Giường bệnh/10.000 dân", "Số giường bệnh trên 10.000 dân"),
+            ("Bác sĩ/10.000 dân", "Số bác sĩ trên 10.000 dân"),
+            ("Tiêm chủng đầy đủ (lũy kế năm)", "Tỷ lệ trẻ dưới 1 tuổi được tiêm chủng đầy đủ"),
+        ],
+    ),
+    (
+        "/tourism",
+        [
+            ("Công suất phòng", "Công suất sử dụng phòng bình quân"),
+            ("Khách nội địa trong tháng", "Lượt khách du lịch nội địa"),
+            ("Khách quốc tế trong tháng", "Lượt khách du lịch quốc tế"),
+            ("Tổng thu du lịch trong tháng", "Tổng thu từ khách du lịch"),
+        ],
+    ),
+    (
+        "/education",
+        [("Đỗ tốt nghiệp THPT (năm gần nhất)", "Tỷ lệ tốt nghiệp THPT toàn tỉnh")],
+    ),
+]
+
+
+def check_key_figures_match_the_plan_table(
     viewer: TestClient, page: str, pairs: list[tuple[str, str]]
 ) -> None:
     html = viewer.get(page).text
@@ -117,7 +117,7 @@ def test_key_figures_match_the_plan_table(
         assert period.split()[-1] in note, (kpi, note, period)
 
 
-def test_overview_tiles_repeat_the_page_figures(viewer: TestClient) -> None:
+def check_overview_tiles_repeat_the_page_figures(viewer: TestClient) -> None:
     tourism = kpis(viewer.get("/tourism").text)
     overview = viewer.get("/").text
     tile = re.search(r'data-pack="tourism">(.*?)</a>', overview, re.S)
@@ -132,10 +132,19 @@ def test_overview_tiles_repeat_the_page_figures(viewer: TestClient) -> None:
     assert education["Học sinh/giáo viên"][0] in _text(tile.group(1))
 
 
-def test_counts_have_no_decimals_and_units_follow_the_indicator(viewer: TestClient) -> None:
+def check_counts_have_no_decimals_and_units_follow_the_indicator(viewer: TestClient) -> None:
     plan = table(viewer.get("/tourism").text, "Thực hiện so với kế hoạch năm")
     visitors = plan["Lượt khách du lịch nội địa"]
     counts = [v for k, v in visitors.items() if k.startswith(("Thực hiện", "Kế hoạch", "Cùng kỳ"))]
     assert counts and all(re.fullmatch(r"\d{1,3}(\.\d{3})*", v) for v in counts), visitors
     occupancy = plan["Công suất sử dụng phòng bình quân"]
     assert re.fullmatch(r"\d+,\d", occupancy["Kế hoạch năm"]), occupancy  # % with one decimal
+
+
+def test_every_place_shows_the_same_figure(viewer: TestClient) -> None:
+    """The three packs' demo data are loaded once (a year of data each) and every check reads
+    the same pages: tiles against the plan table, the overview against the pages, formats."""
+    for page, pairs in PAIRS:
+        check_key_figures_match_the_plan_table(viewer, page, pairs)
+    check_overview_tiles_repeat_the_page_figures(viewer)
+    check_counts_have_no_decimals_and_units_follow_the_indicator(viewer)
