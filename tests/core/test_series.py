@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from ioc.core.models import Indicator, RollupDay, RollupHour, RollupMonth, Series
@@ -151,3 +151,66 @@ def test_latest_values_of_a_batch_per_series(factory: sessionmaker[Session]) -> 
             b: (ts(2026, 3, 10, 1), 20.0),
             c: (None, None),
         }
+
+
+def _day_rows(session: Session, sid: int) -> list[tuple[int, int, float]]:
+    rows = session.execute(
+        select(RollupDay.bucket, RollupDay.n, RollupDay.total)
+        .where(RollupDay.series_id == sid)
+        .order_by(RollupDay.bucket)
+    ).all()
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+def test_days_of_dense_and_sparse_batches(factory: sessionmaker[Session]) -> None:
+    # A batch whose series have at least one row per day of their span lists every day of the
+    # span (an untouched day in a gap is recomputed to what it was: nothing); a batch with a
+    # series of two readings forty days apart finds its touched days from the rows instead.
+    # Both must leave exactly the days that hold readings, next to days written before.
+    with factory() as s, s.begin():
+        a, end_a = _series(s, "pm25", "DL-DENSE")
+        b, end_b = _series(s, "pm10", "DL-SPARSE")
+        ends = {a: end_a, b: end_b}
+        write_observations(s, [(a, ts(2026, 3, 3, 5), 7.0, 0)], ends, OFFSET)
+        dense = [(a, ts(2026, 3, d, h), float(d), 0) for d in (1, 2, 5) for h in (4, 6)]
+        write_observations(s, dense, ends, OFFSET)
+        write_observations(s, [(b, ts(2026, 2, 1, 5), 1.0, 0)], ends, OFFSET)
+        sparse = [(b, ts(2026, 2, 1, 6), 2.0, 0), (b, ts(2026, 3, 13, 5), 3.0, 0)]
+        result = write_observations(s, sparse + dense[:1], ends, OFFSET)
+        assert result.stored == 3
+    with factory() as s:
+        assert _day_rows(s, a) == [
+            (day_bucket(ts(2026, 3, d, 5), OFFSET), n, total)
+            for d, n, total in ((1, 2, 2.0), (2, 2, 4.0), (3, 1, 7.0), (5, 2, 10.0))
+        ]
+        assert _day_rows(s, b) == [
+            (day_bucket(ts(2026, 2, 1, 5), OFFSET), 2, 3.0),
+            (day_bucket(ts(2026, 3, 13, 5), OFFSET), 1, 3.0),
+        ]
+
+
+def test_staging_chunks_keep_the_later_row(factory: sessionmaker[Session]) -> None:
+    # 1234 rows are staged as one 1000-row, two 100-row, three 10-row statements and four
+    # single rows; a duplicate in another chunk than its first copy still replaces it.
+    with factory() as s, s.begin():
+        sid, end = _series(s, "pm25", "DL-CHUNK")
+        base = ts(2026, 3, 1)
+        rows = [(sid, base + 60 * i, float(i), 0) for i in range(1230)]
+        rows += [(sid, base, 500.0, 0), (sid, base + 60 * 1100, 1.5, 0)]
+        rows += [(sid, base + 60 * 1229, 9.0, 2), (sid, base + 60 * 5, 2.5, 0)]
+        result = write_observations(s, rows, {sid: end}, OFFSET)
+        assert result.stored == 1230
+    with factory() as s:
+        stored = dict(
+            s.execute(
+                text("SELECT ts, value FROM observations WHERE series_id = :s"), {"s": sid}
+            ).all()
+        )
+        assert len(stored) == 1230
+        assert stored[base] == 500.0 and stored[base + 60 * 1100] == 1.5
+        assert stored[base + 60 * 5] == 2.5 and stored[base + 60 * 1229] == 9.0
+        expected = sum(float(i) for i in range(1229)) - 0 - 1100 - 5 + 500.0 + 1.5 + 2.5
+        total = s.execute(
+            select(func.sum(RollupDay.total)).where(RollupDay.series_id == sid)
+        ).scalar_one()
+        assert total == expected

@@ -118,6 +118,8 @@ def existing(conn: Connection, table: str) -> dict[str, tuple[int, int] | None]:
 
 
 _KEYS = {"observations": "series_id, ts"}
+# Tables with a foreign key to ``series`` (the rollups have none since migration 0023).
+_SERIES_FK = frozenset({"observations"})
 
 
 def is_partitioned(conn: Connection) -> bool:
@@ -135,24 +137,27 @@ def is_partitioned(conn: Connection) -> bool:
 
 def _rebuild(conn: Connection, table: str, partition_by: str | None) -> str:
     """Rename ``table`` aside (keys renamed with it) and create it again, partitioned by
-    ``partition_by`` or plain, with the same key and foreign key; returns the old name."""
+    ``partition_by`` or plain, with the same key and foreign key (if it has one); returns the
+    old name."""
     old = f"{table}_old"
     conn.execute(text(f'ALTER TABLE "{table}" RENAME TO "{old}"'))
     conn.execute(text(f'ALTER TABLE "{old}" RENAME CONSTRAINT "pk_{table}" TO "pk_{old}"'))
     fk = f"fk_{table}_series_id_series"
-    conn.execute(
-        text(f'ALTER TABLE "{old}" RENAME CONSTRAINT "{fk}" TO "fk_{old}_series_id_series"')
-    )
+    if table in _SERIES_FK:
+        conn.execute(
+            text(f'ALTER TABLE "{old}" RENAME CONSTRAINT "{fk}" TO "fk_{old}_series_id_series"')
+        )
     tail = f" PARTITION BY RANGE ({partition_by})" if partition_by else ""
     conn.execute(text(f'CREATE TABLE "{table}" (LIKE "{old}" INCLUDING DEFAULTS){tail}'))
     key = _KEYS.get(table, "series_id, bucket")
     conn.execute(text(f'ALTER TABLE "{table}" ADD CONSTRAINT "pk_{table}" PRIMARY KEY ({key})'))
-    conn.execute(
-        text(
-            f'ALTER TABLE "{table}" ADD CONSTRAINT "{fk}"'
-            " FOREIGN KEY (series_id) REFERENCES series (id)"
+    if table in _SERIES_FK:
+        conn.execute(
+            text(
+                f'ALTER TABLE "{table}" ADD CONSTRAINT "{fk}"'
+                " FOREIGN KEY (series_id) REFERENCES series (id)"
+            )
         )
-    )
     return old
 
 
