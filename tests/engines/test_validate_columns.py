@@ -211,3 +211,73 @@ def test_a_clean_batch_takes_no_per_row_check() -> None:
     assert not calls
     assert len(got.rows) == 500 and not got.errors
     assert got.rows[3][1:] == (int((BASE + timedelta(hours=3)).timestamp()), 3.0, 0)
+
+
+def _same_as_reference(rows: list[RawRow]) -> Validated:
+    got = validate_rows(rows, _lookups(), _Resolver())  # type: ignore[arg-type]
+    want = _reference(rows)
+    assert got.rows == want.rows
+    assert got.numbers == want.numbers
+    assert [e.as_dict() for e in got.errors] == [e.as_dict() for e in want.errors]
+    assert [w.as_dict() for w in got.duplicates()] == [w.as_dict() for w in want.duplicates()]
+    return got
+
+
+def test_equal_cells_of_different_types_are_not_one_cell_set() -> None:
+    """1, 1.0 and True are equal in Python but name different codes ("1", "1.0", "True"):
+    grouping rows by their cells must not let a row borrow another row's valid cell set."""
+    when = BASE.isoformat()
+    rows = [
+        RawRow(1, {"indicator": "pm25", "entity": "E1", "time": when, "value": 1.0, "quality": 1}),
+        RawRow(
+            2, {"indicator": "pm25", "entity": "E1", "time": when, "value": 2.0, "quality": True}
+        ),
+        RawRow(
+            3, {"indicator": "pm25", "entity": "E2", "time": when, "value": 3.0, "quality": 1.0}
+        ),
+        RawRow(4, {"indicator": "pm25", "entity": "E2", "time": when, "value": 4.0, "quality": 2}),
+    ]
+    got = _same_as_reference(rows)
+    assert [e.row for e in got.errors] == [2, 3]
+
+
+def test_many_distinct_cells_are_grouped_exactly() -> None:
+    """A batch whose cell columns hold many distinct values (their combined codes no longer fit
+    a small table) is checked exactly as row by row."""
+    rows = [
+        RawRow(
+            i,
+            {
+                "indicator": ["pm25", "temp", "co", "nope"][i % 4],
+                "entity": "E1" if i % 3 else f"X{i}",
+                "unit": ["µg/m³", "", f"u{i}"][i % 3],
+                "quality": ["good", "bad", f"q{i}", 1][i % 4],
+                "time": (BASE + timedelta(hours=i % 5)).isoformat(),
+                "value": float(i),
+            },
+        )
+        for i in range(1, 400)
+    ]
+    _same_as_reference(rows)
+
+
+def test_a_clean_batch_without_repeats_needs_no_duplicate_scan() -> None:
+    """Rows of distinct (series, time) are known distinct from the column pass; one repeat is
+    still named."""
+    rows = [
+        RawRow(
+            i + 1,
+            {
+                "indicator": "pm25",
+                "entity": e,
+                "time": (BASE + timedelta(hours=i)).isoformat(),
+                "value": 1.0,
+            },
+        )
+        for i, e in enumerate(["E1", "E2"] * 20)
+    ]
+    got = _same_as_reference(rows)
+    assert got.distinct and got.duplicates() == []
+    rows.append(RawRow(41, dict(rows[0].data)))
+    got = _same_as_reference(rows)
+    assert not got.distinct and [w.row for w in got.duplicates()] == [1]

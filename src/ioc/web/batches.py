@@ -75,7 +75,9 @@ class IdempotentBatch:
     ) -> IdempotentBatch:
         """The batch of ``body``. ``prefix`` keeps a door's keys apart from the other doors'
         (keys are per caller); ``atomic`` is part of what a key stands for."""
-        request_hash = ingestion.body_hash(body + (b"|atomic" if atomic else b""))
+        # Hashed only under a key: it tells a retry from another body, and a batch sent
+        # without a key (most of them, a megabyte each) is never compared with anything.
+        request_hash = ingestion.body_hash(body + (b"|atomic" if atomic else b"")) if key else ""
         return cls(db, caller_id(principal), prefix + key if key else None, request_hash)
 
     def replay(self) -> Outcome | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ioc.core import audit, clock, metrics, partitions
 from ioc.core.models import Area, Entity, IdempotencyRecord, Indicator
-from ioc.core.registry import Registry
+from ioc.core.registry import Registry, UnitConverter
 from ioc.core.series import SeriesResolver, write_observations
 from ioc.engines.ingestion.parse import RawRow, gc_paused
 from ioc.engines.ingestion.validate import Lookups, RowError, validate_rows
@@ -58,19 +58,70 @@ class IngestReport:
         }
 
 
+# What validation reads of the catalog, as plain rows (no ORM objects): every indicator column,
+# the active entities' codes and the area codes.
+_INDICATOR_ROWS = select(*Indicator.__table__.columns).order_by(Indicator.id)
+_ENTITY_CODES = select(Entity.code).where(Entity.active)
+_AREA_CODES = select(Area.code)
+
+
+@dataclass(frozen=True)
+class _Catalog:
+    """The catalog rows a :class:`Lookups` was built from, and what was built from them."""
+
+    registry: Registry
+    indicator_rows: Sequence[Any]
+    entity_codes: set[str]
+    area_codes: set[str]
+    indicators: dict[str, Indicator]
+    converters: dict[str, UnitConverter]
+
+
+# The catalog of the last batch. Each batch still reads the rows (an indicator edited, an
+# entity added or deactivated, by any process, is seen by the next batch); only when they equal
+# these are the indicator objects and code sets reused instead of built again.
+_last_catalog: _Catalog | None = None
+
+
+def _catalog(session: Session, registry: Registry) -> _Catalog:
+    """The catalog as it is in ``session``'s database now."""
+    global _last_catalog
+    indicator_rows = session.execute(_INDICATOR_ROWS).all()
+    entity_codes = set(session.execute(_ENTITY_CODES).scalars())
+    area_codes = set(session.execute(_AREA_CODES).scalars())
+    last = _last_catalog
+    if (
+        last is not None
+        and last.registry is registry
+        and last.indicator_rows == indicator_rows
+        and last.entity_codes == entity_codes
+        and last.area_codes == area_codes
+    ):
+        return last
+    # Transient copies, bound to no session: a batch's commit or rollback never expires them.
+    indicators = {row.code: Indicator(**row._asdict()) for row in indicator_rows}
+    converters = {p.name: p.unit_converter for p in registry.packs if p.unit_converter is not None}
+    built = _Catalog(registry, indicator_rows, entity_codes, area_codes, indicators, converters)
+    _last_catalog = built  # one assignment: concurrent batches see the old or the new whole
+    return built
+
+
 def load_lookups(session: Session, registry: Registry) -> Lookups:
     """Indicators, entity codes, area codes and unit converters for validating a batch."""
-    indicators = {i.code: i for i in session.execute(select(Indicator)).scalars()}
-    entity_codes = set(session.execute(select(Entity.code).where(Entity.active)).scalars())
-    area_codes = set(session.execute(select(Area.code)).scalars())
-    converters = {p.name: p.unit_converter for p in registry.packs if p.unit_converter is not None}
+    catalog = _catalog(session, registry)
     # Retention drops raw partitions, on a partitioned PostgreSQL database only (ioc db
     # partition); elsewhere every reading is kept, so none is refused for its age.
     postgres = session.get_bind().dialect.name == "postgresql"
     earliest = partitions.ingest_horizon(clock.now()) if postgres else None
     if earliest is not None and not partitions.is_partitioned(session.connection()):
         earliest = None
-    return Lookups(indicators, entity_codes, area_codes, converters, earliest)
+    return Lookups(
+        catalog.indicators,
+        catalog.entity_codes,
+        catalog.area_codes,
+        catalog.converters,
+        earliest,
+    )
 
 
 def ingest(
