@@ -78,3 +78,31 @@ def read_hourly_means(
     for sid, bucket, mean in rows:
         out[sid][bucket] = mean
     return out
+
+
+def read_hourly_rows(
+    conn: Connection, series_ids: Iterable[int], lo: int, hi: int
+) -> list[tuple[int, int, float | None]]:
+    """``(series_id, hour start, mean)`` rows for ``lo <= start < hi``, in no particular order:
+    the plain rows of :func:`read_hourly_means` for derivations that build arrays from them."""
+    ids = list(series_ids)
+    if not ids:
+        return []
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    # The driver's cursor in the connection's transaction: a derive round reads about a
+    # thousand rows per station, and fetching them through SQLAlchemy's result rows cost
+    # about as much as the query itself.
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    cur = raw.cursor()
+    try:
+        cur.execute(
+            "SELECT series_id, bucket, total / n FROM rollup_hour "  # noqa: S608 - placeholders only
+            f"WHERE series_id IN ({', '.join([mark] * len(ids))}) "
+            f"AND bucket >= {mark} AND bucket < {mark}",
+            (*ids, lo, hi),
+        )
+        rows: list[tuple[int, int, float | None]] = cur.fetchall()
+    finally:
+        cur.close()
+    return rows

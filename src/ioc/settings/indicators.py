@@ -41,7 +41,10 @@ class IndicatorSettings(BaseModel):
     of the web process; ``off`` = a separate ``ioc derive`` process does it."""
 
     derive_delay_ms: int = 500
-    """How long the derive worker waits after new data to gather a burst of batches."""
+    """The longest the derive worker spaces its rounds to gather batches that arrive while one
+    runs: a round starts at least twice the CPU time of the previous one after it (at least
+    100 ms, at most this), so deriving takes at most about a third of the process. Also its
+    pause before retrying work a busy database left queued."""
 
     noise_day_start_hour: int = 6
     """Start of the daytime noise period, local hour (QCVN 26:2010/BTNMT: 6 h; unverified)."""

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection
+import time
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
-from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy import insert, select, text
+from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -135,14 +138,17 @@ def _run_round(factory: sessionmaker[Session], limit: int) -> tuple[int, int]:
     return len(rows), done
 
 
-# Pre-built statements: one key is derived per transaction, so statement building and ORM
-# bookkeeping would otherwise be paid per station per round.
-_REMAINING = text("SELECT id FROM pending_derivations WHERE id IN :ids").bindparams(
-    bindparam("ids", expanding=True)
-)
-_DONE = text("DELETE FROM pending_derivations WHERE id IN :ids").bindparams(
-    bindparam("ids", expanding=True)
-)
+# The driver's own SQL (``{ids}`` becomes one placeholder per id: ``?`` for SQLite, ``%s`` for
+# psycopg): one key is derived per transaction, and SQLAlchemy's handling of an expanding
+# ``IN`` cost twice the statement itself, paid twice per station per round.
+_REMAINING = "SELECT id FROM pending_derivations WHERE id IN ({ids})"
+_DONE = "DELETE FROM pending_derivations WHERE id IN ({ids})"
+
+
+def _in_list(conn: Connection, statement: str, ids: Sequence[int]) -> CursorResult[Any]:
+    """Run ``statement`` with its ``IN`` list bound to ``ids`` (not empty)."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    return conn.exec_driver_sql(statement.format(ids=", ".join([mark] * len(ids))), tuple(ids))
 
 
 def _derive_key(
@@ -162,12 +168,12 @@ def _derive_key(
                     )
                 # Rows another runner finished meanwhile are gone: derive only if some remain.
                 conn = session.connection()
-                remaining = list(conn.execute(_REMAINING, {"ids": span.ids}).scalars())
+                remaining = list(_in_list(conn, _REMAINING, span.ids).scalars())
                 if not remaining:
                     session.rollback()
                     return 0
                 handler(session, key, span.lo, span.hi)
-                conn.execute(_DONE, {"ids": remaining})
+                _in_list(conn, _DONE, remaining)
                 session.commit()
                 return len(remaining)
             except OperationalError as exc:
@@ -239,6 +245,22 @@ def has_pending(factory: sessionmaker[Session]) -> bool:
         return session.execute(select(PendingDerivation.id).limit(1)).first() is not None
 
 
+# How the worker spaces its rounds. Work committed while a round runs waits for the next one,
+# which starts at least ``spacing`` after the previous one started: twice that round's CPU
+# time, at least _SPACING_MIN_S and at most the worker's ``delay``. So deriving never takes
+# much more than a third of the process's CPU however fast data comes (web requests share the
+# interpreter lock with this thread), and a busy stream's spans of one key are merged; but a
+# round that ran long (much work, or slowed down by busy web threads) has already gathered
+# what came meanwhile, so the next one starts at once, and the last batch of a stream is
+# derived within tens of milliseconds instead of after the full delay. CPU time, not wall time,
+# sets the spacing: a round slowed down by web threads should not make the next wait longer.
+# After a wake-up the worker always waits _GATHER_S, so commits close together (a burst of
+# small upserts) make one round.
+_SPACING_FACTOR = 2.0
+_SPACING_MIN_S = 0.1
+_GATHER_S = 0.01
+
+
 class DeriveWorker:
     """A background thread that drains the queue soon after new data arrives."""
 
@@ -271,16 +293,23 @@ class DeriveWorker:
         self._wake.set()
         self._thread.join(timeout)
 
+    def spacing_s(self, round_cpu_s: float) -> float:
+        """The least time between the starts of two rounds, after one that took
+        ``round_cpu_s`` seconds of CPU."""
+        return min(self.delay, max(_SPACING_MIN_S, _SPACING_FACTOR * round_cpu_s))
+
     def _loop(self) -> None:
         while not self._stop.is_set():
             left = False
+            started, started_cpu = time.monotonic(), time.thread_time()
             try:
                 run_pending(self.factory)
                 left = has_pending(self.factory)
             except Exception:
                 log.exception("derive_round_failed")
+            next_start = started + self.spacing_s(time.thread_time() - started_cpu)
             # Work left (a busy database): come back after the short delay, not the idle wait.
             self._wake.wait(self.delay if left else self.idle)
             self._wake.clear()
             # Gather the batches of a burst so each span is derived once, not once per batch.
-            self._stop.wait(self.delay)
+            self._stop.wait(max(_GATHER_S, next_start - time.monotonic()))

@@ -13,8 +13,8 @@ pollutant and sub-indices); no series is written for it. Everything reads it the
 station pages and the API (:func:`aqi_points`, :func:`latest_points`), the map chart and the
 overview tile's trend (``queries.hourly_by_station``, ``queries.daily_worst``), and the AQI
 alert rules through the record source ``environment.aqi_hour`` (``queries.aqi_hour_records``).
-The hourly indices of a span are computed together with numpy (``aqi_vector``), equal hour by
-hour to the scalar reference ``aqi.hourly_aqi``.
+The hourly and daily indices of a span are computed together with numpy (``aqi_vector``), equal
+hour by hour and day by day to the scalar references ``aqi.hourly_aqi`` and ``aqi.daily_aqi``.
 """
 
 from __future__ import annotations
@@ -25,11 +25,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Unpack
 
-from sqlalchemy import select, text
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from ioc.core import audit, i18n
 from ioc.core.models import Area, Entity, Indicator, Series
+from ioc.core.rollups import read_hourly_rows
 from ioc.core.series import (
     DAY,
     HOUR,
@@ -43,7 +45,12 @@ from ioc.engines.actions_kit import SiteFields
 from ioc.engines.derive import enqueue_touched
 from ioc.packs.environment import aqi
 from ioc.packs.environment.aqi import Category
-from ioc.packs.environment.aqi_vector import hourly_aqi_run
+from ioc.packs.environment.aqi_vector import (
+    IndexRow,
+    daily_index_rows,
+    hour_columns,
+    hourly_index_rows,
+)
 from ioc.packs.environment.models import AirQualityIndex
 
 PACK = "environment"
@@ -197,27 +204,32 @@ def on_observations_written(session: Session, result: WriteResult) -> None:
 
 
 # The derive engine calls recompute_station once per station per round: its statements are
-# pre-built text so that each call pays no SQLAlchemy statement building or ORM bookkeeping
-# (about half the derive time of a streaming round went there).
-_STATION_SERIES = text(
+# the driver's own SQL (``{0}`` is its placeholder: ``?`` for SQLite, ``%s`` for psycopg), so
+# each call pays no SQLAlchemy statement building, parameter naming or ORM bookkeeping (about
+# half the derive time of a streaming round once went there).
+_STATION_SERIES = (
     "SELECT e.id, s.id, i.code, s.latest_ts FROM entities e "
     "LEFT JOIN series s ON s.subject_kind = 'entity' AND s.subject_code = e.code "
     "LEFT JOIN indicators i ON i.id = s.indicator_id "
-    "WHERE e.type = :type AND e.code = :code"
+    "WHERE e.type = {0} AND e.code = {0}"
 )
-_PREVIOUS_HOUR = text(
-    "SELECT max(ts) FROM env_aqi WHERE entity_id = :eid AND resolution = 'hour' AND ts < :ts"
+_PREVIOUS_HOUR = (
+    "SELECT max(ts) FROM env_aqi WHERE entity_id = {0} AND resolution = 'hour' AND ts < {0}"
 )
-_DELETE_SPAN = text(
-    "DELETE FROM env_aqi WHERE entity_id = :eid AND resolution = :res AND ts >= :lo AND ts <= :hi"
+_DELETE_SPAN = (
+    "DELETE FROM env_aqi WHERE entity_id = {0} AND resolution = {0} AND ts >= {0} AND ts <= {0}"
 )
 # Inserted with the driver's own executemany (rows as tuples): binding a dict per row through
-# SQLAlchemy cost about a sixth of a bulk derive. ``?`` is SQLite's placeholder, ``%s`` psycopg's.
-_Row = tuple[object, ...]
+# SQLAlchemy cost about a sixth of a bulk derive.
 _INSERT_ROWS = (
     "INSERT INTO env_aqi (entity_id, resolution, ts, aqi, dominant, pm25, pm10, o3, no2, so2, co) "
     "VALUES ({0}, {0}, {0}, {0}, {0}, {0}, {0}, {0}, {0}, {0}, {0})"
 )
+
+
+def _sql(conn: Connection, statement: str) -> str:
+    """``statement`` with the placeholder of ``conn``'s driver."""
+    return statement.format("?" if conn.dialect.paramstyle == "qmark" else "%s")
 
 
 def recompute_station(session: Session, station_code: str, lo: int, hi: int) -> None:
@@ -226,8 +238,8 @@ def recompute_station(session: Session, station_code: str, lo: int, hi: int) -> 
     entity_id: int | None = None
     sids: dict[str, int] = {}
     latest: list[int] = []
-    for eid, sid, indicator_code, latest_ts in conn.execute(
-        _STATION_SERIES, {"type": STATION_TYPE, "code": station_code}
+    for eid, sid, indicator_code, latest_ts in conn.exec_driver_sql(
+        _sql(conn, _STATION_SERIES), (STATION_TYPE, station_code)
     ):
         entity_id = eid
         if indicator_code in POLLUTANTS:
@@ -245,7 +257,7 @@ def recompute_station(session: Session, station_code: str, lo: int, hi: int) -> 
         last_label = max(first_label, min(last_label, hour_bucket(max(latest), True) + HOUR))
     # An earlier batch stopped at its newest data D; the hour after it (c2, c3 present) only
     # qualifies now that later data exists, so publish the one or two hours after D as well.
-    previous = conn.execute(_PREVIOUS_HOUR, {"eid": entity_id, "ts": first_label}).scalar()
+    previous = conn.exec_driver_sql(_sql(conn, _PREVIOUS_HOUR), (entity_id, first_label)).scalar()
     if previous is not None and previous + HOUR < first_label:
         if first_label - previous <= DAY:
             first_label = previous + HOUR
@@ -266,67 +278,74 @@ def _publish(
     policy, offset = _config.policy, _config.offset
     first_day = day_bucket(first_label - HOUR, offset)
     last_day = day_bucket(last_label - HOUR, offset)
-    read_lo = min(first_label - 12 * HOUR, first_day - 7 * HOUR)
+    # NowCast reaches 12 hours back, the first day's O3 8-hour windows 7 hours back.
+    base = hour_bucket(min(first_label - 12 * HOUR, first_day - 7 * HOUR), False)
     read_hi = max(last_label, last_day + DAY)
     conn = session.connection()
-    by_sid = read_hourly_means(conn, sids.values(), read_lo, read_hi)
-    means = {p: by_sid[sid] for p, sid in sids.items()}
+    rows = read_hourly_rows(conn, sids.values(), base, read_hi)
+    days = (last_day - first_day) // DAY + 1
+    if (last_label - first_label) // HOUR + 1 < _VECTOR_FROM_HOURS:
+        hourly, daily = _scalar_rows(rows, sids, first_label, last_label, first_day, last_day)
+    else:
+        # One array per pollutant over the span; the hourly and daily indices of every hour
+        # and day in it are computed together (``aqi_vector``, equal to the scalar functions).
+        columns = hour_columns(rows, sids, base, -((base - read_hi) // HOUR))
+        hourly = hourly_index_rows(columns, base, first_label, last_label, policy)
+        daily = daily_index_rows(columns, base, first_day, days, policy)
+    stored = [(entity_id, "hour", *row) for row in hourly]
+    stored += [(entity_id, "day", *row) for row in daily]
 
-    hourly = [
-        _row(entity_id, "hour", label, result)
-        for label, result in _hourly(means, first_label, last_label, policy)
-    ]
-    daily: list[_Row] = []
+    for resolution, lo_ts, hi_ts in (
+        ("hour", first_label, last_label),
+        ("day", first_day, last_day),
+    ):
+        conn.exec_driver_sql(_sql(conn, _DELETE_SPAN), (entity_id, resolution, lo_ts, hi_ts))
+    if stored:
+        conn.exec_driver_sql(_sql(conn, _INSERT_ROWS), stored)
+
+
+# Below this many hour labels the scalar functions are cheaper than setting up the numpy arrays
+# (a streaming batch touches one or two hours per station; a late or bulk load touches many).
+_VECTOR_FROM_HOURS = 6
+
+
+def _scalar_rows(
+    rows: list[tuple[int, int, float | None]],
+    sids: dict[str, int],
+    first_label: int,
+    last_label: int,
+    first_day: int,
+    last_day: int,
+) -> tuple[list[IndexRow], list[IndexRow]]:
+    """Hourly and daily index rows (as ``aqi_vector``'s) of a short span, hour by hour and day
+    by day with the scalar functions of :mod:`~ioc.packs.environment.aqi`."""
+    policy = _config.policy
+    by_sid: dict[int, dict[int, float]] = {sid: {} for sid in sids.values()}
+    for sid, bucket, mean in rows:
+        if mean is not None:
+            by_sid[sid][bucket] = mean
+    means = {p: by_sid[sid] for p, sid in sids.items()}
+    hourly: list[IndexRow] = []
+    for label in range(first_label, last_label + 1, HOUR):
+        last_hours = {p: [m.get(label - HOUR * i) for i in range(1, 13)] for p, m in means.items()}
+        result = aqi.hourly_aqi(last_hours, policy)
+        if result is not None:
+            hourly.append(_index_row(label, result))
+    daily: list[IndexRow] = []
     o3 = means.get("o3", {})
     for start in range(first_day, last_day + 1, DAY):
         day_hours = {p: [m.get(start + HOUR * k) for k in range(24)] for p, m in means.items()}
         o3_prev = [o3.get(start - HOUR * k) for k in range(7, 0, -1)]
         result = aqi.daily_aqi(day_hours, o3_prev, policy)
         if result is not None:
-            daily.append(_row(entity_id, "day", start, result))
-
-    for resolution, lo_ts, hi_ts in (
-        ("hour", first_label, last_label),
-        ("day", first_day, last_day),
-    ):
-        conn.execute(_DELETE_SPAN, {"eid": entity_id, "res": resolution, "lo": lo_ts, "hi": hi_ts})
-    if hourly or daily:
-        marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        conn.exec_driver_sql(_INSERT_ROWS.format(marker), hourly + daily)
+            daily.append(_index_row(start, result))
+    return hourly, daily
 
 
-# Below this many hours the scalar function is cheaper than setting up the numpy arrays (a
-# streaming batch touches one or two hours per station; a late or bulk load touches many).
-_VECTOR_FROM_HOURS = 6
-
-
-def _hourly(
-    means: dict[str, dict[int, float]], first_label: int, last_label: int, policy: aqi.AqiPolicy
-) -> list[tuple[int, aqi.AqiResult]]:
-    """Hourly indices for labels in ``[first_label, last_label]``: each equals
-    ``aqi.hourly_aqi`` of the twelve hours before its label."""
-    if (last_label - first_label) // HOUR + 1 >= _VECTOR_FROM_HOURS:
-        return list(hourly_aqi_run(means, first_label, last_label, policy))
-    out: list[tuple[int, aqi.AqiResult]] = []
-    for label in range(first_label, last_label + 1, HOUR):
-        last_hours = {p: [m.get(label - HOUR * i) for i in range(1, 13)] for p, m in means.items()}
-        result = aqi.hourly_aqi(last_hours, policy)
-        if result is not None:
-            out.append((label, result))
-    return out
-
-
-def _row(entity_id: int, resolution: str, ts: int, result: aqi.AqiResult) -> _Row:
-    """One ``env_aqi`` row in the column order of ``_INSERT_ROWS``."""
+def _index_row(ts: int, result: aqi.AqiResult) -> IndexRow:
+    """One index row in the layout of ``aqi_vector.IndexRow``."""
     subs = result.sub_indices
-    return (
-        entity_id,
-        resolution,
-        ts,
-        result.aqi,
-        result.dominant,
-        *[subs.get(p) for p in POLLUTANTS],
-    )
+    return (ts, result.aqi, result.dominant, *[subs.get(p) for p in POLLUTANTS])
 
 
 # ------------------------------------------------------------------ reads
