@@ -186,3 +186,68 @@ def test_a_large_batch_is_one_write_and_an_update_of_it_is_another(
             values = latest(s, f"BIG-{i:03d}")
             assert values["pm25"] == 60.0 - i % 50
             assert values["co"] == pytest.approx(to_ugm3("co", 0.7, "mg/m3"))
+
+
+def test_upserts_keep_system_times_deletion_and_geometry(
+    client: TestClient, token: str, factory: sessionmaker[Session]
+) -> None:
+    """What a batch upsert writes on the ``ngsi_entities`` row of a station, batch after batch:
+    ``modifiedAt`` moves to each write while ``createdAt`` stays; a deleted entity upserted again
+    is created anew (201, new ``createdAt``); a non-Point location is kept until another one is
+    sent."""
+    from datetime import UTC, datetime, timedelta
+
+    from ioc.core import clock
+    from ioc.engines.ngsi_ld.models import NgsiEntity
+
+    auth_only = {"Authorization": f"Bearer {token}"}
+    t0 = datetime(2026, 3, 10, 5, 0, tzinfo=UTC)
+
+    def sys_times(code: str) -> tuple[str, str]:
+        r = client.get(f"{BASE}/entities/{urn(code)}?options=sysAttrs", headers=auth_only)
+        assert r.status_code == 200, r.text
+        return r.json()["createdAt"], r.json()["modifiedAt"]
+
+    polygon = {
+        "type": "Polygon",
+        "coordinates": [[[108.0, 12.6], [108.1, 12.6], [108.1, 12.7], [108.0, 12.6]]],
+    }
+    try:
+        clock.set_now(t0)
+        area = station("SYS-2", pm25=(12.0, None))
+        area["location"] = {"type": "GeoProperty", "value": polygon}
+        first = upsert(client, token, [station("SYS-1", pm25=(10.0, None)), area])
+        assert first.status_code == 201, first.text
+        assert sys_times("SYS-1") == ("2026-03-10T05:00:00Z", "2026-03-10T05:00:00Z")
+
+        clock.set_now(t0 + timedelta(hours=1))
+        later = [
+            station("SYS-1", "2026-03-10T04:00:00Z", pm25=(11.0, None)),
+            {"id": urn("SYS-2"), "type": TYPE, "dateObserved": WHEN, "pm25": 13.0},
+        ]
+        assert upsert(client, token, later).status_code == 204
+        assert sys_times("SYS-1") == ("2026-03-10T05:00:00Z", "2026-03-10T06:00:00Z")
+        assert sys_times("SYS-2") == ("2026-03-10T05:00:00Z", "2026-03-10T06:00:00Z")
+        shown = client.get(f"{BASE}/entities/{urn('SYS-2')}", headers=auth_only).json()
+        assert shown["location"]["value"] == polygon  # not sent again: kept
+
+        clock.set_now(t0 + timedelta(hours=2))
+        gone = client.post(
+            f"{BASE}/entityOperations/delete",
+            content=json.dumps([urn("SYS-1")]),
+            headers={**auth_only, "Content-Type": "application/json"},
+        )
+        assert gone.status_code == 204, gone.text
+        clock.set_now(t0 + timedelta(hours=3))
+        again = upsert(client, token, [station("SYS-1", "2026-03-10T07:00:00Z", pm25=(9.0, None))])
+        assert again.status_code == 201, again.text
+        assert again.json() == [urn("SYS-1")]
+        assert sys_times("SYS-1") == ("2026-03-10T08:00:00Z", "2026-03-10T08:00:00Z")
+        with factory() as s:
+            row = s.execute(
+                select(NgsiEntity).where(NgsiEntity.entity_id == urn("SYS-1"))
+            ).scalar_one()
+            assert row.deleted_at is None
+            assert row.modified_at == int((t0 + timedelta(hours=3)).timestamp())
+    finally:
+        clock.set_now(None)

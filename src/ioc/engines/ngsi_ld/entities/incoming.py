@@ -150,10 +150,20 @@ def parse_entity(
     tenant: str = DEFAULT_TENANT,
     target: tuple[str, str] | None = None,
     default_time: str | None = None,
+    types: dict[str, TypeInfo | None] | None = None,
 ) -> Incoming:
-    """Read one entity (or, with ``target`` = (id, type), an attribute fragment of it)."""
+    """Read one entity (or, with ``target`` = (id, type), an attribute fragment of it).
+
+    ``types`` caches the mapping of each type name across the entities of a batch."""
     doc, entity_id, type_name = _read_head(doc, target)
-    info = type_info(registry, type_name) if tenant == DEFAULT_TENANT else None
+    info: TypeInfo | None = None
+    if tenant == DEFAULT_TENANT:
+        if types is None:
+            info = type_info(registry, type_name)
+        elif type_name in types:
+            info = types[type_name]
+        else:
+            info = types[type_name] = type_info(registry, type_name)
     if info is None:
         return _parse_generic(doc, entity_id, type_name, position, default_time)
     mapping = info.mapping
@@ -189,8 +199,9 @@ def parse_entity(
         geometry=geometry,
         rows=sdm.rows,
     )
+    by_indicator = info.by_indicator
     for row in sdm.rows:
-        attr = next(a for a, ind in mapping.attributes.items() if ind == row["indicator"])
+        attr = by_indicator[row["indicator"]]
         out.row_attrs.append(attr)
         out.measured.add(attr)
         if mapping.units.get(attr) == FRACTION and "unit" not in row:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from ioc.core.models import Entity
 from ioc.core.registry import NgsiType, Registry
@@ -19,6 +20,15 @@ class TypeInfo:
     name: str
     pack: str
     mapping: NgsiType
+
+    @cached_property
+    def by_indicator(self) -> dict[str, str]:
+        """``{indicator code: attribute}``: the (first) attribute a reading's indicator
+        comes from."""
+        out: dict[str, str] = {}
+        for attr, indicator in self.mapping.attributes.items():
+            out.setdefault(indicator, attr)
+        return out
 
 
 def type_info(registry: Registry, name: str) -> TypeInfo | None:

@@ -63,23 +63,24 @@ def convert_units(parsed: Iterable[Incoming], lookups: Lookups) -> None:
     …) in place, as validation would, so that every reading takes validation's column-wise
     path. A reading that cannot be converted keeps its unit: validation names the problem
     exactly as it does for the ingestion API."""
-    same: dict[tuple[str, str], bool] = {}  # (unit sent, indicator's unit) → no conversion
+    same: dict[tuple[str, str], bool] = {}  # (unit sent, indicator code) → no conversion
     for inc in parsed:
         for row in inc.rows:
             unit = row.get("unit")
             if unit is None:
                 continue
-            indicator = lookups.indicators.get(row["indicator"])
-            if indicator is None:
-                continue
-            key = (str(unit), indicator.unit)
+            key = (str(unit), row["indicator"])
             equal = same.get(key)
             if equal is None:
+                indicator = lookups.indicators.get(row["indicator"])
+                if indicator is None:
+                    continue
                 sent, wanted = key[0].strip().lower(), indicator.unit.lower()
                 equal = same[key] = sent == wanted or _CATALOG_SPELLING.get(sent) == wanted
             if equal:
                 del row["unit"]
                 continue
+            indicator = lookups.indicators[row["indicator"]]
             converter = lookups.converters.get(indicator.pack)
             value = row.get("value")
             if converter is None or not isinstance(value, int | float) or isinstance(value, bool):
@@ -102,6 +103,7 @@ class BatchSeries(SeriesResolver):
         super().__init__(session)
         self._known: dict[tuple[int, str, str], int] = {}
         self._new: dict[tuple[int, str, str], SeriesInfo] = {}
+        self._facts: dict[Indicator, tuple[int, str, bool]] = {}  # id, code, end-labelled
         wanted = sorted(set(codes))
         for start in range(0, len(wanted), _CHUNK):
             found = session.execute(
@@ -118,15 +120,24 @@ class BatchSeries(SeriesResolver):
 
     def get(self, indicator: Indicator, subject_kind: str, subject_code: str) -> SeriesInfo:
         """The series (a placeholder when it does not exist yet)."""
-        key = (indicator.id, subject_kind, subject_code)
-        label_end = indicator.time_label == "end"
+        # Called once per series of the batch (600 for 100 stations): the indicator's columns
+        # are read once per indicator, not through the ORM on every call.
+        facts = self._facts.get(indicator)
+        if facts is None:
+            facts = self._facts[indicator] = (
+                indicator.id,
+                indicator.code,
+                indicator.time_label == "end",
+            )
+        indicator_id, code, label_end = facts
+        key = (indicator_id, subject_kind, subject_code)
         sid = self._known.get(key)
         if sid is not None:
-            return SeriesInfo(sid, indicator.code, subject_kind, subject_code, label_end)
+            return SeriesInfo(sid, code, subject_kind, subject_code, label_end)
         info = self._new.get(key)
         if info is None:
             placeholder = -1 - len(self._new)
-            info = SeriesInfo(placeholder, indicator.code, subject_kind, subject_code, label_end)
+            info = SeriesInfo(placeholder, code, subject_kind, subject_code, label_end)
             self._new[key] = info
         return info
 

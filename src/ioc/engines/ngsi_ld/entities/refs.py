@@ -49,17 +49,23 @@ def lookup_many(
     session: Session, registry: Registry, tenant: str, ids: Iterable[str]
 ) -> dict[str, Ref]:
     """``{id: Ref}`` for the ids that have a row, or (default tenant) that are the canonical id
-    of a station no row names. Three queries for a whole batch."""
+    of a station no row names. At most three queries for a whole batch; one when every id has a
+    row (the rows come with the stations they name)."""
     wanted = sorted(set(ids))
     out: dict[str, Ref] = {}
     rows: dict[str, NgsiEntity] = {}
+    stations: dict[str, Entity] = {}
     for start in range(0, len(wanted), 500):
-        for row in session.execute(
-            select(NgsiEntity).where(
+        for row, named in session.execute(
+            select(NgsiEntity, Entity)
+            .outerjoin(Entity, Entity.code == NgsiEntity.entity_code)
+            .where(
                 NgsiEntity.tenant == tenant, NgsiEntity.entity_id.in_(wanted[start : start + 500])
             )
-        ).scalars():
+        ):
             rows[row.entity_id] = row
+            if named is not None:
+                stations[named.code] = named
     canonical: dict[str, tuple[str, TypeInfo]] = {}
     if tenant == DEFAULT_TENANT:
         infos = all_types(registry)
@@ -71,16 +77,17 @@ def lookup_many(
                 if entity_id.startswith(prefix) and 0 < len(entity_id) - len(prefix) <= 64:
                     canonical[entity_id] = (entity_id[len(prefix) :], info)
                     break
-    codes = {r.entity_code for r in rows.values() if r.entity_code} | {
-        c for c, _ in canonical.values()
-    }
-    stations = load_entities(session, codes)
+    # A code a row names with no station joined has none: only canonical ids are left to read.
+    stations.update(load_entities(session, {c for c, _ in canonical.values()} - stations.keys()))
     claimed = claimed_codes(session, [c for c, _ in canonical.values()])
+    types: dict[str, TypeInfo | None] = {}  # a batch's rows share a few types
     for entity_id, row in rows.items():
         if row.entity_code is None:
             out[entity_id] = Ref(entity_id, row.type, row)
             continue
-        mapped = type_info(registry, row.type)
+        if row.type not in types:
+            types[row.type] = type_info(registry, row.type)
+        mapped = types[row.type]
         if mapped is None:
             continue  # a type no pack maps any more
         out[entity_id] = Ref(entity_id, row.type, row, stations.get(row.entity_code), mapped)

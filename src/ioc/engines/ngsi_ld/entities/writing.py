@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, inspect, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ioc.core import audit
 from ioc.core.entities import EntityError, load_entities, upsert_entity
@@ -16,6 +17,7 @@ from ioc.core.ownership import WriteScope
 from ioc.core.registry import Registry
 from ioc.engines import geo
 from ioc.engines.ngsi_ld.entities.incoming import Incoming, parse_entity
+from ioc.engines.ngsi_ld.entities.mapped_types import TypeInfo
 from ioc.engines.ngsi_ld.entities.measured import (
     batch_lookups,
     check_readings,
@@ -144,6 +146,7 @@ def _parse_batch(
 ) -> list[Incoming]:
     """The entities of a batch that parse; each one that does not is a failure in ``result``."""
     parsed: list[Incoming] = []
+    types: dict[str, TypeInfo | None] = {}
     for position, doc in enumerate(docs):
         try:
             target = targets.get(position) if targets else None
@@ -155,6 +158,7 @@ def _parse_batch(
                     tenant=tenant,
                     target=target,
                     default_time=default_time,
+                    types=types,
                 )
             )
         except NgsiError as exc:
@@ -200,6 +204,7 @@ def _write_mapped(
     done: set[str] = set()
     made: dict[str, NgsiEntity] = {}
     written: set[int] = set()
+    touched: list[NgsiEntity] = []
     for inc in good:
         assert inc.info is not None
         ref = refs.get(inc.id)
@@ -234,19 +239,51 @@ def _write_mapped(
         if lat is not None and lon is not None and (current is None or inc.has_location):
             # The commune of a placed entity is the commune of its point (none outside the
             # province), decided here like every other point entering the IOC.
-            entity.area_code = communes.get((lat, lon))
+            area = communes.get((lat, lon))
+            if entity.area_code != area:  # an equal value would still dirty the object
+                entity.area_code = area
         ngsi_row = _mapped_row(session, inc, ref, made, exists, now)
-        ngsi_row.deleted_at = None
-        ngsi_row.modified_at = now
-        if inc.has_location or current is None or mode == "replace":
+        if ngsi_row.deleted_at is not None:
+            ngsi_row.deleted_at = None
+        if (inc.has_location or current is None or mode == "replace") and (
+            ngsi_row.geometry != inc.geometry
+        ):
             ngsi_row.geometry = inc.geometry
+        touched.append(ngsi_row)
         if inc.id not in done:
             done.add(inc.id)
             (result.updated if exists else result.created).append(inc.id)
         result.changes.append(Change(inc.id, inc.type, inc.changed))
         written.add(inc.position)
+    _touch(session, touched, now)
     session.flush()
     result.stored = store_readings(session, checked, written, offset, actor)
+
+
+def _touch(session: Session, rows: list[NgsiEntity], now: int) -> None:
+    """Set ``modified_at`` of ``rows`` to ``now``: one UPDATE for the stored rows that have no
+    other change (rather than one dirty ORM object each for the flush to inspect and write),
+    the attribute itself for the others."""
+    clean: dict[int, NgsiEntity] = {}
+    for row in rows:
+        if row.modified_at == now:
+            continue
+        state = inspect(row)
+        if state.persistent and not state.modified:
+            clean[row.id] = row
+        else:
+            row.modified_at = now
+    ids = sorted(clean)
+    for start in range(0, len(ids), 500):
+        session.execute(
+            update(NgsiEntity)
+            .where(NgsiEntity.id.in_(ids[start : start + 500]))
+            .values(modified_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    for row in clean.values():
+        # The row now holds ``now`` in the database: record it as loaded, not as a change.
+        set_committed_value(row, "modified_at", now)
 
 
 def _stations(
