@@ -42,14 +42,14 @@ def get_db(request: Request) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 
-def get_settings_dep(request: Request) -> Settings:
-    """The application's settings."""
+async def get_settings_dep(request: Request) -> Settings:
+    """The application's settings (``async``: no work, so no hop to the thread pool)."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_registry(request: Request) -> Registry:
-    """The pack registry."""
+async def get_registry(request: Request) -> Registry:
+    """The pack registry (``async``: no work, so no hop to the thread pool)."""
     registry: Registry = request.app.state.registry
     return registry
 
@@ -127,7 +127,7 @@ class Principal:
         return self.token is None or permission.value in self.token.scopes
 
 
-def refuse_nul(request: Request) -> None:
+async def refuse_nul(request: Request) -> None:
     """Refuse a URL whose path or a query parameter holds U+0000, naming it (400). No IOC
     parameter may contain one, and PostgreSQL cannot hold it in text: it would otherwise fail
     deep inside a query. Installed for every route by the app."""
@@ -198,7 +198,9 @@ def require(permission: auth.Permission, *, page: bool = False) -> Callable[...,
     ``page=True`` sends anonymous visitors to the login page instead of answering 401.
     """
 
-    def check(request: Request, principal: CurrentPrincipal) -> Principal:
+    # async: an in-memory check on the event loop (a sync one would cost a thread-pool hop on
+    # every request).
+    async def check(request: Request, principal: CurrentPrincipal) -> Principal:
         if principal.can(permission):
             return principal
         if principal.user is None:
