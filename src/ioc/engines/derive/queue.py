@@ -8,6 +8,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import structlog
 from sqlalchemy import insert, select, text
 from sqlalchemy.engine import Connection, CursorResult
@@ -15,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ioc.core import clock, metrics
-from ioc.core.models import Indicator, PendingDerivation, Series
+from ioc.core.models import PendingDerivation
 from ioc.core.series import WriteResult
 from ioc.core.series_events import on_observations_committed
 
@@ -39,6 +40,19 @@ def enqueue(session: Session, kind: str, key: str, lo: int, hi: int) -> None:
     session.add(PendingDerivation(kind=kind, key=key, lo=lo, hi=hi, created_at=clock.now()))
 
 
+# The entity series of some indicators among some series ids (``enqueue_touched``).
+_TOUCHED_ENTITY_SERIES = (
+    "SELECT s.id, s.subject_code FROM series s JOIN indicators i ON i.id = s.indicator_id "
+    "WHERE s.id {ids} AND s.subject_kind = 'entity' AND i.code {codes}"
+)
+_TOUCHED_ENTITY_SERIES_SQLITE = _TOUCHED_ENTITY_SERIES.format(
+    ids="IN (SELECT value FROM json_each(?))", codes="IN (SELECT value FROM json_each(?))"
+)
+_TOUCHED_ENTITY_SERIES_PG = _TOUCHED_ENTITY_SERIES.format(
+    ids="= ANY(CAST(%s AS int[]))", codes="= ANY(CAST(%s AS text[]))"
+)
+
+
 def enqueue_touched(
     session: Session, result: WriteResult, kind: str, indicator_codes: Collection[str]
 ) -> None:
@@ -47,15 +61,17 @@ def enqueue_touched(
     the series store calls this)."""
     if not result.touched:
         return
-    rows = session.execute(
-        select(Series.id, Series.subject_code)
-        .join(Indicator, Indicator.id == Series.indicator_id)
-        .where(
-            Series.id.in_(list(result.touched)),
-            Series.subject_kind == "entity",
-            Indicator.code.in_(list(indicator_codes)),
-        )
-    ).all()
+    # The driver's own SQL with the ids as one parameter: SQLAlchemy's expanding IN of a few
+    # hundred ids (an NGSI-LD batch touches one series per reading) cost more than the query.
+    conn = session.connection()
+    ids, codes = list(result.touched), list(indicator_codes)
+    if conn.dialect.name == "postgresql":
+        rows = conn.exec_driver_sql(_TOUCHED_ENTITY_SERIES_PG, (ids, codes)).all()
+    else:
+        rows = conn.exec_driver_sql(
+            _TOUCHED_ENTITY_SERIES_SQLITE,
+            (orjson.dumps(ids).decode(), orjson.dumps(codes).decode()),
+        ).all()
     spans: dict[str, tuple[int, int]] = {}
     for sid, code in rows:
         lo, hi = result.touched[sid]
