@@ -15,6 +15,7 @@ from ioc.core import clock
 from ioc.core.models import Indicator
 from ioc.core.registry import UnitConverter
 from ioc.core.series import QUALITY_CODES, SeriesInfo, SeriesResolver
+from ioc.engines.ingestion.cell_groups import distinct_keys, group_cells
 from ioc.engines.ingestion.parse import RawRow
 
 # (vi, en) message per error code; the code is stable for machines, the text is for people.
@@ -172,7 +173,7 @@ def validate_rows(rows: list[RawRow], lookups: Lookups, resolver: SeriesResolver
                 if c is not None and c.series_id is not None:
                     sid_of[i], q_of[i] = c.series_id, c.quality
             sids, times = sid_of[gidx], tarr[good]
-            out.distinct = _distinct_keys(sids, times)
+            out.distinct = distinct_keys(sids, times)
             out.rows = list(
                 zip(
                     sids.tolist(),
@@ -205,17 +206,6 @@ def validate_rows(rows: list[RawRow], lookups: Lookups, resolver: SeriesResolver
         out.numbers = [m[1][0] for m in merged]
         out.rows = [m[1][1] for m in merged]
     return _refuse_before(out, lookups.earliest)
-
-
-def _distinct_keys(sids: NDArray[np.int64], times: NDArray[np.int64]) -> bool:
-    """Whether no two rows share (series id, time): one sorted integer key per row, cheaper
-    than a dict of tuples for a batch without duplicates; False when the key would not fit."""
-    lo = int(times.min())
-    span = int(times.max()) - lo + 1
-    if int(sids.min()) < 0 or int(sids.max()) >= _MAX_CODE // span:
-        return False
-    key = np.sort(sids * span + (times - lo))
-    return not bool((key[1:] == key[:-1]).any())
 
 
 def _refuse_before(out: Validated, earliest: int | None) -> Validated:
@@ -279,7 +269,7 @@ def _plan_columns(
     # The cell set of each row, made of the columns the batch has (absent ones are None).
     named = [k for k in _CELL_FIELDS if k in present]
     try:
-        grouped = _group_cells(list(map(column, named)), n)
+        grouped = group_cells(list(map(column, named)), n)
         times = column("time")
         moments = dict.fromkeys(times)
     except TypeError:  # an unhashable cell (a list, an object): the full check names it
@@ -312,75 +302,6 @@ def _plan_columns(
     if shaped is not None:
         ok &= np.fromiter(shaped, dtype=np.bool_, count=n)
     return ok, cidx, tarr, varr, cells
-
-
-# Cell types whose equality never crosses types (unlike 1 == 1.0 == True): grouping such a
-# column on its own groups rows exactly as grouping whole cell tuples would.
-_PLAIN_CELL_TYPES = frozenset({str, int, type(None)})
-_TEXT_CELL_TYPES = frozenset({str, type(None)})
-_MAX_CODE = 1 << 62  # mixed-radix cell codes stay below this (int64)
-
-
-def _group_cells(
-    columns: list[list[Any]], n: int
-) -> tuple[list[tuple[Any, ...]], NDArray[np.int64]]:
-    """The distinct cell tuples of the rows (one value per column, in first-seen order) and
-    the index of each row's tuple among them. Raises TypeError for an unhashable cell.
-
-    Each column is grouped on its own (a string's hash is cached, a tuple's is not), then the
-    per-column indexes are combined into one integer per row; a batch whose columns mix
-    numbers of several types, or whose codes would not fit, is grouped by whole tuples."""
-    if not columns:
-        return [()], np.zeros(n, dtype=np.int64)
-    radix = 1
-    code = np.zeros(n, dtype=np.int64)
-    firsts: list[list[Any]] = []
-    for values in columns:
-        first = list(dict.fromkeys(values))
-        # Only a number can equal a number of another type: a column whose distinct values are
-        # all text (or empty) holds nothing else, and needs no look at every cell.
-        if not set(map(type, first)) <= _TEXT_CELL_TYPES and not (
-            set(map(type, values)) <= _PLAIN_CELL_TYPES
-        ):
-            return _group_tuples(columns, n)
-        radix *= len(first)
-        if radix >= _MAX_CODE:
-            return _group_tuples(columns, n)
-        firsts.append(first)
-        if len(first) > 1:
-            where = dict(zip(first, range(len(first)), strict=True))
-            code *= len(first)
-            code += np.fromiter(map(where.__getitem__, values), dtype=np.int64, count=n)
-    # The distinct codes in first-seen order, then each row's position among them.
-    order = list(dict.fromkeys(code.tolist()))
-    if radix <= 8 * n + 64:
-        position = np.zeros(radix, dtype=np.int64)
-        position[order] = np.arange(len(order), dtype=np.int64)
-        row_cell = position[code]
-    else:
-        at = dict(zip(order, range(len(order)), strict=True))
-        row_cell = np.fromiter(map(at.__getitem__, code.tolist()), dtype=np.int64, count=n)
-    distinct: list[tuple[Any, ...]] = []
-    for c in order:
-        digits: list[Any] = []
-        for first in reversed(firsts):
-            c, d = divmod(c, len(first))
-            digits.append(first[d])
-        distinct.append(tuple(reversed(digits)))
-    return distinct, row_cell
-
-
-def _group_tuples(
-    columns: list[list[Any]], n: int
-) -> tuple[list[tuple[Any, ...]], NDArray[np.int64]]:
-    """:func:`_group_cells` by whole cell tuples (any hashable cells). The cells' types are
-    part of the key: 1, 1.0 and True are equal but name different codes ("1", "1.0", "True")."""
-    width = len(columns)
-    keys = list(zip(*columns, *(map(type, c) for c in columns), strict=True))
-    distinct = list(dict.fromkeys(keys))
-    at = dict(zip(distinct, range(len(distinct)), strict=True))
-    row_cell = np.fromiter(map(at.__getitem__, keys), dtype=np.int64, count=n)
-    return [key[:width] for key in distinct], row_cell
 
 
 def _values(values: list[Any]) -> NDArray[np.float64]:

@@ -193,12 +193,10 @@ def _write_mapped(
     lookups = batch_lookups(session, registry, parsed)
     convert_units(parsed, lookups)
     checked = check_readings(session, parsed, lookups)
-    good: list[Incoming] = []
+    good = [inc for inc in parsed if inc.position not in checked.bad]
     for inc in parsed:
         if inc.position in checked.bad:
             result.fail(inc.id, problem("BadRequestData", "; ".join(checked.bad[inc.position])))
-        else:
-            good.append(inc)
     known = _stations(session, refs, good)
     communes = _communes(session, good)
     done: set[str] = set()
@@ -243,12 +241,7 @@ def _write_mapped(
             if entity.area_code != area:  # an equal value would still dirty the object
                 entity.area_code = area
         ngsi_row = _mapped_row(session, inc, ref, made, exists, now)
-        if ngsi_row.deleted_at is not None:
-            ngsi_row.deleted_at = None
-        if (inc.has_location or current is None or mode == "replace") and (
-            ngsi_row.geometry != inc.geometry
-        ):
-            ngsi_row.geometry = inc.geometry
+        _revive(ngsi_row, inc, placed=inc.has_location or current is None or mode == "replace")
         touched.append(ngsi_row)
         if inc.id not in done:
             done.add(inc.id)
@@ -258,6 +251,16 @@ def _write_mapped(
     _touch(session, touched, now)
     session.flush()
     result.stored = store_readings(session, checked, written, offset, actor)
+
+
+def _revive(row: NgsiEntity, inc: Incoming, *, placed: bool) -> None:
+    """The entity row of a written entity: not deleted, and with the geometry sent when its
+    place is (re)set. Only changed values are assigned (an equal one would still dirty the
+    object, and :func:`_touch` updates clean rows in one statement)."""
+    if row.deleted_at is not None:
+        row.deleted_at = None
+    if placed and row.geometry != inc.geometry:
+        row.geometry = inc.geometry
 
 
 def _touch(session: Session, rows: list[NgsiEntity], now: int) -> None:
